@@ -1,0 +1,105 @@
+/**
+ * The URL layout of a Skein site, in one place: the build writes files at these paths and the
+ * functions answer at these routes, so the feed can never advertise an endpoint that does not exist.
+ *
+ *   /feed.xml                 head feed: the spec's "Feed URL" (one URL to follow a user)
+ *   /feed/<k>.xml             archive page k, k = 1 is the oldest (stable once written)
+ *   /follows.xml, /follows/<k>.xml, /blocks.xml, /blocks/<k>.xml   list feeds (spec "Alternate Feed Layout")
+ *   /                         profile page (the spec's `profile`), newest posts
+ *   /page/<k>/                older posts, page 1 is the oldest (stable once full)
+ *   /posts/<guid>/            one page per post
+ *   /follows/, /blocks/       the lists as HTML
+ *   <functions>/api/message                 POST private messages (spec "Private Messaging")
+ *   <functions>/api/posts/<guid>/reply      POST reply/mention notifications (spec "Replies/Mentions")
+ *   <functions>/api/inbox/...               owner API (bearer token)
+ */
+
+export const API_PREFIX = "/api";
+export const MESSAGE_ROUTE = `${API_PREFIX}/message`;
+export const REPLY_ROUTE = `${API_PREFIX}/posts/:id/reply`;
+export const INBOX_ROUTE = `${API_PREFIX}/inbox`;
+
+/** An absolute http(s) URL without credentials, or undefined. */
+export function parseHttpUrl(text: string): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+  if (url.username || url.password) return undefined;
+  if (!url.hostname) return undefined;
+  return url;
+}
+
+/** A base URL without a trailing slash ("https://ada.example" or "https://host/sub"). */
+export function normalizeBaseUrl(text: string): string {
+  const url = parseHttpUrl(text);
+  if (!url) throw new Error(`not an absolute http(s) URL: ${text}`);
+  url.search = "";
+  url.hash = "";
+  return url.toString().replace(/\/+$/, "");
+}
+
+/**
+ * A user_link reduced to what identifies a feed, for matching follows/blocks/selected entries
+ * against senders: scheme (http and https treated alike), host case, default ports, a trailing
+ * slash and the fragment do not matter; path and query do.
+ */
+export function normalizeUserLink(text: string): string | undefined {
+  const url = parseHttpUrl(text.trim());
+  if (!url) return undefined;
+  const host = url.hostname.toLowerCase().replace(/\.$/, "");
+  const port = url.port && !((url.protocol === "http:" && url.port === "80") || (url.protocol === "https:" && url.port === "443")) ? `:${url.port}` : "";
+  const path = url.pathname.replace(/\/+$/, "") || "";
+  return `${host}${port}${path}${url.search}`;
+}
+
+export interface SiteUrls {
+  /** Absolute base of the static site, no trailing slash. */
+  base: string;
+  /** Root-relative prefix for links inside HTML pages ("" or "/sub"). */
+  basePath: string;
+  /** Absolute base of the functions (same as base unless hosted apart). */
+  functionsBase: string;
+  feed: string;
+  feedArchive(k: number): string;
+  list(kind: "follows" | "blocks"): string;
+  listArchive(kind: "follows" | "blocks", k: number): string;
+  profile: string;
+  message: string;
+  reply(guid: number): string;
+  post(guid: number): string;
+}
+
+export function siteUrls(baseUrl: string, functionsBaseUrl?: string): SiteUrls {
+  const base = normalizeBaseUrl(baseUrl);
+  const functionsBase = functionsBaseUrl ? normalizeBaseUrl(functionsBaseUrl) : base;
+  const basePath = new URL(base).pathname.replace(/\/+$/, "");
+  return {
+    base,
+    basePath,
+    functionsBase,
+    feed: `${base}${paths.feed}`,
+    feedArchive: (k) => `${base}${paths.feedArchive(k)}`,
+    list: (kind) => `${base}${paths.list(kind)}`,
+    listArchive: (kind, k) => `${base}${paths.listArchive(kind, k)}`,
+    profile: `${base}/`,
+    message: `${functionsBase}${MESSAGE_ROUTE}`,
+    reply: (guid) => `${functionsBase}${API_PREFIX}/posts/${guid}/reply`,
+    post: (guid) => `${base}${paths.post(guid)}`,
+  };
+}
+
+/** Site-root-relative paths of the published files and pages (permalinks for the build). */
+export const paths = {
+  feed: "/feed.xml",
+  feedArchive: (k: number) => `/feed/${k}.xml`,
+  list: (kind: "follows" | "blocks") => `/${kind}.xml`,
+  listArchive: (kind: "follows" | "blocks", k: number) => `/${kind}/${k}.xml`,
+  home: "/",
+  htmlPage: (k: number) => `/page/${k}/`,
+  post: (guid: number) => `/posts/${guid}/`,
+  listPage: (kind: "follows" | "blocks") => `/${kind}/`,
+};
