@@ -1,0 +1,26 @@
+import { loadSiteModel } from "./scripts/site-source.ts";
+import type { EleventyConfig } from "./site/_includes/eleventy.ts";
+
+export default function (eleventyConfig: EleventyConfig) {
+  // Posts live in posts/, outside the Eleventy input: lib/ validates them all (and fails the build
+  // naming every bad file) before a single page is rendered, then templates read this one model.
+  eleventyConfig.addGlobalData("skein", () => loadSiteModel(process.cwd()));
+
+  // Templates are TypeScript functions over that model; tsx (in the npm scripts) loads them.
+  eleventyConfig.addExtension(["11ty.ts"], { key: "11ty.js" });
+  eleventyConfig.addTemplateFormats("11ty.ts");
+
+  // Pictures and styles are copied as they are; _routes.json sends only /api/* to Pages Functions,
+  // _headers lets browser-based clients read the feeds (CORS).
+  eleventyConfig.addPassthroughCopy({ "site/assets": "assets", "site/_routes.json": "_routes.json", "site/_headers": "_headers" });
+
+  // Rebuild in watch mode when posts change, too.
+  eleventyConfig.addWatchTarget("posts/");
+}
+
+export const config = {
+  // Output is Eleventy's default _site/; scripts/build.ts writes to a staging folder and swaps it in.
+  dir: { input: "site", includes: "_includes", data: "_data" },
+  // Only our .11ty.ts templates are pages; markdown posts are read by lib/, not by Eleventy.
+  templateFormats: ["11ty.ts"],
+};

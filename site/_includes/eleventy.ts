@@ -1,0 +1,28 @@
+/** The few Eleventy shapes Skein's templates use (Eleventy 3 ships no TypeScript types). */
+import type { SiteModel } from "../../lib/site.ts";
+
+export interface EleventyPage {
+  url: string;
+  inputPath: string;
+  outputPath: string | false;
+}
+
+/** Data every template sees: the `skein` global (lib/site.ts) plus Eleventy's own. */
+export interface TemplateData {
+  skein: SiteModel;
+  page: EleventyPage;
+  content?: string;
+  title?: string;
+  description?: string;
+  language?: string;
+}
+
+export interface EleventyConfig {
+  addGlobalData(name: string, value: unknown): void;
+  addExtension(extensions: string[], options: { key: string }): void;
+  addTemplateFormats(formats: string): void;
+  addPassthroughCopy(copy: Record<string, string>): void;
+  setQuietMode(quiet: boolean): void;
+  addWatchTarget(target: string): void;
+  setDataFileBaseName?(name: string): void;
+}
