@@ -11,7 +11,7 @@ import { performance } from "node:perf_hooks";
 import Eleventy from "@11ty/eleventy";
 import { inboxConfigFromSite } from "../lib/inbox-config.ts";
 import { SiteBuildError, type SiteModel } from "../lib/site.ts";
-import { loadSiteModel } from "./site-source.ts";
+import { forgetSiteModel, loadSiteModel } from "./site-source.ts";
 
 export const INBOX_CONFIG_PATH = "functions/_generated/inbox-config.json";
 
@@ -25,6 +25,8 @@ export interface BuildResult {
 /** Build the site in `root` into `outDir`. Throws SiteBuildError (all bad files) before writing anything. */
 export async function buildSiteFolder(root: string, outDir = "_site"): Promise<BuildResult> {
   const started = performance.now();
+  // Always read the sources afresh; Eleventy's global data then reuses this same model.
+  forgetSiteModel(root);
   const model = loadSiteModel(root);
   const finalDir = path.resolve(root, outDir);
   const stagingDir = `${finalDir}.staging-${process.pid}`;
@@ -43,6 +45,7 @@ export async function buildSiteFolder(root: string, outDir = "_site"): Promise<B
     throw error;
   } finally {
     process.chdir(previousCwd);
+    forgetSiteModel(root);
   }
   const configPath = path.join(root, INBOX_CONFIG_PATH);
   mkdirSync(path.dirname(configPath), { recursive: true });
