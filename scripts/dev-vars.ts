@@ -1,0 +1,35 @@
+/**
+ * .dev.vars holds local secrets for wrangler (never committed). Skein keeps the owner token there:
+ * OWNER_TOKEN guards the owner API of the inbox locally; deployed sites use `wrangler pages secret put`.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
+import path from "node:path";
+
+export const DEV_VARS = ".dev.vars";
+
+export function readDevVar(root: string, name: string): string | undefined {
+  const file = path.join(root, DEV_VARS);
+  if (!existsSync(file)) return undefined;
+  for (const line of readFileSync(file, "utf8").split(/\r?\n/)) {
+    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)\s*$/.exec(line);
+    if (match && match[1] === name) return (match[2] as string).replace(/^"(.*)"$/, "$1");
+  }
+  return undefined;
+}
+
+/** Make sure .dev.vars has an OWNER_TOKEN; returns it and whether it was just created. */
+export function ensureOwnerToken(root: string): { token: string; created: boolean } {
+  const existing = readDevVar(root, "OWNER_TOKEN");
+  if (existing) return { token: existing, created: false };
+  const token = randomBytes(24).toString("base64url");
+  const file = path.join(root, DEV_VARS);
+  const line = `OWNER_TOKEN=${token}\n`;
+  if (existsSync(file)) {
+    const current = readFileSync(file, "utf8");
+    appendFileSync(file, current.endsWith("\n") || current === "" ? line : `\n${line}`);
+  } else {
+    writeFileSync(file, `# Local secrets for wrangler (not committed). OWNER_TOKEN unlocks the inbox owner API.\n${line}`, { mode: 0o600 });
+  }
+  return { token, created: true };
+}
