@@ -3,9 +3,9 @@
  * staging folder and swap it into place, so a failed build never leaves a partial _site/ behind
  * (the previous good build, if any, stays). Also writes the functions' view of the site.
  *
- *   tsx scripts/build.ts [--out _site] [--quiet]
+ *   tsx scripts/build.ts [--out _site] [--quiet] [--sync]
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import Eleventy from "@11ty/eleventy";
@@ -22,8 +22,16 @@ export interface BuildResult {
   seconds: number;
 }
 
+export interface BuildFolderOptions {
+  /**
+   * How the finished staging folder replaces the output: "rename" swaps folders (atomic; the default),
+   * "sync" mirrors changed files into the existing folder, so a dev server watching it keeps working.
+   */
+  replace?: "rename" | "sync";
+}
+
 /** Build the site in `root` into `outDir`. Throws SiteBuildError (all bad files) before writing anything. */
-export async function buildSiteFolder(root: string, outDir = "_site"): Promise<BuildResult> {
+export async function buildSiteFolder(root: string, outDir = "_site", options: BuildFolderOptions = {}): Promise<BuildResult> {
   const started = performance.now();
   // Always read the sources afresh; Eleventy's global data then reuses this same model.
   forgetSiteModel(root);
@@ -50,11 +58,36 @@ export async function buildSiteFolder(root: string, outDir = "_site"): Promise<B
   const configPath = path.join(root, INBOX_CONFIG_PATH);
   mkdirSync(path.dirname(configPath), { recursive: true });
   writeFileSync(configPath, `${JSON.stringify(inboxConfigFromSite(model), null, 1)}\n`);
-  const oldDir = `${finalDir}.old-${process.pid}`;
-  if (existsSync(finalDir)) renameSync(finalDir, oldDir);
-  renameSync(stagingDir, finalDir);
-  rmSync(oldDir, { recursive: true, force: true });
+  if (options.replace === "sync" && existsSync(finalDir)) {
+    mirrorFolder(stagingDir, finalDir);
+    rmSync(stagingDir, { recursive: true, force: true });
+  } else {
+    const oldDir = `${finalDir}.old-${process.pid}`;
+    if (existsSync(finalDir)) renameSync(finalDir, oldDir);
+    renameSync(stagingDir, finalDir);
+    rmSync(oldDir, { recursive: true, force: true });
+  }
   return { model, outDir: finalDir, files, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Make `target` hold exactly what `source` holds, touching only files that differ. */
+function mirrorFolder(source: string, target: string): void {
+  const wanted = new Set(readdirSync(source));
+  for (const name of readdirSync(target)) {
+    if (!wanted.has(name)) rmSync(path.join(target, name), { recursive: true, force: true });
+  }
+  for (const name of wanted) {
+    const from = path.join(source, name);
+    const to = path.join(target, name);
+    if (statSync(from).isDirectory()) {
+      if (existsSync(to) && !statSync(to).isDirectory()) rmSync(to, { force: true });
+      mkdirSync(to, { recursive: true });
+      mirrorFolder(from, to);
+    } else {
+      if (existsSync(to) && statSync(to).isDirectory()) rmSync(to, { recursive: true, force: true });
+      if (!existsSync(to) || !readFileSync(from).equals(readFileSync(to))) copyFileSync(from, to);
+    }
+  }
 }
 
 function countWritten(written: unknown): number {
@@ -83,7 +116,7 @@ async function main(): Promise<void> {
   const outDir = outIndex >= 0 ? args[outIndex + 1] : undefined;
   if (outIndex >= 0 && !outDir) throw new Error("--out needs a folder");
   try {
-    const result = await buildSiteFolder(process.cwd(), outDir);
+    const result = await buildSiteFolder(process.cwd(), outDir, { replace: args.includes("--sync") ? "sync" : "rename" });
     if (!args.includes("--quiet")) console.log(summary(result));
   } catch (error) {
     if (error instanceof SiteBuildError) {
