@@ -80,7 +80,8 @@ export function parsePost(source: PostSource): ParseResult<ParsedPost> {
   const { file } = source;
   const decoded = decodeUtf8(file, source.bytes);
   if (!decoded.ok) return decoded;
-  const text = decoded.value;
+  // CRLF files (Windows editors): gray-matter would leave a "\r" on the last front matter value.
+  const text = decoded.value.replace(/\r\n?/g, "\n");
   const badChar = checkXmlCharacters(file, text);
   if (badChar) return { ok: false, errors: [badChar] };
 
@@ -92,8 +93,9 @@ export function parsePost(source: PostSource): ParseResult<ParsedPost> {
     data = parsed.data;
     content = parsed.content;
   } catch (error) {
-    // +1: the opening "---" line comes before the YAML text.
-    return { ok: false, errors: [{ file, message: yamlErrorMessage(error, 1) }] };
+    // gray-matter hands the YAML over with the line break after the opening "---" still in front,
+    // so YAML line numbers are already file line numbers.
+    return { ok: false, errors: [{ file, message: yamlErrorMessage(error, 0) }] };
   }
   if (!/^\uFEFF?---\r?\n/.test(text)) {
     return { ok: false, errors: [{ file, message: "has no front matter: start the file with a --- block holding at least `date:`" }] };
