@@ -1,0 +1,97 @@
+/**
+ * Real local servers for end-to-end tests: a Skein project copy built for its URL, its D1 migrated,
+ * served by `wrangler pages dev` (site + functions) or `wrangler dev` (the inbox as a plain Worker),
+ * in their own process groups so stopping them leaves no workerd behind.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { REPO_ROOT, type ProjectCopy } from "../../../scripts/project-copy.ts";
+
+export const WRANGLER = path.join(REPO_ROOT, "node_modules/.bin/wrangler");
+export const TSX = path.join(REPO_ROOT, "node_modules/.bin/tsx");
+export const QUIET_WRANGLER = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true", CI: "true" };
+
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): RunResult {
+  const result = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, ...QUIET_WRANGLER, ...env }, timeout: 180_000 });
+  return { status: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
+}
+
+/** Build the project copy for `url` (and the functions' view of it); throws with the build's output on failure. */
+export function buildProject(project: ProjectCopy, url: string, env: Record<string, string> = {}): void {
+  const result = run(TSX, ["scripts/build.ts", "--quiet"], project.root, { SKEIN_URL: url, ...env });
+  if (result.status !== 0) throw new Error(`build failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+export function migrateLocal(project: ProjectCopy, config = "wrangler.toml"): void {
+  const result = run(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "-c", config], project.root);
+  if (result.status !== 0) throw new Error(`migrations failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+export interface LocalServer {
+  url: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+async function startServer(project: ProjectCopy, args: string[], port: number, readyPath: string): Promise<LocalServer> {
+  let output = "";
+  const child: ChildProcess = spawn(WRANGLER, args, {
+    cwd: project.root,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...QUIET_WRANGLER },
+  });
+  child.stdout?.on("data", (chunk) => (output += chunk));
+  child.stderr?.on("data", (chunk) => (output += chunk));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null || !child.pid) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }, 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler exited (${child.exitCode}):\n${output}`);
+    try {
+      const response = await fetch(`${url}${readyPath}`);
+      await response.arrayBuffer();
+      if (response.status < 500) return { url, output: () => output, stop };
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await stop();
+  throw new Error(`wrangler did not become ready on ${url}:\n${output}`);
+}
+
+/** `wrangler pages dev _site` as `npm start` runs it (site + functions, local D1). */
+export function startPagesDev(project: ProjectCopy, port: number, bindings: Record<string, string> = {}): Promise<LocalServer> {
+  const bindingArgs = Object.entries({ VERIFY_ALLOW_PRIVATE_HOSTS: "true", ...bindings }).flatMap(([key, value]) => ["--binding", `${key}=${value}`]);
+  return startServer(project, ["pages", "dev", "_site", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...bindingArgs], port, "/feed.xml");
+}
+
+/** `wrangler dev -c worker/wrangler.toml`: the inbox alone, as a Worker. */
+export function startWorkerDev(project: ProjectCopy, port: number, vars: Record<string, string> = {}): Promise<LocalServer> {
+  const varArgs = Object.entries(vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
+  return startServer(project, ["dev", "-c", "worker/wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...varArgs], port, "/api/inbox");
+}
