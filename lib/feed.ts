@@ -1,7 +1,7 @@
 import { formatRfc822 } from "./dates.ts";
 import { addCdata, addChainLinks, addText, assemblePage, newChannel, serializeItem, type PageLinks } from "./feed-xml.ts";
 import type { Post } from "./posts.ts";
-import type { Profile } from "./schemas.ts";
+import type { Profile } from "./site-schemas.ts";
 import type { SiteUrls } from "./urls.ts";
 
 /** Everything the main feed's channel header says about its owner (spec "Main Feed Layout"). */
@@ -38,7 +38,7 @@ export function renderPostItem(post: Post, context: FeedContext): string {
     item.ele("guid", { isPermaLink: "false" }).txt(String(post.guid));
     item.ele("pubDate").txt(formatRfc822(post.date));
     // Plain RSS readers need a link to open; Open Microblog clients use guid and reply.
-    item.ele("link").txt(urls.post(post.guid));
+    addText(item, "link", urls.post(post.guid));
     addCdata(item.ele("description"), post.html);
     if (profile.accept !== "off") addText(item, "microblog:reply", urls.reply(post.guid));
     if (post.replyTo) {

@@ -1,6 +1,6 @@
 import { formatRfc822 } from "./dates.ts";
 import { addChainLinks, addText, assemblePage, newChannel, serializeItem, type PageLinks } from "./feed-xml.ts";
-import type { ListEntry, Profile } from "./schemas.ts";
+import type { ListEntry, Profile } from "./site-schemas.ts";
 
 export type ListKind = "follows" | "blocks";
 
@@ -12,7 +12,7 @@ export interface IndexedEntry extends ListEntry {
 export interface ListFeedContext {
   kind: ListKind;
   profile: Profile;
-  /** Entries in the whole list (all pages): the channel's count attribute. */
+  /** The channel's count attribute: entries on this page and all older pages (the whole list on the head). */
   total: number;
   headerReserveBytes: number;
 }
@@ -28,10 +28,10 @@ export function renderListItem(entry: IndexedEntry): string {
   return serializeItem((item) => {
     item.ele("guid", { isPermaLink: "false" }).txt(String(entry.index));
     // A title so general RSS readers show something for the entry.
-    item.ele("title").txt(`@${entry.username}`);
-    item.ele("microblog:user_id").txt(entry.user_id);
-    item.ele("microblog:user_link").txt(entry.user_link);
-    item.ele("microblog:user_name").txt(entry.username);
+    addText(item, "title", `@${entry.username}`);
+    addText(item, "microblog:user_id", entry.user_id);
+    addText(item, "microblog:user_link", entry.user_link);
+    addText(item, "microblog:user_name", entry.username);
   });
 }
 

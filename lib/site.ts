@@ -11,7 +11,8 @@ import { renderFeedPage, renderPostItem, type FeedContext, type FeedPage } from 
 import { renderListItem, renderListPage, type IndexedEntry, type ListFeedContext, type ListFeedPage, type ListKind } from "./list-feed.ts";
 import { DEFAULT_FEED_LIMITS, ItemTooLargeError, paginate, type PageLimits } from "./paginate.ts";
 import { checkXmlCharacters, decodeUtf8, parsePost, parseYamlText, type FileError, type ParsedPost, type Post, type PostSource } from "./posts.ts";
-import { describeIssues, listEntry, profile as profileSchema, type Profile } from "./schemas.ts";
+import { describeIssues } from "./schemas.ts";
+import { listEntry, profile as profileSchema, type Profile } from "./site-schemas.ts";
 import { normalizeUserLink, paths, siteUrls, type SiteUrls } from "./urls.ts";
 
 export interface FileSource {
@@ -237,9 +238,23 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
   const lists: [ListKind, IndexedEntry[]][] = [["follows", follows]];
   if (profile.public_blocks) lists.push(["blocks", blocks]);
   for (const [kind, entries] of lists) {
-    const context: ListFeedContext = { kind, profile, total: entries.length, headerReserveBytes: listLimits.headerReserveBytes };
-    const chain = paginateChain(entries, renderListItem, listLimits, paths.list(kind), (k) => paths.listArchive(kind, k), urls.base);
+    let chain: ReturnType<typeof paginateChain<IndexedEntry>>;
+    try {
+      chain = paginateChain(entries, renderListItem, listLimits, paths.list(kind), (k) => paths.listArchive(kind, k), urls.base);
+    } catch (error) {
+      if (error instanceof ItemTooLargeError) {
+        const entry = entries[error.index]!;
+        const file = (kind === "follows" ? sources.follows : sources.blocks)?.file ?? kind;
+        throw new SiteBuildError([{ file, message: `entry ${entry.index + 1} (${entry.username}) is ${error.bytes} bytes in the list feed, more than one page holds (${error.budget} bytes for items); shorten its user_link or user_id` }]);
+      }
+      throw error;
+    }
+    let through = 0;
     chain.pages.forEach((pageEntries, i) => {
+      // count = the entries on this page and all older ones: the whole list on the head, and on an
+      // archive the list as it was when the page was archived, so appending never rewrites an archive.
+      through += pageEntries.length;
+      const context: ListFeedContext = { kind, profile, total: through, headerReserveBytes: listLimits.headerReserveBytes };
       const page: ListFeedPage = { links: chain.links[i]!, items: pageEntries.map((e) => chain.xml.get(e)!).reverse() };
       const date = newest(pageEntries, (e) => e.since);
       if (date !== undefined) page.lastBuildDate = date;

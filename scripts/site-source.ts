@@ -44,11 +44,16 @@ function limitsFromEnv(env: NodeJS.ProcessEnv, prefix: string, base: PageLimits)
     if (!Number.isInteger(value) || value < 1) throw new Error(`${prefix}_${name} must be a positive integer, got "${raw}"`);
     return value;
   };
-  return {
+  const limits = {
     maxItems: number("MAX_ITEMS", base.maxItems),
     maxBytes: number("MAX_BYTES", base.maxBytes),
     headerReserveBytes: number("HEADER_RESERVE_BYTES", base.headerReserveBytes),
   };
+  // Otherwise no item could ever fit and every post would be reported as too large.
+  if (limits.headerReserveBytes >= limits.maxBytes) {
+    throw new Error(`${prefix}_HEADER_RESERVE_BYTES (${limits.headerReserveBytes}) must be smaller than ${prefix}_MAX_BYTES (${limits.maxBytes})`);
+  }
+  return limits;
 }
 
 /**

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The built site in a real browser (Debian's chromium via playwright-core), on a phone and a desktop:
  * no console errors or failed requests, the feed discovery link, landmarks, one h1 and no skipped

@@ -1,0 +1,58 @@
+/**
+ * Deterministic output: two full builds of the example site (the real CLI, in one project copy)
+ * into two folders, the second under another time zone and locale, give byte-identical files,
+ * including the functions' inbox-config.json. Small limits make sure archive pages and older-post
+ * pages exist and are part of the comparison.
+ */
+import { execFile } from "node:child_process";
+import { copyFileSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { INBOX_CONFIG_PATH } from "../../scripts/build.ts";
+import { createProjectCopy } from "../../scripts/project-copy.ts";
+import { optionsFromEnv, readSiteSources } from "../../scripts/site-source.ts";
+import { readTree, runBuildCli } from "../support/cli.ts";
+import { buildSiteInMemory } from "../support/factories.ts";
+
+const LIMITS = { SKEIN_FEED_MAX_ITEMS: "2", SKEIN_FEED_MAX_BYTES: "20000", SKEIN_FEED_HEADER_RESERVE_BYTES: "4000", SKEIN_HTML_PAGE_SIZE: "2" };
+const FIRST = { ...LIMITS, TZ: "UTC", LANG: "C.UTF-8", LC_ALL: "C.UTF-8" };
+// UTC+13:45 in (southern) summer, and a locale whose case rules differ ("i".toUpperCase() is "İ").
+const SECOND = { ...LIMITS, TZ: "Pacific/Chatham", LANG: "tr_TR.UTF-8", LC_ALL: "tr_TR.UTF-8" };
+
+const project = createProjectCopy();
+afterAll(() => project.cleanup());
+
+describe("two builds of the same sources", () => {
+  it("the second environment really has another zone and locale", async () => {
+    const script = "const o = Intl.DateTimeFormat().resolvedOptions(); console.log(new Date(Date.UTC(2026, 0, 1)).getTimezoneOffset(), o.timeZone, o.locale)";
+    const { stdout } = await promisify(execFile)(process.execPath, ["-e", script], { env: { ...process.env, ...SECOND } });
+    expect(stdout.trim()).toBe("-825 Pacific/Chatham tr-TR");
+  });
+
+  it("are byte-identical, whatever the machine's zone and locale", { timeout: 90_000 }, async () => {
+    const a = await runBuildCli(project.root, ["--out", "out-a"], FIRST);
+    expect(a.stderr).toBe("");
+    expect(a.code).toBe(0);
+    copyFileSync(path.join(project.root, INBOX_CONFIG_PATH), path.join(project.root, "inbox-config-a.json"));
+    const b = await runBuildCli(project.root, ["--out", "out-b"], SECOND);
+    expect(b.stderr).toBe("");
+    expect(b.code).toBe(0);
+
+    const first = readTree(path.join(project.root, "out-a"));
+    const second = readTree(path.join(project.root, "out-b"));
+    expect([...second.keys()]).toEqual([...first.keys()]);
+    const differing = [...first].filter(([file, bytes]) => !second.get(file)!.equals(bytes)).map(([file]) => file);
+    expect(differing).toEqual([]);
+    expect(readFileSync(path.join(project.root, INBOX_CONFIG_PATH)).equals(readFileSync(path.join(project.root, "inbox-config-a.json")))).toBe(true);
+
+    // The limits applied: archives and older-post pages are among the compared files...
+    expect(first.has("feed/1.xml")).toBe(true);
+    expect(first.has("follows/1.xml")).toBe(true);
+    expect(first.has("page/1/index.html")).toBe(true);
+    // ...and both builds wrote what lib/ renders for these sources and options.
+    const expected = buildSiteInMemory(readSiteSources(project.root), optionsFromEnv(LIMITS));
+    for (const [permalink, xml] of expected.xml) expect(first.get(permalink.slice(1))?.toString("utf8"), permalink).toBe(xml);
+    for (const [permalink, html] of expected.stableHtml) expect(first.get(`${permalink.slice(1)}index.html`)?.toString("utf8"), permalink).toBe(html);
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * Running the real build CLI (`tsx scripts/build.ts`) in a project copy, as a user would run
+ * `npm run build` in their clone, and reading what it wrote.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { REPO_ROOT } from "../../scripts/project-copy.ts";
+
+const TSX_CLI = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `tsx scripts/build.ts ...args` with `cwd` as the project folder. The child gets a clean
+ * environment: no SKEIN_* variable leaks in from the test run, only those given in `env`.
+ */
+export function runBuildCli(cwd: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<CliResult> {
+  const base: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith("SKEIN_")) base[key] = value;
+  return new Promise((resolve) => {
+    execFile(process.execPath, [TSX_CLI, "scripts/build.ts", ...args], { cwd, env: { ...base, ...env }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Every file under `dir`, relative path (with "/") -> bytes. */
+export function readTree(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const walk = (relative: string) => {
+    for (const name of readdirSync(path.join(dir, relative)).sort()) {
+      const child = relative ? `${relative}/${name}` : name;
+      if (statSync(path.join(dir, child)).isDirectory()) walk(child);
+      else files.set(child, readFileSync(path.join(dir, child)));
+    }
+  };
+  if (existsSync(dir)) walk("");
+  return files;
+}
+
+/** Entries of `dir` whose names start with `prefix` (e.g. leftover "_site.staging-*" folders). */
+export function entriesStartingWith(dir: string, prefix: string): string[] {
+  return readdirSync(dir).filter((name) => name.startsWith(prefix));
+}
