@@ -9,7 +9,7 @@ import { absoluteImageUrl, displayName } from "./feed.ts";
 import { html, raw, type Html } from "./html.ts";
 import type { IndexedEntry, ListKind } from "./list-feed.ts";
 import type { Post } from "./posts.ts";
-import type { Profile } from "./schemas.ts";
+import type { Profile } from "./site-schemas.ts";
 import type { HtmlArchivePage, SiteModel } from "./site.ts";
 import { paths, type SiteUrls } from "./urls.ts";
 

@@ -1,7 +1,8 @@
 import matter from "gray-matter";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { renderMarkdown, plainText, truncate } from "./markdown.ts";
-import { describeIssues, postFrontMatter, type PostFrontMatter } from "./schemas.ts";
+import { describeIssues } from "./schemas.ts";
+import { postFrontMatter, type PostFrontMatter } from "./site-schemas.ts";
 import { findNonXmlCharacter } from "./xml-text.ts";
 
 /** A post file as read from disk: its display path ("posts/hello.md") and raw bytes. */

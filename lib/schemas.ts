@@ -1,10 +1,12 @@
 /**
- * The one place for Skein's shapes: the profile and list files, post front matter, and the JSON
- * bodies the inbox accepts. The build, the feed model and the functions all import from here, so a
- * user_id or user_link means the same thing everywhere. zod/mini keeps the functions bundle small.
+ * Skein's shapes, part 1: the building blocks every shape uses (ids, usernames, URLs, limits, error
+ * messages) and the JSON bodies the inbox accepts. The functions load only this file; the build's
+ * shapes (profile, lists, post front matter) are in lib/site-schemas.ts, made of these same blocks,
+ * so a user_id or user_link means the same thing in a post, a list and a POST body. Two files only so
+ * the functions bundle does not carry the build's schemas (zod builds every schema when loaded).
  */
 import * as z from "zod/mini";
-import { parseFlexibleDate, parseIsoDateTime } from "./dates.ts";
+import { parseFlexibleDate } from "./dates.ts";
 import { parseHttpUrl } from "./urls.ts";
 import { isXmlSafe } from "./xml-text.ts";
 
@@ -22,6 +24,8 @@ z.config({
       const expected = issue.expected === "int" ? "an integer" : issue.expected === "object" ? "a mapping of fields" : issue.expected === "array" ? "a list" : `a ${issue.expected}`;
       return `must be ${expected}`;
     }
+    // A missing field that may be one of several types (ids: integer or text) fails as a union.
+    if (issue.code === "invalid_union" && issue.input === undefined) return "is required";
     if (issue.code === "unrecognized_keys") return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
     return undefined;
   },
@@ -41,131 +45,25 @@ export const LIMITS = {
   dateLength: 64,
 } as const;
 
-const xmlSafe = () =>
+export const xmlSafe = () =>
   z.refine<string>((value) => isXmlSafe(value), `contains a character XML 1.0 cannot carry (a control character or an unpaired surrogate)`);
-
-/** Our own username: Twitter-like, 1-25 letters, digits or underscores (spec: "A Twitter-like username"). */
-export const ownUsername = z.string().check(
-  z.regex(/^[A-Za-z0-9_]{1,25}$/, "must be 1-25 letters (A-Z, a-z), digits or underscores"),
-);
 
 /** Someone else's username, read leniently: 1-25 letters/digits in any script, "_", "." or "-". */
 export const otherUsername = z.string().check(
   z.regex(/^[\p{L}\p{N}_.-]{1,25}$/u, "must be 1-25 letters, digits, '_', '.' or '-'"),
 );
 
-/** Our own user_id: a UUID (spec: "A universally unique ... id ... (Think UUID)"). */
-export const ownUserId = z.string().check(
-  z.regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "must be a UUID such as 3f0c2a4e-8b1d-4c55-9a0e-6d2b7c1e9f10 (run `npm run init` to make one)"),
-);
-
 /**
  * Another user's user_id or status_id: services use UUIDs, integers or URIs, so any of the URL-safe
  * printable ASCII characters, 1-128 of them; quotes, spaces, angle brackets and backslashes are not.
  */
-const idPattern = /^[A-Za-z0-9._~:/?#@!$&+,;=%-]{1,128}$/;
+export const idPattern = /^[A-Za-z0-9._~:/?#@!$&+,;=%-]{1,128}$/;
 export const otherUserId = z.string().check(z.regex(idPattern, "must be 1-128 URL-safe characters (letters, digits, and . _ ~ : / ? # @ ! $ & + , ; = % -)"));
-export const statusId = z.pipe(
-  z.union([z.string(), z.int().check(z.nonnegative())]),
-  z.transform((value) => String(value)),
-).check(z.refine((value: string) => idPattern.test(value), "must be 1-128 URL-safe characters"));
 
 export const httpUrl = z.string().check(
   z.maxLength(LIMITS.urlLength, `must be at most ${LIMITS.urlLength} characters`),
   z.refine((value: string) => parseHttpUrl(value) !== undefined, "must be an absolute http:// or https:// URL"),
 );
-
-/** A picture: an absolute URL, or a path on this site starting with "/". */
-export const imageRef = z.string().check(
-  z.maxLength(LIMITS.urlLength, `must be at most ${LIMITS.urlLength} characters`),
-  z.refine((value: string) => parseHttpUrl(value) !== undefined || /^\/[^\s<>"]*$/.test(value), "must be an absolute http(s) URL or a site path starting with /"),
-);
-
-/** BCP 47 language tag, e.g. "en", "pt-BR", "zh-Hant". */
-export const languageTag = z.string().check(
-  z.regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a language tag such as en, fr or pt-BR"),
-);
-
-/** A date that names its zone, e.g. 2026-03-01T09:30:00Z or 2026-03-01T10:30:00+01:00. */
-export const isoDateWithZone = z.pipe(
-  z.string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a date such as 2026-03-01T09:30:00Z") }),
-  z.transform((value: string, ctx) => {
-    const epochMs = parseIsoDateTime(value);
-    if (epochMs === undefined) {
-      ctx.issues.push({
-        code: "custom",
-        input: value,
-        message: `"${value}" is not an ISO 8601 date with a time and a zone, e.g. 2026-03-01T09:30:00Z`,
-      });
-      return z.NEVER;
-    }
-    return epochMs;
-  }),
-);
-
-const boundedText = (max: number) =>
-  z.string().check(z.trim(), z.minLength(1, "must not be empty"), z.maxLength(max, `must be at most ${max} characters`), xmlSafe());
-
-/** A person in the follows, blocks or selected lists (spec "Alternate Feed Layout": user_id, user_name, user_link). */
-export const listEntry = z.strictObject({
-  user_id: otherUserId,
-  username: otherUsername,
-  user_link: httpUrl,
-  /** When the entry was added; the newest one becomes the list feed's lastBuildDate. */
-  since: z.optional(isoDateWithZone),
-});
-export type ListEntry = z.output<typeof listEntry>;
-
-/** A sender the owner accepts under accept=selected: matched by user_id or by user_link. */
-export const selectedSender = z.strictObject({
-  user_id: z.optional(otherUserId),
-  username: z.optional(otherUsername),
-  user_link: z.optional(httpUrl),
-}).check(z.refine((value) => value.user_id !== undefined || value.user_link !== undefined, "a selected sender needs a user_id or a user_link"));
-export type SelectedSender = z.output<typeof selectedSender>;
-
-export const profile = z.strictObject({
-  username: ownUsername,
-  user_id: ownUserId,
-  full_name: z.optional(boundedText(LIMITS.fullNameLength)),
-  bio: z.optional(boundedText(LIMITS.bioLength)),
-  language: languageTag,
-  /** Absolute URL the site is served from; SKEIN_URL overrides it for preview builds. */
-  url: httpUrl,
-  portrait: z.optional(imageRef),
-  header: z.optional(imageRef),
-  accept: z._default(z.enum(ACCEPT_POLICIES, `must be one of ${ACCEPT_POLICIES.join(", ")}`), "everyone"),
-  selected: z._default(z.array(selectedSender), []),
-  public_blocks: z._default(z.boolean("must be true or false"), false),
-  relocate: z.optional(httpUrl),
-  /** Base URL of the functions when they are hosted apart from the site (default: same origin). */
-  functions_url: z.optional(httpUrl),
-  docs: z._default(httpUrl, OPEN_MICROBLOG_DOCS),
-});
-export type Profile = z.output<typeof profile>;
-
-const otherUserRef = {
-  user_id: otherUserId,
-  user_link: httpUrl,
-  status_id: statusId,
-  username: z.optional(otherUsername),
-};
-
-export const postFrontMatter = z.strictObject({
-  date: isoDateWithZone,
-  id: z.optional(z.pipe(
-    z.union([z.int().check(z.nonnegative()), z.string().check(z.regex(/^\d{1,15}$/))], "must be a non-negative integer"),
-    z.transform((value) => Number(value)),
-  ).check(z.refine((value: number) => Number.isSafeInteger(value), "must be a non-negative integer"))),
-  language: z.optional(languageTag),
-  reply_to: z.optional(z.strictObject(otherUserRef)),
-  repost: z.optional(z.strictObject({
-    ...otherUserRef,
-    pubdate: isoDateWithZone,
-    text: boundedText(100_000),
-  })),
-}).check(z.refine((value) => !(value.reply_to && value.repost), "a post can be a reply or a repost, not both"));
-export type PostFrontMatter = z.output<typeof postFrontMatter>;
 
 /** Spec "Sending Private Messages": user_id, username, user_link, message, date. */
 export const messageBody = z.object({

@@ -8,7 +8,8 @@ import path from "node:path";
 import { assignGuids, nextGuid } from "../lib/guids.ts";
 import { newPostFile } from "../lib/new-post.ts";
 import { parsePost, type ParsedPost } from "../lib/posts.ts";
-import { languageTag, describeIssues } from "../lib/schemas.ts";
+import { describeIssues } from "../lib/schemas.ts";
+import { languageTag } from "../lib/site-schemas.ts";
 import { SOURCE_PATHS } from "./site-source.ts";
 
 function usage(message?: string): never {
