@@ -5,7 +5,6 @@
  * there even when it is private, because the file is bundled into the functions, never published.
  */
 import type { AcceptPolicy } from "./schemas.ts";
-import type { SiteModel } from "./site.ts";
 import { normalizeUserLink } from "./urls.ts";
 
 /** Someone matched by user_id or by normalized user_link (either is enough). */
@@ -65,7 +64,25 @@ export function hasPostId(ranges: readonly (readonly [number, number])[], id: nu
   return false;
 }
 
-export function inboxConfigFromSite(model: SiteModel): InboxConfig {
+/**
+ * The parts of the build's SiteModel (lib/site.ts) this file reads. Structural on purpose: the
+ * functions import this module, and their Workers type-check must not pull in the build's modules
+ * (markdown, YAML, front matter) through a type import.
+ */
+export interface SiteFacts {
+  profile: {
+    user_id: string;
+    username: string;
+    accept: AcceptPolicy;
+    selected: readonly { user_id?: string | undefined; user_link?: string | undefined }[];
+  };
+  urls: { base: string; feed: string; profile: string };
+  follows: readonly { user_id: string; user_link: string }[];
+  blocks: readonly { user_id: string; user_link: string }[];
+  posts: readonly { guid: number }[];
+}
+
+export function inboxConfigFromSite(model: SiteFacts): InboxConfig {
   const { profile, urls } = model;
   return {
     owner: {

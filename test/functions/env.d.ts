@@ -1,0 +1,18 @@
+// Test-only bindings and values handed from Node to the workerd tests.
+import type { D1Migration } from "cloudflare:test";
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      /** Read by vitest.config.ts with readD1Migrations(), applied by setup.ts. */
+      TEST_MIGRATIONS: D1Migration[];
+    }
+  }
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Port of the loopback feed server (feed-server.ts) on 127.0.0.1. */
+    feedServerPort: number;
+  }
+}
