@@ -11,6 +11,7 @@ import { performance } from "node:perf_hooks";
 import Eleventy from "@11ty/eleventy";
 import { inboxConfigFromSite } from "../lib/inbox-config.ts";
 import { SiteBuildError, type SiteModel } from "../lib/site.ts";
+import { isEntryPoint } from "./entry-point.ts";
 import { forgetSiteModel, loadSiteModel } from "./site-source.ts";
 
 export const INBOX_CONFIG_PATH = "functions/_generated/inbox-config.json";
@@ -128,6 +129,6 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isEntryPoint(import.meta.url)) {
   await main();
 }
