@@ -1,0 +1,90 @@
+/**
+ * A bounded burst against the real local server (wrangler pages dev, local D1): 2,000 valid messages,
+ * 200 in flight at a time, every one unique. Every 201 must have its row, nothing else may be stored,
+ * and no request may get a 5xx. Rate limits are switched off for this one client IP (they are tested
+ * in the workers project), as an operator would for a trusted relay.
+ */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createProjectCopy, type ProjectCopy } from "../../scripts/project-copy.ts";
+import { freePort } from "./support/static-server.ts";
+import { buildProject, migrateLocal, startPagesDev, type LocalServer } from "./support/wrangler-server.ts";
+
+const TOTAL = 2_000;
+const IN_FLIGHT = 200;
+const TOKEN = "load-test-owner-token";
+
+let project: ProjectCopy;
+let server: LocalServer;
+
+beforeAll(async () => {
+  project = createProjectCopy();
+  project.write(".dev.vars", `OWNER_TOKEN=${TOKEN}\n`);
+  const port = await freePort();
+  buildProject(project, `http://127.0.0.1:${port}`);
+  migrateLocal(project);
+  server = await startPagesDev(project, port, { RATE_LIMIT_PER_IP: "0", RATE_LIMIT_PER_SENDER: "0" });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  project?.cleanup();
+});
+
+async function allMessages(): Promise<string[]> {
+  const texts: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const url = `${server.url}/api/inbox/messages?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+    const response = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(response.status).toBe(200);
+    const page = (await response.json()) as { items: { message: string }[]; next_cursor: string | null };
+    texts.push(...page.items.map((item) => item.message));
+    cursor = page.next_cursor;
+  } while (cursor);
+  return texts;
+}
+
+it(`${TOTAL} concurrent valid messages: every 201 is a stored row, nothing else is stored, no 5xx`, async () => {
+  const statuses = new Map<number, number>();
+  const accepted = new Set<string>();
+  const failures: string[] = [];
+  let next = 0;
+
+  async function client(): Promise<void> {
+    while (next < TOTAL) {
+      const i = next++;
+      const text = `load message ${i}`;
+      try {
+        const response = await fetch(`${server.url}/api/message`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            user_id: `00000000-0000-4000-8000-${String(i % 50).padStart(12, "0")}`,
+            username: `sender_${i % 50}`,
+            user_link: `https://sender${i % 50}.example/feed.xml`,
+            message: text,
+            date: new Date(Date.UTC(2026, 6, 1) + i * 1000).toISOString(),
+          }),
+        });
+        await response.arrayBuffer();
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        if (response.status === 201) accepted.add(text);
+      } catch (error) {
+        failures.push(`${text}: ${String(error)}`);
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: IN_FLIGHT }, client));
+
+  const serverErrors = [...statuses].filter(([status]) => status >= 500);
+  expect(serverErrors).toEqual([]);
+  expect(failures).toEqual([]);
+  expect(statuses.get(201)).toBe(TOTAL);
+
+  const stored = await allMessages();
+  expect(stored.length).toBe(accepted.size);
+  expect(new Set(stored)).toEqual(accepted);
+
+  const counts = (await (await fetch(`${server.url}/api/inbox`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { messages: { total: number } };
+  expect(counts.messages.total).toBe(TOTAL);
+});

@@ -1,0 +1,66 @@
+/**
+ * `npm start` itself (scripts/start.ts) in a project copy: build, local D1 migrations, wrangler pages
+ * dev, then Ctrl-C (SIGINT). Tells which process group wrangler ran in, so a test can prove nothing
+ * of it is left afterwards.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import type { ProjectCopy } from "../../../scripts/project-copy.ts";
+import { QUIET_WRANGLER } from "./wrangler-server.ts";
+
+export interface NpmStart {
+  url: string;
+  output(): string;
+  /** Process group ids of the processes start.ts launched (wrangler + workerd). */
+  serverGroups(): number[];
+  /** Ctrl-C: SIGINT to start.ts's process group (as a terminal sends it), then wait for it to exit. */
+  interrupt(): Promise<number | null>;
+}
+
+function processTable(): { pid: number; ppid: number; pgid: number }[] {
+  const out = execFileSync("ps", ["-eo", "pid=,ppid=,pgid="], { encoding: "utf8" });
+  return out
+    .trim()
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number, number])
+    .map(([pid, ppid, pgid]) => ({ pid, ppid, pgid }));
+}
+
+export function livingInGroups(groups: readonly number[]): number[] {
+  return processTable().filter((p) => groups.includes(p.pgid)).map((p) => p.pid);
+}
+
+export async function npmStart(project: ProjectCopy, port: number): Promise<NpmStart> {
+  let output = "";
+  // `node --import tsx` (what the tsx launcher runs, minus the launcher) in its own process group, like
+  // a terminal's foreground job: Ctrl-C there sends SIGINT to the whole group.
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts", "--port", String(port), "--no-watch"], {
+    cwd: project.root,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...QUIET_WRANGLER },
+  });
+  child.stdout?.on("data", (chunk) => (output += chunk));
+  child.stderr?.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 150_000;
+  while (!output.includes("Skein is running at")) {
+    if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}):\n${output}`);
+    if (Date.now() > deadline) {
+      if (child.pid) process.kill(-child.pid, "SIGINT");
+      throw new Error(`npm start did not come up:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  // start.ts's direct children run in their own process groups (detached): those are the server's.
+  const groups = [...new Set(processTable().filter((p) => p.ppid === child.pid && p.pgid !== child.pid).map((p) => p.pgid))];
+  return {
+    url,
+    output: () => output,
+    serverGroups: () => groups,
+    interrupt: async () => {
+      if (child.exitCode === null && child.pid) process.kill(-child.pid, "SIGINT");
+      return exited;
+    },
+  };
+}
