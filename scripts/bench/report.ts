@@ -1,0 +1,159 @@
+/**
+ * Turning measured runs into what `npm run bench` prints: medians, the ours/baseline ratio, the
+ * table, the append-check lines and the pass/fail targets of issue 2.
+ */
+import type { AppendResult } from "./append-check.ts";
+import type { RunMeasurement } from "./measure.ts";
+
+/** Issue 2's targets. */
+export const TARGETS = {
+  /** Skein's median wall time over the baseline's, measured in the same run. */
+  maxRatio: 1.15,
+  /** Peak RSS of the 50,000-post build; 1 GB read as 10^9 bytes (stricter than 1 GiB). */
+  maxPeakRssBytes: 1e9,
+  peakRssPosts: 50_000,
+  /** Appending one post may add or change this many files at most, and no archive page. */
+  maxAppendFiles: 5,
+} as const;
+
+export const TOOLS = { ours: "skein", baseline: "eleventy (plain)" } as const;
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error("median of nothing");
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export interface ToolSummary {
+  runs: RunMeasurement[];
+  wallSeconds: number;
+  cpuSeconds: number;
+  peakRssBytes: number;
+  /** Highest peak RSS of any run (what the memory target is checked against). */
+  maxPeakRssBytes: number;
+  files: number;
+  bytes: number;
+  /** False when runs wrote different numbers of files or bytes: the output is not deterministic. */
+  stableOutput: boolean;
+}
+
+export function summarize(runs: RunMeasurement[]): ToolSummary {
+  const last = runs.at(-1);
+  if (!last) throw new Error("no runs to summarize");
+  return {
+    runs,
+    wallSeconds: median(runs.map((r) => r.wallSeconds)),
+    cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
+    peakRssBytes: median(runs.map((r) => r.peakRssBytes)),
+    maxPeakRssBytes: Math.max(...runs.map((r) => r.peakRssBytes)),
+    files: last.files,
+    bytes: last.bytes,
+    stableOutput: runs.every((r) => r.files === last.files && r.bytes === last.bytes),
+  };
+}
+
+export interface SizeResult {
+  posts: number;
+  repeat: number;
+  ours: ToolSummary;
+  baseline: ToolSummary;
+  /** ours / baseline, medians. */
+  wallRatio: number;
+  cpuRatio: number;
+}
+
+export function compare(posts: number, ours: RunMeasurement[], baseline: RunMeasurement[]): SizeResult {
+  const o = summarize(ours);
+  const b = summarize(baseline);
+  return { posts, repeat: ours.length, ours: o, baseline: b, wallRatio: o.wallSeconds / b.wallSeconds, cpuRatio: o.cpuSeconds / b.cpuSeconds };
+}
+
+const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+
+function table(header: string[], rows: string[][], leftColumns: number): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < leftColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+export function renderTable(results: readonly SizeResult[]): string {
+  const header = ["posts", "tool", "runs", "wall s", "cpu s", "posts/s", "peak RSS MB", "files", "MB written", "ratio", "cpu ratio"];
+  const rows: string[][] = [];
+  for (const r of results) {
+    const row = (tool: string, s: ToolSummary, ratio: string, cpuRatio: string) => [
+      r.posts.toLocaleString("en-US"),
+      tool,
+      String(s.runs.length),
+      s.wallSeconds.toFixed(2),
+      s.cpuSeconds.toFixed(2),
+      Math.round(r.posts / s.wallSeconds).toLocaleString("en-US"),
+      mb(s.peakRssBytes),
+      s.files.toLocaleString("en-US"),
+      mb(s.bytes),
+      ratio,
+      cpuRatio,
+    ];
+    rows.push(row(TOOLS.ours, r.ours, r.wallRatio.toFixed(2), r.cpuRatio.toFixed(2)));
+    rows.push(row(TOOLS.baseline, r.baseline, "1.00", "1.00"));
+  }
+  return table(header, rows, 2);
+}
+
+function listed(files: readonly string[], max = 12): string {
+  if (files.length === 0) return "none";
+  const shown = files.slice(0, max).join(", ");
+  return files.length > max ? `${shown}, ... and ${files.length - max} more` : shown;
+}
+
+/** Files the append added, changed or removed (a removed file is a changed URL, so it counts too). */
+export function appendFilesTouched(result: AppendResult): number {
+  return result.added.length + result.changed.length + result.removed.length;
+}
+
+export function renderAppend(result: AppendResult): string {
+  return [
+    `Append one post to the ${result.posts.toLocaleString("en-US")}-post site (${result.appended}; rebuild ${result.rebuildSeconds.toFixed(2)} s):`,
+    `  added   ${result.added.length}: ${listed(result.added)}`,
+    `  changed ${result.changed.length}: ${listed(result.changed)}`,
+    `  removed ${result.removed.length}: ${listed(result.removed)}`,
+    `  archive pages changed or removed: ${listed(result.archivesChanged)}${result.archivesAdded.length ? `; archive pages added: ${listed(result.archivesAdded)}` : ""}`,
+    `  functions/_generated/inbox-config.json (not site output): ${result.inboxConfigChanged ? "changed" : "unchanged"}`,
+  ].join("\n");
+}
+
+export interface TargetCheck {
+  name: string;
+  /** undefined: not measured in this run (e.g. no 50,000-post size). */
+  pass: boolean | undefined;
+  detail: string;
+}
+
+export function checkTargets(results: readonly SizeResult[], append: AppendResult | undefined): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const overRatio = results.filter((r) => r.wallRatio > TARGETS.maxRatio);
+  checks.push({
+    name: `ratio <= ${TARGETS.maxRatio} (median wall, skein / plain eleventy, every size)`,
+    pass: results.length ? overRatio.length === 0 : undefined,
+    detail: results.map((r) => `${r.posts.toLocaleString("en-US")}: ${r.wallRatio.toFixed(2)}${r.wallRatio > TARGETS.maxRatio ? " (over)" : ""}`).join(", ") || "no sizes measured",
+  });
+  const big = results.find((r) => r.posts === TARGETS.peakRssPosts);
+  checks.push({
+    name: `${TARGETS.peakRssPosts.toLocaleString("en-US")} posts peak RSS < 1 GB`,
+    pass: big ? big.ours.maxPeakRssBytes < TARGETS.maxPeakRssBytes : undefined,
+    detail: big ? `${mb(big.ours.maxPeakRssBytes)} MB (highest of ${big.ours.runs.length} run${big.ours.runs.length === 1 ? "" : "s"})` : `not measured (add ${TARGETS.peakRssPosts} to --sizes)`,
+  });
+  checks.push({
+    name: `append one post: <= ${TARGETS.maxAppendFiles} files added, changed or removed, no archive page changed`,
+    pass: append ? appendFilesTouched(append) <= TARGETS.maxAppendFiles && append.archivesChanged.length === 0 : undefined,
+    detail: append
+      ? `${append.added.length} added, ${append.changed.length} changed, ${append.removed.length} removed; ${append.archivesChanged.length} archive page${append.archivesChanged.length === 1 ? "" : "s"} changed`
+      : "not measured (--append 0)",
+  });
+  return checks;
+}
+
+export function renderTargets(checks: readonly TargetCheck[]): string {
+  const verdict = (pass: boolean | undefined) => (pass === undefined ? "n/a " : pass ? "PASS" : "FAIL");
+  return ["Targets:", ...checks.map((c) => `  ${verdict(c.pass)}  ${c.name}: ${c.detail}`)].join("\n");
+}
