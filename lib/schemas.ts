@@ -89,12 +89,21 @@ export const messageBody = z.object({
 });
 export type MessageBody = z.output<typeof messageBody>;
 
-/** Spec "Sending Replies/Mentions": user_id, username, user_link, status_id. */
+/**
+ * Spec "Sending Replies/Mentions": user_id, username, user_link, status_id. The spec's sample sends the
+ * status_id as text; Open Microblog guids are integers, so a JSON number is read as its digits.
+ */
 export const replyBody = z.object({
   user_id: otherUserId,
   username: otherUsername,
   user_link: httpUrl,
-  status_id: z.string().check(z.regex(idPattern, "must be 1-128 URL-safe characters")),
+  status_id: z.pipe(
+    z.union([
+      z.string().check(z.regex(idPattern, "must be 1-128 URL-safe characters")),
+      z.int().check(z.nonnegative("must be text or a non-negative integer")),
+    ], { error: (issue) => (issue.input === undefined ? "is required" : "must be text or a non-negative integer") }),
+    z.transform((value: string | number) => String(value)),
+  ),
 });
 export type ReplyBody = z.output<typeof replyBody>;
 

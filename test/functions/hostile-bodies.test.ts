@@ -207,7 +207,9 @@ const MESSAGE_FIELDS: Case[] = [
 const REPLY_FIELDS: Case[] = [
   ...(
     [
-      ["status_id", 17],
+      ["status_id", -17],
+      ["status_id", 1.5],
+      ["status_id", 1e300],
       ["status_id", null],
       ["status_id", ["1"]],
       ["status_id", ""],

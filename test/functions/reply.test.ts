@@ -41,6 +41,17 @@ describe("POST /api/posts/:id/reply accepts", () => {
     expect(row).toMatchObject({ verification: "rejected", verification_detail: "no item with guid 17 in the 1 feed page read from https://stranger.example/feed.xml" });
   });
 
+  it("reads a status_id sent as a JSON number (guids are integers) as its digits", async () => {
+    const app = testApp();
+    const { response } = await send(app, replyPath(3), { ...replyFrom(STRANGER, "x"), status_id: 42 });
+    expect(response.status).toBe(201);
+    const [row] = await allRows<{ status_id: string }>("replies");
+    expect(row?.status_id).toBe("42");
+    // The same status as text is the same reply.
+    expect((await send(app, replyPath(3), replyFrom(STRANGER, "42"))).response.status).toBe(201);
+    expect(await countRows("replies")).toBe(1);
+  });
+
   it("accepts every published post id, including 0 and the last one", async () => {
     const app = testApp();
     for (const id of [0, 5, 8, 9]) expect((await send(app, replyPath(id), replyFrom(STRANGER, `s${id}`))).response.status).toBe(201);
