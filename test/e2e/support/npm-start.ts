@@ -29,11 +29,17 @@ export function livingInGroups(groups: readonly number[]): number[] {
   return processTable().filter((p) => groups.includes(p.pgid)).map((p) => p.pid);
 }
 
-export async function npmStart(project: ProjectCopy, port: number): Promise<NpmStart> {
+/**
+ * `viaNpm: true` runs the literal `npm start -- --port <port>` (as the README says); otherwise
+ * `node --import tsx scripts/start.ts` (what npm and the tsx launcher end up running). Either way in
+ * its own process group, like a terminal's foreground job: Ctrl-C sends SIGINT to the whole group.
+ */
+export async function npmStart(project: ProjectCopy, port: number, options: { viaNpm?: boolean } = {}): Promise<NpmStart> {
   let output = "";
-  // `node --import tsx` (what the tsx launcher runs, minus the launcher) in its own process group, like
-  // a terminal's foreground job: Ctrl-C there sends SIGINT to the whole group.
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts", "--port", String(port), "--no-watch"], {
+  const [command, args] = options.viaNpm
+    ? ["npm", ["start", "--", "--port", String(port), "--no-watch"]]
+    : [process.execPath, ["--import", "tsx", "scripts/start.ts", "--port", String(port), "--no-watch"]];
+  const child: ChildProcess = spawn(command, args, {
     cwd: project.root,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
@@ -52,8 +58,15 @@ export async function npmStart(project: ProjectCopy, port: number): Promise<NpmS
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  // start.ts's direct children run in their own process groups (detached): those are the server's.
-  const groups = [...new Set(processTable().filter((p) => p.ppid === child.pid && p.pgid !== child.pid).map((p) => p.pgid))];
+  // start.ts's server runs in its own process group (detached): any group in child's process tree
+  // other than child's own is the server's.
+  const table = processTable();
+  const tree = new Set([child.pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of table) if (tree.has(p.ppid) && !tree.has(p.pid)) (tree.add(p.pid), (grew = true));
+  }
+  const groups = [...new Set(table.filter((p) => tree.has(p.pid) && p.pgid !== child.pid).map((p) => p.pgid))];
   return {
     url,
     output: () => output,
