@@ -2,7 +2,7 @@
  * npm run bench: issue 2's build benchmark. A script, never a test: timings are printed, not asserted.
  *
  * For each size it writes N deterministic synthetic posts into a throw-away project copy under the
- * OS temp folder (the user's exact build: `node --import tsx scripts/build.ts`), and times that build
+ * OS temp folder (the user's exact build, as `npm run build` runs it: `node --expose-gc --import tsx scripts/build.ts`), and times that build
  * against plain Eleventy rendering the SAME post files to HTML only (scripts/bench/baseline-project.ts).
  * Runs are interleaved (ours, baseline, ours, baseline, ...) and the medians compared, so both tools
  * see the same machine load: on a shared machine only the ratio is meaningful, not the seconds.
@@ -87,7 +87,7 @@ function syntheticProject(parentDir: string, count: number): ProjectCopy {
 
 /** The user's build, run the way `npm run build` runs it, minus npm and the tsx CLI wrapper process. */
 function oursCommand(copy: ProjectCopy): ChildCommand {
-  return { args: ["--import", "tsx", "scripts/build.ts", "--quiet"], cwd: copy.root, outDir: path.join(copy.root, "_site") };
+  return { args: ["--expose-gc", "--import", "tsx", "scripts/build.ts", "--quiet"], cwd: copy.root, outDir: path.join(copy.root, "_site") };
 }
 
 function baselineCommand(baseline: BaselineProject): ChildCommand {

@@ -33,7 +33,8 @@ function portFree(p: number): Promise<boolean> {
 }
 
 function build(sync: boolean): boolean {
-  const result = spawnSync(bin("tsx"), ["scripts/build.ts", ...(sync ? ["--sync"] : [])], {
+  // The same command as `npm run build`.
+  const result = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "scripts/build.ts", ...(sync ? ["--sync"] : [])], {
     cwd: root,
     stdio: "inherit",
     env: { ...process.env, SKEIN_URL: baseUrl },

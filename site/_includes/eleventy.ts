@@ -24,5 +24,6 @@ export interface EleventyConfig {
   addPassthroughCopy(copy: Record<string, string>): void;
   setQuietMode(quiet: boolean): void;
   addWatchTarget(target: string): void;
+  addTransform(name: string, transform: (content: string) => string): void;
   setDataFileBaseName?(name: string): void;
 }
