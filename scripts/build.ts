@@ -5,16 +5,16 @@
  *
  *   tsx scripts/build.ts [--out _site] [--quiet] [--sync]
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import Eleventy from "@11ty/eleventy";
-import { inboxConfigFromSite } from "../lib/inbox-config.ts";
 import { SiteBuildError, type SiteModel } from "../lib/site.ts";
 import { isEntryPoint } from "./entry-point.ts";
+import { writeInboxConfig } from "./inbox-config-file.ts";
 import { forgetSiteModel, loadSiteModel } from "./site-source.ts";
 
-export const INBOX_CONFIG_PATH = "functions/_generated/inbox-config.json";
+export { INBOX_CONFIG_PATH } from "./inbox-config-file.ts";
 
 export interface BuildResult {
   model: SiteModel;
@@ -56,9 +56,7 @@ export async function buildSiteFolder(root: string, outDir = "_site", options: B
     process.chdir(previousCwd);
     forgetSiteModel(root);
   }
-  const configPath = path.join(root, INBOX_CONFIG_PATH);
-  mkdirSync(path.dirname(configPath), { recursive: true });
-  writeFileSync(configPath, `${JSON.stringify(inboxConfigFromSite(model), null, 1)}\n`);
+  writeInboxConfig(root, model);
   if (options.replace === "sync" && existsSync(finalDir)) {
     mirrorFolder(stagingDir, finalDir);
     rmSync(stagingDir, { recursive: true, force: true });

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import path from "node:path";
-import { INBOX_CONFIG_PATH } from "../build.ts";
+import { INBOX_CONFIG_PATH } from "../inbox-config-file.ts";
 import type { ProjectCopy } from "../project-copy.ts";
 import { hashTree, measureBuild, type ChildCommand } from "./measure.ts";
 import { syntheticPost } from "./synthetic-posts.ts";
