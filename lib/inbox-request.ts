@@ -3,6 +3,7 @@
  * the size (413), the encoding and the JSON syntax (400). Spec "Sending Private Messages" and
  * "Sending Replies/Mentions" define the body as JSON; we accept exactly application/json in UTF-8.
  */
+import { readCappedBytes } from "./capped-body.ts";
 
 /** Bodies are a few hundred bytes; 32 KiB leaves room for a 5,000-character message in any script. */
 export const MAX_BODY_BYTES = 32 * 1024;
@@ -37,26 +38,8 @@ export async function readBodyText(request: Request, maxBytes = MAX_BODY_BYTES):
   const tooLarge = { ok: false, status: 413, detail: `the body is larger than ${maxBytes} bytes` } as const;
   const declared = request.headers.get("Content-Length");
   if (declared !== null && /^\s*\d+\s*$/.test(declared) && Number(declared) > maxBytes) return tooLarge;
-  if (!request.body) return { ok: true, value: "" };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return tooLarge;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readCappedBytes(request.body, maxBytes);
+  if (!bytes) return tooLarge;
   try {
     // A leading BOM is dropped (RFC 8259 §8.1 lets parsers ignore it); any invalid byte is an error.
     return { ok: true, value: utf8.decode(bytes) };

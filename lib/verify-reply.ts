@@ -11,6 +11,7 @@
  * retrying; the others are final. Other people's feeds are read leniently (lib/feed-reader.ts).
  */
 import { checkFetchUrl } from "./address-guard.ts";
+import { readCappedBytes } from "./capped-body.ts";
 import { FeedReadError, readFeed, type Feed, type FeedItem } from "./feed-reader.ts";
 import type { InboxConfig } from "./inbox-config.ts";
 import { normalizeUserLink } from "./urls.ts";
@@ -67,38 +68,8 @@ async function readCapped(response: Response, maxBytes: number, signal: AbortSig
     await response.body?.cancel().catch(() => {});
     return undefined;
   }
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const timedOut = new Promise<never>((_, reject) => {
-    if (signal.aborted) reject(new Error("timed out"));
-    signal.addEventListener("abort", () => reject(new Error("timed out")), { once: true });
-  });
-  timedOut.catch(() => {});
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    let chunk: Awaited<ReturnType<typeof reader.read>>;
-    try {
-      chunk = await Promise.race([reader.read(), timedOut]);
-    } catch (error) {
-      await reader.cancel().catch(() => {});
-      throw error;
-    }
-    const { done, value } = chunk;
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readCappedBytes(response.body, maxBytes, signal);
+  if (!bytes) return undefined;
   // Lenient: feeds that are not quite UTF-8 still read; bad bytes become U+FFFD.
   return new TextDecoder().decode(bytes);
 }

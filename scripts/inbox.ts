@@ -10,37 +10,12 @@
  *   --token TOKEN   the owner token; else SKEIN_OWNER_TOKEN, else OWNER_TOKEN= in .dev.vars
  *   --json          machine-readable output (the API's JSON) for scripts
  */
+import type { MessageItem, ReplyItem } from "../lib/inbox-store.ts";
 import { readDevVar } from "./dev-vars.ts";
 import { isEntryPoint } from "./entry-point.ts";
 
 export const KINDS = ["messages", "replies"] as const;
 export type Kind = (typeof KINDS)[number];
-
-export interface MessageItem {
-  id: number;
-  user_id: string;
-  username: string;
-  user_link: string;
-  message: string;
-  date: string;
-  date_iso: string;
-  received_at: string;
-  read_at: string | null;
-}
-
-export interface ReplyItem {
-  id: number;
-  post_id: number;
-  user_id: string;
-  username: string;
-  user_link: string;
-  status_id: string;
-  received_at: string;
-  verification: string;
-  verification_detail: string | null;
-  verified_at: string | null;
-  read_at: string | null;
-}
 
 export interface ListPage<T> {
   items: T[];

@@ -3,6 +3,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { decodeCursor, encodeCursor } from "../../lib/app.ts";
+import type { MessageItem } from "../../lib/inbox-store.ts";
 import { FOLLOWED, STRANGER, type Person } from "./support/people.ts";
 import { clearInbox, countRows, messageFrom, owner, OWNER_TOKEN, problemOf, replyFrom, replyPath, send, testApp, testEnv } from "./support/inbox.ts";
 
@@ -13,17 +14,6 @@ const app = testApp();
 interface Page<T> {
   items: T[];
   next_cursor: string | null;
-}
-interface MessageItem {
-  id: number;
-  user_id: string;
-  username: string;
-  user_link: string;
-  message: string;
-  date: string;
-  date_iso: string;
-  received_at: string;
-  read_at: string | null;
 }
 
 async function postMessages(count: number, from: Person = FOLLOWED, prefix = "m"): Promise<void> {

@@ -3,9 +3,9 @@
  * dev, then Ctrl-C (SIGINT). Tells which process group wrangler ran in, so a test can prove nothing
  * of it is left afterwards.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import type { ProjectCopy } from "../../../scripts/project-copy.ts";
-import { QUIET_WRANGLER } from "./wrangler-server.ts";
+import { spawnInOwnGroup } from "./wrangler-server.ts";
 
 export interface NpmStart {
   url: string;
@@ -35,26 +35,18 @@ export function livingInGroups(groups: readonly number[]): number[] {
  * its own process group, like a terminal's foreground job: Ctrl-C sends SIGINT to the whole group.
  */
 export async function npmStart(project: ProjectCopy, port: number, options: { viaNpm?: boolean } = {}): Promise<NpmStart> {
-  let output = "";
   const [command, args] = options.viaNpm
     ? ["npm", ["start", "--", "--port", String(port), "--no-watch"]]
     : [process.execPath, ["--import", "tsx", "scripts/start.ts", "--port", String(port), "--no-watch"]];
-  const child: ChildProcess = spawn(command, args, {
-    cwd: project.root,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...QUIET_WRANGLER },
-  });
-  child.stdout?.on("data", (chunk) => (output += chunk));
-  child.stderr?.on("data", (chunk) => (output += chunk));
+  const { child, output } = spawnInOwnGroup(project, command, args);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 150_000;
-  while (!output.includes("Skein is running at")) {
-    if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}):\n${output}`);
+  while (!output().includes("Skein is running at")) {
+    if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}):\n${output()}`);
     if (Date.now() > deadline) {
       if (child.pid) process.kill(-child.pid, "SIGINT");
-      throw new Error(`npm start did not come up:\n${output}`);
+      throw new Error(`npm start did not come up:\n${output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -69,7 +61,7 @@ export async function npmStart(project: ProjectCopy, port: number, options: { vi
   const groups = [...new Set(table.filter((p) => tree.has(p.pid) && p.pgid !== child.pid).map((p) => p.pgid))];
   return {
     url,
-    output: () => output,
+    output,
     serverGroups: () => groups,
     interrupt: async () => {
       if (child.exitCode === null && child.pid) process.kill(-child.pid, "SIGINT");

@@ -39,9 +39,10 @@ export interface LocalServer {
   stop(): Promise<void>;
 }
 
-async function startServer(project: ProjectCopy, args: string[], port: number, readyPath: string): Promise<LocalServer> {
+/** A command in the project copy, in its own process group, its output collected. */
+export function spawnInOwnGroup(project: ProjectCopy, command: string, args: string[]): { child: ChildProcess; output(): string } {
   let output = "";
-  const child: ChildProcess = spawn(WRANGLER, args, {
+  const child = spawn(command, args, {
     cwd: project.root,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
@@ -49,6 +50,11 @@ async function startServer(project: ProjectCopy, args: string[], port: number, r
   });
   child.stdout?.on("data", (chunk) => (output += chunk));
   child.stderr?.on("data", (chunk) => (output += chunk));
+  return { child, output: () => output };
+}
+
+async function startServer(project: ProjectCopy, args: string[], port: number, readyPath: string): Promise<LocalServer> {
+  const { child, output: collected } = spawnInOwnGroup(project, WRANGLER, args);
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode !== null || !child.pid) return;
@@ -70,18 +76,18 @@ async function startServer(project: ProjectCopy, args: string[], port: number, r
   };
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler exited (${child.exitCode}):\n${output}`);
+    if (child.exitCode !== null) throw new Error(`wrangler exited (${child.exitCode}):\n${collected()}`);
     try {
       const response = await fetch(`${url}${readyPath}`);
       await response.arrayBuffer();
-      if (response.status < 500) return { url, output: () => output, stop };
+      if (response.status < 500) return { url, output: collected, stop };
     } catch {
       // not up yet
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   await stop();
-  throw new Error(`wrangler did not become ready on ${url}:\n${output}`);
+  throw new Error(`wrangler did not become ready on ${url}:\n${collected()}`);
 }
 
 /** `wrangler pages dev _site` as `npm start` runs it (site + functions, local D1). */
