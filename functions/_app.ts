@@ -3,9 +3,9 @@
  * accept policy, follows/blocks/selected, published post ids), so the functions never fetch the
  * site to answer a request. Not a route itself: Pages only routes files exporting onRequest*.
  */
-import { createApp } from "../lib/app.ts";
-import type { InboxConfig } from "../lib/inbox-config.ts";
-import type { InboxEnv } from "../lib/inbox-db.ts";
+import { createApp } from "../lib/inbox/app.ts";
+import type { InboxConfig } from "../lib/shared/site-config.ts";
+import type { InboxEnv } from "../lib/shared/d1.ts";
 import generated from "./_generated/inbox-config.json";
 
 // Compile-time check that wrangler's generated Env (worker-configuration.d.ts) gives the app what it reads.

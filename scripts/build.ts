@@ -1,5 +1,5 @@
 /**
- * npm run build: validate every input first (lib/site.ts), then let Eleventy write the site into a
+ * npm run build: validate every input first (lib/publish/site.ts), then let Eleventy write the site into a
  * staging folder and swap it into place, so a failed build never leaves a partial _site/ behind
  * (the previous good build, if any, stays). Also writes the functions' view of the site.
  *
@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import Eleventy from "@11ty/eleventy";
-import { SiteBuildError, type SiteModel } from "../lib/site.ts";
+import { SiteBuildError, type SiteModel } from "../lib/publish/site.ts";
 import { isEntryPoint } from "./entry-point.ts";
 import { writeInboxConfig } from "./inbox-config-file.ts";
 import { forgetSiteModel, loadSiteModel } from "./site-source.ts";

@@ -1,11 +1,11 @@
 /**
- * The functions' view of the site (lib/inbox-config.ts), as the JSON file they bundle. Written by every
+ * The functions' view of the site (lib/shared/site-config.ts), as the JSON file they bundle. Written by every
  * build; tests and type checks of a fresh checkout create it from the sources when it is missing.
  * Kept apart from scripts/build.ts so reading this path does not load Eleventy.
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { inboxConfigFromSite, type SiteFacts } from "../lib/inbox-config.ts";
+import { inboxConfigFromSite, type SiteFacts } from "../lib/shared/site-config.ts";
 import { loadSiteModel } from "./site-source.ts";
 
 export const INBOX_CONFIG_PATH = "functions/_generated/inbox-config.json";

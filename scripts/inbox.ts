@@ -10,7 +10,7 @@
  *   --token TOKEN   the owner token; else SKEIN_OWNER_TOKEN, else OWNER_TOKEN= in .dev.vars
  *   --json          machine-readable output (the API's JSON) for scripts
  */
-import type { MessageItem, ReplyItem } from "../lib/inbox-store.ts";
+import type { MessageItem, ReplyItem } from "../lib/inbox/store.ts";
 import { readDevVar } from "./dev-vars.ts";
 import { isEntryPoint } from "./entry-point.ts";
 

@@ -6,8 +6,8 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseDocument } from "yaml";
-import { describeIssues } from "../lib/schemas.ts";
-import { profile as profileSchema } from "../lib/site-schemas.ts";
+import { describeIssues } from "../lib/shared/schemas.ts";
+import { profile as profileSchema } from "../lib/publish/site-schemas.ts";
 import { ensureOwnerToken } from "./dev-vars.ts";
 import { SOURCE_PATHS } from "./site-source.ts";
 

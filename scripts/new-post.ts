@@ -5,11 +5,11 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { assignGuids, nextGuid } from "../lib/guids.ts";
-import { newPostFile } from "../lib/new-post.ts";
-import { parsePost, type ParsedPost } from "../lib/posts.ts";
-import { describeIssues } from "../lib/schemas.ts";
-import { languageTag } from "../lib/site-schemas.ts";
+import { assignGuids, nextGuid } from "../lib/publish/guids.ts";
+import { newPostFile } from "../lib/publish/new-post.ts";
+import { parsePost, type ParsedPost } from "../lib/publish/posts.ts";
+import { describeIssues } from "../lib/shared/schemas.ts";
+import { languageTag } from "../lib/publish/site-schemas.ts";
 import { SOURCE_PATHS } from "./site-source.ts";
 
 function usage(message?: string): never {

@@ -1,12 +1,12 @@
 /**
  * The only place the build touches the file system for input: it reads the profile, the lists and
- * every post as bytes and hands them to lib/site.ts, which validates them all.
+ * every post as bytes and hands them to lib/publish/site.ts, which validates them all.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { buildSite, type BuildOptions, type FileSource, type SiteModel, type SiteSources } from "../lib/site.ts";
-import type { PageLimits } from "../lib/paginate.ts";
-import { DEFAULT_FEED_LIMITS } from "../lib/paginate.ts";
+import { buildSite, type BuildOptions, type FileSource, type SiteModel, type SiteSources } from "../lib/publish/site.ts";
+import type { PageLimits } from "../lib/publish/feed/paginate.ts";
+import { DEFAULT_FEED_LIMITS } from "../lib/publish/feed/paginate.ts";
 
 export const SOURCE_PATHS = {
   posts: "posts",

@@ -1,5 +1,5 @@
 // Served by static hosts (Cloudflare Pages, Netlify, GitHub Pages) for unknown paths.
-import { chromeOf, renderNotFoundMain } from "../lib/pages.ts";
+import { chromeOf, renderNotFoundMain } from "../lib/publish/html/site-pages.ts";
 import type { TemplateData } from "./_includes/eleventy.ts";
 import { framePage } from "./_includes/page.ts";
 

@@ -1,5 +1,5 @@
-// Every XML file: the main feed chain and the list feed chains (rendered by lib/feed.ts, lib/list-feed.ts).
-import type { XmlFile } from "../lib/site.ts";
+// Every XML file: the main feed chain and the list feed chains (rendered by lib/publish/feed/main-feed.ts, lib/publish/feed/list-feed.ts).
+import type { XmlFile } from "../lib/publish/site.ts";
 import type { TemplateData } from "./_includes/eleventy.ts";
 
 type Data = TemplateData & { file: XmlFile };

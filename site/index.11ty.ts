@@ -1,6 +1,6 @@
 // The profile page: the spec's `profile` URL.
-import { displayName } from "../lib/feed.ts";
-import { renderHomeMain } from "../lib/pages.ts";
+import { displayName } from "../lib/publish/feed/main-feed.ts";
+import { renderHomeMain } from "../lib/publish/html/site-pages.ts";
 import type { TemplateData } from "./_includes/eleventy.ts";
 import { framePage } from "./_includes/page.ts";
 

@@ -1,7 +1,7 @@
 // Older posts, pages of a fixed size counted from the oldest, so a full page never changes.
-import { displayName } from "../lib/feed.ts";
-import { chromeOf, renderArchiveMain } from "../lib/pages.ts";
-import type { HtmlArchivePage } from "../lib/site.ts";
+import { displayName } from "../lib/publish/feed/main-feed.ts";
+import { chromeOf, renderArchiveMain } from "../lib/publish/html/site-pages.ts";
+import type { HtmlArchivePage } from "../lib/publish/site.ts";
 import type { TemplateData } from "./_includes/eleventy.ts";
 import { framePage } from "./_includes/page.ts";
 

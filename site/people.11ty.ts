@@ -1,7 +1,7 @@
 // The follows list, and the blocks list when the profile makes it public, as HTML.
-import type { ListKind } from "../lib/list-feed.ts";
-import { chromeOf, listTitle, renderListMain } from "../lib/pages.ts";
-import { paths } from "../lib/urls.ts";
+import type { ListKind } from "../lib/publish/feed/list-feed.ts";
+import { chromeOf, listTitle, renderListMain } from "../lib/publish/html/site-pages.ts";
+import { paths } from "../lib/shared/urls.ts";
 import type { TemplateData } from "./_includes/eleventy.ts";
 import { framePage } from "./_includes/page.ts";
 

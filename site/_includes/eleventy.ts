@@ -1,5 +1,5 @@
 /** The few Eleventy shapes Skein's templates use (Eleventy 3 ships no TypeScript types). */
-import type { SiteModel } from "../../lib/site.ts";
+import type { SiteModel } from "../../lib/publish/site.ts";
 
 export interface EleventyPage {
   url: string;
@@ -7,7 +7,7 @@ export interface EleventyPage {
   outputPath: string | false;
 }
 
-/** Data every template sees: the `skein` global (lib/site.ts) plus Eleventy's own. */
+/** Data every template sees: the `skein` global (lib/publish/site.ts) plus Eleventy's own. */
 export interface TemplateData {
   skein: SiteModel;
   page: EleventyPage;

@@ -1,10 +1,10 @@
 /**
- * The frame of every HTML page (lib/pages.ts renderDocument), called directly by each template.
+ * The frame of every HTML page (lib/publish/html/site-pages.ts renderDocument), called directly by each template.
  * Not an Eleventy layout on purpose: with a layout Eleventy keeps both the inner content and the
  * framed page of every page in memory until the build ends, which took a 50,000-post build past
  * 1 GB (see README "Benchmarks").
  */
-import { chromeOf, renderDocument, type DocumentParts } from "../../lib/pages.ts";
+import { chromeOf, renderDocument, type DocumentParts } from "../../lib/publish/html/site-pages.ts";
 import type { TemplateData } from "./eleventy.ts";
 
 export function framePage(data: TemplateData, parts: Omit<DocumentParts, "permalink">): string {

@@ -10,7 +10,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProjectCopy, REPO_ROOT, type ProjectCopy } from "../../scripts/project-copy.ts";
+import { createProjectCopy, REPO_ROOT, type ProjectCopy } from "../support/project-copy.ts";
 import { chromiumAvailable, launchChromium } from "./support/browser.ts";
 import { freePort, serveFolder, type StaticServer } from "./support/static-server.ts";
 

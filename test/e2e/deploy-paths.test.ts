@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProjectCopy, type ProjectCopy } from "../../scripts/project-copy.ts";
+import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 import { freePort } from "./support/static-server.ts";
 import { buildProject, migrateLocal, run, startWorkerDev, WRANGLER, type LocalServer } from "./support/wrangler-server.ts";
 

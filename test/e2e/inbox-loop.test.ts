@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProjectCopy, REPO_ROOT, type ProjectCopy } from "../../scripts/project-copy.ts";
+import { createProjectCopy, REPO_ROOT, type ProjectCopy } from "../support/project-copy.ts";
 import { listYaml, person, postMarkdown, profileYaml } from "../support/factories.ts";
 import { livingInGroups, npmStart, type NpmStart } from "./support/npm-start.ts";
 import { freePort } from "./support/static-server.ts";

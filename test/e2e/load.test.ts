@@ -5,7 +5,7 @@
  * in the workers project), as an operator would for a trusted relay.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createProjectCopy, type ProjectCopy } from "../../scripts/project-copy.ts";
+import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 import { freePort } from "./support/static-server.ts";
 import { buildProject, migrateLocal, startPagesDev, type LocalServer } from "./support/wrangler-server.ts";
 

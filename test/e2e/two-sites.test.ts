@@ -7,8 +7,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readFeed } from "../../lib/feed-reader.ts";
-import { createProjectCopy, type ProjectCopy } from "../../scripts/project-copy.ts";
+import { readFeed } from "../../lib/shared/remote-feed-reader.ts";
+import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 import { postMarkdown, profileYaml } from "../support/factories.ts";
 import { freePort } from "./support/static-server.ts";
 import { buildProject, migrateLocal, startPagesDev, type LocalServer } from "./support/wrangler-server.ts";

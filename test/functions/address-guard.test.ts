@@ -1,6 +1,6 @@
-// Which URLs the reply verifier may fetch (lib/address-guard.ts).
+// Which URLs the reply verifier may fetch (lib/shared/address-guard.ts).
 import { describe, expect, it } from "vitest";
-import { checkFetchUrl, parseIpv6, refusedHostReason } from "../../lib/address-guard.ts";
+import { checkFetchUrl, parseIpv6, refusedHostReason } from "../../lib/shared/address-guard.ts";
 
 describe("checkFetchUrl", () => {
   it.each([

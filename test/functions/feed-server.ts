@@ -1,7 +1,7 @@
 /**
  * Vitest globalSetup (Node) for the workers project: a loopback HTTP server on 127.0.0.1 that the
  * reply verifier, running inside workerd, reads feeds from. The feeds are REAL: whole sites built
- * by lib/site.ts (the same code that builds ours) from factory posts with fixed UTC dates, served
+ * by lib/publish/site.ts (the same code that builds ours) from factory posts with fixed UTC dates, served
  * at http://127.0.0.1:<port>/<site>/... Plus the ways a feed can go wrong:
  *
  *   /<site>/feed.xml, /<site>/feed/<k>.xml   bob, paged (six pages), impostor (see support/people.ts)

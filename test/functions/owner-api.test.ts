@@ -2,8 +2,8 @@
 // the unread filter, mark read, delete.
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor } from "../../lib/app.ts";
-import type { MessageItem } from "../../lib/inbox-store.ts";
+import { decodeCursor, encodeCursor } from "../../lib/inbox/app.ts";
+import type { MessageItem } from "../../lib/inbox/store.ts";
 import { FOLLOWED, STRANGER, type Person } from "./support/people.ts";
 import { clearInbox, countRows, messageFrom, owner, OWNER_TOKEN, problemOf, replyFrom, replyPath, send, testApp, testEnv } from "./support/inbox.ts";
 

@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { onRequest } from "../../functions/[[path]].ts";
 import generated from "../../functions/_generated/inbox-config.json";
-import type { InboxConfig } from "../../lib/inbox-config.ts";
+import type { InboxConfig } from "../../lib/shared/site-config.ts";
 import { OWNER_TOKEN } from "./support/inbox.ts";
 
 const config = generated as InboxConfig;

@@ -1,7 +1,7 @@
 // Who may write to the inbox: accept=everyone|follows|selected|off x follower|selected|stranger|blocked,
 // for both endpoints; matching by user_id or by normalized user_link; blocked beats everything.
 import { beforeEach, describe, expect, it } from "vitest";
-import type { AcceptPolicy } from "../../lib/schemas.ts";
+import type { AcceptPolicy } from "../../lib/shared/schemas.ts";
 import { BLOCKED, FOLLOWED, SELECTED, STRANGER, type Person } from "./support/people.ts";
 import { clearInbox, countRows, messageFrom, owner, replyFrom, replyPath, send, testApp, testConfig } from "./support/inbox.ts";
 

@@ -1,8 +1,8 @@
 // Fixed-window rate limits per client IP and per sender, counted in D1 in the same batch as the insert.
 import { env as bindings } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../../lib/app.ts";
-import { DEFAULT_RATE_LIMITS, rateGate, rateLimitConfig } from "../../lib/rate-limit.ts";
+import { createApp } from "../../lib/inbox/app.ts";
+import { DEFAULT_RATE_LIMITS, rateGate, rateLimitConfig } from "../../lib/inbox/rate-limit.ts";
 import { FOLLOWED, STRANGER, type Person } from "./support/people.ts";
 import { allRows, clearInbox, countRows, FIXED_NOW, loopbackOnlyFetch, messageFrom, problemOf, replyFrom, replyPath, send, testApp, testConfig, testEnv } from "./support/inbox.ts";
 

@@ -3,7 +3,7 @@
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { BOB_STATUS, feedServer, IMPOSTOR_CLAIM, PAGED_STATUS, SITES, siteFeedUrl, type Person } from "./support/people.ts";
 import { allRows, clearInbox, FIXED_NOW, replyFrom, replyPath, send, testApp, testEnv } from "./support/inbox.ts";
-import type { AppOptions } from "../../lib/app.ts";
+import type { AppOptions } from "../../lib/inbox/app.ts";
 
 const port = inject("feedServerPort");
 const server = feedServer(port);

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { createProjectCopy, REPO_ROOT, type ProjectCopy } from "../../scripts/project-copy.ts";
+import { createProjectCopy, REPO_ROOT, type ProjectCopy } from "../support/project-copy.ts";
 import { readSiteSources } from "../../scripts/site-source.ts";
 import { INBOX_CONFIG_PATH } from "../../scripts/build.ts";
 import { buildSiteInMemory, fixedDate, listYaml, person, postMarkdown, profileYaml, projectContent, type SiteContent } from "../support/factories.ts";
@@ -79,7 +79,7 @@ describe("building the example site with the CLI", () => {
       expect(html).toContain(`<html lang="${post.language ?? model.profile.language}">`);
       expect(html).toContain(post.html);
     }
-    // The pages that must never change are exactly what lib/pages.ts renders without Eleventy.
+    // The pages that must never change are exactly what lib/publish/html/site-pages.ts renders without Eleventy.
     for (const [permalink, html] of expected.stableHtml) expect(site.get(`${permalink.slice(1)}index.html`)!.toString("utf8"), permalink).toBe(html);
 
     // Static files and the functions' view of the site.

@@ -10,7 +10,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { INBOX_CONFIG_PATH } from "../../scripts/build.ts";
-import { createProjectCopy } from "../../scripts/project-copy.ts";
+import { createProjectCopy } from "../support/project-copy.ts";
 import { optionsFromEnv, readSiteSources } from "../../scripts/site-source.ts";
 import { readTree, runBuildCli } from "../support/cli.ts";
 import { buildSiteInMemory } from "../support/factories.ts";

@@ -3,8 +3,8 @@
  * environment sets (SKEIN_URL, SKEIN_FUNCTIONS_URL, SKEIN_FEED_*, SKEIN_HTML_PAGE_SIZE).
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { DEFAULT_FEED_LIMITS } from "../../lib/paginate.ts";
-import { createProjectCopy } from "../../scripts/project-copy.ts";
+import { DEFAULT_FEED_LIMITS } from "../../lib/publish/feed/paginate.ts";
+import { createProjectCopy } from "../support/project-copy.ts";
 import { optionsFromEnv, readSiteSources, SOURCE_PATHS } from "../../scripts/site-source.ts";
 import { fixedDate, listYaml, person, postMarkdown, profileYaml, projectContent } from "../support/factories.ts";
 

@@ -5,19 +5,19 @@
  * - profileYaml / fullProfile: site/_data/profile.yaml text
  * - person / listYaml: follows.yaml and blocks.yaml text
  * - postMarkdown / postFile: posts/*.md text or a PostSource ({ file, bytes })
- * - siteSources / projectContent: the same content for lib/site.ts (in memory) or createProjectCopy (CLI)
+ * - siteSources / projectContent: the same content for lib/publish/site.ts (in memory) or createProjectCopy (CLI)
  * - buildSiteInMemory / buildSiteFiles: buildSite + every XmlFile rendered, plus the stable HTML pages
- *   rendered with the Eleventy-free functions of lib/pages.ts
+ *   rendered with the Eleventy-free functions of lib/publish/html/site-pages.ts
  * - seededRandom: a small deterministic PRNG for property tests
  */
 import { stringify } from "yaml";
-import { displayName } from "../../lib/feed.ts";
-import { chromeOf, postTitle, renderArchiveMain, renderDocument, renderPostMain } from "../../lib/pages.ts";
-import type { PostSource } from "../../lib/posts.ts";
-import { buildSite, type BuildOptions, type SiteModel, type SiteSources } from "../../lib/site.ts";
-import { paths } from "../../lib/urls.ts";
+import { displayName } from "../../lib/publish/feed/main-feed.ts";
+import { chromeOf, postTitle, renderArchiveMain, renderDocument, renderPostMain } from "../../lib/publish/html/site-pages.ts";
+import type { PostSource } from "../../lib/publish/posts.ts";
+import { buildSite, type BuildOptions, type SiteModel, type SiteSources } from "../../lib/publish/site.ts";
+import { paths } from "../../lib/shared/urls.ts";
 import { SOURCE_PATHS } from "../../scripts/site-source.ts";
-import type { ProjectContent } from "../../scripts/project-copy.ts";
+import type { ProjectContent } from "./project-copy.ts";
 
 const encoder = new TextEncoder();
 
@@ -174,7 +174,7 @@ function toSource(post: PostSpec | PostSource): PostSource {
   return "bytes" in post ? post : postFile(post);
 }
 
-/** The same content lib/site.ts would get from scripts/site-source.ts reading a project folder. */
+/** The same content lib/publish/site.ts would get from scripts/site-source.ts reading a project folder. */
 export function siteSources(content: SiteContent = {}): SiteSources {
   const sources: SiteSources = {
     profile: { file: SOURCE_PATHS.profile, bytes: bytesOf(content.profile ?? profileYaml()) },
@@ -215,7 +215,7 @@ export function renderXmlFiles(model: SiteModel): Map<string, string> {
 
 /**
  * Older-post pages and post pages, framed as the Eleventy templates frame them (site/older.11ty.ts,
- * site/posts.11ty.ts) but without Eleventy: lib/pages.ts does all the work in both.
+ * site/posts.11ty.ts) but without Eleventy: lib/publish/html/site-pages.ts does all the work in both.
  */
 export function renderStableHtml(model: SiteModel): Map<string, string> {
   const chrome = chromeOf(model);

@@ -4,7 +4,7 @@
  * of it is left afterwards.
  */
 import { execFileSync } from "node:child_process";
-import type { ProjectCopy } from "../../../scripts/project-copy.ts";
+import type { ProjectCopy } from "../../support/project-copy.ts";
 import { spawnInOwnGroup } from "./wrangler-server.ts";
 
 export interface NpmStart {

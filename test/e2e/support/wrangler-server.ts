@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { REPO_ROOT, type ProjectCopy } from "../../../scripts/project-copy.ts";
+import { REPO_ROOT, type ProjectCopy } from "../../support/project-copy.ts";
 
 export const WRANGLER = path.join(REPO_ROOT, "node_modules/.bin/wrangler");
 export const TSX = path.join(REPO_ROOT, "node_modules/.bin/tsx");

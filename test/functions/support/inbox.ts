@@ -5,10 +5,10 @@
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { createApp, type AppOptions, type InboxApp } from "../../../lib/app.ts";
-import type { InboxConfig } from "../../../lib/inbox-config.ts";
-import type { InboxEnv } from "../../../lib/inbox-db.ts";
-import { normalizeUserLink } from "../../../lib/urls.ts";
+import { createApp, type AppOptions, type InboxApp } from "../../../lib/inbox/app.ts";
+import type { InboxConfig } from "../../../lib/shared/site-config.ts";
+import type { InboxEnv } from "../../../lib/shared/d1.ts";
+import { normalizeUserLink } from "../../../lib/shared/urls.ts";
 import { BLOCKED, FOLLOWED, OWNER, OWNER_POST_IDS, SELECTED, type Person } from "./people.ts";
 
 /** 2026-03-01T12:00:30Z: the clock of every test app unless a test moves it. */

@@ -1,0 +1,86 @@
+import { formatRfc822 } from "../../shared/dates.ts";
+import { addCdata, addChainLinks, addText, assemblePage, newChannel, serializeItem, type PageLinks } from "./xml-writer.ts";
+import type { Post } from "../posts.ts";
+import type { Profile } from "../site-schemas.ts";
+import type { SiteUrls } from "../../shared/urls.ts";
+
+/** Everything the main feed's channel header says about its owner (spec "Main Feed Layout"). */
+export interface FeedContext {
+  profile: Profile;
+  urls: SiteUrls;
+  followsCount: number;
+  /** Present only when the blocks list is public. */
+  blocksCount?: number;
+  headerReserveBytes: number;
+}
+
+/** One page of the main feed: its place in the chain and its items, newest first, already serialized. */
+export interface FeedPage {
+  links: PageLinks;
+  items: readonly string[];
+  /** Newest item's date on this page (spec: "the date and time that the last item was added"). */
+  lastBuildDate?: number;
+}
+
+/** An absolute URL for a picture given as a URL or as a path on this site. */
+export function absoluteImageUrl(ref: string, urls: SiteUrls): string {
+  return ref.startsWith("/") ? `${urls.base}${ref}` : ref;
+}
+
+export function displayName(profile: Profile): string {
+  return profile.full_name ?? profile.username;
+}
+
+/** Spec "Required/Optional Item Elements", in the order of the spec's sample feed. */
+export function renderPostItem(post: Post, context: FeedContext): string {
+  const { profile, urls } = context;
+  return serializeItem((item) => {
+    item.ele("guid", { isPermaLink: "false" }).txt(String(post.guid));
+    item.ele("pubDate").txt(formatRfc822(post.date));
+    // Plain RSS readers need a link to open; Open Microblog clients use guid and reply.
+    addText(item, "link", urls.post(post.guid));
+    addCdata(item.ele("description"), post.html);
+    if (profile.accept !== "off") addText(item, "microblog:reply", urls.reply(post.guid));
+    if (post.replyTo) {
+      addText(item, "microblog:in_reply_to_status_id", post.replyTo.status_id);
+      addText(item, "microblog:in_reply_to_user_id", post.replyTo.user_id);
+      addText(item, "microblog:in_reply_to_user_link", post.replyTo.user_link);
+    }
+    if (post.repost) {
+      addText(item, "microblog:reposted_status_id", post.repost.status_id);
+      addText(item, "microblog:reposted_status_pubdate", formatRfc822(post.repost.pubdate));
+      addText(item, "microblog:reposted_status_user_id", post.repost.user_id);
+      addText(item, "microblog:reposted_user_link", post.repost.user_link);
+    }
+    // Spec: item language is "recommended if the language is different than the feed language".
+    if (post.language && post.language !== profile.language) addText(item, "microblog:language", post.language);
+  });
+}
+
+/** A whole page of the main feed: the full channel header (spec: "do not remove the header information") and its items. */
+export function renderFeedPage(page: FeedPage, context: FeedContext): string {
+  const { profile, urls } = context;
+  const { doc, channel } = newChannel(page.links.archive);
+  addText(channel, "title", `${displayName(profile)} (@${profile.username})`);
+  addText(channel, "microblog:username", profile.username);
+  addText(channel, "microblog:user_id", profile.user_id);
+  addText(channel, "microblog:user_full_name", profile.full_name);
+  // RSS 2.0 requires a channel description; the spec makes it the bio, in CDATA.
+  addCdata(channel.ele("description"), profile.bio ?? `Posts by @${profile.username}`);
+  if (profile.header) addText(channel, "microblog:header", absoluteImageUrl(profile.header, urls));
+  if (profile.portrait) addText(channel, "microblog:portrait", absoluteImageUrl(profile.portrait, urls));
+  addText(channel, "microblog:profile", urls.profile);
+  // Spec: link is the feed URL, "if the feed is paginated, then the link to the most recent page".
+  addText(channel, "link", urls.feed);
+  addChainLinks(channel, page.links);
+  // Spec "Relocation": relocate only on the most recently updated page.
+  if (!page.links.archive) addText(channel, "microblog:relocate", profile.relocate);
+  if (context.blocksCount !== undefined) addText(channel, "microblog:blocks", urls.list("blocks"), { count: String(context.blocksCount) });
+  addText(channel, "microblog:follows", urls.list("follows"), { count: String(context.followsCount) });
+  if (profile.accept !== "off") addText(channel, "microblog:message", urls.message, { accept: profile.accept });
+  addText(channel, "docs", profile.docs);
+  addText(channel, "language", profile.language);
+  if (page.lastBuildDate !== undefined) addText(channel, "lastBuildDate", formatRfc822(page.lastBuildDate));
+  addText(channel, "generator", "Skein");
+  return assemblePage(doc, page.items, page.links.selfUrl, context.headerReserveBytes);
+}

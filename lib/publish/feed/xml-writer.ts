@@ -1,0 +1,155 @@
+import { create, fragment } from "xmlbuilder2";
+import type { XMLBuilder } from "xmlbuilder2/lib/interfaces.js";
+import { utf8Length } from "./paginate.ts";
+import { MICROBLOG_NS } from "../../shared/schemas.ts";
+
+/** Shared XML assembly for the main feed and the list feeds. */
+
+export const ATOM_NS = "http://www.w3.org/2005/Atom";
+/** RFC 5005 "Feed Paging and Archiving" §4 (archived feeds). */
+export const FEED_HISTORY_NS = "http://purl.org/syndication/history/1.0";
+
+/** Where a page sits in its chain; the same shape for the main feed and the list feeds. */
+export interface PageLinks {
+  /** This page's own absolute URL (atom:link rel="self"). */
+  selfUrl: string;
+  /** The head page's URL: the channel <link> and, on archives, RFC 5005 rel="current". */
+  headUrl: string;
+  /** The next older page (microblog:next_node and RFC 5005 rel="prev-archive"), if any. */
+  olderUrl?: string;
+  /** True for an archive page (RFC 5005 fh:archive); false for the head. */
+  archive: boolean;
+}
+
+/**
+ * Links of every page of a chain, oldest first, the head last: archive k lives at archiveUrl(k)
+ * (k = 1 is the oldest) and points to k-1; the head points to the newest archive.
+ */
+export function chainLinks(pageCount: number, headUrl: string, archiveUrl: (k: number) => string): PageLinks[] {
+  const links: PageLinks[] = [];
+  for (let index = 0; index < pageCount; index++) {
+    const isHead = index === pageCount - 1;
+    const link: PageLinks = { selfUrl: isHead ? headUrl : archiveUrl(index + 1), headUrl, archive: !isHead };
+    if (index > 0) link.olderUrl = archiveUrl(index);
+    links.push(link);
+  }
+  return links;
+}
+
+/**
+ * Text for xmlbuilder2, which escapes "&" only when it does not already look like an entity: "&amp;"
+ * would read back as "&", and "Q&A;" would be an undefined entity (not well-formed). Escaping every
+ * "&" first makes it write each one as "&amp;"; "<" and ">" it escapes itself.
+ */
+export function xmlText(text: string): string {
+  return text.replace(/&/g, "&amp;");
+}
+
+/** CDATA that survives "]]>" in the text: split it across two sections (XML 1.0 §2.7). */
+export function addCdata(element: XMLBuilder, text: string): XMLBuilder {
+  const parts = text.split("]]>");
+  parts.forEach((part, i) => {
+    element.dat(`${i > 0 ? ">" : ""}${part}${i < parts.length - 1 ? "]]" : ""}`);
+  });
+  return element;
+}
+
+/** Add <name>text</name> only when there is text: never an empty element. */
+export function addText(parent: XMLBuilder, name: string, text: string | number | undefined, attributes?: Record<string, string>): void {
+  if (text === undefined || text === "") return;
+  parent.ele(name, attributeValues(attributes)).txt(xmlText(String(text)));
+}
+
+function attributeValues(attributes: Record<string, string> = {}): Record<string, string> {
+  return Object.fromEntries(Object.entries(attributes).map(([key, value]) => [key, xmlText(value)]));
+}
+
+/**
+ * xmlbuilder2 pretty-prints an element holding several CDATA sections (a text with "]]>" in it) one
+ * section per line, which would add indentation to the text itself. Put each such run of sections
+ * back on one line, directly inside its element. Outside CDATA, "<![CDATA[" never occurs in our
+ * output (text and attribute values escape "<") and inside one the first "]]>" ends it, so the scan
+ * below cannot mistake content for markup.
+ */
+export function joinCdataRuns(xml: string): string {
+  const OPEN = "<![CDATA[";
+  const CLOSE = "]]>";
+  let out = "";
+  let at = 0;
+  for (;;) {
+    const start = xml.indexOf(OPEN, at);
+    if (start < 0) return out + xml.slice(at);
+    const sections: string[] = [];
+    let end = start;
+    let next = start;
+    while (next >= 0 && xml.slice(end, next).trim() === "") {
+      const close = xml.indexOf(CLOSE, next + OPEN.length);
+      if (close < 0) throw new Error("joinCdataRuns: unterminated CDATA section");
+      sections.push(xml.slice(next, close + CLOSE.length));
+      end = close + CLOSE.length;
+      next = xml.indexOf(OPEN, end);
+    }
+    if (sections.length === 1) {
+      out += xml.slice(at, end);
+    } else {
+      // Drop the indentation between the start tag and the run, and between the run and the end tag.
+      out += xml.slice(at, start).replace(/(>)\s+$/, "$1") + sections.join("");
+      const after = /^\s+(?=<\/)/.exec(xml.slice(end));
+      if (after) end += after[0].length;
+    }
+    at = end;
+  }
+}
+
+/** RFC 5005 links plus microblog:next_node, in one place so every chain is walked the same way. */
+export function addChainLinks(channel: XMLBuilder, links: PageLinks): void {
+  channel.ele("atom:link", attributeValues({ rel: "self", type: "application/rss+xml", href: links.selfUrl }));
+  if (links.archive) {
+    channel.ele("atom:link", attributeValues({ rel: "current", type: "application/rss+xml", href: links.headUrl }));
+    channel.ele("fh:archive");
+  }
+  if (links.olderUrl) {
+    channel.ele("atom:link", attributeValues({ rel: "prev-archive", type: "application/rss+xml", href: links.olderUrl }));
+    addText(channel, "microblog:next_node", links.olderUrl);
+  }
+}
+
+/** A new <rss><channel> document with the namespaces a page of this kind needs. */
+export function newChannel(archive: boolean, channelAttributes: Record<string, string> = {}): { doc: XMLBuilder; channel: XMLBuilder } {
+  const rootAttributes: Record<string, string> = { version: "2.0", "xmlns:microblog": MICROBLOG_NS, "xmlns:atom": ATOM_NS };
+  if (archive) rootAttributes["xmlns:fh"] = FEED_HISTORY_NS;
+  const doc = create({ version: "1.0", encoding: "UTF-8" }).ele("rss", rootAttributes);
+  const channel = doc.ele("channel", channelAttributes);
+  return { doc, channel };
+}
+
+/**
+ * Serialize one <item> on its own, indented for its place inside <channel>. The item declares
+ * xmlns:microblog itself: the reference validator re-serialises each item alone, and a serializer
+ * working on the whole document would drop the declaration as redundant.
+ */
+export function serializeItem(build: (item: XMLBuilder) => void): string {
+  const root = fragment();
+  build(root.ele("item", { "xmlns:microblog": MICROBLOG_NS }));
+  return joinCdataRuns(root.end({ prettyPrint: true, offset: 2, wellFormed: true }));
+}
+
+export class HeaderTooLargeError extends Error {
+  constructor(readonly url: string, readonly bytes: number, readonly reserve: number) {
+    super(`the channel header of ${url} takes ${bytes} bytes but pages reserve only ${reserve}; shorten the bio or the URLs in the profile`);
+  }
+}
+
+/** Finish a page: header from the builder, then the pre-serialized items, newest first. */
+export function assemblePage(doc: XMLBuilder, items: readonly string[], selfUrl: string, headerReserveBytes: number): string {
+  const shell = `${joinCdataRuns(doc.end({ prettyPrint: true, wellFormed: true }))}\n`;
+  if (utf8Length(shell) > headerReserveBytes) throw new HeaderTooLargeError(selfUrl, utf8Length(shell), headerReserveBytes);
+  const closing = shell.lastIndexOf("  </channel>");
+  if (items.length === 0) return shell;
+  return `${shell.slice(0, closing)}${items.join("\n")}\n${shell.slice(closing)}`;
+}
+
+/** Bytes an item adds to a page (its text plus the newline that separates it). */
+export function itemBytes(itemXml: string): number {
+  return utf8Length(itemXml) + 1;
+}

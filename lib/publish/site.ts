@@ -1,0 +1,294 @@
+/**
+ * posts + profile + lists  ->  a validated, paginated model of the whole site.
+ *
+ * This is the build's single entry into lib/: it reads nothing itself (the caller passes file
+ * bytes and options), collects every problem in every file before giving up, and returns plain
+ * data the Eleventy templates turn into files with the render functions.
+ */
+import { assignGuids } from "./guids.ts";
+import { chainLinks, HeaderTooLargeError, itemBytes } from "./feed/xml-writer.ts";
+import { renderFeedPage, renderPostItem, type FeedContext, type FeedPage } from "./feed/main-feed.ts";
+import { renderListItem, renderListPage, type IndexedEntry, type ListFeedContext, type ListFeedPage, type ListKind } from "./feed/list-feed.ts";
+import { DEFAULT_FEED_LIMITS, ItemTooLargeError, paginate, type PageLimits } from "./feed/paginate.ts";
+import { checkXmlCharacters, decodeUtf8, parsePost, parseYamlText, type FileError, type ParsedPost, type Post, type PostSource } from "./posts.ts";
+import { describeIssues } from "../shared/schemas.ts";
+import { listEntry, profile as profileSchema, type Profile } from "./site-schemas.ts";
+import { normalizeUserLink, paths, siteUrls, type SiteUrls } from "../shared/urls.ts";
+
+export interface FileSource {
+  /** Path shown in error messages, e.g. "site/_data/profile.yaml". */
+  file: string;
+  bytes: Uint8Array;
+}
+
+export interface SiteSources {
+  profile: FileSource;
+  follows?: FileSource;
+  blocks?: FileSource;
+  posts: readonly PostSource[];
+}
+
+export interface BuildOptions {
+  /** Replaces the profile's url (SKEIN_URL), e.g. for a preview or a local server. */
+  urlOverride?: string;
+  /** Replaces the profile's functions_url (SKEIN_FUNCTIONS_URL). */
+  functionsUrlOverride?: string;
+  feedLimits?: PageLimits;
+  listLimits?: PageLimits;
+  /** Posts per HTML page (default 20). */
+  htmlPageSize?: number;
+}
+
+export interface XmlFile {
+  /** Site-root-relative path, e.g. "/feed/3.xml". */
+  permalink: string;
+  render(): string;
+}
+
+export interface HtmlArchivePage {
+  /** 1 = the oldest posts. */
+  number: number;
+  permalink: string;
+  /** Newest first. */
+  posts: Post[];
+  olderPermalink?: string;
+}
+
+export interface SiteModel {
+  profile: Profile;
+  urls: SiteUrls;
+  /** Oldest first. */
+  posts: Post[];
+  follows: IndexedEntry[];
+  blocks: IndexedEntry[];
+  feedFiles: XmlFile[];
+  listFiles: XmlFile[];
+  /** Counts for the build summary. */
+  feedPageCount: number;
+  home: { posts: Post[]; olderPermalink?: string };
+  htmlPages: HtmlArchivePage[];
+  warnings: string[];
+}
+
+export class SiteBuildError extends Error {
+  constructor(readonly errors: readonly FileError[]) {
+    super(`${errors.length} problem${errors.length === 1 ? "" : "s"} in the site's files:\n${errors.map((e) => `  ${e.file}: ${e.message}`).join("\n")}`);
+    this.name = "SiteBuildError";
+  }
+}
+
+export const DEFAULT_HTML_PAGE_SIZE = 20;
+
+function parseYamlFile(source: FileSource, errors: FileError[]): unknown {
+  const decoded = decodeUtf8(source.file, source.bytes);
+  if (!decoded.ok) {
+    errors.push(...decoded.errors);
+    return undefined;
+  }
+  const badChar = checkXmlCharacters(source.file, decoded.value);
+  if (badChar) {
+    errors.push(badChar);
+    return undefined;
+  }
+  try {
+    return parseYamlText(decoded.value);
+  } catch (error) {
+    errors.push({ file: source.file, message: `is not valid YAML: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` });
+    return undefined;
+  }
+}
+
+function loadProfile(sources: SiteSources, options: BuildOptions, errors: FileError[]): Profile | undefined {
+  const data = parseYamlFile(sources.profile, errors);
+  if (data === undefined && errors.length) return undefined;
+  const overridden = { ...(data as Record<string, unknown>) };
+  if (options.urlOverride) overridden.url = options.urlOverride;
+  if (options.functionsUrlOverride) overridden.functions_url = options.functionsUrlOverride;
+  const checked = profileSchema.safeParse(overridden);
+  if (!checked.success) {
+    for (const message of describeIssues(checked.error.issues)) errors.push({ file: sources.profile.file, message });
+    return undefined;
+  }
+  return checked.data;
+}
+
+function loadList(source: FileSource | undefined, errors: FileError[]): IndexedEntry[] {
+  if (!source) return [];
+  const data = parseYamlFile(source, errors);
+  if (data === undefined || data === null) return [];
+  if (!Array.isArray(data)) {
+    errors.push({ file: source.file, message: "must be a YAML list of entries (each line starting with `- user_id: ...`)" });
+    return [];
+  }
+  const entries: IndexedEntry[] = [];
+  const seen = new Map<string, number>();
+  data.forEach((raw, index) => {
+    const checked = listEntry.safeParse(raw);
+    const label = `entry ${index + 1}${raw && typeof raw === "object" && "username" in raw ? ` (${String((raw as { username: unknown }).username)})` : ""}`;
+    if (!checked.success) {
+      for (const message of describeIssues(checked.error.issues)) errors.push({ file: source.file, message: `${label}: ${message}` });
+      return;
+    }
+    for (const key of [`id:${checked.data.user_id}`, `link:${normalizeUserLink(checked.data.user_link)}`]) {
+      const earlier = seen.get(key);
+      if (earlier !== undefined) {
+        errors.push({ file: source.file, message: `${label}: the same account as entry ${earlier + 1} (same ${key.startsWith("id:") ? "user_id" : "user_link"})` });
+        return;
+      }
+    }
+    seen.set(`id:${checked.data.user_id}`, index);
+    seen.set(`link:${normalizeUserLink(checked.data.user_link)}`, index);
+    entries.push({ ...checked.data, index });
+  });
+  return entries;
+}
+
+/** Pages of a chain as (permalink, links, items) with each item serialized once. */
+function paginateChain<T>(
+  items: readonly T[],
+  serialize: (item: T) => string,
+  limits: PageLimits,
+  headPath: string,
+  archivePath: (k: number) => string,
+  base: string,
+): { pages: T[][]; xml: Map<T, string>; links: ReturnType<typeof chainLinks>; permalinks: string[] } {
+  const xml = new Map<T, string>();
+  const sizes = items.map((item) => {
+    const text = serialize(item);
+    xml.set(item, text);
+    return itemBytes(text);
+  });
+  const pages = paginate(items, sizes, limits);
+  const links = chainLinks(pages.length, `${base}${headPath}`, (k) => `${base}${archivePath(k)}`);
+  const permalinks = pages.map((_, i) => (i === pages.length - 1 ? headPath : archivePath(i + 1)));
+  return { pages, xml, links, permalinks };
+}
+
+function newest<T>(values: readonly T[], date: (value: T) => number | undefined): number | undefined {
+  let best: number | undefined;
+  for (const value of values) {
+    const d = date(value);
+    if (d !== undefined && (best === undefined || d > best)) best = d;
+  }
+  return best;
+}
+
+export function buildSite(sources: SiteSources, options: BuildOptions = {}): SiteModel {
+  const errors: FileError[] = [];
+  const warnings: string[] = [];
+  const profile = loadProfile(sources, options, errors);
+  const follows = loadList(sources.follows, errors);
+  const blocks = loadList(sources.blocks, errors);
+
+  const blockedKeys = new Map(blocks.flatMap((b) => [[`id:${b.user_id}`, b], [`link:${normalizeUserLink(b.user_link)}`, b]] as const));
+  for (const entry of follows) {
+    const clash = blockedKeys.get(`id:${entry.user_id}`) ?? blockedKeys.get(`link:${normalizeUserLink(entry.user_link)}`);
+    if (clash && sources.follows) {
+      errors.push({ file: sources.follows.file, message: `entry ${entry.index + 1} (${entry.username}) is also in ${sources.blocks?.file ?? "the blocks list"}; follow or block, not both` });
+    }
+  }
+
+  const parsed: ParsedPost[] = [];
+  for (const source of sources.posts) {
+    const result = parsePost(source);
+    if (result.ok) parsed.push(result.value);
+    else errors.push(...result.errors);
+  }
+  const { posts, errors: idErrors } = assignGuids(parsed);
+  errors.push(...idErrors);
+  if (errors.length || !profile) throw new SiteBuildError(sortErrors(errors));
+
+  const urls = siteUrls(profile.url, profile.functions_url);
+  const feedLimits = options.feedLimits ?? DEFAULT_FEED_LIMITS;
+  const listLimits = options.listLimits ?? feedLimits;
+  const pageSize = options.htmlPageSize ?? DEFAULT_HTML_PAGE_SIZE;
+
+  const feedContext: FeedContext = {
+    profile,
+    urls,
+    followsCount: follows.length,
+    headerReserveBytes: feedLimits.headerReserveBytes,
+  };
+  if (profile.public_blocks) feedContext.blocksCount = blocks.length;
+
+  const feedFiles: XmlFile[] = [];
+  let feedPageCount = 0;
+  try {
+    const chain = paginateChain(posts, (post) => renderPostItem(post, feedContext), feedLimits, paths.feed, paths.feedArchive, urls.base);
+    feedPageCount = chain.pages.length;
+    chain.pages.forEach((pagePosts, i) => {
+      const page: FeedPage = {
+        links: chain.links[i]!,
+        items: pagePosts.map((post) => chain.xml.get(post)!).reverse(),
+      };
+      const last = pagePosts.at(-1);
+      if (last) page.lastBuildDate = last.date;
+      feedFiles.push({ permalink: chain.permalinks[i]!, render: () => renderFeedPage(page, feedContext) });
+    });
+  } catch (error) {
+    if (error instanceof ItemTooLargeError) {
+      const post = posts[error.index]!;
+      throw new SiteBuildError([{ file: post.file, message: `is ${error.bytes} bytes in the feed, more than one feed page holds (${error.budget} bytes for items); split it into several posts` }]);
+    }
+    throw error;
+  }
+  if (posts.length === 0) warnings.push("there are no posts yet: the feed has no lastBuildDate until the first post");
+
+  const listFiles: XmlFile[] = [];
+  const lists: [ListKind, IndexedEntry[]][] = [["follows", follows]];
+  if (profile.public_blocks) lists.push(["blocks", blocks]);
+  for (const [kind, entries] of lists) {
+    let chain: ReturnType<typeof paginateChain<IndexedEntry>>;
+    try {
+      chain = paginateChain(entries, renderListItem, listLimits, paths.list(kind), (k) => paths.listArchive(kind, k), urls.base);
+    } catch (error) {
+      if (error instanceof ItemTooLargeError) {
+        const entry = entries[error.index]!;
+        const file = (kind === "follows" ? sources.follows : sources.blocks)?.file ?? kind;
+        throw new SiteBuildError([{ file, message: `entry ${entry.index + 1} (${entry.username}) is ${error.bytes} bytes in the list feed, more than one page holds (${error.budget} bytes for items); shorten its user_link or user_id` }]);
+      }
+      throw error;
+    }
+    let through = 0;
+    chain.pages.forEach((pageEntries, i) => {
+      // count = the entries on this page and all older ones: the whole list on the head, and on an
+      // archive the list as it was when the page was archived, so appending never rewrites an archive.
+      through += pageEntries.length;
+      const context: ListFeedContext = { kind, profile, total: through, headerReserveBytes: listLimits.headerReserveBytes };
+      const page: ListFeedPage = { links: chain.links[i]!, items: pageEntries.map((e) => chain.xml.get(e)!).reverse() };
+      const date = newest(pageEntries, (e) => e.since);
+      if (date !== undefined) page.lastBuildDate = date;
+      listFiles.push({ permalink: chain.permalinks[i]!, render: () => renderListPage(page, context) });
+    });
+  }
+
+  // HTML: full pages of `pageSize` posts from the oldest (stable once full); the home page shows the newest.
+  const fullPages = Math.floor(posts.length / pageSize);
+  const htmlPages: HtmlArchivePage[] = [];
+  for (let k = 1; k <= fullPages; k++) {
+    const page: HtmlArchivePage = {
+      number: k,
+      permalink: paths.htmlPage(k),
+      posts: posts.slice((k - 1) * pageSize, k * pageSize).reverse(),
+    };
+    if (k > 1) page.olderPermalink = paths.htmlPage(k - 1);
+    htmlPages.push(page);
+  }
+  const home: SiteModel["home"] = { posts: posts.slice(-pageSize).reverse() };
+  if (posts.length > pageSize) home.olderPermalink = paths.htmlPage(Math.floor((posts.length - pageSize - 1) / pageSize) + 1);
+
+  const model: SiteModel = { profile, urls, posts, follows, blocks, feedFiles, listFiles, feedPageCount, home, htmlPages, warnings };
+  // Render the head and the newest archive now, so a header over its reserve fails here with the profile's name on it.
+  try {
+    feedFiles.slice(-2).forEach((file) => file.render());
+    listFiles.forEach((file) => file.render());
+  } catch (error) {
+    if (error instanceof HeaderTooLargeError) throw new SiteBuildError([{ file: sources.profile.file, message: error.message }]);
+    throw error;
+  }
+  return model;
+}
+
+function sortErrors(errors: FileError[]): FileError[] {
+  return [...errors].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
