@@ -1,5 +1,5 @@
-import { collectGarbageEvery } from "./scripts/memory.ts";
-import { loadSiteModel } from "./scripts/site-source.ts";
+import { collectGarbageEvery } from "./scripts/cli/memory.ts";
+import { loadSiteModel } from "./scripts/cli/site-source.ts";
 import type { EleventyConfig } from "./site/_includes/eleventy.ts";
 
 export default function (eleventyConfig: EleventyConfig) {
@@ -11,9 +11,9 @@ export default function (eleventyConfig: EleventyConfig) {
   eleventyConfig.addExtension(["11ty.ts"], { key: "11ty.js" });
   eleventyConfig.addTemplateFormats("11ty.ts");
 
-  // Pictures and styles are copied as they are; _routes.json sends only /api/* to Pages Functions,
-  // _headers lets browser-based clients read the feeds (CORS).
-  eleventyConfig.addPassthroughCopy({ "site/assets": "assets", "site/_routes.json": "_routes.json", "site/_headers": "_headers" });
+  // Pictures and styles are copied as they are; _headers (read by Workers Static Assets, never served
+  // itself) lets browser-based clients read the feeds (CORS).
+  eleventyConfig.addPassthroughCopy({ "site/assets": "assets", "site/_headers": "_headers" });
 
   // Rebuild in watch mode when posts change, too.
   eleventyConfig.addWatchTarget("posts/");

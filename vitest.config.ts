@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: "core",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/functions/**", "test/e2e/**"],
+          exclude: ["test/{worker,inbox,timeline,outbox}/**", "test/e2e/**"],
           environment: "node",
         },
       },
@@ -24,7 +24,7 @@ export default defineConfig({
         },
       },
       // A glob, so the other projects still run while this file is being written.
-      "./test/functions/vitest.config.{ts,mts}",
+      "./test/worker/vitest.config.{ts,mts}",
     ],
   },
 });

@@ -1,20 +1,22 @@
 /**
  * npm run build: validate every input first (lib/publish/site.ts), then let Eleventy write the site into a
  * staging folder and swap it into place, so a failed build never leaves a partial _site/ behind
- * (the previous good build, if any, stays). Also writes the functions' view of the site.
+ * (the previous good build, if any, stays). Also writes the Worker's view of the site
+ * (functions/_generated/site-config.json), which wrangler bundles into the Worker.
  *
- *   tsx scripts/build.ts [--out _site] [--quiet] [--sync]
+ *   tsx scripts/build.ts [--out _site] [--quiet] [--sync] [--worker-config]
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import Eleventy from "@11ty/eleventy";
 import { SiteBuildError, type SiteModel } from "../lib/publish/site.ts";
-import { isEntryPoint } from "./entry-point.ts";
-import { writeInboxConfig } from "./inbox-config-file.ts";
-import { forgetSiteModel, loadSiteModel } from "./site-source.ts";
+import { isEntryPoint } from "./cli/entry-point.ts";
+import { SITE_CONFIG_PATH, writeSiteConfig } from "./cli/site-config-file.ts";
+import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
+import { forgetSiteModel, loadSiteModel } from "./cli/site-source.ts";
 
-export { INBOX_CONFIG_PATH } from "./inbox-config-file.ts";
+export { SITE_CONFIG_PATH };
 
 export interface BuildResult {
   model: SiteModel;
@@ -56,7 +58,7 @@ export async function buildSiteFolder(root: string, outDir = "_site", options: B
     process.chdir(previousCwd);
     forgetSiteModel(root);
   }
-  writeInboxConfig(root, model);
+  writeSiteConfig(root, model);
   if (options.replace === "sync" && existsSync(finalDir)) {
     mirrorFolder(stagingDir, finalDir);
     rmSync(stagingDir, { recursive: true, force: true });
@@ -109,24 +111,39 @@ export function summary(result: BuildResult): string {
   return lines.join("\n");
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const outIndex = args.indexOf("--out");
-  const outDir = outIndex >= 0 ? args[outIndex + 1] : undefined;
-  if (outIndex >= 0 && !outDir) throw new Error("--out needs a folder");
+export const USAGE = `Usage: npm run build [-- --out _site] [--quiet] [--sync] [--worker-config]
+
+  --out DIR          write the site into DIR (default _site)
+  --quiet            no summary
+  --sync             update the output folder in place (what npm start's rebuilds use)
+  --worker-config    only write ${SITE_CONFIG_PATH} (the Worker's view of the site), not the site
+  --if-missing       with --worker-config: only when that file does not exist yet (npm run typecheck)`;
+
+export async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseCommandLine(argv, {
+    out: { type: "string" },
+    quiet: { type: "boolean", default: false },
+    sync: { type: "boolean", default: false },
+    "worker-config": { type: "boolean", default: false },
+    "if-missing": { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  });
+  if (values.help) return void console.log(USAGE);
+  if (positionals.length) throw new UsageError(`unexpected ${JSON.stringify(positionals[0])}`);
+  const root = process.cwd();
   try {
-    const result = await buildSiteFolder(process.cwd(), outDir, { replace: args.includes("--sync") ? "sync" : "rename" });
-    if (!args.includes("--quiet")) console.log(summary(result));
-  } catch (error) {
-    if (error instanceof SiteBuildError) {
-      console.error(`Build failed, nothing was written.\n${error.message}`);
-      process.exitCode = 1;
+    if (values["worker-config"]) {
+      if (values["if-missing"] && existsSync(path.join(root, SITE_CONFIG_PATH))) return;
+      writeSiteConfig(root, loadSiteModel(root));
+      if (!values.quiet) console.log(`wrote ${SITE_CONFIG_PATH}`);
       return;
     }
+    const result = await buildSiteFolder(root, values.out, { replace: values.sync ? "sync" : "rename" });
+    if (!values.quiet) console.log(summary(result));
+  } catch (error) {
+    if (error instanceof SiteBuildError) throw new CliError(`Build failed, nothing was written.\n${error.message}`);
     throw error;
   }
 }
 
-if (isEntryPoint(import.meta.url)) {
-  await main();
-}
+if (isEntryPoint(import.meta.url)) await runCommand("npm run build", USAGE, main);

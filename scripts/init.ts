@@ -8,8 +8,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import { describeIssues } from "../lib/shared/schemas.ts";
 import { profile as profileSchema } from "../lib/publish/site-schemas.ts";
-import { ensureOwnerToken } from "./dev-vars.ts";
-import { SOURCE_PATHS } from "./site-source.ts";
+import { ensureOwnerToken } from "./cli/dev-vars.ts";
+import { SOURCE_PATHS } from "./cli/site-source.ts";
 
 const EXAMPLE_USER_ID = "8d3c6f0e-2b1a-4e57-9c4d-1f6a2e9b7c30";
 

@@ -10,7 +10,7 @@ import { newPostFile } from "../lib/publish/new-post.ts";
 import { parsePost, type ParsedPost } from "../lib/publish/posts.ts";
 import { describeIssues } from "../lib/shared/schemas.ts";
 import { languageTag } from "../lib/publish/site-schemas.ts";
-import { SOURCE_PATHS } from "./site-source.ts";
+import { SOURCE_PATHS } from "./cli/site-source.ts";
 
 function usage(message?: string): never {
   if (message) console.error(`npm run new: ${message}`);

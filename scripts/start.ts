@@ -1,39 +1,46 @@
 /**
- * npm start [-- --port 8788] [--no-watch]
- * The whole site on this machine: builds it for the local URL, applies the D1 migrations to a local
- * database, serves site + inbox functions with `wrangler pages dev`, and rebuilds when posts/ or site/
- * change. Ctrl-C stops everything it started. Offline; no Cloudflare account.
+ * npm start [-- --port 8788] [--no-watch] [--no-jobs]
+ * The whole site on this machine, as one Worker: builds the site for the local URL, applies the D1
+ * migrations to a local database, serves site + API with `wrangler dev` on one origin, runs the
+ * scheduled jobs every minute (as the cron trigger does when deployed), and rebuilds when posts/ or
+ * site/ change. Other commands (npm run inbox, tick, ...) find this server through
+ * .wrangler/skein-server.json. Ctrl-C stops everything it started. Offline; no Cloudflare account.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { watch, type FSWatcher } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { ensureOwnerToken } from "./dev-vars.ts";
+import type { JobsRunReport } from "../lib/shared/api-types.ts";
+import { parseInteger } from "../lib/shared/integers.ts";
+import { ensureOwnerToken } from "./cli/dev-vars.ts";
+import { isEntryPoint } from "./cli/entry-point.ts";
+import { clearServerState, writeServerState } from "./cli/local-server.ts";
+import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 
-const root = process.cwd();
-const args = process.argv.slice(2);
-const portIndex = args.indexOf("--port");
-const port = Number(portIndex >= 0 ? args[portIndex + 1] : (process.env.PORT ?? 8788));
-const watchFiles = !args.includes("--no-watch");
-const host = "127.0.0.1";
-const baseUrl = `http://${host}:${port}`;
-const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
-const quietWrangler = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" };
+export const USAGE = `Usage: npm start [-- --port 8788] [--no-watch] [--no-jobs]
+
+  --port N     the local port (default 8788, or $PORT)
+  --no-watch   do not rebuild when posts/ or site/ change
+  --no-jobs    do not run the scheduled jobs every minute (run them by hand: npm run tick)`;
+
+const HOST = "127.0.0.1";
+const QUIET_WRANGLER = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" };
+const JOB_INTERVAL_MS = 60_000;
 
 function log(message: string): void {
   console.log(`[skein] ${message}`);
 }
 
-function portFree(p: number): Promise<boolean> {
+function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.once("error", () => resolve(false));
-    server.listen(p, host, () => server.close(() => resolve(true)));
+    server.listen(port, HOST, () => server.close(() => resolve(true)));
   });
 }
 
-function build(sync: boolean): boolean {
-  // The same command as `npm run build`.
+/** The same command as `npm run build`, for the local URL. */
+function build(root: string, baseUrl: string, sync: boolean): boolean {
   const result = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "scripts/build.ts", ...(sync ? ["--sync"] : [])], {
     cwd: root,
     stdio: "inherit",
@@ -48,7 +55,8 @@ async function waitUntilServing(url: string, child: ChildProcess, timeoutMs: num
     if (child.exitCode !== null) return false;
     try {
       const response = await fetch(url);
-      if (response.ok) return true;
+      await response.arrayBuffer();
+      if (response.status < 500) return true;
     } catch {
       // not listening yet
     }
@@ -57,46 +65,77 @@ async function waitUntilServing(url: string, child: ChildProcess, timeoutMs: num
   return false;
 }
 
-async function main(): Promise<void> {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`not a port: ${port}`);
-  if (!(await portFree(port))) {
-    console.error(`[skein] port ${port} on ${host} is in use. Stop the other server or run: npm start -- --port ${port + 1}`);
-    process.exit(1);
+/** One run of the scheduled jobs; prints a line for each job that did something. */
+async function runJobsOnce(baseUrl: string, token: string): Promise<void> {
+  try {
+    const response = await fetch(`${baseUrl}/api/jobs/run`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: "{}",
+    });
+    if (!response.ok) {
+      log(`scheduled jobs: HTTP ${response.status}`);
+      return;
+    }
+    const report = (await response.json()) as JobsRunReport;
+    for (const job of report.jobs) {
+      if (job.ran && (job.fetches > 0 || job.rows_written > 0 || job.failures.length > 0)) log(`job ${job.job}: ${job.summary}`);
+    }
+  } catch (error) {
+    log(`scheduled jobs could not run: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const { created } = ensureOwnerToken(root);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseCommandLine(argv, {
+    port: { type: "string" },
+    "no-watch": { type: "boolean", default: false },
+    "no-jobs": { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  });
+  if (values.help) return void console.log(USAGE);
+  if (positionals.length) throw new UsageError(`unexpected ${JSON.stringify(positionals[0])}`);
+  const portText = values.port ?? process.env.PORT ?? "8788";
+  const port = parseInteger(portText, { min: 1, max: 65535 });
+  if (port === undefined) throw new UsageError(`not a port: ${portText}`);
+  const root = process.cwd();
+  const baseUrl = `http://${HOST}:${port}`;
+  const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
+
+  if (!(await portFree(port))) throw new CliError(`port ${port} on ${HOST} is in use. Stop the other server or run: npm start -- --port ${port + 1}`);
+  const { token, created } = ensureOwnerToken(root);
   if (created) log("created .dev.vars with a local OWNER_TOKEN (the owner API token)");
 
   log(`building the site for ${baseUrl} ...`);
-  if (!build(false)) {
-    console.error("[skein] the build failed; fix the files named above and run npm start again.");
-    process.exit(1);
-  }
+  if (!build(root, baseUrl, false)) throw new CliError("the build failed; fix the files named above and run npm start again.");
 
   log("applying D1 migrations to the local database (.wrangler/state) ...");
-  const migrate = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local"], {
+  const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local"], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
     encoding: "utf8",
-    env: { ...process.env, ...quietWrangler, CI: "true" },
+    env: { ...process.env, ...QUIET_WRANGLER, CI: "true" },
   });
   if (migrate.status !== 0) {
     console.error(migrate.stdout, migrate.stderr);
-    console.error("[skein] applying the migrations failed.");
-    process.exit(1);
+    throw new CliError("applying the migrations failed.");
   }
 
-  // Own process group, so stopping it also stops workerd (killing only npx/wrangler leaves it running).
+  // Own process group, so stopping it also stops workerd (killing only wrangler leaves it running).
   const server = spawn(
-    bin("wrangler"),
-    ["pages", "dev", "_site", "--ip", host, "--port", String(port), "--binding", "VERIFY_ALLOW_PRIVATE_HOSTS=true", "--show-interactive-dev-session=false"],
-    { cwd: root, detached: true, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...quietWrangler } },
+    wrangler,
+    ["dev", "--ip", HOST, "--port", String(port), "--var", "FETCH_ALLOW_LOOPBACK:true", "--show-interactive-dev-session=false"],
+    { cwd: root, detached: true, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...QUIET_WRANGLER } },
   );
 
   let stopping = false;
   const watchers: FSWatcher[] = [];
+  let jobTimer: NodeJS.Timeout | undefined;
   const stop = (code: number) => {
     if (stopping) return;
     stopping = true;
+    clearInterval(jobTimer);
+    clearServerState(root, process.pid);
     for (const watcher of watchers) watcher.close();
     if (server.pid && server.exitCode === null) {
       try {
@@ -121,6 +160,7 @@ async function main(): Promise<void> {
   };
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stop(0));
   process.on("exit", () => {
+    clearServerState(root, process.pid);
     if (server.pid && server.exitCode === null) {
       try {
         process.kill(-server.pid, "SIGKILL");
@@ -141,12 +181,16 @@ async function main(): Promise<void> {
     stop(1);
     return;
   }
+  writeServerState(root, { url: baseUrl, pid: process.pid, started_at: new Date().toISOString() });
   log(`Skein is running at ${baseUrl}/`);
   log(`  feed:   ${baseUrl}/feed.xml`);
   log(`  inbox:  POST ${baseUrl}/api/message  (read it with: npm run inbox)`);
-  log(`  stop:   Ctrl-C${watchFiles ? "  (rebuilds when posts/ or site/ change)" : ""}`);
+  log(`  jobs:   ${values["no-jobs"] ? "not run automatically (npm run tick runs them)" : "every minute (npm run tick runs them now)"}`);
+  log(`  stop:   Ctrl-C${values["no-watch"] ? "" : "  (rebuilds when posts/ or site/ change)"}`);
 
-  if (watchFiles) {
+  if (!values["no-jobs"]) jobTimer = setInterval(() => void runJobsOnce(baseUrl, token), JOB_INTERVAL_MS);
+
+  if (!values["no-watch"]) {
     let timer: NodeJS.Timeout | undefined;
     let building = false;
     let again = false;
@@ -157,7 +201,7 @@ async function main(): Promise<void> {
       }
       building = true;
       log("change seen, rebuilding ...");
-      build(true);
+      build(root, baseUrl, true);
       building = false;
       if (again) {
         again = false;
@@ -175,4 +219,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (isEntryPoint(import.meta.url)) await runCommand("npm start", USAGE, main);

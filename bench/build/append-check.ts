@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import path from "node:path";
-import { INBOX_CONFIG_PATH } from "../../scripts/inbox-config-file.ts";
+import { SITE_CONFIG_PATH } from "../../scripts/cli/site-config-file.ts";
 import type { ProjectCopy } from "../../test/support/project-copy.ts";
 import { hashTree, measureBuild, type ChildCommand } from "./measure.ts";
 import { syntheticPost } from "./synthetic-posts.ts";
@@ -32,8 +32,8 @@ export interface AppendResult {
   archivesChanged: string[];
   /** Archive pages that appeared (expected when the head fills up; allowed). */
   archivesAdded: string[];
-  /** functions/_generated/inbox-config.json (not site output, reported apart). */
-  inboxConfigChanged: boolean;
+  /** functions/_generated/site-config.json (not site output, reported apart). */
+  siteConfigChanged: boolean;
   rebuildSeconds: number;
 }
 
@@ -46,11 +46,11 @@ function fileHash(file: string): string | undefined {
  * post is removed again afterwards, so the copy is left as it was found.
  */
 export async function appendOnePost(copy: ProjectCopy, posts: number, ours: ChildCommand, usageFile: string, progress: (line: string) => void): Promise<AppendResult> {
-  const inboxConfig = path.join(copy.root, INBOX_CONFIG_PATH);
+  const siteConfig = path.join(copy.root, SITE_CONFIG_PATH);
   progress(`append check: building the ${posts}-post site`);
   await measureBuild(ours, usageFile, true);
   const before = hashTree(ours.outDir);
-  const configBefore = fileHash(inboxConfig);
+  const configBefore = fileHash(siteConfig);
 
   const post = syntheticPost(posts);
   const appended = `posts/${post.name}`;
@@ -63,7 +63,7 @@ export async function appendOnePost(copy: ProjectCopy, posts: number, ours: Chil
     copy.remove(appended);
   }
   const after = hashTree(ours.outDir);
-  const configAfter = fileHash(inboxConfig);
+  const configAfter = fileHash(siteConfig);
 
   const added = [...after.keys()].filter((file) => !before.has(file));
   const removed = [...before.keys()].filter((file) => !after.has(file));
@@ -76,7 +76,7 @@ export async function appendOnePost(copy: ProjectCopy, posts: number, ours: Chil
     removed,
     archivesChanged: [...changed, ...removed].filter(isArchivePath).sort(),
     archivesAdded: added.filter(isArchivePath),
-    inboxConfigChanged: configBefore !== configAfter,
+    siteConfigChanged: configBefore !== configAfter,
     rebuildSeconds: rebuild.wallSeconds,
   };
 }

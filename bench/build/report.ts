@@ -118,7 +118,7 @@ export function renderAppend(result: AppendResult): string {
     `  changed ${result.changed.length}: ${listed(result.changed)}`,
     `  removed ${result.removed.length}: ${listed(result.removed)}`,
     `  archive pages changed or removed: ${listed(result.archivesChanged)}${result.archivesAdded.length ? `; archive pages added: ${listed(result.archivesAdded)}` : ""}`,
-    `  functions/_generated/inbox-config.json (not site output): ${result.inboxConfigChanged ? "changed" : "unchanged"}`,
+    `  functions/_generated/site-config.json (not site output): ${result.siteConfigChanged ? "changed" : "unchanged"}`,
   ].join("\n");
 }
 

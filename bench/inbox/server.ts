@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
-import { ensureOwnerToken } from "../../scripts/dev-vars.ts";
+import { ensureOwnerToken } from "../../scripts/cli/dev-vars.ts";
 import { createProjectCopy, REPO_ROOT, type ProjectCopy } from "../../test/support/project-copy.ts";
 import { BARE_ROUTE, INSERT_ROUTE } from "./load.ts";
 

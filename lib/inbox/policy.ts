@@ -10,7 +10,7 @@
  * Blocked beats everything. A sender matches an entry by user_id OR by normalized user_link:
  * either is enough, so a sender cannot dodge a block by changing only one of them.
  */
-import type { Identity, InboxConfig } from "../shared/site-config.ts";
+import type { Identity, SiteConfig } from "../shared/site-config.ts";
 import { normalizeUserLink } from "../shared/urls.ts";
 
 export type PolicyDecision = "accept" | "blocked" | "not-accepted";
@@ -25,7 +25,7 @@ export function matchesAny(entries: readonly Identity[], sender: Sender): boolea
   return entries.some((entry) => (entry.user_id !== undefined && entry.user_id === sender.user_id) || (link !== undefined && entry.link === link));
 }
 
-export function decide(config: Pick<InboxConfig, "accept" | "follows" | "blocks" | "selected">, sender: Sender): PolicyDecision {
+export function decide(config: Pick<SiteConfig, "accept" | "follows" | "blocks" | "selected">, sender: Sender): PolicyDecision {
   if (matchesAny(config.blocks, sender)) return "blocked";
   switch (config.accept) {
     case "everyone":

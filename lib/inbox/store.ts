@@ -1,28 +1,27 @@
 /**
- * The inbox's D1 access: one small function per query, the database first, `?N` positional binds,
- * and mappers from snake_case rows to the owner API's objects. Writes that accept a request go
- * through ONE db.batch() with the rate-limit counters (lib/inbox/rate-limit.ts), so "201" always means
- * "the row is committed" and a request over a limit stores nothing.
+ * The inbox's D1 access: one small function per query, the database first, `?N` binds, and SQL
+ * aliases that make each row the owner API's object as it is (lib/shared/api-types.ts).
+ *
+ * Writes are single statements or one batch, so each is atomic: a 201 means the row is committed,
+ * and a failed write leaves nothing half-stored. Writes go through run()/all() so the D1 meter
+ * (lib/shared/d1.ts) sees their meta.rows_written.
  */
+import type { InboxCounts, InboxMessage, InboxReply, MessageDirection, Verification } from "../shared/api-types.ts";
+import type { Db } from "../shared/d1.ts";
 import { formatIsoUtc } from "../shared/dates.ts";
-import type { InboxDb } from "../shared/d1.ts";
-import { counterStatements, gateBinds, gateCondition, overLimit, type RateGate } from "./rate-limit.ts";
 import { normalizeUserLink } from "../shared/urls.ts";
+import type { InboxKind } from "./schemas.ts";
 
-export const INBOX_KINDS = ["messages", "replies"] as const;
-export type InboxKind = (typeof INBOX_KINDS)[number];
-
-export const VERIFICATIONS = ["pending", "verified", "rejected", "unreachable"] as const;
-export type Verification = (typeof VERIFICATIONS)[number];
-
-export interface SenderFields {
+export interface Party {
   user_id: string;
   username: string;
   user_link: string;
 }
 
 export interface NewMessage {
-  sender: SenderFields;
+  direction: MessageDirection;
+  /** The sender of a received message, the recipient of a sent one. */
+  peer: Party;
   message: string;
   /** The date as the sender wrote it, and the instant it names. */
   dateRaw: string;
@@ -32,156 +31,131 @@ export interface NewMessage {
 
 export interface NewReply {
   postId: number;
-  sender: SenderFields;
+  sender: Party;
   statusId: string;
   receivedAtMs: number;
+  /** When the sweep should check it if the background verification does not finish. */
+  firstCheckAtMs: number;
 }
 
-/** What the owner API lists. Field names follow the spec's JSON bodies. */
-export interface MessageItem {
-  id: number;
-  user_id: string;
-  username: string;
-  user_link: string;
-  message: string;
-  /** As sent. */
-  date: string;
-  /** The same instant in ISO 8601 UTC. */
-  date_iso: string;
-  received_at: string;
-  read_at: string | null;
-}
-
-export interface ReplyItem {
-  id: number;
-  post_id: number;
-  user_id: string;
-  username: string;
-  user_link: string;
-  status_id: string;
-  received_at: string;
-  verification: Verification;
-  verification_detail: string | null;
-  verified_at: string | null;
-  read_at: string | null;
-}
-
-export type StoreOutcome =
-  | { status: "inserted"; id: number }
-  | { status: "duplicate"; id?: number; verification?: Verification }
-  | { status: "limited"; retryAfter: number };
-
-interface MessageRow {
-  id: number;
-  sender_user_id: string;
-  sender_username: string;
-  sender_user_link: string;
-  body: string;
-  sent_at_raw: string;
-  sent_at_iso: string;
-  received_at: string;
-  read_at: string | null;
-}
-
-interface ReplyRow {
-  id: number;
-  post_id: number;
-  sender_user_id: string;
-  sender_username: string;
-  sender_user_link: string;
-  status_id: string;
-  received_at: string;
-  verification: Verification;
-  verification_detail: string | null;
-  verified_at: string | null;
-  read_at: string | null;
-}
-
-export function messageFromRow(row: MessageRow): MessageItem {
-  return {
-    id: row.id,
-    user_id: row.sender_user_id,
-    username: row.sender_username,
-    user_link: row.sender_user_link,
-    message: row.body,
-    date: row.sent_at_raw,
-    date_iso: row.sent_at_iso,
-    received_at: row.received_at,
-    read_at: row.read_at,
-  };
-}
-
-export function replyFromRow(row: ReplyRow): ReplyItem {
-  return {
-    id: row.id,
-    post_id: row.post_id,
-    user_id: row.sender_user_id,
-    username: row.sender_username,
-    user_link: row.sender_user_link,
-    status_id: row.status_id,
-    received_at: row.received_at,
-    verification: row.verification,
-    verification_detail: row.verification_detail,
-    verified_at: row.verified_at,
-    read_at: row.read_at,
-  };
-}
+export type InsertOutcome = { status: "inserted"; id: number } | { status: "duplicate"; id: number };
 
 /** The link as stored for matching; the schema already guaranteed an http(s) URL. */
 function normalizedLink(link: string): string {
   return normalizeUserLink(link) ?? link;
 }
 
-/** Counters, then the gated insert: results [cleanup, ip count, sender count, inserted id]. */
-async function gatedInsert(db: InboxDb, gate: RateGate, insertSql: string, binds: unknown[]): Promise<{ id?: number; limited: boolean }> {
-  const results = await db.batch<{ count?: number; id?: number }>([
-    ...counterStatements(db, gate),
-    db.prepare(`${insertSql} WHERE ${gateCondition(binds.length + 1)} ON CONFLICT DO NOTHING RETURNING id`).bind(...binds, ...gateBinds(gate)),
-  ]);
-  const ipCount = results[1]?.results[0]?.count ?? 0;
-  const senderCount = results[2]?.results[0]?.count ?? 0;
-  const id = results[3]?.results[0]?.id;
-  if (id !== undefined) return { id, limited: false };
-  return { limited: overLimit(gate, ipCount, senderCount) };
+export async function insertMessage(db: Db, message: NewMessage): Promise<InsertOutcome> {
+  const { peer } = message;
+  const insert = db
+    .prepare(
+      `INSERT INTO messages (direction, peer_user_id, peer_username, peer_user_link, peer_link_normalized, body, sent_at_raw, sent_at_iso, received_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING RETURNING id`,
+    )
+    .bind(
+      message.direction,
+      peer.user_id,
+      peer.username,
+      peer.user_link,
+      normalizedLink(peer.user_link),
+      message.message,
+      message.dateRaw,
+      formatIsoUtc(message.dateEpochMs),
+      formatIsoUtc(message.receivedAtMs),
+    );
+  const existing = db
+    .prepare("SELECT id FROM messages WHERE direction = ?1 AND peer_user_id = ?2 AND sent_at_iso = ?3 AND body = ?4")
+    .bind(message.direction, peer.user_id, formatIsoUtc(message.dateEpochMs), message.message);
+  const [inserted, found] = await db.batch<{ id: number }>([insert, existing]);
+  const newId = inserted?.results[0]?.id;
+  if (newId !== undefined) return { status: "inserted", id: newId };
+  return { status: "duplicate", id: found?.results[0]?.id ?? 0 };
 }
 
-export async function insertMessage(db: InboxDb, message: NewMessage, gate: RateGate): Promise<StoreOutcome> {
-  const { sender } = message;
-  const result = await gatedInsert(
-    db,
-    gate,
-    `INSERT INTO messages (sender_user_id, sender_username, sender_user_link, sender_link_normalized, body, sent_at_raw, sent_at_iso, received_at)
-     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8`,
-    [sender.user_id, sender.username, sender.user_link, normalizedLink(sender.user_link), message.message, message.dateRaw, formatIsoUtc(message.dateEpochMs), formatIsoUtc(message.receivedAtMs)],
-  );
-  if (result.id !== undefined) return { status: "inserted", id: result.id };
-  return result.limited ? { status: "limited", retryAfter: gate.retryAfter } : { status: "duplicate" };
+/** A stored reply's state, as the POST handler and the sweep need it. */
+export interface ReplyState {
+  id: number;
+  verification: Verification;
+  attempts: number;
+  received_at: string;
+  next_check_at: string | null;
 }
 
-export async function insertReply(db: InboxDb, reply: NewReply, gate: RateGate): Promise<StoreOutcome> {
+/** Insert (or find) a reply in one D1 call: the batch's SELECT sees the row either way. */
+export async function insertReply(db: Db, reply: NewReply): Promise<{ inserted: boolean; state: ReplyState }> {
   const { sender } = reply;
-  const result = await gatedInsert(
-    db,
-    gate,
-    `INSERT INTO replies (post_id, sender_user_id, sender_username, sender_user_link, sender_link_normalized, status_id, received_at)
-     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7`,
-    [reply.postId, sender.user_id, sender.username, sender.user_link, normalizedLink(sender.user_link), reply.statusId, formatIsoUtc(reply.receivedAtMs)],
-  );
-  if (result.id !== undefined) return { status: "inserted", id: result.id };
-  if (result.limited) return { status: "limited", retryAfter: gate.retryAfter };
-  const existing = await db
-    .prepare("SELECT id, verification FROM replies WHERE post_id = ?1 AND sender_user_id = ?2 AND status_id = ?3")
-    .bind(reply.postId, sender.user_id, reply.statusId)
-    .first<{ id: number; verification: Verification }>();
-  return existing ? { status: "duplicate", id: existing.id, verification: existing.verification } : { status: "duplicate" };
+  const insert = db
+    .prepare(
+      `INSERT INTO replies (post_id, sender_user_id, sender_username, sender_user_link, sender_link_normalized, status_id, received_at, next_check_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING RETURNING id`,
+    )
+    .bind(reply.postId, sender.user_id, sender.username, sender.user_link, normalizedLink(sender.user_link), reply.statusId, formatIsoUtc(reply.receivedAtMs), formatIsoUtc(reply.firstCheckAtMs));
+  const select = db
+    .prepare("SELECT id, verification, attempts, received_at, next_check_at FROM replies WHERE post_id = ?1 AND sender_user_id = ?2 AND status_id = ?3")
+    .bind(reply.postId, sender.user_id, reply.statusId);
+  const [inserted, found] = await db.batch<ReplyState & { id: number }>([insert, select]);
+  const state = found?.results[0];
+  if (!state) throw new Error("insertReply: the reply is neither inserted nor found");
+  return { inserted: (inserted?.results.length ?? 0) > 0, state };
 }
 
-export async function recordVerification(db: InboxDb, replyId: number, verification: Verification, detail: string, atMs: number): Promise<void> {
+/** What a verification attempt found, and when (if ever) to try again. */
+export interface VerificationRecord {
+  verification: Verification;
+  detail: string;
+  atMs: number;
+  /** Null: final. */
+  nextCheckAtMs: number | null;
+  item?: { html?: string; link?: string; date?: string };
+}
+
+export async function recordVerification(db: Db, replyId: number, record: VerificationRecord): Promise<void> {
   await db
-    .prepare("UPDATE replies SET verification = ?2, verification_detail = ?3, verified_at = ?4 WHERE id = ?1")
-    .bind(replyId, verification, detail, formatIsoUtc(atMs))
+    .prepare(
+      `UPDATE replies SET verification = ?2, verification_detail = ?3, verified_at = ?4, attempts = attempts + 1, next_check_at = ?5,
+         item_html = COALESCE(?6, item_html), item_link = COALESCE(?7, item_link), item_date = COALESCE(?8, item_date)
+       WHERE id = ?1`,
+    )
+    .bind(
+      replyId,
+      record.verification,
+      record.detail,
+      formatIsoUtc(record.atMs),
+      record.nextCheckAtMs === null ? null : formatIsoUtc(record.nextCheckAtMs),
+      record.item?.html ?? null,
+      record.item?.link ?? null,
+      record.item?.date ?? null,
+    )
     .run();
 }
+
+/** A reply the sweep must check again: everything verifyReply needs. */
+export interface DueReply {
+  id: number;
+  post_id: number;
+  user_id: string;
+  user_link: string;
+  status_id: string;
+  attempts: number;
+}
+
+/** Replies whose next check is due, oldest due first (the replies_due index holds only these). */
+export async function dueReplies(db: Db, nowMs: number, limit: number): Promise<DueReply[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, post_id, sender_user_id AS user_id, sender_user_link AS user_link, status_id, attempts
+       FROM replies WHERE next_check_at IS NOT NULL AND next_check_at <= ?1 ORDER BY next_check_at LIMIT ?2`,
+    )
+    .bind(formatIsoUtc(nowMs), limit)
+    .all<DueReply>();
+  return results;
+}
+
+const MESSAGE_COLUMNS = `id, direction, peer_user_id AS user_id, peer_username AS username, peer_user_link AS user_link, body AS message,
+  sent_at_raw AS date, sent_at_iso AS date_iso, received_at, read_at`;
+
+const REPLY_COLUMNS = `id, post_id, sender_user_id AS user_id, sender_username AS username, sender_user_link AS user_link, status_id, received_at,
+  verification, verification_detail, verified_at, attempts, next_check_at, item_html, item_link, item_date, read_at`;
 
 export interface ListQuery {
   unreadOnly: boolean;
@@ -190,44 +164,34 @@ export interface ListQuery {
   limit: number;
 }
 
-export interface Page<T> {
+export interface Listed<T> {
   items: T[];
-  /** id of the last item when there are more, else undefined. */
+  /** Set when there are more: the id the next page starts below. */
   nextBeforeId?: number;
 }
 
-async function listRows<Row>(db: InboxDb, table: InboxKind, query: ListQuery): Promise<{ rows: Row[]; more: boolean }> {
-  const { results } = await db
-    .prepare(`SELECT * FROM ${table} WHERE (?1 = 0 OR read_at IS NULL) AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3`)
-    .bind(query.unreadOnly ? 1 : 0, query.beforeId ?? null, query.limit + 1)
-    .all<Row>();
-  return { rows: results.slice(0, query.limit), more: results.length > query.limit };
-}
-
-function page<Row extends { id: number }, T>(rows: Row[], more: boolean, map: (row: Row) => T): Page<T> {
-  const result: Page<T> = { items: rows.map(map) };
-  const last = rows.at(-1);
-  if (more && last) result.nextBeforeId = last.id;
-  return result;
-}
-
 /** Newest first (id DESC): ids only grow, so a cursor stays valid while new items arrive. */
-export async function listMessages(db: InboxDb, query: ListQuery): Promise<Page<MessageItem>> {
-  const { rows, more } = await listRows<MessageRow>(db, "messages", query);
-  return page(rows, more, messageFromRow);
+async function listRows<T extends { id: number }>(db: Db, table: InboxKind, columns: string, query: ListQuery): Promise<Listed<T>> {
+  const { results } = await db
+    .prepare(`SELECT ${columns} FROM ${table} WHERE (?1 = 0 OR read_at IS NULL) AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3`)
+    .bind(query.unreadOnly ? 1 : 0, query.beforeId ?? null, query.limit + 1)
+    .all<T>();
+  const items = results.slice(0, query.limit);
+  const listed: Listed<T> = { items };
+  const last = items.at(-1);
+  if (results.length > query.limit && last) listed.nextBeforeId = last.id;
+  return listed;
 }
 
-export async function listReplies(db: InboxDb, query: ListQuery): Promise<Page<ReplyItem>> {
-  const { rows, more } = await listRows<ReplyRow>(db, "replies", query);
-  return page(rows, more, replyFromRow);
+export function listMessages(db: Db, query: ListQuery): Promise<Listed<InboxMessage>> {
+  return listRows<InboxMessage>(db, "messages", MESSAGE_COLUMNS, query);
 }
 
-export interface InboxCounts {
-  messages: { total: number; unread: number };
-  replies: { total: number; unread: number } & Record<Verification, number>;
+export function listReplies(db: Db, query: ListQuery): Promise<Listed<InboxReply>> {
+  return listRows<InboxReply>(db, "replies", REPLY_COLUMNS, query);
 }
 
-export async function countInbox(db: InboxDb): Promise<InboxCounts> {
+export async function countInbox(db: Db): Promise<InboxCounts> {
   const row = await db
     .prepare(
       `SELECT
@@ -256,12 +220,18 @@ export async function countInbox(db: InboxDb): Promise<InboxCounts> {
 }
 
 /** Idempotent: an item already read keeps its first read_at. False when there is no such item. */
-export async function markRead(db: InboxDb, kind: InboxKind, id: number, atMs: number): Promise<boolean> {
+export async function markRead(db: Db, kind: InboxKind, id: number, atMs: number): Promise<boolean> {
   const { meta } = await db.prepare(`UPDATE ${kind} SET read_at = COALESCE(read_at, ?2) WHERE id = ?1`).bind(id, formatIsoUtc(atMs)).run();
   return meta.changes > 0;
 }
 
-export async function deleteItem(db: InboxDb, kind: InboxKind, id: number): Promise<boolean> {
+export async function deleteItem(db: Db, kind: InboxKind, id: number): Promise<boolean> {
   const { meta } = await db.prepare(`DELETE FROM ${kind} WHERE id = ?1`).bind(id).run();
   return meta.changes > 0;
+}
+
+/** Housekeeping: rejected notifications older than the cutoff (claims the sender's feed did not back). */
+export async function deleteRejectedBefore(db: Db, cutoffMs: number): Promise<number> {
+  const { meta } = await db.prepare("DELETE FROM replies WHERE verification = 'rejected' AND verified_at < ?1").bind(formatIsoUtc(cutoffMs)).run();
+  return meta.changes;
 }

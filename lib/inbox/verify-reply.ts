@@ -6,15 +6,21 @@
  * post (in_reply_to_status_id + our user_id or feed URL) or mentions us.
  *
  * Outcomes: verified; rejected = we read the feed and it does not back the claim, or the URL may
- * not be fetched (lib/shared/address-guard.ts); unreachable = no usable feed could be read (network error,
- * timeout, non-2xx, too many redirects or a loop, over the size cap, not RSS). Unreachable is worth
- * retrying; the others are final. Other people's feeds are read leniently (lib/shared/remote-feed-reader.ts).
+ * not be fetched (lib/shared/address-guard.ts); unreachable = no usable feed could be read (network
+ * error, timeout, non-2xx, too many redirects or a loop, over the size cap, not RSS, or the budget ran
+ * out). Unreachable is worth retrying (the sweep does, with backoff); the others are final.
+ *
+ * One notification costs at most the Budget it is given: the POST handler gives each 6 fetches
+ * (redirect hops included), 2 MB and 15 s in all -- a 130-byte notification used to be able to cause
+ * 20 GETs and 5 MB -- and the sweep draws from its run's budget. Each page is parsed only up to the
+ * item looked for (the free plan's 10 ms of CPU per invocation).
  */
-import { checkFetchUrl } from "../shared/address-guard.ts";
-import { readCappedBytes } from "../shared/capped-body.ts";
+import type { Budget } from "../shared/budget.ts";
 import { FeedReadError, readFeed, type Feed, type FeedItem } from "../shared/remote-feed-reader.ts";
-import type { InboxConfig } from "../shared/site-config.ts";
+import { fetchRemote } from "../shared/remote-fetch.ts";
+import type { SiteConfig } from "../shared/site-config.ts";
 import { normalizeUserLink } from "../shared/urls.ts";
+import { decodeXmlBytes } from "../shared/xml-decoding.ts";
 
 export type VerifyStatus = "verified" | "rejected" | "unreachable";
 
@@ -22,23 +28,30 @@ export interface VerifyOutcome {
   verification: VerifyStatus;
   /** One short line for the owner ("item 42 replies to post 3"). */
   detail: string;
+  /** The replier's item when it was found (verified or not): kept for the owner's pages. */
+  item?: { html?: string; link?: string; date?: string };
+  /** Our own budget ran out before the feed could be read: not the sender's fault, not an attempt. */
+  deferred?: boolean;
 }
 
-export interface VerifyLimits {
-  /** Feed pages read at most: the head plus next_node pages. */
-  maxPages: number;
-  /** Redirects followed per fetch. */
-  maxRedirects: number;
-  /** Bytes read per page; a longer body is cut off and counts as unreachable. */
-  maxBytes: number;
-  /** Per fetch, headers and body. */
-  timeoutMs: number;
-}
+/** Feed pages read at most (the head plus next_node pages); the Budget caps fetches and bytes. */
+export const MAX_VERIFY_PAGES = 5;
 
-export const DEFAULT_VERIFY_LIMITS: VerifyLimits = { maxPages: 5, maxRedirects: 3, maxBytes: 1024 * 1024, timeoutMs: 5000 };
+/** One notification's share when it is verified on its own (the POST handler's background task). */
+export const VERIFY_BUDGET = { subrequests: 6, bytes: 2 * 1024 * 1024, durationMs: 15_000 };
+
+/** Backoff of the sweep after an unreachable feed: minutes after attempt 1, 2, ... (then final). */
+export const RETRY_AFTER_MINUTES = [5, 15, 60, 240, 720] as const;
+export const MAX_VERIFY_ATTEMPTS = RETRY_AFTER_MINUTES.length + 1;
+
+/** When to check again after `attempts` attempts ended unreachable; null once they are used up. */
+export function nextCheckAfter(attempts: number, nowMs: number): number | null {
+  const minutes = RETRY_AFTER_MINUTES[attempts - 1];
+  return minutes === undefined ? null : nowMs + minutes * 60_000;
+}
 
 export interface VerifyRequest {
-  owner: InboxConfig["owner"];
+  owner: SiteConfig["owner"];
   postId: number;
   sender: { user_id: string; user_link: string };
   statusId: string;
@@ -46,75 +59,16 @@ export interface VerifyRequest {
 
 export interface VerifyOptions {
   fetch: typeof fetch;
-  allowPrivateHosts: boolean;
-  limits?: Partial<VerifyLimits>;
+  allowLoopback: boolean;
+  budget: Budget;
 }
-
-type PageResult = { ok: true; text: string; url: string } | { ok: false; outcome: VerifyOutcome };
-
-const unreachable = (detail: string): PageResult => ({ ok: false, outcome: { verification: "unreachable", detail } });
-const rejected = (detail: string): VerifyOutcome => ({ verification: "rejected", detail });
 
 const ACCEPT = "application/rss+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1";
+/** The item's HTML kept for the owner's pages: enough for any microblog post. */
+const MAX_ITEM_HTML = 20_000;
 
-/**
- * Read at most maxBytes of a body; undefined if it is longer (the rest is never downloaded).
- * Every read also races the timeout, so a server that sends headers and then trickles (or stalls)
- * the body cannot hold the verification past its time cap.
- */
-async function readCapped(response: Response, maxBytes: number, signal: AbortSignal): Promise<string | undefined> {
-  const declared = Number(response.headers.get("Content-Length") ?? "");
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => {});
-    return undefined;
-  }
-  const bytes = await readCappedBytes(response.body, maxBytes, signal);
-  if (!bytes) return undefined;
-  // Lenient: feeds that are not quite UTF-8 still read; bad bytes become U+FFFD.
-  return new TextDecoder().decode(bytes);
-}
-
-/** Fetch one feed page, following at most maxRedirects redirects by hand, each hop re-checked. */
-async function fetchPage(start: string, options: VerifyOptions, limits: VerifyLimits): Promise<PageResult> {
-  const seen = new Set<string>();
-  let target = start;
-  for (let hop = 0; ; hop++) {
-    const allowed = checkFetchUrl(target, options.allowPrivateHosts);
-    if (!allowed.ok) return { ok: false, outcome: rejected(allowed.reason) };
-    const url = allowed.url.href;
-    if (seen.has(url)) return unreachable(`redirect loop at ${url}`);
-    seen.add(url);
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), limits.timeoutMs);
-    try {
-      const response = await options.fetch(url, {
-        redirect: "manual",
-        signal: controller.signal,
-        headers: { Accept: ACCEPT, "User-Agent": "Skein reply verifier (+https://github.com/Sonictherocketman/Open-Microblog)" },
-      });
-      if (response.status >= 300 && response.status < 400 && response.headers.has("Location")) {
-        await response.body?.cancel().catch(() => {});
-        if (hop >= limits.maxRedirects) return unreachable(`more than ${limits.maxRedirects} redirects from ${start}`);
-        target = new URL(response.headers.get("Location")!, url).href;
-        continue;
-      }
-      if (!response.ok) {
-        await response.body?.cancel().catch(() => {});
-        return unreachable(`${url} answered HTTP ${response.status}`);
-      }
-      const text = await readCapped(response, limits.maxBytes, controller.signal);
-      if (text === undefined) return unreachable(`${url} is larger than ${limits.maxBytes} bytes`);
-      return { ok: true, text, url };
-    } catch (error) {
-      if (controller.signal.aborted) return unreachable(`${url} did not answer within ${limits.timeoutMs / 1000} s`);
-      // workerd reports DNS and connection failures as "internal error; reference = ...": say what it means.
-      const message = error instanceof Error ? error.message : String(error);
-      return unreachable(`${url} could not be fetched (${/internal error/i.test(message) ? "network error: no such host or connection refused" : message})`.slice(0, 300));
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
+const rejected = (detail: string): VerifyOutcome => ({ verification: "rejected", detail });
+const unreachable = (detail: string): VerifyOutcome => ({ verification: "unreachable", detail });
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -138,19 +92,33 @@ export function mentionsOwner(item: FeedItem, request: Pick<VerifyRequest, "owne
   return new RegExp(`(?<![\\w@/.])@${escapeRegExp(owner.username)}(?![\\w])`, "i").test(text);
 }
 
+function itemSnapshot(item: FeedItem): NonNullable<VerifyOutcome["item"]> {
+  const snapshot: NonNullable<VerifyOutcome["item"]> = {};
+  if (item.description) snapshot.html = item.description.slice(0, MAX_ITEM_HTML);
+  if (item.link) snapshot.link = item.link.slice(0, 2048);
+  if (item.pubDate) snapshot.date = item.pubDate.slice(0, 64);
+  return snapshot;
+}
+
 export async function verifyReply(request: VerifyRequest, options: VerifyOptions): Promise<VerifyOutcome> {
-  const limits: VerifyLimits = { ...DEFAULT_VERIFY_LIMITS, ...options.limits };
   const visited = new Set<string>();
   let next: string | undefined = request.sender.user_link;
-  for (let pageNumber = 1; next !== undefined && pageNumber <= limits.maxPages; pageNumber++) {
-    const page = await fetchPage(next, options, limits);
-    if (!page.ok) return page.outcome;
+  for (let pageNumber = 1; next !== undefined && pageNumber <= MAX_VERIFY_PAGES; pageNumber++) {
+    const fetched = await fetchRemote(next, { fetch: options.fetch, allowLoopback: options.allowLoopback, budget: options.budget, headers: { Accept: ACCEPT } });
+    if (!fetched.ok) {
+      if (fetched.error.kind === "budget") return { ...unreachable(fetched.error.detail), deferred: true };
+      return fetched.error.kind === "refused" ? rejected(fetched.error.detail) : unreachable(fetched.error.detail);
+    }
+    const page = fetched.value;
+    if (page.status < 200 || page.status > 299) return unreachable(`${page.url} answered HTTP ${page.status}`);
     visited.add(page.url);
+    const decoded = decodeXmlBytes(page.bytes, page.headers.get("Content-Type"));
+    if (!decoded.ok) return unreachable(`${page.url}: ${decoded.error}`);
     let feed: Feed;
     try {
-      feed = readFeed(page.text);
+      feed = readFeed(decoded.value.text, { stopAfter: (item) => item.guid === request.statusId });
     } catch (error) {
-      if (error instanceof FeedReadError) return { verification: "unreachable", detail: `${page.url} is not a readable RSS feed: ${error.message}`.slice(0, 300) };
+      if (error instanceof FeedReadError) return unreachable(`${page.url} is not a readable RSS feed: ${error.message}`.slice(0, 300));
       throw error;
     }
     const feedUserId = feed.channel.user_id;
@@ -159,9 +127,10 @@ export async function verifyReply(request: VerifyRequest, options: VerifyOptions
     }
     const item = feed.items.find((candidate) => candidate.guid === request.statusId);
     if (item) {
-      if (repliesToPost(item, request)) return { verification: "verified", detail: `item ${request.statusId} replies to post ${request.postId}` };
-      if (mentionsOwner(item, request)) return { verification: "verified", detail: `item ${request.statusId} mentions @${request.owner.username}` };
-      return rejected(`item ${request.statusId} neither replies to post ${request.postId} nor mentions @${request.owner.username}`);
+      const snapshot = itemSnapshot(item);
+      if (repliesToPost(item, request)) return { verification: "verified", detail: `item ${request.statusId} replies to post ${request.postId}`, item: snapshot };
+      if (mentionsOwner(item, request)) return { verification: "verified", detail: `item ${request.statusId} mentions @${request.owner.username}`, item: snapshot };
+      return { ...rejected(`item ${request.statusId} neither replies to post ${request.postId} nor mentions @${request.owner.username}`), item: snapshot };
     }
     const nextNode = feed.channel.next_node;
     next = undefined;
@@ -175,5 +144,6 @@ export async function verifyReply(request: VerifyRequest, options: VerifyOptions
       if (resolved && !visited.has(resolved)) next = resolved;
     }
   }
+  // A reply is the sender's own recent item: not within the newest pages means it is not there.
   return rejected(`no item with guid ${request.statusId} in the ${visited.size} feed page${visited.size === 1 ? "" : "s"} read from ${request.sender.user_link}`);
 }

@@ -5,7 +5,8 @@
 import * as z from "zod/mini";
 import { parseIsoDateTime } from "../shared/dates.ts";
 import { parseHttpUrl } from "../shared/urls.ts";
-import { ACCEPT_POLICIES, httpUrl, idPattern, LIMITS, OPEN_MICROBLOG_DOCS, otherUserId, otherUsername, xmlSafe } from "../shared/schemas.ts";
+import { httpUrl, idPattern, otherUserId, otherUsername, xmlSafe } from "../shared/schemas.ts";
+import { ACCEPT_POLICIES, LIMITS, OPEN_MICROBLOG_DOCS } from "../shared/spec.ts";
 
 /** Our own username: Twitter-like, 1-25 letters, digits or underscores (spec: "A Twitter-like username"). */
 export const ownUsername = z.string().check(

@@ -1,19 +1,19 @@
 /**
- * Which URLs the reply verifier may fetch. A reply notification makes us fetch a URL a stranger
- * chose (their user_link), so without a guard anyone could make the functions probe the owner's
- * own network (SSRF). Refused: anything but http(s), URLs with credentials, `localhost` names and
+ * Which URLs the Worker may fetch when a stranger chose them (a reply notification's user_link, a
+ * followed feed's next_node or redirect, a recipient's message URL). Without a guard anyone could
+ * make the Worker probe the owner's own network (SSRF). Refused: anything but http(s), URLs with credentials, `localhost` names and
  * IP literals in private, loopback, link-local, CGNAT, multicast, reserved or unspecified ranges
  * (IPv4, and IPv6 including IPv4-mapped / NAT64 / 6to4 forms that embed such an IPv4 address).
  *
  * Limits of this check, on purpose: Workers cannot resolve DNS, so a public name that resolves to
  * a private address cannot be refused here. In production Cloudflare's network itself refuses to
  * connect Workers to private targets; the guard is what stops literal addresses and local names,
- * which is what matters when the functions run locally under wrangler. `allowPrivate` (env
- * VERIFY_ALLOW_PRIVATE_HOSTS="true") lifts the address rules for local two-site testing only.
+ * which is what matters when the Worker runs locally under wrangler. `allowLoopback` (env
+ * FETCH_ALLOW_LOOPBACK="true", which `npm start` sets) lets loopback addresses and localhost names
+ * through, so two local sites can talk to each other; every other private range stays refused.
  */
+import { err, ok, type Result } from "./result.ts";
 import { parseHttpUrl } from "./urls.ts";
-
-export type AddressCheck = { ok: true; url: URL } | { ok: false; reason: string };
 
 /** [first address as a 32-bit number, prefix length] */
 const BLOCKED_V4: readonly (readonly [number, number, string])[] = [
@@ -116,13 +116,27 @@ export function refusedHostReason(hostname: string): string | undefined {
   return v4 === undefined ? undefined : v4Reason(v4);
 }
 
-/** May the verifier fetch `text`? Every redirect hop is checked again with this. */
-export function checkFetchUrl(text: string, allowPrivate: boolean): AddressCheck {
-  const url = parseHttpUrl(text);
-  if (!url) return { ok: false, reason: `${JSON.stringify(text.slice(0, 200))} is not an http(s) URL without credentials` };
-  if (!allowPrivate) {
-    const reason = refusedHostReason(url.hostname);
-    if (reason) return { ok: false, reason: `${url.host} is ${reason}; it is not fetched` };
+/** Is this host this machine: a localhost name, 127.0.0.0/8, or ::1 (also as ::ffff:127.x.y.z)? */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, "");
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  if (host.startsWith("[") && host.endsWith("]")) {
+    const g = parseIpv6(host.slice(1, -1));
+    if (!g) return false;
+    if (g.slice(0, 7).every((x) => x === 0) && g[7] === 1) return true;
+    const mapped = g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff;
+    return mapped && g[6]! >>> 8 === 127;
   }
-  return { ok: true, url };
+  const v4 = parseIpv4(host);
+  return v4 !== undefined && v4 >>> 24 === 127;
+}
+
+/** May the Worker fetch `text`? Every redirect hop is checked again with this. */
+export function checkFetchUrl(text: string, allowLoopback: boolean): Result<URL> {
+  const url = parseHttpUrl(text);
+  if (!url) return err(`${JSON.stringify(text.slice(0, 200))} is not an http(s) URL without credentials`);
+  if (allowLoopback && isLoopbackHost(url.hostname)) return ok(url);
+  const reason = refusedHostReason(url.hostname);
+  if (reason) return err(`${url.host} is ${reason}; it is not fetched`);
+  return ok(url);
 }

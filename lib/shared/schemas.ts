@@ -1,17 +1,14 @@
 /**
- * Skein's shapes, part 1: the building blocks every shape uses (ids, usernames, URLs, limits, error
- * messages) and the JSON bodies the inbox accepts. The functions load only this file; the build's
- * shapes (profile, lists, post front matter) are in lib/publish/site-schemas.ts, made of these same blocks,
- * so a user_id or user_link means the same thing in a post, a list and a POST body. Two files only so
- * the functions bundle does not carry the build's schemas (zod builds every schema when loaded).
+ * The building blocks every shape is made of -- ids, usernames, URLs, limits, error messages -- so a
+ * user_id or a user_link means the same thing in a post, a list file, a POST body and a query string.
+ * The inbox's request bodies are in lib/inbox/schemas.ts, the build's files in
+ * lib/publish/site-schemas.ts; the Worker loads only what it needs (zod builds a schema when loaded).
  */
 import * as z from "zod/mini";
-import { parseFlexibleDate } from "./dates.ts";
+import { parseInteger } from "./integers.ts";
+import { LIMITS } from "./spec.ts";
 import { parseHttpUrl } from "./urls.ts";
 import { isXmlSafe } from "./xml-text.ts";
-
-export const MICROBLOG_NS = "http://openmicroblog.com/";
-export const OPEN_MICROBLOG_DOCS = "https://github.com/Sonictherocketman/Open-Microblog";
 
 /**
  * Messages say what is wrong, not which field: describeIssues() puts the field path in front.
@@ -31,27 +28,25 @@ z.config({
   },
 });
 
-export const ACCEPT_POLICIES = ["everyone", "follows", "selected", "off"] as const;
-export type AcceptPolicy = (typeof ACCEPT_POLICIES)[number];
-
-/** Upper bounds that keep one feed header and one message small (see HEADER_RESERVE_BYTES in pagination). */
-export const LIMITS = {
-  usernameLength: 25, // spec "Required Channel Elements": username no greater than 25 characters
-  idLength: 128,
-  urlLength: 2048,
-  fullNameLength: 100,
-  bioLength: 1000,
-  messageLength: 5000,
-  dateLength: 64,
-} as const;
-
 export const xmlSafe = () =>
   z.refine<string>((value) => isXmlSafe(value), `contains a character XML 1.0 cannot carry (a control character or an unpaired surrogate)`);
 
+/**
+ * Characters no identity field may hold: C0 and C1 controls, DEL, and the bidi controls that make
+ * a name or a link display as something else (U+200E/F, U+202A-E, U+2066-9). Checked on the text as
+ * sent: the URL parser would silently drop a tab or a newline, so the stored text would differ from
+ * what was checked.
+ */
+const IDENTITY_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+export const identitySafe = () =>
+  z.refine<string>(
+    (value) => !IDENTITY_UNSAFE.test(value) && isXmlSafe(value),
+    "contains a control character, a direction override or an unpaired surrogate",
+  );
+
 /** Someone else's username, read leniently: 1-25 letters/digits in any script, "_", "." or "-". */
-export const otherUsername = z.string().check(
-  z.regex(/^[\p{L}\p{N}_.-]{1,25}$/u, "must be 1-25 letters, digits, '_', '.' or '-'"),
-);
+export const otherUsername = z.string().check(z.regex(/^[\p{L}\p{N}_.-]{1,25}$/u, "must be 1-25 letters, digits, '_', '.' or '-'"));
 
 /**
  * Another user's user_id or status_id: services use UUIDs, integers or URIs, so any of the URL-safe
@@ -62,50 +57,36 @@ export const otherUserId = z.string().check(z.regex(idPattern, "must be 1-128 UR
 
 export const httpUrl = z.string().check(
   z.maxLength(LIMITS.urlLength, `must be at most ${LIMITS.urlLength} characters`),
+  identitySafe(),
+  z.refine((value: string) => !value.includes(" "), "must not contain spaces"),
   z.refine((value: string) => parseHttpUrl(value) !== undefined, "must be an absolute http:// or https:// URL"),
 );
 
-/** Spec "Sending Private Messages": user_id, username, user_link, message, date. */
-export const messageBody = z.object({
-  user_id: otherUserId,
-  username: otherUsername,
-  user_link: httpUrl,
-  message: z.string().check(
-    z.maxLength(LIMITS.messageLength, `must be at most ${LIMITS.messageLength} characters`),
-    z.refine((value: string) => value.trim().length > 0, "must not be empty"),
-    xmlSafe(),
-  ),
-  date: z.pipe(
-    z.string().check(z.maxLength(LIMITS.dateLength, "is too long")),
+/** An integer given as text (a path or query parameter), canonical digits only, within [min, max]. */
+export const integerText = (min: number, max: number) =>
+  z.pipe(
+    z.string(),
     z.transform((value: string, ctx) => {
-      const epochMs = parseFlexibleDate(value);
-      if (epochMs === undefined) {
-        ctx.issues.push({ code: "custom", input: value, message: "must be an RFC 822, ISO 8601 or RFC 3339 date" });
+      const parsed = parseInteger(value, { min, max });
+      if (parsed === undefined) {
+        ctx.issues.push({ code: "custom", input: value, message: `must be an integer from ${min} to ${max}` });
         return z.NEVER;
       }
-      return { raw: value, epochMs };
+      return parsed;
     }),
-  ),
-});
-export type MessageBody = z.output<typeof messageBody>;
+  );
 
-/**
- * Spec "Sending Replies/Mentions": user_id, username, user_link, status_id. The spec's sample sends the
- * status_id as text; Open Microblog guids are integers, so a JSON number is read as its digits.
- */
-export const replyBody = z.object({
-  user_id: otherUserId,
-  username: otherUsername,
-  user_link: httpUrl,
-  status_id: z.pipe(
-    z.union([
-      z.string().check(z.regex(idPattern, "must be 1-128 URL-safe characters")),
-      z.int().check(z.nonnegative("must be text or a non-negative integer")),
-    ], { error: (issue) => (issue.input === undefined ? "is required" : "must be text or a non-negative integer") }),
-    z.transform((value: string | number) => String(value)),
-  ),
-});
-export type ReplyBody = z.output<typeof replyBody>;
+/** A yes/no flag in a query string: 1/0, true/false, yes/no; an empty value (`?unread`) means yes. */
+export const flagText = z.pipe(
+  z.string(),
+  z.transform((value: string, ctx) => {
+    const lower = value.toLowerCase();
+    if (["", "1", "true", "yes"].includes(lower)) return true;
+    if (["0", "false", "no"].includes(lower)) return false;
+    ctx.issues.push({ code: "custom", input: value, message: "must be 1 or 0" });
+    return z.NEVER;
+  }),
+);
 
 /** Turn zod issues into "field: reason" lines. */
 export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {

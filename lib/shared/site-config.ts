@@ -1,10 +1,11 @@
 /**
- * What the functions need to know about the site, without a network round trip: the owner, the
- * accept policy, who is followed, blocked or selected, and which post ids exist. The build writes
- * it as JSON next to the functions (functions/_generated/inbox-config.json); the blocks list goes
- * there even when it is private, because the file is bundled into the functions, never published.
+ * What the Worker knows about the site without a network round trip: the owner, the accept
+ * policy, who is followed, blocked or selected, and which post ids exist. The build writes it as
+ * JSON next to the Worker's entry (functions/_generated/site-config.json, lib/publish/site-config.ts)
+ * and wrangler bundles it in; the blocks list goes there even when it is private, because the file is
+ * bundled into the Worker, never published as an asset.
  */
-import type { AcceptPolicy } from "./schemas.ts";
+import type { AcceptPolicy } from "./spec.ts";
 import { normalizeUserLink } from "./urls.ts";
 
 /** Someone matched by user_id or by normalized user_link (either is enough). */
@@ -13,7 +14,17 @@ export interface Identity {
   link?: string;
 }
 
-export interface InboxConfig {
+/** An account in follows.yaml, as the timeline poller and the policy need it. */
+export interface FollowedAccount {
+  user_id: string;
+  username: string;
+  /** Their feed URL as written in follows.yaml. */
+  user_link: string;
+  /** normalizeUserLink(user_link), for matching. */
+  link: string;
+}
+
+export interface SiteConfig {
   owner: {
     user_id: string;
     username: string;
@@ -24,7 +35,7 @@ export interface InboxConfig {
     post_url_prefix: string;
   };
   accept: AcceptPolicy;
-  follows: Identity[];
+  follows: FollowedAccount[];
   blocks: Identity[];
   selected: Identity[];
   /** Published guids as sorted, inclusive [first, last] ranges. */
@@ -39,18 +50,6 @@ export function identityOf(entry: { user_id?: string | undefined; user_link?: st
   return identity;
 }
 
-/** [0,1,2,3,7,8] -> [[0,3],[7,8]] */
-export function compressIds(ids: readonly number[]): [number, number][] {
-  const sorted = [...new Set(ids)].sort((a, b) => a - b);
-  const ranges: [number, number][] = [];
-  for (const id of sorted) {
-    const last = ranges.at(-1);
-    if (last && id === last[1] + 1) last[1] = id;
-    else ranges.push([id, id]);
-  }
-  return ranges;
-}
-
 export function hasPostId(ranges: readonly (readonly [number, number])[], id: number): boolean {
   let low = 0;
   let high = ranges.length - 1;
@@ -62,40 +61,4 @@ export function hasPostId(ranges: readonly (readonly [number, number])[], id: nu
     else return true;
   }
   return false;
-}
-
-/**
- * The parts of the build's SiteModel (lib/publish/site.ts) this file reads. Structural on purpose: the
- * functions import this module, and their Workers type-check must not pull in the build's modules
- * (markdown, YAML, front matter) through a type import.
- */
-export interface SiteFacts {
-  profile: {
-    user_id: string;
-    username: string;
-    accept: AcceptPolicy;
-    selected: readonly { user_id?: string | undefined; user_link?: string | undefined }[];
-  };
-  urls: { base: string; feed: string; profile: string };
-  follows: readonly { user_id: string; user_link: string }[];
-  blocks: readonly { user_id: string; user_link: string }[];
-  posts: readonly { guid: number }[];
-}
-
-export function inboxConfigFromSite(model: SiteFacts): InboxConfig {
-  const { profile, urls } = model;
-  return {
-    owner: {
-      user_id: profile.user_id,
-      username: profile.username,
-      feed_url: urls.feed,
-      profile_url: urls.profile,
-      post_url_prefix: `${urls.base}/posts/`,
-    },
-    accept: profile.accept,
-    follows: model.follows.map(identityOf),
-    blocks: model.blocks.map(identityOf),
-    selected: profile.selected.map(identityOf),
-    post_ids: compressIds(model.posts.map((post) => post.guid)),
-  };
 }

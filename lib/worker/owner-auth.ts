@@ -1,11 +1,13 @@
 /**
- * The owner API's only lock: `Authorization: Bearer <OWNER_TOKEN>`. The token is a wrangler secret
- * in production and a line in .dev.vars locally. Compared in constant time (SHA-256 of both, then
- * an XOR over the fixed-length digests), so neither the content nor the length of the token leaks
- * through response timing. Tokens are never logged or echoed.
+ * The owner's lock on the owner API: `Authorization: Bearer <OWNER_TOKEN>`. The token is a wrangler
+ * secret in production and a line in .dev.vars locally. Compared in constant time (SHA-256 of both,
+ * then an XOR over the fixed-length digests), so neither the content nor the length of the token
+ * leaks through response timing. Tokens are never logged or echoed.
  */
-
-export type OwnerAuth = { ok: true } | { ok: false; detail: string };
+import type { MiddlewareHandler } from "hono";
+import { problem } from "../shared/problem.ts";
+import { err, ok, type Result } from "../shared/result.ts";
+import type { WorkerBindings } from "./env.ts";
 
 const encoder = new TextEncoder();
 
@@ -27,15 +29,22 @@ export function bearerToken(authorization: string | undefined): string | undefin
   return m ? m[1] : undefined;
 }
 
-export async function checkOwner(configuredToken: string | undefined, authorization: string | undefined): Promise<OwnerAuth> {
+export async function checkOwner(configuredToken: string | undefined, authorization: string | undefined): Promise<Result<true>> {
   if (!configuredToken || !configuredToken.trim()) {
-    return {
-      ok: false,
-      detail: "the owner token is not set: add OWNER_TOKEN to .dev.vars locally (npm run init writes one) or run `wrangler pages secret put OWNER_TOKEN` for the deployed site",
-    };
+    return err(
+      "the owner token is not set: add OWNER_TOKEN to .dev.vars locally (npm run init writes one) or run `npx wrangler secret put OWNER_TOKEN` for the deployed Worker",
+    );
   }
   const presented = bearerToken(authorization);
-  if (presented === undefined) return { ok: false, detail: "send the owner token as Authorization: Bearer <token>" };
-  if (!(await constantTimeEqual(presented, configuredToken.trim()))) return { ok: false, detail: "the owner token does not match" };
-  return { ok: true };
+  if (presented === undefined) return err("send the owner token as Authorization: Bearer <token>");
+  if (!(await constantTimeEqual(presented, configuredToken.trim()))) return err("the owner token does not match");
+  return ok(true);
 }
+
+/** Every owner API route sits behind this (CORS preflights pass: they carry no token by design). */
+export const requireOwner: MiddlewareHandler<WorkerBindings> = async (c, next) => {
+  if (c.req.method === "OPTIONS") return next();
+  const auth = await checkOwner(c.env.OWNER_TOKEN, c.req.header("Authorization"));
+  if (!auth.ok) return problem(401, auth.error, { "WWW-Authenticate": 'Bearer realm="skein"' });
+  await next();
+};

@@ -11,8 +11,8 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { createProjectCopy, REPO_ROOT, type ProjectCopy } from "../support/project-copy.ts";
-import { readSiteSources } from "../../scripts/site-source.ts";
-import { INBOX_CONFIG_PATH } from "../../scripts/build.ts";
+import { readSiteSources } from "../../scripts/cli/site-source.ts";
+import { SITE_CONFIG_PATH } from "../../scripts/build.ts";
 import { buildSiteInMemory, fixedDate, listYaml, person, postMarkdown, profileYaml, projectContent, type SiteContent } from "../support/factories.ts";
 import { entriesStartingWith, readTree, runBuildCli } from "../support/cli.ts";
 import { walkChain } from "../support/feed-checks.ts";
@@ -82,9 +82,9 @@ describe("building the example site with the CLI", () => {
     // The pages that must never change are exactly what lib/publish/html/site-pages.ts renders without Eleventy.
     for (const [permalink, html] of expected.stableHtml) expect(site.get(`${permalink.slice(1)}index.html`)!.toString("utf8"), permalink).toBe(html);
 
-    // Static files and the functions' view of the site.
-    for (const file of ["assets/style.css", "_headers", "_routes.json"]) expect(site.has(file), file).toBe(true);
-    const config = JSON.parse(readFileSync(path.join(project.root, INBOX_CONFIG_PATH), "utf8")) as { post_ids: [number, number][]; owner: { feed_url: string } };
+    // Static files and the Worker's view of the site.
+    for (const file of ["assets/style.css", "_headers"]) expect(site.has(file), file).toBe(true);
+    const config = JSON.parse(readFileSync(path.join(project.root, SITE_CONFIG_PATH), "utf8")) as { post_ids: [number, number][]; owner: { feed_url: string } };
     expect(config.owner.feed_url).toBe(`${profile.url}/feed.xml`);
     expect(config.post_ids.reduce((n, [first, last]) => n + last - first + 1, 0)).toBe(postFiles.length);
     expectNoLeftovers(project.root);
@@ -131,7 +131,7 @@ describe("the CLI on bad input", () => {
       "  site/_data/profile.yaml: username: must be 1-25 letters (A-Z, a-z), digits or underscores",
     ]) expect(result.stderr).toContain(line);
     expect(existsSync(path.join(project.root, "_site"))).toBe(false);
-    expect(existsSync(path.join(project.root, INBOX_CONFIG_PATH))).toBe(false);
+    expect(existsSync(path.join(project.root, SITE_CONFIG_PATH))).toBe(false);
     expectNoLeftovers(project.root);
   });
 
@@ -140,7 +140,7 @@ describe("the CLI on bad input", () => {
     const first = await runBuildCli(project.root);
     expect(first.code).toBe(0);
     const before = readTree(path.join(project.root, "_site"));
-    const configBefore = readFileSync(path.join(project.root, INBOX_CONFIG_PATH));
+    const configBefore = readFileSync(path.join(project.root, SITE_CONFIG_PATH));
     expect(before.has("feed.xml")).toBe(true);
 
     project.write("posts/c.md", "---\ndate: 2026-01-05T10:00:00Z\nreply_to:\n  user_id: u1\n  user_link: bob.example\n  status_id: 1\n---\nHi\n");
@@ -152,7 +152,7 @@ describe("the CLI on bad input", () => {
     const after = readTree(path.join(project.root, "_site"));
     expect([...after.keys()]).toEqual([...before.keys()]);
     for (const [file, bytes] of before) expect(after.get(file)!.equals(bytes), file).toBe(true);
-    expect(readFileSync(path.join(project.root, INBOX_CONFIG_PATH)).equals(configBefore)).toBe(true);
+    expect(readFileSync(path.join(project.root, SITE_CONFIG_PATH)).equals(configBefore)).toBe(true);
     expectNoLeftovers(project.root);
 
     // Fixed: the next build (here mirroring into the existing folder, as `npm start` does) publishes.

@@ -1,7 +1,7 @@
 /**
  * Deterministic output: two full builds of the example site (the real CLI, in one project copy)
  * into two folders, the second under another time zone and locale, give byte-identical files,
- * including the functions' inbox-config.json. Small limits make sure archive pages and older-post
+ * including the functions' site-config.json. Small limits make sure archive pages and older-post
  * pages exist and are part of the comparison.
  */
 import { execFile } from "node:child_process";
@@ -9,9 +9,9 @@ import { copyFileSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { INBOX_CONFIG_PATH } from "../../scripts/build.ts";
+import { SITE_CONFIG_PATH } from "../../scripts/build.ts";
 import { createProjectCopy } from "../support/project-copy.ts";
-import { optionsFromEnv, readSiteSources } from "../../scripts/site-source.ts";
+import { optionsFromEnv, readSiteSources } from "../../scripts/cli/site-source.ts";
 import { readTree, runBuildCli } from "../support/cli.ts";
 import { buildSiteInMemory } from "../support/factories.ts";
 
@@ -34,7 +34,7 @@ describe("two builds of the same sources", () => {
     const a = await runBuildCli(project.root, ["--out", "out-a"], FIRST);
     expect(a.stderr).toBe("");
     expect(a.code).toBe(0);
-    copyFileSync(path.join(project.root, INBOX_CONFIG_PATH), path.join(project.root, "inbox-config-a.json"));
+    copyFileSync(path.join(project.root, SITE_CONFIG_PATH), path.join(project.root, "inbox-config-a.json"));
     const b = await runBuildCli(project.root, ["--out", "out-b"], SECOND);
     expect(b.stderr).toBe("");
     expect(b.code).toBe(0);
@@ -44,7 +44,7 @@ describe("two builds of the same sources", () => {
     expect([...second.keys()]).toEqual([...first.keys()]);
     const differing = [...first].filter(([file, bytes]) => !second.get(file)!.equals(bytes)).map(([file]) => file);
     expect(differing).toEqual([]);
-    expect(readFileSync(path.join(project.root, INBOX_CONFIG_PATH)).equals(readFileSync(path.join(project.root, "inbox-config-a.json")))).toBe(true);
+    expect(readFileSync(path.join(project.root, SITE_CONFIG_PATH)).equals(readFileSync(path.join(project.root, "inbox-config-a.json")))).toBe(true);
 
     // The limits applied: archives and older-post pages are among the compared files...
     expect(first.has("feed/1.xml")).toBe(true);

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_FEED_LIMITS } from "../../lib/publish/feed/paginate.ts";
 import { createProjectCopy } from "../support/project-copy.ts";
-import { optionsFromEnv, readSiteSources, SOURCE_PATHS } from "../../scripts/site-source.ts";
+import { optionsFromEnv, readSiteSources, SOURCE_PATHS } from "../../scripts/cli/site-source.ts";
 import { fixedDate, listYaml, person, postMarkdown, profileYaml, projectContent } from "../support/factories.ts";
 
 describe("optionsFromEnv", () => {

@@ -1,15 +1,17 @@
 /**
- * lib/shared/schemas.ts: the shapes of the profile, the lists and post front matter (and a few checks of
- * the shared field schemas the inbox bodies use), with the messages describeIssues() gives people.
+ * lib/publish/site-schemas.ts and the building blocks of lib/shared/schemas.ts: the shapes of the
+ * profile, the lists and post front matter, with the messages describeIssues() gives people. The
+ * inbox's bodies are tested in test/inbox/schemas.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import * as inboxSchemas from "../../lib/shared/schemas.ts";
 import * as siteSchemas from "../../lib/publish/site-schemas.ts";
-import { describeIssues, LIMITS, OPEN_MICROBLOG_DOCS } from "../../lib/shared/schemas.ts";
+import * as sharedSchemas from "../../lib/shared/schemas.ts";
+import { describeIssues } from "../../lib/shared/schemas.ts";
+import { LIMITS, OPEN_MICROBLOG_DOCS } from "../../lib/shared/spec.ts";
 import { MINIMAL_PROFILE } from "../support/factories.ts";
 
 /** Both schema files: the building blocks and inbox bodies, and the build's shapes made of them. */
-const schemas = { ...inboxSchemas, ...siteSchemas };
+const schemas = { ...sharedSchemas, ...siteSchemas };
 
 function issues(schema: { safeParse(value: unknown): { success: boolean; error?: { issues: readonly unknown[] } } }, value: unknown): string[] {
   const result = schema.safeParse(value);
@@ -133,28 +135,5 @@ describe("post front matter", () => {
   it("a reply or a repost, not both", () => {
     const ref = { user_id: "u1", user_link: "https://bob.example/feed.xml", status_id: 3 };
     expect(issues(schemas.postFrontMatter, { date, reply_to: ref, repost: { ...ref, pubdate: date, text: "t" } })).toEqual(["a post can be a reply or a repost, not both"]);
-  });
-});
-
-describe("inbox body schemas (shared field rules)", () => {
-  const sender = { user_id: "123432", username: "someusername", user_link: "http://example.com/someusername/feed" };
-
-  it("a message keeps its raw date and reads RFC 822 or ISO 8601", () => {
-    const parsed = schemas.messageBody.parse({ ...sender, message: "hello world!", date: "Sat, 16 May 2015 21:32:15 UTC" });
-    expect(parsed.date).toEqual({ raw: "Sat, 16 May 2015 21:32:15 UTC", epochMs: Date.UTC(2015, 4, 16, 21, 32, 15) });
-    expect(schemas.messageBody.parse({ ...sender, message: "x", date: "2015-05-16T21:32:15Z" }).date.epochMs).toBe(Date.UTC(2015, 4, 16, 21, 32, 15));
-  });
-
-  it("refuses empty, too long or XML-unsafe messages and unreadable dates", () => {
-    const base = { ...sender, date: "2015-05-16T21:32:15Z" };
-    expect(issues(schemas.messageBody, { ...base, message: "  " })).toEqual(["message: must not be empty"]);
-    expect(issues(schemas.messageBody, { ...base, message: "x".repeat(LIMITS.messageLength + 1) })).toEqual([`message: must be at most ${LIMITS.messageLength} characters`]);
-    expect(issues(schemas.messageBody, { ...base, message: "a\u0000b" })).toEqual(["message: contains a character XML 1.0 cannot carry (a control character or an unpaired surrogate)"]);
-    expect(issues(schemas.messageBody, { ...sender, message: "x", date: "tomorrow" })).toEqual(["date: must be an RFC 822, ISO 8601 or RFC 3339 date"]);
-  });
-
-  it("a reply notification names the status", () => {
-    expect(schemas.replyBody.parse({ ...sender, status_id: "2345-643f-ggdg" }).status_id).toBe("2345-643f-ggdg");
-    expect(issues(schemas.replyBody, { ...sender, status_id: "a b" })).toEqual(["status_id: must be 1-128 URL-safe characters"]);
   });
 });

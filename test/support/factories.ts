@@ -16,7 +16,7 @@ import { chromeOf, postTitle, renderArchiveMain, renderDocument, renderPostMain 
 import type { PostSource } from "../../lib/publish/posts.ts";
 import { buildSite, type BuildOptions, type SiteModel, type SiteSources } from "../../lib/publish/site.ts";
 import { paths } from "../../lib/shared/urls.ts";
-import { SOURCE_PATHS } from "../../scripts/site-source.ts";
+import { SOURCE_PATHS } from "../../scripts/cli/site-source.ts";
 import type { ProjectContent } from "./project-copy.ts";
 
 const encoder = new TextEncoder();

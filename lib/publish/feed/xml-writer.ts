@@ -1,13 +1,9 @@
 import { create, fragment } from "xmlbuilder2";
 import type { XMLBuilder } from "xmlbuilder2/lib/interfaces.js";
+import { ATOM_NS, FEED_HISTORY_NS, MICROBLOG_NS } from "../../shared/spec.ts";
 import { utf8Length } from "./paginate.ts";
-import { MICROBLOG_NS } from "../../shared/schemas.ts";
 
-/** Shared XML assembly for the main feed and the list feeds. */
-
-export const ATOM_NS = "http://www.w3.org/2005/Atom";
-/** RFC 5005 "Feed Paging and Archiving" §4 (archived feeds). */
-export const FEED_HISTORY_NS = "http://purl.org/syndication/history/1.0";
+/** The XML writer every page of our own feeds shares (the main feed and the list feeds). */
 
 /** Where a page sits in its chain; the same shape for the main feed and the list feeds. */
 export interface PageLinks {

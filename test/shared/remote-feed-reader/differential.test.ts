@@ -7,7 +7,7 @@ import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { readFeed, type Feed, type FeedChannel, type FeedItem } from "../../../lib/shared/remote-feed-reader.ts";
 import { buildSite, type BuildOptions, type SiteModel, type SiteSources } from "../../../lib/publish/site.ts";
-import { optionsFromEnv, readSiteSources } from "../../../scripts/site-source.ts";
+import { optionsFromEnv, readSiteSources } from "../../../scripts/cli/site-source.ts";
 import { trickySite } from "./factories.ts";
 
 const projectRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -120,7 +120,7 @@ function expectedFeed(xml: string): { feed: Feed; unmappedMicroblogElements: str
     }
     return item as FeedItem;
   });
-  return { feed: { channel: channel as FeedChannel, items }, unmappedMicroblogElements: unmapped };
+  return { feed: { channel: channel as FeedChannel, items, complete: true }, unmappedMicroblogElements: unmapped };
 }
 
 function allXmlFiles(model: SiteModel): { permalink: string; xml: string }[] {

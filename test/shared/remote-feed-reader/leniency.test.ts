@@ -8,8 +8,8 @@ import { element, FIXED_USER_ID, minimalChannel, rssDocument, SPEC_LIST_SAMPLE, 
 
 describe("the spec's samples", () => {
   it("reads both printed sample feeds; their empty elements count as absent", () => {
-    expect(readFeed(SPEC_MAIN_SAMPLE)).toEqual({ channel: {}, items: [{ language: "en" }] });
-    expect(readFeed(SPEC_LIST_SAMPLE)).toEqual({ channel: {}, items: [{}] });
+    expect(readFeed(SPEC_MAIN_SAMPLE)).toEqual({ channel: {}, items: [{ language: "en" }], complete: true });
+    expect(readFeed(SPEC_LIST_SAMPLE)).toEqual({ channel: {}, items: [{}], complete: true });
   });
 
   it("the samples filled in: every element lands in its field", () => {
@@ -28,10 +28,12 @@ describe("the spec's samples", () => {
         reposted_status_id: "reposted_status_id", reposted_status_pubdate: "reposted_status_pubdate",
         reposted_status_user_id: "reposted_status_user_id", reposted_user_link: "reposted_status_user_link", language: "en",
       }],
+      complete: true,
     });
     expect(readFeed(fill(SPEC_LIST_SAMPLE))).toEqual({
       channel: { username: "username", user_id: "user_id", link: "link", next_node: "next_node", lastBuildDate: "lastBuildDate" },
       items: [{ guid: "guid", user_id: "user_id", user_link: "user_link", user_name: "user_name" }],
+      complete: true,
     });
   });
 
@@ -175,6 +177,7 @@ describe("list feeds (spec 'Alternate Feed Layout')", () => {
         { user_id: "u-1", user_name: "one", user_link: "https://one.example/feed.xml" },
         { user_id: "u-2", user_name: "two", user_link: "https://two.example/feed.xml" },
       ],
+      complete: true,
     });
   });
 });
@@ -195,7 +198,7 @@ describe("structure", () => {
       <description>Bio <b>bold</b> tail</description>
       <item><source><guid>inner</guid></source><guid>outer</guid></item>
     </channel><channel><title>second channel</title><item><guid>lost</guid></item></channel></rss>`;
-    expect(readFeed(xml)).toEqual({ channel: { description: "Bio  tail" }, items: [{ guid: "outer" }] });
+    expect(readFeed(xml)).toEqual({ channel: { description: "Bio  tail" }, items: [{ guid: "outer" }], complete: true });
   });
 
   it("items are in document order, and items outside <channel> are ignored", () => {
@@ -222,7 +225,7 @@ describe("structure", () => {
   });
 
   it("a channel with no items reads as an empty list; the rss root may carry any prefix or case", () => {
-    expect(readFeed("<RSS><Channel><title>t</title></Channel></RSS>")).toEqual({ channel: { title: "t" }, items: [] });
-    expect(readFeed('<x:rss xmlns:x="urn:x"><x:channel/></x:rss>')).toEqual({ channel: {}, items: [] });
+    expect(readFeed("<RSS><Channel><title>t</title></Channel></RSS>")).toEqual({ channel: { title: "t" }, items: [], complete: true });
+    expect(readFeed('<x:rss xmlns:x="urn:x"><x:channel/></x:rss>')).toEqual({ channel: {}, items: [], complete: true });
   });
 });

@@ -60,7 +60,7 @@ describe("entities and character references", () => {
 
 describe("document framing", () => {
   const body = `<rss version="2.0"><channel><title>T</title><item><guid>1</guid></item></channel></rss>`;
-  const expected = { channel: { title: "T" }, items: [{ guid: "1" }] };
+  const expected = { channel: { title: "T" }, items: [{ guid: "1" }], complete: true };
 
   it("a leading BOM, the XML declaration, comments and processing instructions anywhere", () => {
     const xml = `\uFEFF<?xml version="1.0" encoding="UTF-8"?>\n<!-- generated -->\n<?xml-stylesheet type="text/xsl" href="/feed.xsl"?>\n${body.replace(
@@ -76,12 +76,12 @@ describe("document framing", () => {
 
   it("CRLF and lone CR line ends read as LF, inside CDATA too (XML 1.0 §2.11); &#13; stays a CR", () => {
     const xml = `<?xml version="1.0"?>\r\n<rss>\r\n<channel>\r\n<description><![CDATA[line 1\r\nline 2\rline 3]]></description>\r\n<item>\r\n<title>a\r\nb&#13;c</title>\r\n</item>\r\n</channel>\r\n</rss>\r\n`;
-    expect(readFeed(xml)).toEqual({ channel: { description: "line 1\nline 2\nline 3" }, items: [{ title: "a\nb\rc" }] });
+    expect(readFeed(xml)).toEqual({ channel: { description: "line 1\nline 2\nline 3" }, items: [{ title: "a\nb\rc" }], complete: true });
   });
 
   it("self-closing elements, white space inside tags, '>' inside attribute values", () => {
     const xml = `<rss\n  version = '2.0' ><channel  ><atom:link href="a>b" rel='self' /><item ><guid >1</guid\n></item><item/></channel ></rss >`;
-    expect(readFeed(xml)).toEqual({ channel: {}, items: [{ guid: "1" }, {}] });
+    expect(readFeed(xml)).toEqual({ channel: {}, items: [{ guid: "1" }, {}], complete: true });
   });
 
   it("non-ASCII element names and text", () => {

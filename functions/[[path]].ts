@@ -1,4 +1,0 @@
-import { handle } from "hono/cloudflare-pages";
-import { app } from "./_app.ts";
-
-export const onRequest = handle(app);

@@ -1,0 +1,81 @@
+/**
+ * The owner's side of the inbox (bearer token, lib/worker/owner-auth.ts), mounted at /api/inbox:
+ * counts, lists newest first with an opaque cursor, mark read, delete. `npm run inbox` and the
+ * owner's pages read the same routes.
+ */
+import { zValidator } from "@hono/zod-validator";
+import { Hono } from "hono/tiny";
+import type { ListPage } from "../shared/api-types.ts";
+import { parseInteger } from "../shared/integers.ts";
+import { problem } from "../shared/problem.ts";
+import { requireOwner } from "../worker/owner-auth.ts";
+import type { WorkerBindings, WorkerDeps } from "../worker/env.ts";
+import { invalid, missing } from "../worker/validation.ts";
+import { DEFAULT_PAGE_SIZE, itemParam, kindParam, listQuery, type InboxKind } from "./schemas.ts";
+import { countInbox, deleteItem, listMessages, listReplies, markRead, type ListQuery } from "./store.ts";
+
+const SINGULAR: Record<InboxKind, string> = { messages: "message", replies: "reply" };
+
+/** Opaque to clients; encodes the kind and the last id seen (items come id DESC). */
+export function encodeCursor(kind: InboxKind, beforeId: number): string {
+  return btoa(`${kind}:${beforeId}`).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+}
+
+export function decodeCursor(kind: InboxKind, cursor: string): number | undefined {
+  let text: string;
+  try {
+    text = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
+  } catch {
+    return undefined;
+  }
+  const [cursorKind, id] = text.split(":");
+  return cursorKind === kind ? parseInteger(id, { min: 1 }) : undefined;
+}
+
+export function inboxOwnerRoutes(deps: WorkerDeps): Hono<WorkerBindings> {
+  const routes = new Hono<WorkerBindings>();
+  routes.use("*", requireOwner);
+
+  routes.get("/", async (c) => c.json(await countInbox(c.var.db)));
+
+  routes.get("/:kind", zValidator("param", kindParam, missing), zValidator("query", listQuery, invalid), async (c) => {
+    const { kind } = c.req.valid("param");
+    const { unread, limit, cursor } = c.req.valid("query");
+    const query: ListQuery = { unreadOnly: unread ?? false, limit: limit ?? DEFAULT_PAGE_SIZE };
+    if (cursor) {
+      const beforeId = decodeCursor(kind, cursor);
+      if (beforeId === undefined) return problem(400, `cursor: not a cursor of this list; use next_cursor from the previous page of ${kind}`);
+      query.beforeId = beforeId;
+    }
+    const listed = kind === "messages" ? await listMessages(c.var.db, query) : await listReplies(c.var.db, query);
+    const page: ListPage<(typeof listed.items)[number]> = {
+      items: listed.items,
+      next_cursor: listed.nextBeforeId === undefined ? null : encodeCursor(kind, listed.nextBeforeId),
+    };
+    return c.json(page);
+  });
+
+  routes.post("/:kind/:id/read", zValidator("param", itemParam, missing), async (c) => {
+    const { kind, id } = c.req.valid("param");
+    if (!(await markRead(c.var.db, kind, id, deps.now()))) return problem(404, `there is no ${SINGULAR[kind]} ${id}`);
+    return c.body(null, 204);
+  });
+
+  routes.delete("/:kind/:id", zValidator("param", itemParam, missing), async (c) => {
+    const { kind, id } = c.req.valid("param");
+    if (!(await deleteItem(c.var.db, kind, id))) return problem(404, `there is no ${SINGULAR[kind]} ${id}`);
+    return c.body(null, 204);
+  });
+
+  // Known paths, other methods: 405 with Allow (registered last, so the routes above win).
+  const allowed: [string, string][] = [
+    ["/", "GET"],
+    ["/:kind", "GET"],
+    ["/:kind/:id/read", "POST"],
+    ["/:kind/:id", "DELETE"],
+  ];
+  for (const [path, methods] of allowed) {
+    routes.all(path, (c) => problem(405, `${c.req.method} is not allowed here; use ${methods}`, { Allow: `${methods}, OPTIONS` }));
+  }
+  return routes;
+}

@@ -1,0 +1,138 @@
+/**
+ * The one way the Worker fetches a URL a stranger chose (reply verification, the timeline poller,
+ * the outbox): every hop checked by the address guard, redirects followed by hand and counted, each
+ * fetch capped in time and bytes, and every fetch drawn from a Budget shared with the rest of the
+ * run, so no stranger can make one notification cost more than its share.
+ *
+ * Non-2xx answers are returned, not failed: a 304, a 403 or a 503 each mean something to the caller.
+ * Failures are what left no answer: a refused address, a network error, a timeout, a body over the
+ * cap, a redirect loop, or the budget running out.
+ */
+import { checkFetchUrl } from "./address-guard.ts";
+import type { Budget } from "./budget.ts";
+import { readCappedBytes } from "./capped-body.ts";
+import { err, ok, type Result } from "./result.ts";
+
+export interface PerFetchLimits {
+  /** Headers and body of one request. */
+  timeoutMs: number;
+  /** Body bytes of one answer; a longer body is not read at all past this. */
+  maxBytes: number;
+  /** Redirects followed for one URL. */
+  maxRedirects: number;
+}
+
+export const DEFAULT_FETCH_LIMITS: PerFetchLimits = { timeoutMs: 5000, maxBytes: 1024 * 1024, maxRedirects: 3 };
+
+export const USER_AGENT = "Skein (+https://github.com/Sonictherocketman/Open-Microblog)";
+
+export interface RemoteFetchOptions {
+  fetch: typeof fetch;
+  /** npm start's local sites (FETCH_ALLOW_LOOPBACK): loopback allowed, other private ranges not. */
+  allowLoopback: boolean;
+  budget: Budget;
+  limits?: Partial<PerFetchLimits>;
+  headers?: Record<string, string>;
+  method?: "GET" | "POST";
+  /** A JSON body for POST. */
+  body?: string;
+}
+
+export interface RemoteResponse {
+  /** The URL that answered, after redirects. */
+  url: string;
+  status: number;
+  headers: Headers;
+  /** The body (at most maxBytes; only the first 4 KiB of an error answer). */
+  bytes: Uint8Array;
+  /** Set when every redirect on the way was permanent (301/308): the resource has moved there. */
+  movedTo?: string;
+}
+
+export type RemoteFailureKind = "refused" | "unreachable" | "too-large" | "budget";
+
+export interface RemoteFailure {
+  kind: RemoteFailureKind;
+  /** One line for the owner, naming the URL. */
+  detail: string;
+}
+
+const ERROR_BODY_BYTES = 4096;
+
+/** "0.3 s", "5 s". */
+function seconds(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function failure(kind: RemoteFailureKind, detail: string): { ok: false; error: RemoteFailure } {
+  return err({ kind, detail: detail.slice(0, 300) });
+}
+
+/** workerd reports DNS and connection failures as "internal error; reference = ...": say what that means. */
+function networkReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return /internal error|network connection lost|connect|ECONNREFUSED|ENOTFOUND/i.test(message) ? "network error: no such host or connection refused" : message;
+}
+
+export async function fetchRemote(start: string, options: RemoteFetchOptions): Promise<Result<RemoteResponse, RemoteFailure>> {
+  const limits: PerFetchLimits = { ...DEFAULT_FETCH_LIMITS, ...options.limits };
+  const method = options.method ?? "GET";
+  const seen = new Set<string>();
+  let target = start;
+  let allPermanent = true;
+  for (let hop = 0; ; hop++) {
+    const allowed = checkFetchUrl(target, options.allowLoopback);
+    if (!allowed.ok) return failure("refused", allowed.error);
+    const url = allowed.value.href;
+    if (seen.has(url)) return failure("unreachable", `redirect loop at ${url}`);
+    seen.add(url);
+    const refusal = options.budget.refusal();
+    if (refusal) return failure("budget", `${url} was not fetched: ${refusal}`);
+    options.budget.recordFetch();
+
+    const controller = new AbortController();
+    const timeoutMs = Math.min(limits.timeoutMs, options.budget.msLeft());
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const init: RequestInit = { method, redirect: "manual", signal: controller.signal, headers: { "User-Agent": USER_AGENT, ...options.headers } };
+      if (options.body !== undefined) init.body = options.body;
+      const response = await options.fetch(url, init);
+      const location = response.headers.get("Location");
+      if (response.status >= 300 && response.status < 400 && response.status !== 304 && location) {
+        await response.body?.cancel().catch(() => {});
+        // A POST is only re-sent where the status says the method is kept (RFC 9110 §15.4.8, §15.4.9).
+        if (method === "POST" && response.status !== 307 && response.status !== 308) {
+          return ok({ url, status: response.status, headers: response.headers, bytes: new Uint8Array(0) });
+        }
+        if (hop >= limits.maxRedirects) return failure("unreachable", `more than ${limits.maxRedirects} redirects from ${start}`);
+        if (response.status !== 301 && response.status !== 308) allPermanent = false;
+        try {
+          target = new URL(location, url).href;
+        } catch {
+          return failure("unreachable", `${url} redirects to an address that cannot be read`);
+        }
+        continue;
+      }
+      const cap = response.ok ? Math.min(limits.maxBytes, options.budget.bytesLeft()) : ERROR_BODY_BYTES;
+      const declared = Number(response.headers.get("Content-Length") ?? "");
+      if (response.ok && Number.isFinite(declared) && declared > cap) {
+        await response.body?.cancel().catch(() => {});
+        return failure("too-large", `${url} is larger than ${cap} bytes`);
+      }
+      const bytes = await readCappedBytes(response.body, cap, controller.signal);
+      if (!bytes) {
+        if (!response.ok) return ok({ url, status: response.status, headers: response.headers, bytes: new Uint8Array(0) });
+        return failure("too-large", `${url} is larger than ${cap} bytes`);
+      }
+      options.budget.recordBytes(bytes.byteLength);
+      const answer: RemoteResponse = { url, status: response.status, headers: response.headers, bytes };
+      if (hop > 0 && allPermanent) answer.movedTo = url;
+      return ok(answer);
+    } catch (error) {
+      if (controller.signal.aborted) return failure("unreachable", `${url} did not answer within ${seconds(timeoutMs)}`);
+      return failure("unreachable", `${url} could not be fetched (${networkReason(error)})`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The Worker's HTTP side: one Hono app with each capability's routes mounted as a sub-app. Static
+ * files never reach it (wrangler.toml: only /api/* and /owner/* run the Worker first), so everything
+ * here is dynamic. One onError and one notFound for all of it; every answer that is not a success is
+ * an RFC 9457 problem (lib/shared/problem.ts).
+ *
+ *   /api/message, /api/posts/:id/reply    the spec's public endpoints   lib/inbox/public-routes.ts
+ *   /api/inbox/...                        the owner's inbox             lib/inbox/owner-routes.ts
+ *   /api/jobs/run                         run the scheduled jobs now    lib/worker/jobs-routes.ts
+ */
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { Hono } from "hono/tiny";
+import { inboxOwnerRoutes } from "../inbox/owner-routes.ts";
+import { inboxPublicRoutes } from "../inbox/public-routes.ts";
+import { meteredDb } from "../shared/d1.ts";
+import { problem } from "../shared/problem.ts";
+import type { SiteConfig } from "../shared/site-config.ts";
+import { type WorkerApp, type WorkerBindings, type WorkerOptions, workerDeps } from "./env.ts";
+import { jobsRoutes } from "./jobs-routes.ts";
+
+/** D1 failed (for example the free plan's daily limits are used up, until 00:00 UTC): retry later. */
+export function isD1Error(error: unknown): boolean {
+  return error instanceof Error && /\bD1_[A-Z_]*|SQLITE_[A-Z]+/.test(error.message);
+}
+
+function secondsToUtcMidnight(nowMs: number): number {
+  const day = 24 * 60 * 60_000;
+  return Math.max(1, Math.ceil((Math.floor(nowMs / day + 1) * day - nowMs) / 1000));
+}
+
+export function createApp(config: SiteConfig, options: WorkerOptions = {}): WorkerApp {
+  const deps = workerDeps(options);
+  const app = new Hono<WorkerBindings>();
+
+  // Every request's D1 calls are metered (D1's own meta); benchmarks read the totals in Server-Timing.
+  app.use("*", async (c, next) => {
+    const { db, usage } = meteredDb(c.env.DB);
+    c.set("db", db);
+    c.set("usage", usage);
+    await next();
+    if (c.env.D1_METER_HEADER === "true") {
+      c.res.headers.append("Server-Timing", `d1;desc="calls=${usage.calls} rows_read=${usage.rowsRead} rows_written=${usage.rowsWritten}"`);
+    }
+  });
+
+  // Browser-based Open Microblog clients post from other origins; the owner API uses no cookies.
+  app.use(
+    "/api/*",
+    cors({
+      origin: "*",
+      allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
+      allowHeaders: ["Content-Type", "Authorization"],
+      exposeHeaders: ["Retry-After"],
+      maxAge: 86400,
+    }),
+  );
+
+  app.route("/api", inboxPublicRoutes(config, deps));
+  app.route("/api/inbox", inboxOwnerRoutes(deps));
+  app.route("/api/jobs", jobsRoutes(config, deps));
+
+  app.notFound(async (c) => {
+    const path = new URL(c.req.url).pathname;
+    // Deployed, only /api/* and /owner/* reach the Worker; anything else is the static site's (tests, misconfiguration).
+    const dynamic = /^\/(api|owner)(\/|$)/.test(path);
+    if (c.env.ASSETS && !dynamic) return c.env.ASSETS.fetch(c.req.raw);
+    return problem(404, `nothing at ${c.req.method} ${path.slice(0, 200)}`);
+  });
+
+  app.onError((error, c) => {
+    // Client-caused errors that escaped a handler (e.g. Hono's HTTPException for a bad body) stay 4xx.
+    if (error instanceof HTTPException && error.status >= 400 && error.status < 500) {
+      return problem(error.status, error.message || "the request could not be read");
+    }
+    if (isD1Error(error)) {
+      // Nothing was half-stored: every write is one statement or one batch, each atomic.
+      console.error(`skein: D1 failed on ${c.req.method} ${new URL(c.req.url).pathname}`, error);
+      const limit = /limit|quota|exceeded/i.test((error as Error).message);
+      const retryAfter = limit ? secondsToUtcMidnight(deps.now()) : 30;
+      return problem(503, limit ? "the site's database has reached its daily limit; nothing was stored, try again after 00:00 UTC" : "the site's database is unavailable; nothing was stored, try again shortly", {
+        "Retry-After": String(retryAfter),
+      });
+    }
+    console.error(`skein: unexpected error on ${c.req.method} ${new URL(c.req.url).pathname}`, error);
+    return problem(500, "an unexpected error on our side; please try again later");
+  });
+
+  return app;
+}

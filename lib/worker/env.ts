@@ -1,0 +1,66 @@
+/**
+ * What the Worker reads from its environment (wrangler.toml bindings and vars, secrets), as a
+ * structural type: lib/ is also type-checked on the Node side, without the Workers types.
+ * functions/index.ts checks at compile time that wrangler's generated Env (worker-configuration.d.ts,
+ * `npm run types`) satisfies it.
+ */
+import type { Hono } from "hono";
+import type { RateLimiter } from "../inbox/rate-limit.ts";
+import { VERIFY_BUDGET } from "../inbox/verify-reply.ts";
+import type { BudgetLimits } from "../shared/budget.ts";
+import type { Db, DbUsage } from "../shared/d1.ts";
+
+export interface AssetsFetcher {
+  fetch(request: Request): Promise<Response>;
+}
+
+export interface WorkerEnv {
+  DB: Db;
+  /** The static site (Workers Static Assets); absent when the site is hosted elsewhere. */
+  ASSETS?: AssetsFetcher;
+  /** Owner API bearer token: a wrangler secret in production, .dev.vars locally. */
+  OWNER_TOKEN?: string;
+  /** Rate Limiting bindings of the inbox's POST endpoints (lib/inbox/rate-limit.ts). */
+  INBOX_IP_LIMIT?: RateLimiter;
+  INBOX_SENDER_LIMIT?: RateLimiter;
+  /** "true" under npm start: strangers' URLs on loopback may be fetched (two local sites). */
+  FETCH_ALLOW_LOOPBACK?: string;
+  /** "true" only for benchmarks: each response says what it cost in D1 (Server-Timing). */
+  D1_METER_HEADER?: string;
+}
+
+/** Everything a request handler reads besides the env: the D1 database metered for this request. */
+export interface WorkerVariables {
+  db: Db;
+  usage: DbUsage;
+}
+
+export type WorkerBindings = { Bindings: WorkerEnv; Variables: WorkerVariables };
+export type WorkerApp = Hono<WorkerBindings>;
+
+/** Clock and network, passed in so tests can fix the time and keep fetches on loopback. */
+export interface WorkerOptions {
+  /** Epoch milliseconds. */
+  now?: () => number;
+  fetch?: typeof fetch;
+  /** A reply's background verification's budget (tests shorten its time). */
+  verifyBudget?: Partial<BudgetLimits>;
+}
+
+export interface WorkerDeps {
+  now: () => number;
+  fetch: typeof fetch;
+  verifyBudget: BudgetLimits;
+}
+
+export function workerDeps(options: WorkerOptions): WorkerDeps {
+  return {
+    now: options.now ?? (() => Date.now()),
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    verifyBudget: { ...VERIFY_BUDGET, ...options.verifyBudget },
+  };
+}
+
+export function allowLoopback(env: WorkerEnv): boolean {
+  return env.FETCH_ALLOW_LOOPBACK === "true";
+}

@@ -1,0 +1,90 @@
+/**
+ * The only place the build touches the file system for input: it reads the profile, the lists and
+ * every post as bytes and hands them to lib/publish/site.ts, which validates them all.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { buildSite, type BuildOptions, type FileSource, type SiteModel, type SiteSources } from "../../lib/publish/site.ts";
+import type { PageLimits } from "../../lib/publish/feed/paginate.ts";
+import { DEFAULT_FEED_LIMITS } from "../../lib/publish/feed/paginate.ts";
+
+export const SOURCE_PATHS = {
+  posts: "posts",
+  profile: "site/_data/profile.yaml",
+  follows: "site/_data/follows.yaml",
+  blocks: "site/_data/blocks.yaml",
+} as const;
+
+function readSource(root: string, relative: string): FileSource | undefined {
+  const full = path.join(root, relative);
+  return existsSync(full) ? { file: relative, bytes: readFileSync(full) } : undefined;
+}
+
+export function readSiteSources(root: string): SiteSources {
+  const profile = readSource(root, SOURCE_PATHS.profile);
+  if (!profile) throw new Error(`${SOURCE_PATHS.profile} is missing: copy the example from the Skein repository or run \`npm run init\``);
+  const postsDir = path.join(root, SOURCE_PATHS.posts);
+  const files = existsSync(postsDir) ? readdirSync(postsDir).filter((name) => name.endsWith(".md")).sort() : [];
+  const sources: SiteSources = {
+    profile,
+    posts: files.map((name) => ({ file: `${SOURCE_PATHS.posts}/${name}`, bytes: readFileSync(path.join(postsDir, name)) })),
+  };
+  const follows = readSource(root, SOURCE_PATHS.follows);
+  const blocks = readSource(root, SOURCE_PATHS.blocks);
+  if (follows) sources.follows = follows;
+  if (blocks) sources.blocks = blocks;
+  return sources;
+}
+
+function limitsFromEnv(env: NodeJS.ProcessEnv, prefix: string, base: PageLimits): PageLimits {
+  const number = (name: string, fallback: number) => {
+    const raw = env[`${prefix}_${name}`];
+    if (raw === undefined || raw === "") return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${prefix}_${name} must be a positive integer, got "${raw}"`);
+    return value;
+  };
+  const limits = {
+    maxItems: number("MAX_ITEMS", base.maxItems),
+    maxBytes: number("MAX_BYTES", base.maxBytes),
+    headerReserveBytes: number("HEADER_RESERVE_BYTES", base.headerReserveBytes),
+  };
+  // Otherwise no item could ever fit and every post would be reported as too large.
+  if (limits.headerReserveBytes >= limits.maxBytes) {
+    throw new Error(`${prefix}_HEADER_RESERVE_BYTES (${limits.headerReserveBytes}) must be smaller than ${prefix}_MAX_BYTES (${limits.maxBytes})`);
+  }
+  return limits;
+}
+
+/**
+ * Build options from the environment: SKEIN_URL / SKEIN_FUNCTIONS_URL override the profile's URLs
+ * (previews, local servers); SKEIN_FEED_* and SKEIN_HTML_PAGE_SIZE change page limits (tests, benchmarks).
+ */
+export function optionsFromEnv(env: NodeJS.ProcessEnv): BuildOptions {
+  const options: BuildOptions = { feedLimits: limitsFromEnv(env, "SKEIN_FEED", DEFAULT_FEED_LIMITS) };
+  if (env.SKEIN_URL) options.urlOverride = env.SKEIN_URL;
+  if (env.SKEIN_FUNCTIONS_URL) options.functionsUrlOverride = env.SKEIN_FUNCTIONS_URL;
+  if (env.SKEIN_HTML_PAGE_SIZE) {
+    const size = Number(env.SKEIN_HTML_PAGE_SIZE);
+    if (!Number.isInteger(size) || size < 1) throw new Error(`SKEIN_HTML_PAGE_SIZE must be a positive integer, got "${env.SKEIN_HTML_PAGE_SIZE}"`);
+    options.htmlPageSize = size;
+  }
+  return options;
+}
+
+const cache = new Map<string, SiteModel>();
+
+/** The site model for a project folder, built once per process (the build script and Eleventy share it). */
+export function loadSiteModel(root: string, env: NodeJS.ProcessEnv = process.env): SiteModel {
+  const key = path.resolve(root);
+  let model = cache.get(key);
+  if (!model) {
+    model = buildSite(readSiteSources(key), optionsFromEnv(env));
+    cache.set(key, model);
+  }
+  return model;
+}
+
+export function forgetSiteModel(root: string): void {
+  cache.delete(path.resolve(root));
+}
