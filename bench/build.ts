@@ -17,11 +17,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { createProjectCopy, REPO_ROOT, type ProjectCopy } from "../test/support/project-copy.ts";
-import { appendOnePost, type AppendResult } from "./build/append-check.ts";
-import { createBaselineProject, type BaselineProject } from "./build/baseline-project.ts";
-import { measureBuild, type ChildCommand, type RunMeasurement } from "./build/measure.ts";
-import { checkTargets, compare, renderAppend, renderTable, renderTargets, TOOLS, type SizeResult } from "./build/report.ts";
+import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../test/support/project-copy.ts";
+import { type AppendResult, appendOnePost } from "./build/append-check.ts";
+import { type BaselineProject, createBaselineProject } from "./build/baseline-project.ts";
+import { type ChildCommand, measureBuild, type RunMeasurement } from "./build/measure.ts";
+import { checkTargets, compare, renderAppend, renderTable, renderTargets, type SizeResult, TOOLS } from "./build/report.ts";
 import { syntheticPost } from "./build/synthetic-posts.ts";
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -45,7 +45,8 @@ interface Options {
 
 function positiveInteger(text: string, what: string, allowZero = false): number {
   const value = Number(text.replace(/_/g, ""));
-  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) throw new Error(`${what} must be a ${allowZero ? "non-negative" : "positive"} integer, got "${text}"`);
+  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1))
+    throw new Error(`${what} must be a ${allowZero ? "non-negative" : "positive"} integer, got "${text}"`);
   return value;
 }
 
@@ -164,7 +165,10 @@ async function main(): Promise<number> {
         progress(`${posts} posts, run ${run}/${repeat}: ${describeRun(TOOLS.baseline, b)} (this pair: ratio ${(o.wallSeconds / b.wallSeconds).toFixed(2)})`);
       }
       const result = compare(posts, ours, base);
-      for (const [tool, summary] of [[TOOLS.ours, result.ours], [TOOLS.baseline, result.baseline]] as const) {
+      for (const [tool, summary] of [
+        [TOOLS.ours, result.ours],
+        [TOOLS.baseline, result.baseline],
+      ] as const) {
         if (!summary.stableOutput) progress(`WARNING: ${tool} wrote different files or bytes in different runs of the same ${posts}-post site`);
       }
       results.push(result);

@@ -30,13 +30,14 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { INBOX_ROUTE } from "../lib/shared/urls.ts";
-import { measureBundles, type BundleSize } from "./inbox/bundle.ts";
-import { Ledger, messageJson, messageTextOfBody, ROUTE_ORDER, ROUTES, runLoad, stopActiveRun, type RouteName, type RunStats } from "./inbox/load.ts";
+import { type BundleSize, measureBundles } from "./inbox/bundle.ts";
+import { Ledger, messageJson, messageTextOfBody, ROUTE_ORDER, ROUTES, type RouteName, type RunStats, runLoad, stopActiveRun } from "./inbox/load.ts";
 import { checkLost } from "./inbox/lost-check.ts";
 import { checkReference, checkTargets, computeRatios, renderReport, summarizeRoute } from "./inbox/report.ts";
 import {
   addBenchmarkRoutes,
   buildProjectCopy,
+  type DevServer,
   freePort,
   isPortFree,
   localUrl,
@@ -45,7 +46,6 @@ import {
   REFERENCE_TABLE,
   startPagesDev,
   storedBodies,
-  type DevServer,
 } from "./inbox/server.ts";
 
 const USAGE = `Usage: npm run bench:inbox -- [options]
@@ -208,7 +208,10 @@ async function main(): Promise<number> {
     progress("reading the stored rows from the local D1 ...");
     const lost = checkLost(ledgers.inbox, storedBodies(copy, "messages"));
     // The insert route stored whole request bodies; a row that is not one of ours counts as foreign.
-    const insertLost = checkLost(ledgers.insert, storedBodies(copy, REFERENCE_TABLE).map((body) => messageTextOfBody(body) ?? ""));
+    const insertLost = checkLost(
+      ledgers.insert,
+      storedBodies(copy, REFERENCE_TABLE).map((body) => messageTextOfBody(body) ?? ""),
+    );
     if (ownerApiTotal !== undefined && ownerApiTotal !== lost.storedRows) {
       progress(`note: the owner API counted ${ownerApiTotal} messages, the D1 file holds ${lost.storedRows} (requests still finishing when it was asked?)`);
     }

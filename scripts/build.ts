@@ -12,8 +12,8 @@ import { performance } from "node:perf_hooks";
 import Eleventy from "@11ty/eleventy";
 import { SiteBuildError, type SiteModel } from "../lib/publish/site.ts";
 import { isEntryPoint } from "./cli/entry-point.ts";
-import { SITE_CONFIG_PATH, writeSiteConfig } from "./cli/site-config-file.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
+import { SITE_CONFIG_PATH, writeSiteConfig } from "./cli/site-config-file.ts";
 import { forgetSiteModel, loadSiteModel } from "./cli/site-source.ts";
 
 export { SITE_CONFIG_PATH };

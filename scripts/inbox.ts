@@ -14,8 +14,8 @@ import type { InboxCounts, InboxMessage, InboxReply, ListPage } from "../lib/sha
 import { parseInteger } from "../lib/shared/integers.ts";
 import { isEntryPoint } from "./cli/entry-point.ts";
 import { resolveTarget } from "./cli/local-server.ts";
+import { fitWidth, oneLine, renderTable, shortTime, terminalSafeJson } from "./cli/output.ts";
 import { OwnerApi } from "./cli/owner-api.ts";
-import { fit, oneLine, renderTable, shortTime, terminalSafeJson } from "./cli/output.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 
 export const KINDS = ["messages", "replies"] as const;
@@ -65,7 +65,8 @@ export function parseArgs(argv: readonly string[]): Options {
   else if (name === "list") {
     if (rest.length > 1) throw new UsageError("list takes at most one kind: messages or replies");
     const kinds = rest.length ? [kindOf(rest[0])] : [...KINDS];
-    if (values.cursor !== undefined && kinds.length !== 1) throw new UsageError("--cursor needs a kind: list messages --cursor ... or list replies --cursor ...");
+    if (values.cursor !== undefined && kinds.length !== 1)
+      throw new UsageError("--cursor needs a kind: list messages --cursor ... or list replies --cursor ...");
     command = { name, kinds, unread: values.unread ?? false };
     if (values.limit !== undefined) {
       const limit = parseInteger(values.limit, { min: 1, max: 100 });
@@ -124,7 +125,7 @@ export function repliesTable(items: InboxReply[]): string[] {
   lines.push(table[0]!);
   items.forEach((item, index) => {
     lines.push(table[index + 1]!);
-    if (item.verification_detail && item.verification !== "verified") lines.push(fit(`        ${oneLine(item.verification_detail)}`, 80).trimEnd());
+    if (item.verification_detail && item.verification !== "verified") lines.push(fitWidth(`        ${oneLine(item.verification_detail)}`, 80).trimEnd());
   });
   return lines;
 }
@@ -152,7 +153,10 @@ async function list(api: OwnerApi, options: Options, command: Extract<Command, {
     if (index > 0) out("");
     out(`${kind === "messages" ? "Messages" : "Replies"}: ${counts[kind].total} (${counts[kind].unread} unread)${command.unread ? ", showing unread" : ""}`);
     for (const line of kind === "messages" ? messagesTable(page.items as InboxMessage[]) : repliesTable(page.items as InboxReply[])) out(line);
-    if (page.next_cursor) out(`  more: npm run inbox -- list ${kind}${command.unread ? " --unread" : ""}${command.limit ? ` --limit ${command.limit}` : ""} --cursor ${page.next_cursor}`);
+    if (page.next_cursor)
+      out(
+        `  more: npm run inbox -- list ${kind}${command.unread ? " --unread" : ""}${command.limit ? ` --limit ${command.limit}` : ""} --cursor ${page.next_cursor}`,
+      );
   });
   out("");
   out("* = unread.  Mark read: npm run inbox -- read <kind> <id>   Delete: npm run inbox -- delete <kind> <id>");
@@ -164,9 +168,18 @@ export async function run(options: Options, out: (line: string) => void, root = 
   const api = new OwnerApi(resolveTarget(root, options));
   if (command.name === "list") return list(api, options, command, out);
   const singular = command.kind === "messages" ? "message" : "reply";
-  const answer = await api.call(command.name === "read" ? "POST" : "DELETE", `/api/inbox/${command.kind}/${command.id}${command.name === "read" ? "/read" : ""}`, undefined, [204, 404]);
+  const answer = await api.call(
+    command.name === "read" ? "POST" : "DELETE",
+    `/api/inbox/${command.kind}/${command.id}${command.name === "read" ? "/read" : ""}`,
+    undefined,
+    [204, 404],
+  );
   if (answer.status === 404) throw new CliError(`there is no ${singular} ${command.id}`);
-  out(options.json ? terminalSafeJson({ ok: true, kind: command.kind, id: command.id, action: command.name }) : `${command.name === "read" ? "marked" : "deleted"} ${singular} ${command.id}${command.name === "read" ? " as read" : ""}`);
+  out(
+    options.json
+      ? terminalSafeJson({ ok: true, kind: command.kind, id: command.id, action: command.name })
+      : `${command.name === "read" ? "marked" : "deleted"} ${singular} ${command.id}${command.name === "read" ? " as read" : ""}`,
+  );
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -6,8 +6,8 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseDocument } from "yaml";
-import { describeIssues } from "../lib/shared/schemas.ts";
 import { profile as profileSchema } from "../lib/publish/site-schemas.ts";
+import { describeIssues } from "../lib/shared/schemas.ts";
 import { ensureOwnerToken } from "./cli/dev-vars.ts";
 import { SOURCE_PATHS } from "./cli/site-source.ts";
 
@@ -34,7 +34,11 @@ if (currentId === EXAMPLE_USER_ID || !currentId || args.includes("--new-id")) {
   doc.set("user_id", id);
   changes.push(`user_id: ${id}`);
 }
-for (const [flag, field] of [["username", "username"], ["name", "full_name"], ["url", "url"]] as const) {
+for (const [flag, field] of [
+  ["username", "username"],
+  ["name", "full_name"],
+  ["url", "url"],
+] as const) {
   const value = option(flag);
   if (value !== undefined) {
     doc.set(field, value);
@@ -43,7 +47,11 @@ for (const [flag, field] of [["username", "username"], ["name", "full_name"], ["
 }
 const checked = profileSchema.safeParse(doc.toJS());
 if (!checked.success) {
-  console.error(`npm run init: ${file} would not be valid, nothing changed:\n${describeIssues(checked.error.issues).map((m) => `  ${m}`).join("\n")}`);
+  console.error(
+    `npm run init: ${file} would not be valid, nothing changed:\n${describeIssues(checked.error.issues)
+      .map((m) => `  ${m}`)
+      .join("\n")}`,
+  );
   process.exit(1);
 }
 if (changes.length) {
@@ -54,4 +62,4 @@ if (changes.length) {
 }
 const { created } = ensureOwnerToken(process.cwd());
 console.log(created ? "Created .dev.vars with a local OWNER_TOKEN for the inbox owner API." : ".dev.vars already has an OWNER_TOKEN.");
-console.log("Next: edit the rest of site/_data/profile.yaml, write a post with `npm run new -- \"Hello\"`, then `npm start`.");
+console.log('Next: edit the rest of site/_data/profile.yaml, write a post with `npm run new -- "Hello"`, then `npm start`.');

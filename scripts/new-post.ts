@@ -3,13 +3,13 @@
  * Creates posts/<date>-<slug>.md with today's date (UTC) and the next free id, checked like the build
  * checks every post.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { assignGuids, nextGuid } from "../lib/publish/guids.ts";
 import { newPostFile } from "../lib/publish/new-post.ts";
-import { parsePost, type ParsedPost } from "../lib/publish/posts.ts";
-import { describeIssues } from "../lib/shared/schemas.ts";
+import { type ParsedPost, parsePost } from "../lib/publish/posts.ts";
 import { languageTag } from "../lib/publish/site-schemas.ts";
+import { describeIssues } from "../lib/shared/schemas.ts";
 import { SOURCE_PATHS } from "./cli/site-source.ts";
 
 function usage(message?: string): never {

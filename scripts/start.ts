@@ -6,8 +6,8 @@
  * site/ change. Other commands (npm run inbox, tick, ...) find this server through
  * .wrangler/skein-server.json. Ctrl-C stops everything it started. Offline; no Cloudflare account.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { watch, type FSWatcher } from "node:fs";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type FSWatcher, watch } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import type { JobsRunReport } from "../lib/shared/api-types.ts";
@@ -122,11 +122,12 @@ export async function main(argv: string[]): Promise<void> {
   }
 
   // Own process group, so stopping it also stops workerd (killing only wrangler leaves it running).
-  const server = spawn(
-    wrangler,
-    ["dev", "--ip", HOST, "--port", String(port), "--var", "FETCH_ALLOW_LOOPBACK:true", "--show-interactive-dev-session=false"],
-    { cwd: root, detached: true, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...QUIET_WRANGLER } },
-  );
+  const server = spawn(wrangler, ["dev", "--ip", HOST, "--port", String(port), "--var", "FETCH_ALLOW_LOOPBACK:true", "--show-interactive-dev-session=false"], {
+    cwd: root,
+    detached: true,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, ...QUIET_WRANGLER },
+  });
 
   let stopping = false;
   const watchers: FSWatcher[] = [];

@@ -12,8 +12,8 @@
 import type { JobsRunReport } from "../lib/shared/api-types.ts";
 import { isEntryPoint } from "./cli/entry-point.ts";
 import { resolveTarget } from "./cli/local-server.ts";
-import { OwnerApi } from "./cli/owner-api.ts";
 import { oneLine, renderTable, terminalSafeJson } from "./cli/output.ts";
+import { OwnerApi } from "./cli/owner-api.ts";
 import { parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 
 export const USAGE = `Usage: npm run tick [-- --all] [--json] [--url URL] [--token TOKEN]

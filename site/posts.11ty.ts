@@ -1,6 +1,7 @@
 // One page per post: its permalink.
-import type { Post } from "../lib/publish/posts.ts";
+
 import { chromeOf, postTitle, renderPostMain } from "../lib/publish/html/site-pages.ts";
+import type { Post } from "../lib/publish/posts.ts";
 import { paths } from "../lib/shared/urls.ts";
 import type { TemplateData } from "./_includes/eleventy.ts";
 import { framePage } from "./_includes/page.ts";

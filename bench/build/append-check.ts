@@ -5,12 +5,13 @@
  * "Feed Paging": a full file "is moved as is"), so a cached or mirrored archive stays valid; the
  * head feed, the home page and the new post's page are expected to change.
  */
-import { existsSync, readFileSync } from "node:fs";
+
 import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { SITE_CONFIG_PATH } from "../../scripts/cli/site-config-file.ts";
 import type { ProjectCopy } from "../../test/support/project-copy.ts";
-import { hashTree, measureBuild, type ChildCommand } from "./measure.ts";
+import { type ChildCommand, hashTree, measureBuild, type RunMeasurement } from "./measure.ts";
 import { syntheticPost } from "./synthetic-posts.ts";
 
 /** Output paths (relative to the site root) of archive pages: /feed/N.xml, /follows/N.xml, /blocks/N.xml, /page/N/. */
@@ -45,7 +46,13 @@ function fileHash(file: string): string | undefined {
  * `copy` must hold exactly posts 0..posts-1 of the synthetic site; `ours` builds it. The appended
  * post is removed again afterwards, so the copy is left as it was found.
  */
-export async function appendOnePost(copy: ProjectCopy, posts: number, ours: ChildCommand, usageFile: string, progress: (line: string) => void): Promise<AppendResult> {
+export async function appendOnePost(
+  copy: ProjectCopy,
+  posts: number,
+  ours: ChildCommand,
+  usageFile: string,
+  progress: (line: string) => void,
+): Promise<AppendResult> {
   const siteConfig = path.join(copy.root, SITE_CONFIG_PATH);
   progress(`append check: building the ${posts}-post site`);
   await measureBuild(ours, usageFile, true);
@@ -56,7 +63,7 @@ export async function appendOnePost(copy: ProjectCopy, posts: number, ours: Chil
   const appended = `posts/${post.name}`;
   copy.write(appended, post.text);
   progress(`append check: added ${appended}, building again`);
-  let rebuild;
+  let rebuild: RunMeasurement;
   try {
     rebuild = await measureBuild(ours, usageFile, true);
   } finally {

@@ -98,7 +98,13 @@ export function countTree(dir: string): { files: number; bytes: number } {
 /** SHA-256 of every file under `dir`, by relative path. */
 export function hashTree(dir: string): Map<string, string> {
   const hashes = new Map<string, string>();
-  for (const file of listFiles(dir)) hashes.set(file, createHash("sha256").update(readFileSync(path.join(dir, file))).digest("hex"));
+  for (const file of listFiles(dir))
+    hashes.set(
+      file,
+      createHash("sha256")
+        .update(readFileSync(path.join(dir, file)))
+        .digest("hex"),
+    );
   return hashes;
 }
 

@@ -73,7 +73,11 @@ const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 
 function table(header: string[], rows: string[][], leftColumns: number): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < leftColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i < leftColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
@@ -135,13 +139,17 @@ export function checkTargets(results: readonly SizeResult[], append: AppendResul
   checks.push({
     name: `ratio <= ${TARGETS.maxRatio} (median wall, skein / plain eleventy, every size)`,
     pass: results.length ? overRatio.length === 0 : undefined,
-    detail: results.map((r) => `${r.posts.toLocaleString("en-US")}: ${r.wallRatio.toFixed(2)}${r.wallRatio > TARGETS.maxRatio ? " (over)" : ""}`).join(", ") || "no sizes measured",
+    detail:
+      results.map((r) => `${r.posts.toLocaleString("en-US")}: ${r.wallRatio.toFixed(2)}${r.wallRatio > TARGETS.maxRatio ? " (over)" : ""}`).join(", ") ||
+      "no sizes measured",
   });
   const big = results.find((r) => r.posts === TARGETS.peakRssPosts);
   checks.push({
     name: `${TARGETS.peakRssPosts.toLocaleString("en-US")} posts peak RSS < 1 GB`,
     pass: big ? big.ours.maxPeakRssBytes < TARGETS.maxPeakRssBytes : undefined,
-    detail: big ? `${mb(big.ours.maxPeakRssBytes)} MB (highest of ${big.ours.runs.length} run${big.ours.runs.length === 1 ? "" : "s"})` : `not measured (add ${TARGETS.peakRssPosts} to --sizes)`,
+    detail: big
+      ? `${mb(big.ours.maxPeakRssBytes)} MB (highest of ${big.ours.runs.length} run${big.ours.runs.length === 1 ? "" : "s"})`
+      : `not measured (add ${TARGETS.peakRssPosts} to --sizes)`,
   });
   checks.push({
     name: `append one post: <= ${TARGETS.maxAppendFiles} files added, changed or removed, no archive page changed`,

@@ -32,11 +32,85 @@ type Random = ReturnType<typeof prng>;
 const pick = <T>(random: Random, values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
 const between = (random: Random, min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
 
-const SUBJECTS = ["The sourdough", "My bike", "The garden", "This morning's walk", "The old laptop", "Our street", "The river", "A new notebook", "The neighbour's cat", "The library", "Tonight's soup", "The train", "A small website", "The compost heap", "This week's reading"] as const;
-const VERBS = ["surprised me", "needs more patience than I have", "was worth the wait", "looked different in the rain", "finally works again", "taught me something", "is louder than it should be", "smelled of cinnamon", "went better than planned", "is still a mystery"] as const;
-const TAILS = ["today.", "again.", "after all.", "for once.", "as usual.", "before breakfast.", "by the end of the afternoon.", "and I am keeping notes.", "which nobody predicted.", "so I wrote it down."] as const;
-const WORDS = ["feed", "bread", "swifts", "markdown", "static", "server", "coffee", "rain", "notebook", "garden", "tomatoes", "bicycle", "kettle", "window", "radio", "letters", "evening", "map", "lamp", "harbour", "pages", "moss", "owl", "stairs", "thread"] as const;
-const NON_ASCII = ["Café au lait, naïve questions, a crème brûlée.", "Straße, Grüße und schöne Bücher.", "Señor Núñez dice: ¡buenos días!", "Visited Kraków and Tromsø this year.", "東京の朝は静かでした。", "Привет из Москвы.", "Emoji check: 🌧️ ☕ 🚲 ✨", "Ελληνικά γράμματα: αβγ.", "≈ 3 km — roughly ½ hour on foot."] as const;
+const SUBJECTS = [
+  "The sourdough",
+  "My bike",
+  "The garden",
+  "This morning's walk",
+  "The old laptop",
+  "Our street",
+  "The river",
+  "A new notebook",
+  "The neighbour's cat",
+  "The library",
+  "Tonight's soup",
+  "The train",
+  "A small website",
+  "The compost heap",
+  "This week's reading",
+] as const;
+const VERBS = [
+  "surprised me",
+  "needs more patience than I have",
+  "was worth the wait",
+  "looked different in the rain",
+  "finally works again",
+  "taught me something",
+  "is louder than it should be",
+  "smelled of cinnamon",
+  "went better than planned",
+  "is still a mystery",
+] as const;
+const TAILS = [
+  "today.",
+  "again.",
+  "after all.",
+  "for once.",
+  "as usual.",
+  "before breakfast.",
+  "by the end of the afternoon.",
+  "and I am keeping notes.",
+  "which nobody predicted.",
+  "so I wrote it down.",
+] as const;
+const WORDS = [
+  "feed",
+  "bread",
+  "swifts",
+  "markdown",
+  "static",
+  "server",
+  "coffee",
+  "rain",
+  "notebook",
+  "garden",
+  "tomatoes",
+  "bicycle",
+  "kettle",
+  "window",
+  "radio",
+  "letters",
+  "evening",
+  "map",
+  "lamp",
+  "harbour",
+  "pages",
+  "moss",
+  "owl",
+  "stairs",
+  "thread",
+] as const;
+const NON_ASCII = [
+  "Café au lait, naïve questions, a crème brûlée.",
+  "Straße, Grüße und schöne Bücher.",
+  "Señor Núñez dice: ¡buenos días!",
+  "Visited Kraków and Tromsø this year.",
+  "東京の朝は静かでした。",
+  "Привет из Москвы.",
+  "Emoji check: 🌧️ ☕ 🚲 ✨",
+  "Ελληνικά γράμματα: αβγ.",
+  "≈ 3 km — roughly ½ hour on foot.",
+] as const;
 const FRENCH = [
   "Petit essai en français : le pain de ce matin est sorti du four à sept heures.",
   "Les hirondelles sont de retour au-dessus de la rivière, l'été approche.",
@@ -78,7 +152,10 @@ function paragraph(random: Random): string {
 
 function list(random: Random): string {
   const ordered = random() < 0.3;
-  return Array.from({ length: between(random, 2, 5) }, (_, k) => `${ordered ? `${k + 1}.` : "-"} ${phrase(random, between(random, 2, 6))}${random() < 0.2 ? ` (${link(random)})` : ""}`).join("\n");
+  return Array.from(
+    { length: between(random, 2, 5) },
+    (_, k) => `${ordered ? `${k + 1}.` : "-"} ${phrase(random, between(random, 2, 6))}${random() < 0.2 ? ` (${link(random)})` : ""}`,
+  ).join("\n");
 }
 
 function codeBlock(random: Random): string {
@@ -134,7 +211,13 @@ export function syntheticPost(index: number, seed = DEFAULT_SEED): SyntheticPost
   if (kind < 0.05) {
     // ~5% replies (spec "Replies/Mentions"): reply_to names the other post.
     const who = account(random);
-    front.push("reply_to:", `  user_id: ${who.user_id}`, `  username: ${who.username}`, `  user_link: ${who.user_link}`, `  status_id: ${between(random, 1, 90_000)}`);
+    front.push(
+      "reply_to:",
+      `  user_id: ${who.user_id}`,
+      `  username: ${who.username}`,
+      `  user_link: ${who.user_link}`,
+      `  status_id: ${between(random, 1, 90_000)}`,
+    );
     text = `@${who.username} ${random() < 0.5 ? sentence(random) : paragraph(random)}`;
   } else if (kind < 0.08) {
     // ~3% reposts: the reposted text in front matter, and half of them with a comment of our own.

@@ -10,7 +10,7 @@
  * per request: every number answered 201 has a row, and every row is a number this benchmark sent and
  * either got a 201 or no answer at all.
  */
-import { messageNumber, type Ledger } from "./load.ts";
+import { type Ledger, messageNumber } from "./load.ts";
 
 export interface LostCheck {
   /** Requests sent to the route, warm-up included. */

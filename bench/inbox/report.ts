@@ -10,8 +10,8 @@
  * local D1 gets, and "inbox / one D1 insert" is what the inbox's own work costs on top of that.
  */
 import type { BundleSize } from "./bundle.ts";
-import type { LostCheck } from "./lost-check.ts";
 import { ROUTE_LABELS, ROUTES, type RouteName, type RunStats } from "./load.ts";
+import type { LostCheck } from "./lost-check.ts";
 
 /** Targets of issue 3. Bundle sizes in KiB (1,024 bytes), as wrangler prints them. */
 export const TARGETS = {
@@ -172,7 +172,8 @@ export function checkReference(insertLost: LostCheck): TargetResult[] {
 function statusesOtherThan201(runs: readonly RunStats[]): Array<[string, number]> {
   const counts = new Map<string, number>();
   for (const run of runs) {
-    for (const [code, count] of Object.entries(run.statuses)) if (code !== "201") counts.set(`${run.route} ${code}`, (counts.get(`${run.route} ${code}`) ?? 0) + count);
+    for (const [code, count] of Object.entries(run.statuses))
+      if (code !== "201") counts.set(`${run.route} ${code}`, (counts.get(`${run.route} ${code}`) ?? 0) + count);
   }
   return [...counts.entries()].sort();
 }
@@ -180,7 +181,8 @@ function statusesOtherThan201(runs: readonly RunStats[]): Array<[string, number]
 // ---- formatting ----
 
 const int = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "n/a");
-const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "n/a");
+const fixed = (value: number, digits: number) =>
+  Number.isFinite(value) ? value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "n/a";
 const times = (value: number) => (Number.isFinite(value) ? `${fixed(value, 2)}x` : "n/a");
 const kib = (bytes: number) => fixed(bytes / 1024, 1);
 
@@ -228,14 +230,50 @@ export function renderReport(input: RenderInput): string {
   const header = ["route", "round", "req/s", "p50 ms", "p99 ms", "max ms", "201s", "non-2xx", "5xx", "errors", "timeouts"];
   const rows: string[][] = [header];
   for (const run of runs) {
-    rows.push([`${ROUTE_LABELS[run.route]} POST ${ROUTES[run.route]}`, String(run.round), fixed(run.requestsPerSecond, 0), int(run.p50Ms), int(run.p99Ms), int(run.maxMs), int(run.created), int(run.non2xx), int(run.status5xx), int(run.errors), int(run.timeouts)]);
+    rows.push([
+      `${ROUTE_LABELS[run.route]} POST ${ROUTES[run.route]}`,
+      String(run.round),
+      fixed(run.requestsPerSecond, 0),
+      int(run.p50Ms),
+      int(run.p99Ms),
+      int(run.maxMs),
+      int(run.created),
+      int(run.non2xx),
+      int(run.status5xx),
+      int(run.errors),
+      int(run.timeouts),
+    ]);
   }
   for (const summary of summaries) {
-    rows.push([`${ROUTE_LABELS[summary.route]} median of ${summary.rounds}`, "", fixed(summary.requestsPerSecond, 0), int(summary.p50Ms), int(summary.p99Ms), "", "", int(summary.non2xx), "", int(summary.errors), ""]);
+    rows.push([
+      `${ROUTE_LABELS[summary.route]} median of ${summary.rounds}`,
+      "",
+      fixed(summary.requestsPerSecond, 0),
+      int(summary.p50Ms),
+      int(summary.p99Ms),
+      "",
+      "",
+      int(summary.non2xx),
+      "",
+      int(summary.errors),
+      "",
+    ]);
   }
   for (const summary of summaries) {
     const t = summary.totals;
-    rows.push([`${ROUTE_LABELS[summary.route]} total of ${summary.rounds}`, "", "", "", "", "", int(t.created), int(t.non2xx), int(t.status5xx), int(t.errors), int(t.timeouts)]);
+    rows.push([
+      `${ROUTE_LABELS[summary.route]} total of ${summary.rounds}`,
+      "",
+      "",
+      "",
+      "",
+      "",
+      int(t.created),
+      int(t.non2xx),
+      int(t.status5xx),
+      int(t.errors),
+      int(t.timeouts),
+    ]);
   }
   const ratioRow = (r: Ratios, note: string) => [
     `${ROUTE_LABELS[r.route]} / ${ROUTE_LABELS[r.baseline]}`,
@@ -266,10 +304,7 @@ export function renderReport(input: RenderInput): string {
       `The one-insert route's loss is what any route that writes to the local D1 pays here, before any inbox code.`,
     "",
     renderColumns(
-      [
-        ["bundle", "bytes", "KiB", "gzip KiB", "command"],
-        ...input.bundles.map((b) => [b.name, int(b.bytes), kib(b.bytes), kib(b.gzipBytes), b.command]),
-      ],
+      [["bundle", "bytes", "KiB", "gzip KiB", "command"], ...input.bundles.map((b) => [b.name, int(b.bytes), kib(b.bytes), kib(b.gzipBytes), b.command])],
       new Set([1, 2, 3]),
     ),
     "",

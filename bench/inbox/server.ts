@@ -4,11 +4,11 @@
  * table from a copy-only migration), its local D1 migrated, and `wrangler pages dev` in its own process
  * group, as test/e2e/support/wrangler-server.ts runs it for the end-to-end tests.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { ensureOwnerToken } from "../../scripts/cli/dev-vars.ts";
-import { createProjectCopy, REPO_ROOT, type ProjectCopy } from "../../test/support/project-copy.ts";
+import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../test/support/project-copy.ts";
 import { BARE_ROUTE, INSERT_ROUTE } from "./load.ts";
 
 export const WRANGLER = path.join(REPO_ROOT, "node_modules/.bin/wrangler");

@@ -5,7 +5,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { readCappedBytes } from "../shared/capped-body.ts";
-import { problem, type Problem } from "../shared/problem.ts";
+import { type Problem, problem } from "../shared/problem.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 
 /** Bodies are a few hundred bytes; 32 KiB leaves room for a 5,000-character message in any script. */

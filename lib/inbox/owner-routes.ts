@@ -8,11 +8,11 @@ import { Hono } from "hono/tiny";
 import type { ListPage } from "../shared/api-types.ts";
 import { parseInteger } from "../shared/integers.ts";
 import { problem } from "../shared/problem.ts";
-import { requireOwner } from "../worker/owner-auth.ts";
 import type { WorkerBindings, WorkerDeps } from "../worker/env.ts";
+import { requireOwner } from "../worker/owner-auth.ts";
 import { invalid, missing } from "../worker/validation.ts";
-import { DEFAULT_PAGE_SIZE, itemParam, kindParam, listQuery, type InboxKind } from "./schemas.ts";
-import { countInbox, deleteItem, listMessages, listReplies, markRead, type ListQuery } from "./store.ts";
+import { DEFAULT_PAGE_SIZE, type InboxKind, itemParam, kindParam, listQuery } from "./schemas.ts";
+import { countInbox, deleteItem, type ListQuery, listMessages, listReplies, markRead } from "./store.ts";
 
 const SINGULAR: Record<InboxKind, string> = { messages: "message", replies: "reply" };
 

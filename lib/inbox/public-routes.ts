@@ -31,8 +31,7 @@ import { verifyAndRecord } from "./verification.ts";
 /** Our post guid: digits only; any other path is no route at all (404). */
 const REPLY_PATH = "/posts/:id{[0-9]+}/reply";
 
-const tooMany = () =>
-  problem(429, `too many requests; try again in ${RATE_LIMIT_PERIOD_SECONDS} s`, { "Retry-After": String(RATE_LIMIT_PERIOD_SECONDS) });
+const tooMany = () => problem(429, `too many requests; try again in ${RATE_LIMIT_PERIOD_SECONDS} s`, { "Retry-After": String(RATE_LIMIT_PERIOD_SECONDS) });
 
 /** Worth verifying now: new, unreachable last time, or pending long enough that its first check died. */
 function verifyNow(inserted: boolean, state: ReplyState, nowMs: number): boolean {
@@ -77,7 +76,13 @@ export function inboxPublicRoutes(config: SiteConfig, deps: WorkerDeps): Hono<Wo
     if (!(await withinLimit(c.env.INBOX_SENDER_LIMIT, senderKey(body.user_id)))) return tooMany();
     const now = deps.now();
     const sender = { user_id: body.user_id, username: body.username, user_link: body.user_link };
-    const { inserted, state } = await insertReply(c.var.db, { postId, sender, statusId: body.status_id, receivedAtMs: now, firstCheckAtMs: now + FIRST_CHECK_AFTER_MS });
+    const { inserted, state } = await insertReply(c.var.db, {
+      postId,
+      sender,
+      statusId: body.status_id,
+      receivedAtMs: now,
+      firstCheckAtMs: now + FIRST_CHECK_AFTER_MS,
+    });
     if (verifyNow(inserted, state, now)) {
       const task = verifyAndRecord(
         config,

@@ -30,7 +30,10 @@ export function clientNetworkKey(ip: string): string {
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
     return `ip:${groups[6]! >>> 8}.${groups[6]! & 0xff}.${groups[7]! >>> 8}.${groups[7]! & 0xff}`;
   }
-  return `ip:${groups.slice(0, 4).map((g) => g.toString(16)).join(":")}::/64`;
+  return `ip:${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(":")}::/64`;
 }
 
 export function senderKey(userId: string): string {

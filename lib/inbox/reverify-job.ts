@@ -28,7 +28,12 @@ export const reverifyRepliesJob: ScheduledJob = {
     for (const reply of due) {
       // One verification may need its whole share; stop before starting one that cannot finish.
       if (context.budget.subrequestsLeft() < VERIFY_BUDGET.subrequests + 1 || context.budget.refusal()) break;
-      const outcome = await verifyAndRecord(context.config, reply, { db: context.db, fetch: context.fetch, allowLoopback: context.allowLoopback, clock: context.clock }, context.budget.child(VERIFY_BUDGET));
+      const outcome = await verifyAndRecord(
+        context.config,
+        reply,
+        { db: context.db, fetch: context.fetch, allowLoopback: context.allowLoopback, clock: context.clock },
+        context.budget.child(VERIFY_BUDGET),
+      );
       if (outcome.deferred) break;
       checked += 1;
       counts[outcome.verification as keyof typeof counts] += 1;

@@ -43,9 +43,12 @@ export const replyBody = z.object({
   username: otherUsername,
   user_link: httpUrl,
   status_id: z.pipe(
-    z.union([z.string().check(z.regex(idPattern, "must be 1-128 URL-safe characters")), z.int().check(z.nonnegative("must be text or a non-negative integer"))], {
-      error: (issue) => (issue.input === undefined ? "is required" : "must be text or a non-negative integer"),
-    }),
+    z.union(
+      [z.string().check(z.regex(idPattern, "must be 1-128 URL-safe characters")), z.int().check(z.nonnegative("must be text or a non-negative integer"))],
+      {
+        error: (issue) => (issue.input === undefined ? "is required" : "must be text or a non-negative integer"),
+      },
+    ),
     z.transform((value: string | number) => String(value)),
   ),
 });

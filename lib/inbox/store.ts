@@ -89,7 +89,16 @@ export async function insertReply(db: Db, reply: NewReply): Promise<{ inserted: 
       `INSERT INTO replies (post_id, sender_user_id, sender_username, sender_user_link, sender_link_normalized, status_id, received_at, next_check_at)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING RETURNING id`,
     )
-    .bind(reply.postId, sender.user_id, sender.username, sender.user_link, normalizedLink(sender.user_link), reply.statusId, formatIsoUtc(reply.receivedAtMs), formatIsoUtc(reply.firstCheckAtMs));
+    .bind(
+      reply.postId,
+      sender.user_id,
+      sender.username,
+      sender.user_link,
+      normalizedLink(sender.user_link),
+      reply.statusId,
+      formatIsoUtc(reply.receivedAtMs),
+      formatIsoUtc(reply.firstCheckAtMs),
+    );
   const select = db
     .prepare("SELECT id, verification, attempts, received_at, next_check_at FROM replies WHERE post_id = ?1 AND sender_user_id = ?2 AND status_id = ?3")
     .bind(reply.postId, sender.user_id, reply.statusId);

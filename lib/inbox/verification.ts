@@ -7,8 +7,8 @@
 import { Budget } from "../shared/budget.ts";
 import type { Db } from "../shared/d1.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
-import { recordVerification, type DueReply } from "./store.ts";
-import { nextCheckAfter, VERIFY_BUDGET, verifyReply, type VerifyOutcome } from "./verify-reply.ts";
+import { type DueReply, recordVerification } from "./store.ts";
+import { nextCheckAfter, VERIFY_BUDGET, type VerifyOutcome, verifyReply } from "./verify-reply.ts";
 
 export interface VerificationDeps {
   db: Db;
@@ -36,7 +36,10 @@ export async function verifyAndRecord(config: SiteConfig, reply: DueReply, deps:
   const attempts = reply.attempts + 1;
   const record = {
     verification: outcome.verification,
-    detail: outcome.verification === "unreachable" && nextCheckAfter(attempts, at) === null ? `${outcome.detail} (gave up after ${attempts} attempts)` : outcome.detail,
+    detail:
+      outcome.verification === "unreachable" && nextCheckAfter(attempts, at) === null
+        ? `${outcome.detail} (gave up after ${attempts} attempts)`
+        : outcome.detail,
     atMs: at,
     nextCheckAtMs: outcome.verification === "unreachable" ? nextCheckAfter(attempts, at) : null,
     ...(outcome.item ? { item: outcome.item } : {}),

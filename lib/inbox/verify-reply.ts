@@ -16,7 +16,7 @@
  * item looked for (the free plan's 10 ms of CPU per invocation).
  */
 import type { Budget } from "../shared/budget.ts";
-import { FeedReadError, readFeed, type Feed, type FeedItem } from "../shared/remote-feed-reader.ts";
+import { type Feed, type FeedItem, FeedReadError, readFeed } from "../shared/remote-feed-reader.ts";
 import { fetchRemote } from "../shared/remote-fetch.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
 import { normalizeUserLink } from "../shared/urls.ts";
@@ -104,7 +104,12 @@ export async function verifyReply(request: VerifyRequest, options: VerifyOptions
   const visited = new Set<string>();
   let next: string | undefined = request.sender.user_link;
   for (let pageNumber = 1; next !== undefined && pageNumber <= MAX_VERIFY_PAGES; pageNumber++) {
-    const fetched = await fetchRemote(next, { fetch: options.fetch, allowLoopback: options.allowLoopback, budget: options.budget, headers: { Accept: ACCEPT } });
+    const fetched = await fetchRemote(next, {
+      fetch: options.fetch,
+      allowLoopback: options.allowLoopback,
+      budget: options.budget,
+      headers: { Accept: ACCEPT },
+    });
     if (!fetched.ok) {
       if (fetched.error.kind === "budget") return { ...unreachable(fetched.error.detail), deferred: true };
       return fetched.error.kind === "refused" ? rejected(fetched.error.detail) : unreachable(fetched.error.detail);
@@ -128,8 +133,10 @@ export async function verifyReply(request: VerifyRequest, options: VerifyOptions
     const item = feed.items.find((candidate) => candidate.guid === request.statusId);
     if (item) {
       const snapshot = itemSnapshot(item);
-      if (repliesToPost(item, request)) return { verification: "verified", detail: `item ${request.statusId} replies to post ${request.postId}`, item: snapshot };
-      if (mentionsOwner(item, request)) return { verification: "verified", detail: `item ${request.statusId} mentions @${request.owner.username}`, item: snapshot };
+      if (repliesToPost(item, request))
+        return { verification: "verified", detail: `item ${request.statusId} replies to post ${request.postId}`, item: snapshot };
+      if (mentionsOwner(item, request))
+        return { verification: "verified", detail: `item ${request.statusId} mentions @${request.owner.username}`, item: snapshot };
       return { ...rejected(`item ${request.statusId} neither replies to post ${request.postId} nor mentions @${request.owner.username}`), item: snapshot };
     }
     const nextNode = feed.channel.next_node;
@@ -145,5 +152,7 @@ export async function verifyReply(request: VerifyRequest, options: VerifyOptions
     }
   }
   // A reply is the sender's own recent item: not within the newest pages means it is not there.
-  return rejected(`no item with guid ${request.statusId} in the ${visited.size} feed page${visited.size === 1 ? "" : "s"} read from ${request.sender.user_link}`);
+  return rejected(
+    `no item with guid ${request.statusId} in the ${visited.size} feed page${visited.size === 1 ? "" : "s"} read from ${request.sender.user_link}`,
+  );
 }

@@ -1,9 +1,9 @@
 import matter from "gray-matter";
 import { parse as parseYaml, YAMLParseError } from "yaml";
-import { renderMarkdown, plainText, truncate } from "./markdown.ts";
 import { describeIssues } from "../shared/schemas.ts";
-import { postFrontMatter, type PostFrontMatter } from "./site-schemas.ts";
 import { findNonXmlCharacter } from "../shared/xml-text.ts";
+import { plainText, renderMarkdown, truncate } from "./markdown.ts";
+import { type PostFrontMatter, postFrontMatter } from "./site-schemas.ts";
 
 /** A post file as read from disk: its display path ("posts/hello.md") and raw bytes. */
 export interface PostSource {

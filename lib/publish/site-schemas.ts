@@ -4,35 +4,43 @@
  */
 import * as z from "zod/mini";
 import { parseIsoDateTime } from "../shared/dates.ts";
-import { parseHttpUrl } from "../shared/urls.ts";
 import { httpUrl, idPattern, otherUserId, otherUsername, xmlSafe } from "../shared/schemas.ts";
 import { ACCEPT_POLICIES, LIMITS, OPEN_MICROBLOG_DOCS } from "../shared/spec.ts";
+import { parseHttpUrl } from "../shared/urls.ts";
 
 /** Our own username: Twitter-like, 1-25 letters, digits or underscores (spec: "A Twitter-like username"). */
-export const ownUsername = z.string().check(
-  z.regex(/^[A-Za-z0-9_]{1,25}$/, "must be 1-25 letters (A-Z, a-z), digits or underscores"),
-);
+export const ownUsername = z.string().check(z.regex(/^[A-Za-z0-9_]{1,25}$/, "must be 1-25 letters (A-Z, a-z), digits or underscores"));
 
 /** Our own user_id: a UUID (spec: "A universally unique ... id ... (Think UUID)"). */
-export const ownUserId = z.string().check(
-  z.regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "must be a UUID such as 3f0c2a4e-8b1d-4c55-9a0e-6d2b7c1e9f10 (run `npm run init` to make one)"),
-);
+export const ownUserId = z
+  .string()
+  .check(
+    z.regex(
+      /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+      "must be a UUID such as 3f0c2a4e-8b1d-4c55-9a0e-6d2b7c1e9f10 (run `npm run init` to make one)",
+    ),
+  );
 
-export const statusId = z.pipe(
-  z.union([z.string(), z.int().check(z.nonnegative("must be a non-negative integer"))], { error: (issue) => (issue.input === undefined ? "is required" : "must be text or a non-negative integer") }),
-  z.transform((value) => String(value)),
-).check(z.refine((value: string) => idPattern.test(value), "must be 1-128 URL-safe characters"));
+export const statusId = z
+  .pipe(
+    z.union([z.string(), z.int().check(z.nonnegative("must be a non-negative integer"))], {
+      error: (issue) => (issue.input === undefined ? "is required" : "must be text or a non-negative integer"),
+    }),
+    z.transform((value) => String(value)),
+  )
+  .check(z.refine((value: string) => idPattern.test(value), "must be 1-128 URL-safe characters"));
 
 /** A picture: an absolute URL, or a path on this site starting with "/". */
 export const imageRef = z.string().check(
   z.maxLength(LIMITS.urlLength, `must be at most ${LIMITS.urlLength} characters`),
-  z.refine((value: string) => parseHttpUrl(value) !== undefined || /^\/[^\s<>"]*$/.test(value), "must be an absolute http(s) URL or a site path starting with /"),
+  z.refine(
+    (value: string) => parseHttpUrl(value) !== undefined || /^\/[^\s<>"]*$/.test(value),
+    "must be an absolute http(s) URL or a site path starting with /",
+  ),
 );
 
 /** BCP 47 language tag, e.g. "en", "pt-BR", "zh-Hant". */
-export const languageTag = z.string().check(
-  z.regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a language tag such as en, fr or pt-BR"),
-);
+export const languageTag = z.string().check(z.regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a language tag such as en, fr or pt-BR"));
 
 /** A date that names its zone, e.g. 2026-03-01T09:30:00Z or 2026-03-01T10:30:00+01:00. */
 export const isoDateWithZone = z.pipe(
@@ -65,11 +73,13 @@ export const listEntry = z.strictObject({
 export type ListEntry = z.output<typeof listEntry>;
 
 /** A sender the owner accepts under accept=selected: matched by user_id or by user_link. */
-export const selectedSender = z.strictObject({
-  user_id: z.optional(otherUserId),
-  username: z.optional(otherUsername),
-  user_link: z.optional(httpUrl),
-}).check(z.refine((value) => value.user_id !== undefined || value.user_link !== undefined, "a selected sender needs a user_id or a user_link"));
+export const selectedSender = z
+  .strictObject({
+    user_id: z.optional(otherUserId),
+    username: z.optional(otherUsername),
+    user_link: z.optional(httpUrl),
+  })
+  .check(z.refine((value) => value.user_id !== undefined || value.user_link !== undefined, "a selected sender needs a user_id or a user_link"));
 export type SelectedSender = z.output<typeof selectedSender>;
 
 export const profile = z.strictObject({
@@ -99,19 +109,28 @@ const otherUserRef = {
   username: z.optional(otherUsername),
 };
 
-export const postFrontMatter = z.strictObject({
-  date: isoDateWithZone,
-  id: z.optional(z.pipe(
-    z.union([z.int().check(z.nonnegative("must be a non-negative integer")), z.string().check(z.regex(/^\d{1,15}$/, "must be a non-negative integer"))], { error: (issue) => (issue.input === undefined ? "is required" : "must be a non-negative integer") }),
-    z.transform((value) => Number(value)),
-  ).check(z.refine((value: number) => Number.isSafeInteger(value), "must be a non-negative integer"))),
-  language: z.optional(languageTag),
-  reply_to: z.optional(z.strictObject(otherUserRef)),
-  repost: z.optional(z.strictObject({
-    ...otherUserRef,
-    pubdate: isoDateWithZone,
-    text: boundedText(100_000),
-  })),
-}).check(z.refine((value) => !(value.reply_to && value.repost), "a post can be a reply or a repost, not both"));
+export const postFrontMatter = z
+  .strictObject({
+    date: isoDateWithZone,
+    id: z.optional(
+      z
+        .pipe(
+          z.union([z.int().check(z.nonnegative("must be a non-negative integer")), z.string().check(z.regex(/^\d{1,15}$/, "must be a non-negative integer"))], {
+            error: (issue) => (issue.input === undefined ? "is required" : "must be a non-negative integer"),
+          }),
+          z.transform((value) => Number(value)),
+        )
+        .check(z.refine((value: number) => Number.isSafeInteger(value), "must be a non-negative integer")),
+    ),
+    language: z.optional(languageTag),
+    reply_to: z.optional(z.strictObject(otherUserRef)),
+    repost: z.optional(
+      z.strictObject({
+        ...otherUserRef,
+        pubdate: isoDateWithZone,
+        text: boundedText(100_000),
+      }),
+    ),
+  })
+  .check(z.refine((value) => !(value.reply_to && value.repost), "a post can be a reply or a repost, not both"));
 export type PostFrontMatter = z.output<typeof postFrontMatter>;
-

@@ -5,15 +5,16 @@
  * bytes and options), collects every problem in every file before giving up, and returns plain
  * data the Eleventy templates turn into files with the render functions.
  */
-import { assignGuids } from "./guids.ts";
-import { chainLinks, HeaderTooLargeError, itemBytes } from "./feed/xml-writer.ts";
-import { renderFeedPage, renderPostItem, type FeedContext, type FeedPage } from "./feed/main-feed.ts";
-import { renderListItem, renderListPage, type IndexedEntry, type ListFeedContext, type ListFeedPage, type ListKind } from "./feed/list-feed.ts";
-import { DEFAULT_FEED_LIMITS, ItemTooLargeError, paginate, type PageLimits } from "./feed/paginate.ts";
-import { checkXmlCharacters, decodeUtf8, parsePost, parseYamlText, type FileError, type ParsedPost, type Post, type PostSource } from "./posts.ts";
+
 import { describeIssues } from "../shared/schemas.ts";
-import { listEntry, profile as profileSchema, type Profile } from "./site-schemas.ts";
-import { normalizeUserLink, paths, siteUrls, type SiteUrls } from "../shared/urls.ts";
+import { normalizeUserLink, paths, type SiteUrls, siteUrls } from "../shared/urls.ts";
+import { type IndexedEntry, type ListFeedContext, type ListFeedPage, type ListKind, renderListItem, renderListPage } from "./feed/list-feed.ts";
+import { type FeedContext, type FeedPage, renderFeedPage, renderPostItem } from "./feed/main-feed.ts";
+import { DEFAULT_FEED_LIMITS, ItemTooLargeError, type PageLimits, paginate } from "./feed/paginate.ts";
+import { chainLinks, HeaderTooLargeError, itemBytes } from "./feed/xml-writer.ts";
+import { assignGuids } from "./guids.ts";
+import { checkXmlCharacters, decodeUtf8, type FileError, type ParsedPost, type Post, type PostSource, parsePost, parseYamlText } from "./posts.ts";
+import { listEntry, type Profile, profile as profileSchema } from "./site-schemas.ts";
 
 export interface FileSource {
   /** Path shown in error messages, e.g. "site/_data/profile.yaml". */
@@ -132,7 +133,10 @@ function loadList(source: FileSource | undefined, errors: FileError[]): IndexedE
     for (const key of [`id:${checked.data.user_id}`, `link:${normalizeUserLink(checked.data.user_link)}`]) {
       const earlier = seen.get(key);
       if (earlier !== undefined) {
-        errors.push({ file: source.file, message: `${label}: the same account as entry ${earlier + 1} (same ${key.startsWith("id:") ? "user_id" : "user_link"})` });
+        errors.push({
+          file: source.file,
+          message: `${label}: the same account as entry ${earlier + 1} (same ${key.startsWith("id:") ? "user_id" : "user_link"})`,
+        });
         return;
       }
     }
@@ -180,11 +184,22 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
   const follows = loadList(sources.follows, errors);
   const blocks = loadList(sources.blocks, errors);
 
-  const blockedKeys = new Map(blocks.flatMap((b) => [[`id:${b.user_id}`, b], [`link:${normalizeUserLink(b.user_link)}`, b]] as const));
+  const blockedKeys = new Map(
+    blocks.flatMap(
+      (b) =>
+        [
+          [`id:${b.user_id}`, b],
+          [`link:${normalizeUserLink(b.user_link)}`, b],
+        ] as const,
+    ),
+  );
   for (const entry of follows) {
     const clash = blockedKeys.get(`id:${entry.user_id}`) ?? blockedKeys.get(`link:${normalizeUserLink(entry.user_link)}`);
     if (clash && sources.follows) {
-      errors.push({ file: sources.follows.file, message: `entry ${entry.index + 1} (${entry.username}) is also in ${sources.blocks?.file ?? "the blocks list"}; follow or block, not both` });
+      errors.push({
+        file: sources.follows.file,
+        message: `entry ${entry.index + 1} (${entry.username}) is also in ${sources.blocks?.file ?? "the blocks list"}; follow or block, not both`,
+      });
     }
   }
 
@@ -228,7 +243,12 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
   } catch (error) {
     if (error instanceof ItemTooLargeError) {
       const post = posts[error.index]!;
-      throw new SiteBuildError([{ file: post.file, message: `is ${error.bytes} bytes in the feed, more than one feed page holds (${error.budget} bytes for items); split it into several posts` }]);
+      throw new SiteBuildError([
+        {
+          file: post.file,
+          message: `is ${error.bytes} bytes in the feed, more than one feed page holds (${error.budget} bytes for items); split it into several posts`,
+        },
+      ]);
     }
     throw error;
   }
@@ -245,7 +265,12 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
       if (error instanceof ItemTooLargeError) {
         const entry = entries[error.index]!;
         const file = (kind === "follows" ? sources.follows : sources.blocks)?.file ?? kind;
-        throw new SiteBuildError([{ file, message: `entry ${entry.index + 1} (${entry.username}) is ${error.bytes} bytes in the list feed, more than one page holds (${error.budget} bytes for items); shorten its user_link or user_id` }]);
+        throw new SiteBuildError([
+          {
+            file,
+            message: `entry ${entry.index + 1} (${entry.username}) is ${error.bytes} bytes in the list feed, more than one page holds (${error.budget} bytes for items); shorten its user_link or user_id`,
+          },
+        ]);
       }
       throw error;
     }
@@ -280,8 +305,7 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
   const model: SiteModel = { profile, urls, posts, follows, blocks, feedFiles, listFiles, feedPageCount, home, htmlPages, warnings };
   // Render the head and the newest archive now, so a header over its reserve fails here with the profile's name on it.
   try {
-    feedFiles.slice(-2).forEach((file) => file.render());
-    listFiles.forEach((file) => file.render());
+    for (const file of [...feedFiles.slice(-2), ...listFiles]) file.render();
   } catch (error) {
     if (error instanceof HeaderTooLargeError) throw new SiteBuildError([{ file: sources.profile.file, message: error.message }]);
     throw error;

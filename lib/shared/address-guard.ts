@@ -36,7 +36,7 @@ function ipv4(a: number, b: number, c: number, d: number): number {
 
 function inPrefix(address: number, first: number, bits: number): boolean {
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((address & mask) >>> 0) === ((first & mask) >>> 0);
+  return (address & mask) >>> 0 === (first & mask) >>> 0;
 }
 
 /** "a.b.c.d" -> 32-bit number; the URL parser has already turned 0x7f.1 or 2130706433 into dotted form. */

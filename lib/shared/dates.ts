@@ -18,12 +18,7 @@ function daysInMonth(year: number, month: number): number {
 }
 
 function validParts(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
-  return (
-    y >= 1000 && y <= 9999 &&
-    mo >= 1 && mo <= 12 &&
-    d >= 1 && d <= daysInMonth(y, mo) &&
-    h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 60
-  );
+  return y >= 1000 && y <= 9999 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 60;
 }
 
 /** Epoch milliseconds from calendar parts plus a zone offset in minutes east of UTC. */
@@ -31,8 +26,7 @@ function fromParts(y: number, mo: number, d: number, h: number, mi: number, s: n
   return Date.UTC(y, mo - 1, d, h, mi, Math.min(s, 59), ms) - offsetMinutes * 60_000;
 }
 
-const ISO_WITH_ZONE =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)$/;
+const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)$/;
 
 /**
  * ISO 8601 / RFC 3339 date-time that names its zone ("2026-01-02T09:30:00Z", "...+02:00").
@@ -59,12 +53,21 @@ export function parseIsoDateTime(text: string): number | undefined {
 }
 
 const RFC822_ZONES: Record<string, number> = {
-  UT: 0, UTC: 0, GMT: 0, Z: 0,
-  EST: -300, EDT: -240, CST: -360, CDT: -300, MST: -420, MDT: -360, PST: -480, PDT: -420,
+  UT: 0,
+  UTC: 0,
+  GMT: 0,
+  Z: 0,
+  EST: -300,
+  EDT: -240,
+  CST: -360,
+  CDT: -300,
+  MST: -420,
+  MDT: -360,
+  PST: -480,
+  PDT: -420,
 };
 
-const RFC822 =
-  /^(?:([A-Za-z]{3}),?\s+)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{2}|\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{4}|[A-Za-z]{1,3})?$/;
+const RFC822 = /^(?:([A-Za-z]{3}),?\s+)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{2}|\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{4}|[A-Za-z]{1,3})?$/;
 
 /** RFC 822 / RFC 1123 date, read leniently (2- or 4-digit year, named zones, missing zone = UTC). */
 export function parseRfc822(text: string): number | undefined {

@@ -125,7 +125,7 @@ const REFERENCE = /&([^;&]*)(;?)/g;
 /** XML 1.0 §2.3 Name, loosely: any non-ASCII counts as a name character. Sticky: matches at lastIndex only. */
 const NAME = /[A-Za-z_:\u0080-\uFFFF][\w.:\u0080-\uFFFF-]*/y;
 
-const enum Kind {
+enum Kind {
   Other,
   Rss,
   Channel,
@@ -173,7 +173,7 @@ export function readFeed(xml: string, options: ReadOptions = {}): Feed {
     let from = 0;
     REFERENCE.lastIndex = first;
     // exec, not replace: the first bad reference stops the scan instead of matching all the others first.
-    for (let match; (match = REFERENCE.exec(text)); from = REFERENCE.lastIndex) {
+    for (let match: RegExpExecArray | null; (match = REFERENCE.exec(text)); from = REFERENCE.lastIndex) {
       const body = match[1]!;
       const semicolon = match[2];
       const where = at + match.index;

@@ -18,7 +18,14 @@ z.config({
   customError: (issue) => {
     if (issue.code === "invalid_type") {
       if (issue.input === undefined) return "is required";
-      const expected = issue.expected === "int" ? "an integer" : issue.expected === "object" ? "a mapping of fields" : issue.expected === "array" ? "a list" : `a ${issue.expected}`;
+      const expected =
+        issue.expected === "int"
+          ? "an integer"
+          : issue.expected === "object"
+            ? "a mapping of fields"
+            : issue.expected === "array"
+              ? "a list"
+              : `a ${issue.expected}`;
       return `must be ${expected}`;
     }
     // A missing field that may be one of several types (ids: integer or text) fails as a union.
@@ -40,10 +47,7 @@ export const xmlSafe = () =>
 const IDENTITY_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 export const identitySafe = () =>
-  z.refine<string>(
-    (value) => !IDENTITY_UNSAFE.test(value) && isXmlSafe(value),
-    "contains a control character, a direction override or an unpaired surrogate",
-  );
+  z.refine<string>((value) => !IDENTITY_UNSAFE.test(value) && isXmlSafe(value), "contains a control character, a direction override or an unpaired surrogate");
 
 /** Someone else's username, read leniently: 1-25 letters/digits in any script, "_", "." or "-". */
 export const otherUsername = z.string().check(z.regex(/^[\p{L}\p{N}_.-]{1,25}$/u, "must be 1-25 letters, digits, '_', '.' or '-'"));

@@ -78,9 +78,15 @@ export function createApp(config: SiteConfig, options: WorkerOptions = {}): Work
       console.error(`skein: D1 failed on ${c.req.method} ${new URL(c.req.url).pathname}`, error);
       const limit = /limit|quota|exceeded/i.test((error as Error).message);
       const retryAfter = limit ? secondsToUtcMidnight(deps.now()) : 30;
-      return problem(503, limit ? "the site's database has reached its daily limit; nothing was stored, try again after 00:00 UTC" : "the site's database is unavailable; nothing was stored, try again shortly", {
-        "Retry-After": String(retryAfter),
-      });
+      return problem(
+        503,
+        limit
+          ? "the site's database has reached its daily limit; nothing was stored, try again after 00:00 UTC"
+          : "the site's database is unavailable; nothing was stored, try again shortly",
+        {
+          "Retry-After": String(retryAfter),
+        },
+      );
     }
     console.error(`skein: unexpected error on ${c.req.method} ${new URL(c.req.url).pathname}`, error);
     return problem(500, "an unexpected error on our side; please try again later");

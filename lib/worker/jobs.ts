@@ -13,8 +13,8 @@
  * multiple of N), so deciding what is due costs no D1 reads or writes.
  */
 import type { JobReport, JobsRunReport } from "../shared/api-types.ts";
-import { Budget, RUN_LIMITS, type BudgetLimits } from "../shared/budget.ts";
-import { emptyUsage, meteredDb, type Db } from "../shared/d1.ts";
+import { Budget, type BudgetLimits, RUN_LIMITS } from "../shared/budget.ts";
+import { type Db, emptyUsage, meteredDb } from "../shared/d1.ts";
 import { formatIsoUtc } from "../shared/dates.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
 import type { WorkerDeps, WorkerEnv } from "./env.ts";
@@ -69,7 +69,16 @@ export async function runJobs(jobs: readonly ScheduledJob[], options: RunOptions
   const reports: JobReport[] = [];
   for (const job of jobs) {
     if (!options.all && !isDue(job, options.now)) {
-      reports.push({ job: job.name, ran: false, summary: `not due (runs every ${job.everyMinutes} min)`, failures: [], fetches: 0, d1_calls: 0, rows_written: 0, ms: 0 });
+      reports.push({
+        job: job.name,
+        ran: false,
+        summary: `not due (runs every ${job.everyMinutes} min)`,
+        failures: [],
+        fetches: 0,
+        d1_calls: 0,
+        rows_written: 0,
+        ms: 0,
+      });
       continue;
     }
     const usage = emptyUsage();

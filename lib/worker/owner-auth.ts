@@ -30,7 +30,7 @@ export function bearerToken(authorization: string | undefined): string | undefin
 }
 
 export async function checkOwner(configuredToken: string | undefined, authorization: string | undefined): Promise<Result<true>> {
-  if (!configuredToken || !configuredToken.trim()) {
+  if (!configuredToken?.trim()) {
     return err(
       "the owner token is not set: add OWNER_TOKEN to .dev.vars locally (npm run init writes one) or run `npx wrangler secret put OWNER_TOKEN` for the deployed Worker",
     );

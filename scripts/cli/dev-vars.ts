@@ -3,7 +3,7 @@
  * OWNER_TOKEN guards the owner API of the inbox locally; deployed sites use `wrangler pages secret put`.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 export const DEV_VARS = ".dev.vars";

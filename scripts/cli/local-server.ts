@@ -88,7 +88,9 @@ export function resolveTarget(root: string, options: TargetOptions, env: NodeJS.
   else {
     const running = runningLocalServer(root);
     if (!running) {
-      throw new CliError(`no running Skein server found here (npm start writes ${SERVER_STATE_FILE} while it runs). Start one with \`npm start\`, or pass --url https://your-site.example`);
+      throw new CliError(
+        `no running Skein server found here (npm start writes ${SERVER_STATE_FILE} while it runs). Start one with \`npm start\`, or pass --url https://your-site.example`,
+      );
     }
     url = running.url;
     local = true;

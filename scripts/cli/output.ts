@@ -22,7 +22,7 @@ export function terminalSafeJson(value: unknown): string {
 }
 
 /** Cut to `width` code points, marking a cut with "…"; pad with spaces to `width`. */
-export function fit(text: string, width: number): string {
+export function fitWidth(text: string, width: number): string {
   const chars = Array.from(text);
   if (chars.length > width) return `${chars.slice(0, Math.max(0, width - 1)).join("")}…`;
   return text + " ".repeat(width - chars.length);
@@ -47,7 +47,7 @@ export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]
   const widthOf = (column: Column<T>) => column.width ?? Math.max(10, lineWidth - fixed);
   const cell = (column: Column<T>, text: string) => {
     const width = widthOf(column);
-    const fitted = fit(oneLine(text), width);
+    const fitted = fitWidth(oneLine(text), width);
     return column.align === "right" ? fitted.trimEnd().padStart(width) : fitted;
   };
   const line = (cells: string[]) => cells.join("  ").trimEnd();

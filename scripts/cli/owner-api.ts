@@ -3,8 +3,9 @@
  * a refused token, an error, or an address that answers something else entirely (an HTML page, a
  * proxy's error) -- becomes one clear CliError line.
  */
-import { CliError } from "./run.ts";
+
 import type { Target } from "./local-server.ts";
+import { CliError } from "./run.ts";
 
 export interface ApiAnswer<T> {
   status: number;

@@ -3,7 +3,7 @@
  * node:util parseArgs and throws UsageError (exit 2, with the usage) or CliError (exit 1, one line);
  * anything unexpected is also one line -- a command never prints a stack trace.
  */
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 
 /** Wrong arguments: the message, then the command's usage; exit 2. */
 export class UsageError extends Error {}

@@ -4,9 +4,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { buildSite, type BuildOptions, type FileSource, type SiteModel, type SiteSources } from "../../lib/publish/site.ts";
 import type { PageLimits } from "../../lib/publish/feed/paginate.ts";
 import { DEFAULT_FEED_LIMITS } from "../../lib/publish/feed/paginate.ts";
+import { type BuildOptions, buildSite, type FileSource, type SiteModel, type SiteSources } from "../../lib/publish/site.ts";
 
 export const SOURCE_PATHS = {
   posts: "posts",
@@ -24,7 +24,11 @@ export function readSiteSources(root: string): SiteSources {
   const profile = readSource(root, SOURCE_PATHS.profile);
   if (!profile) throw new Error(`${SOURCE_PATHS.profile} is missing: copy the example from the Skein repository or run \`npm run init\``);
   const postsDir = path.join(root, SOURCE_PATHS.posts);
-  const files = existsSync(postsDir) ? readdirSync(postsDir).filter((name) => name.endsWith(".md")).sort() : [];
+  const files = existsSync(postsDir)
+    ? readdirSync(postsDir)
+        .filter((name) => name.endsWith(".md"))
+        .sort()
+    : [];
   const sources: SiteSources = {
     profile,
     posts: files.map((name) => ({ file: `${SOURCE_PATHS.posts}/${name}`, bytes: readFileSync(path.join(postsDir, name)) })),

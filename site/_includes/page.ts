@@ -4,7 +4,7 @@
  * framed page of every page in memory until the build ends, which took a 50,000-post build past
  * 1 GB (see README "Benchmarks").
  */
-import { chromeOf, renderDocument, type DocumentParts } from "../../lib/publish/html/site-pages.ts";
+import { chromeOf, type DocumentParts, renderDocument } from "../../lib/publish/html/site-pages.ts";
 import type { TemplateData } from "./eleventy.ts";
 
 export function framePage(data: TemplateData, parts: Omit<DocumentParts, "permalink">): string {

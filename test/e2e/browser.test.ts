@@ -10,9 +10,9 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProjectCopy, REPO_ROOT, type ProjectCopy } from "../support/project-copy.ts";
+import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../support/project-copy.ts";
 import { chromiumAvailable, launchChromium } from "./support/browser.ts";
-import { freePort, serveFolder, type StaticServer } from "./support/static-server.ts";
+import { freePort, type StaticServer, serveFolder } from "./support/static-server.ts";
 
 const SCREENSHOTS = path.join(REPO_ROOT, "test-results", "screenshots");
 const VIEWPORTS = [

@@ -10,7 +10,7 @@ import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 import { freePort } from "./support/static-server.ts";
-import { buildProject, migrateLocal, run, startWorkerDev, WRANGLER, type LocalServer } from "./support/wrangler-server.ts";
+import { buildProject, type LocalServer, migrateLocal, run, startWorkerDev, WRANGLER } from "./support/wrangler-server.ts";
 
 /**
  * A guard against growth, not the issue's 50 KB target (which we miss; README "Benchmarks"): Hono

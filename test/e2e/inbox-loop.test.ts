@@ -5,9 +5,9 @@
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProjectCopy, REPO_ROOT, type ProjectCopy } from "../support/project-copy.ts";
 import { listYaml, person, postMarkdown, profileYaml } from "../support/factories.ts";
-import { livingInGroups, npmStart, type NpmStart } from "./support/npm-start.ts";
+import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../support/project-copy.ts";
+import { livingInGroups, type NpmStart, npmStart } from "./support/npm-start.ts";
 import { freePort } from "./support/static-server.ts";
 import { run, TSX } from "./support/wrangler-server.ts";
 

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 import { freePort } from "./support/static-server.ts";
-import { buildProject, migrateLocal, startPagesDev, type LocalServer } from "./support/wrangler-server.ts";
+import { buildProject, type LocalServer, migrateLocal, startPagesDev } from "./support/wrangler-server.ts";
 
 const TOTAL = 2_000;
 const IN_FLIGHT = 200;

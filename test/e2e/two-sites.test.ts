@@ -8,10 +8,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFeed } from "../../lib/shared/remote-feed-reader.ts";
-import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 import { postMarkdown, profileYaml } from "../support/factories.ts";
+import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 import { freePort } from "./support/static-server.ts";
-import { buildProject, migrateLocal, startPagesDev, type LocalServer } from "./support/wrangler-server.ts";
+import { buildProject, type LocalServer, migrateLocal, startPagesDev } from "./support/wrangler-server.ts";
 
 const A = { username: "alice", user_id: "a11ce000-0000-4000-8000-000000000001", token: "token-of-alice" };
 const B = { username: "bruno", user_id: "b7b70000-0000-4000-8000-000000000002", token: "token-of-bruno" };
@@ -98,7 +98,9 @@ describe("site B replies to site A", () => {
     const reply = feed.items.find((item) => item.in_reply_to_status_id === "1");
     expect(reply).toMatchObject({ in_reply_to_user_id: A.user_id, in_reply_to_user_link: `${siteA.url}/feed.xml`, guid: "1" });
     // And B's copy on disk is what its server serves.
-    expect(readFileSync(path.join(siteB.project.root, "_site/feed.xml"), "utf8")).toContain(`<microblog:in_reply_to_user_link>${siteA.url}/feed.xml</microblog:in_reply_to_user_link>`);
+    expect(readFileSync(path.join(siteB.project.root, "_site/feed.xml"), "utf8")).toContain(
+      `<microblog:in_reply_to_user_link>${siteA.url}/feed.xml</microblog:in_reply_to_user_link>`,
+    );
   });
 
   it("B notifies A's reply URL; A reads B's feed and marks the reply verified", async () => {

@@ -1,7 +1,7 @@
 // Many requests at once against the real local D1: nothing lost, nothing doubled.
 import { beforeEach, describe, expect, it } from "vitest";
-import { FOLLOWED, type Person } from "../worker/support/people.ts";
 import { clearInbox, countRows, messageFrom, replyFrom, replyPath, send, testApp } from "../worker/support/inbox.ts";
+import { FOLLOWED, type Person } from "../worker/support/people.ts";
 
 beforeEach(clearInbox);
 
@@ -10,7 +10,9 @@ const sender = (i: number): Person => ({ user_id: `concurrent-${i}`, username: `
 
 describe("concurrent posts", () => {
   it("200 different valid messages at once -> 200 answers of 201 and exactly 200 rows", async () => {
-    const sent = await Promise.all(Array.from({ length: 200 }, (_, i) => send(app, "/api/message", messageFrom(sender(i), `message ${i}`), { ip: `10.0.${i % 4}.1` })));
+    const sent = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => send(app, "/api/message", messageFrom(sender(i), `message ${i}`), { ip: `10.0.${i % 4}.1` })),
+    );
     expect(sent.map((s) => s.response.status)).toEqual(Array(200).fill(201));
     expect(await countRows("messages")).toBe(200);
   });

@@ -1,8 +1,8 @@
 // A corpus of malformed and hostile requests to both POST endpoints: every one gets a 4xx with a
 // short problem (never a 5xx, never a stack trace) and stores nothing.
 import { beforeAll, describe, expect, it } from "vitest";
-import { STRANGER } from "../worker/support/people.ts";
 import { clearInbox, countRows, messageFrom, replyFrom, replyPath, send, testApp } from "../worker/support/inbox.ts";
+import { STRANGER } from "../worker/support/people.ts";
 
 type Body = string | Uint8Array | (() => ReadableStream<Uint8Array>);
 
@@ -36,22 +36,27 @@ const bytes = (...parts: (string | number[])[]) => {
   }
   return out;
 };
-const streamOf = (total: number, fill = 0x20) => () => {
-  let sent = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (sent >= total) return controller.close();
-      const chunk = new Uint8Array(Math.min(16 * 1024, total - sent)).fill(fill);
-      sent += chunk.length;
-      controller.enqueue(chunk);
-    },
-  });
-};
+const streamOf =
+  (total: number, fill = 0x20) =>
+  () => {
+    let sent = 0;
+    return new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= total) return controller.close();
+        const chunk = new Uint8Array(Math.min(16 * 1024, total - sent)).fill(fill);
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+  };
 const validText = json(valid);
 
 /** Not JSON, or not the JSON object the spec describes: for both endpoints. */
 const SYNTAX: Case[] = [
-  { name: "the spec sample's single-quoted pseudo-JSON", body: "{'user_id':'123432', 'username':'someusername', 'user_link': 'http://example.com/someusername/feed', 'message':'hello world!', 'date':'Sat, 16 May 2015 21:32:15 UTC'}" },
+  {
+    name: "the spec sample's single-quoted pseudo-JSON",
+    body: "{'user_id':'123432', 'username':'someusername', 'user_link': 'http://example.com/someusername/feed', 'message':'hello world!', 'date':'Sat, 16 May 2015 21:32:15 UTC'}",
+  },
   { name: "a trailing comma", body: validText.replace(/}$/, ",}") },
   { name: "unquoted keys", body: '{user_id: "a", username: "b"}' },
   { name: "a comment before the object", body: `// hi\n${validText}` },

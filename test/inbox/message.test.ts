@@ -1,7 +1,7 @@
 // POST /api/message (spec "Private Messaging"): every status code, what is stored, idempotency.
 import { beforeEach, describe, expect, it } from "vitest";
-import { BLOCKED, FOLLOWED, STRANGER } from "../worker/support/people.ts";
 import { allRows, clearInbox, countRows, FIXED_NOW, messageFrom, problemOf, send, testApp } from "../worker/support/inbox.ts";
+import { BLOCKED, FOLLOWED, STRANGER } from "../worker/support/people.ts";
 
 const PATH = "/api/message";
 
@@ -43,7 +43,12 @@ describe("POST /api/message accepts", () => {
   });
 
   it("accepts a charset parameter and ignores fields it does not know", async () => {
-    const { response } = await send(testApp(), PATH, { ...messageFrom(STRANGER), client: "some app", extra: { x: 1 } }, { contentType: "Application/JSON; charset=UTF-8" });
+    const { response } = await send(
+      testApp(),
+      PATH,
+      { ...messageFrom(STRANGER), client: "some app", extra: { x: 1 } },
+      { contentType: "Application/JSON; charset=UTF-8" },
+    );
     expect(response.status).toBe(201);
     expect(await countRows("messages")).toBe(1);
   });
@@ -107,14 +112,21 @@ describe("POST /api/message refuses", () => {
   });
 
   it("400 for the spec sample's single-quoted pseudo-JSON, with a hint", async () => {
-    const sample = "{'user_id':'123432', 'username':'someusername', 'user_link': 'http://example.com/someusername/feed', 'message':'hello world!', 'date':'Sat, 16 May 2015 21:32:15 UTC'}";
+    const sample =
+      "{'user_id':'123432', 'username':'someusername', 'user_link': 'http://example.com/someusername/feed', 'message':'hello world!', 'date':'Sat, 16 May 2015 21:32:15 UTC'}";
     const { response } = await send(testApp(), PATH, sample);
     expect(response.status).toBe(400);
     expect((await problemOf(response)).detail).toMatch(/not valid JSON.*double quotes/);
   });
 
   it("accepts the spec sample once it is real JSON", async () => {
-    const sample = { user_id: "123432", username: "someusername", user_link: "http://example.com/someusername/feed", message: "hello world!", date: "Sat, 16 May 2015 21:32:15 UTC" };
+    const sample = {
+      user_id: "123432",
+      username: "someusername",
+      user_link: "http://example.com/someusername/feed",
+      message: "hello world!",
+      date: "Sat, 16 May 2015 21:32:15 UTC",
+    };
     const { response } = await send(testApp(), PATH, sample);
     expect(response.status).toBe(201);
   });

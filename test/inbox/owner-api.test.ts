@@ -4,8 +4,8 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { decodeCursor, encodeCursor } from "../../lib/inbox/owner-routes.ts";
 import type { InboxMessage as MessageItem } from "../../lib/shared/api-types.ts";
-import { FOLLOWED, STRANGER, type Person } from "../worker/support/people.ts";
-import { clearInbox, countRows, messageFrom, owner, OWNER_TOKEN, problemOf, replyFrom, replyPath, send, testApp, testEnv } from "../worker/support/inbox.ts";
+import { clearInbox, countRows, messageFrom, OWNER_TOKEN, owner, problemOf, replyFrom, replyPath, send, testApp, testEnv } from "../worker/support/inbox.ts";
+import { FOLLOWED, type Person, STRANGER } from "../worker/support/people.ts";
 
 beforeEach(clearInbox);
 

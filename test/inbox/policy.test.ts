@@ -2,8 +2,8 @@
 // for both endpoints; matching by user_id or by normalized user_link; blocked beats everything.
 import { beforeEach, describe, expect, it } from "vitest";
 import type { AcceptPolicy } from "../../lib/shared/spec.ts";
-import { BLOCKED, FOLLOWED, SELECTED, STRANGER, type Person } from "../worker/support/people.ts";
 import { clearInbox, countRows, followedAccount, messageFrom, owner, replyFrom, replyPath, send, testApp, testConfig } from "../worker/support/inbox.ts";
+import { BLOCKED, FOLLOWED, type Person, SELECTED, STRANGER } from "../worker/support/people.ts";
 
 beforeEach(clearInbox);
 

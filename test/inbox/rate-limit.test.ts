@@ -4,8 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { clientNetworkKey } from "../../lib/inbox/rate-limit.ts";
 import type { WorkerApp } from "../../lib/worker/env.ts";
-import { BLOCKED, STRANGER, type Person } from "../worker/support/people.ts";
-import { countRows, meteredEnv, messageFrom, problemOf, replyFrom, replyPath, send, testApp, testConfig } from "../worker/support/inbox.ts";
+import { countRows, messageFrom, meteredEnv, problemOf, replyFrom, replyPath, send, testApp, testConfig } from "../worker/support/inbox.ts";
+import { BLOCKED, type Person, STRANGER } from "../worker/support/people.ts";
 
 const app = testApp();
 let unique = 0;
@@ -69,7 +69,9 @@ describe("per client network", () => {
     const address = ip();
     const statuses: number[] = [];
     for (let batch = 0; batch < 40; batch++) {
-      const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => send(app, "/api/message", messageFrom(sender(), `flood ${batch}-${i}`), { env, ip: address })));
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => send(app, "/api/message", messageFrom(sender(), `flood ${batch}-${i}`), { env, ip: address })),
+      );
       statuses.push(...answers.map((answer) => answer.response.status));
     }
     const accepted = statuses.filter((status) => status === 201).length;
@@ -118,7 +120,13 @@ describe("what each answer costs in D1 (rows written, from D1's meta)", () => {
     ["403 (blocked)", app, () => messageFrom(BLOCKED), "application/json", 403],
     ["403 (not accepted: accept=follows)", followsOnly, () => messageFrom(STRANGER), "application/json", 403],
     ["400 (bad JSON)", app, () => "{not json", "application/json", 400],
-    ["400 (a direction override in user_link)", app, () => ({ ...messageFrom(sender()), user_link: "https://evil.example/\u202efeed" }), "application/json", 400],
+    [
+      "400 (a direction override in user_link)",
+      app,
+      () => ({ ...messageFrom(sender()), user_link: "https://evil.example/\u202efeed" }),
+      "application/json",
+      400,
+    ],
     ["415", app, () => messageFrom(sender()), "text/plain", 415],
     ["413", app, () => messageFrom(sender(), "x".repeat(40_000)), "application/json", 413],
   ];

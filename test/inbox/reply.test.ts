@@ -1,7 +1,7 @@
 // POST /api/posts/:id/reply (spec "Replies/Mentions"): status codes, what is stored, idempotency.
 import { beforeEach, describe, expect, it } from "vitest";
-import { BLOCKED, STRANGER } from "../worker/support/people.ts";
 import { allRows, clearInbox, countRows, FIXED_NOW, problemOf, replyFrom, replyPath, send, testApp } from "../worker/support/inbox.ts";
+import { BLOCKED, STRANGER } from "../worker/support/people.ts";
 
 beforeEach(clearInbox);
 

@@ -22,8 +22,12 @@ describe("the spec's bodies", () => {
   it("refuses empty, too long or XML-unsafe messages and unreadable dates", () => {
     const base = { ...sender, date: "2015-05-16T21:32:15Z" };
     expect(issues(schemas.messageBody, { ...base, message: "  " })).toEqual(["message: must not be empty"]);
-    expect(issues(schemas.messageBody, { ...base, message: "x".repeat(LIMITS.messageLength + 1) })).toEqual([`message: must be at most ${LIMITS.messageLength} characters`]);
-    expect(issues(schemas.messageBody, { ...base, message: "a\u0000b" })).toEqual(["message: contains a character XML 1.0 cannot carry (a control character or an unpaired surrogate)"]);
+    expect(issues(schemas.messageBody, { ...base, message: "x".repeat(LIMITS.messageLength + 1) })).toEqual([
+      `message: must be at most ${LIMITS.messageLength} characters`,
+    ]);
+    expect(issues(schemas.messageBody, { ...base, message: "a\u0000b" })).toEqual([
+      "message: contains a character XML 1.0 cannot carry (a control character or an unpaired surrogate)",
+    ]);
     expect(issues(schemas.messageBody, { ...sender, message: "x", date: "tomorrow" })).toEqual(["date: must be an RFC 822, ISO 8601 or RFC 3339 date"]);
   });
 
@@ -49,7 +53,9 @@ describe("identity fields (user_link, date) as sent, not as a URL parser would c
   });
 
   it("refuses a date with a control character, and a username in any script is fine", () => {
-    expect(issues(schemas.messageBody, { ...sender, message: "x", date: "2015-05-16T21:32:15Z\u0000" })).toEqual(["date: contains a control character, a direction override or an unpaired surrogate"]);
+    expect(issues(schemas.messageBody, { ...sender, message: "x", date: "2015-05-16T21:32:15Z\u0000" })).toEqual([
+      "date: contains a control character, a direction override or an unpaired surrogate",
+    ]);
     expect(issues(schemas.messageBody, { ...sender, username: "zoë_日本", message: "x", date: "2015-05-16T21:32:15Z" })).toEqual([]);
   });
 });

@@ -1,9 +1,9 @@
 // Reply verification in the background (waitUntil) against real feeds on a loopback server
 // (feed-server.ts): verified / rejected / unreachable, stored with a detail and a time.
 import { beforeEach, describe, expect, inject, it } from "vitest";
-import { BOB_STATUS, feedServer, IMPOSTOR_CLAIM, PAGED_STATUS, SITES, siteFeedUrl, type Person } from "../worker/support/people.ts";
-import { allRows, clearInbox, FIXED_NOW, replyFrom, replyPath, send, testApp, testEnv } from "../worker/support/inbox.ts";
 import type { WorkerOptions as AppOptions } from "../../lib/worker/env.ts";
+import { allRows, clearInbox, FIXED_NOW, replyFrom, replyPath, send, testApp, testEnv } from "../worker/support/inbox.ts";
+import { BOB_STATUS, feedServer, IMPOSTOR_CLAIM, PAGED_STATUS, type Person, SITES, siteFeedUrl } from "../worker/support/people.ts";
 
 const port = inject("feedServerPort");
 const server = feedServer(port);
@@ -64,7 +64,11 @@ describe("verified", () => {
 describe("rejected", () => {
   it("an item that neither replies to the post nor mentions us", async () => {
     const row = await verify(bob, BOB_STATUS.plain);
-    expect(row).toEqual({ verification: "rejected", verification_detail: "item 10 neither replies to post 3 nor mentions @ada", verified_at: "2026-03-01T12:00:30Z" });
+    expect(row).toEqual({
+      verification: "rejected",
+      verification_detail: "item 10 neither replies to post 3 nor mentions @ada",
+      verified_at: "2026-03-01T12:00:30Z",
+    });
   });
 
   it("a reply to a different post of ours", async () => {

@@ -4,9 +4,10 @@
  * workers tests. Run as `npm run typecheck` in a copy of the project that has never been built (no
  * functions/_generated/), as in a fresh clone: it must pass there too.
  */
+
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync } from "node:fs";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { createProjectCopy, REPO_ROOT } from "../support/project-copy.ts";
 

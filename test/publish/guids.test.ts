@@ -20,7 +20,11 @@ describe("assignGuids", () => {
     const posts = [parsed("c.md", fixedDate(2)), parsed("a.md", fixedDate(0)), parsed("b.md", fixedDate(1))];
     const { posts: result, errors } = assignGuids(posts);
     expect(errors).toEqual([]);
-    expect(result.map((p) => [p.file, p.guid])).toEqual([["a.md", 0], ["b.md", 1], ["c.md", 2]]);
+    expect(result.map((p) => [p.file, p.guid])).toEqual([
+      ["a.md", 0],
+      ["b.md", 1],
+      ["c.md", 2],
+    ]);
   });
 
   it("breaks ties on the date by file name, in code units (no locale)", () => {
@@ -29,7 +33,11 @@ describe("assignGuids", () => {
   });
 
   it("an explicit id wins and moves the counter past it", () => {
-    expect(guidsOf([parsed("a.md", fixedDate(0)), parsed("b.md", fixedDate(1), 10), parsed("c.md", fixedDate(2))])).toEqual({ "a.md": 0, "b.md": 10, "c.md": 11 });
+    expect(guidsOf([parsed("a.md", fixedDate(0)), parsed("b.md", fixedDate(1), 10), parsed("c.md", fixedDate(2))])).toEqual({
+      "a.md": 0,
+      "b.md": 10,
+      "c.md": 11,
+    });
   });
 
   it("an explicit id below the counter is kept when free and does not move the counter back", () => {
@@ -45,7 +53,9 @@ describe("assignGuids", () => {
 
   it("an explicit id that collides with an automatic one says which is which", () => {
     const { errors } = assignGuids([parsed("a.md", fixedDate(0)), parsed("b.md", fixedDate(1)), parsed("c.md", fixedDate(2), 1)]);
-    expect(errors).toEqual([{ file: "c.md", message: "has the same id as b.md (id: 1 vs automatic id 1, from its place in date order); give one of them a different `id:`" }]);
+    expect(errors).toEqual([
+      { file: "c.md", message: "has the same id as b.md (id: 1 vs automatic id 1, from its place in date order); give one of them a different `id:`" },
+    ]);
   });
 
   it("appending a newer post never changes an existing guid (random histories)", () => {

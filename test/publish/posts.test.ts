@@ -3,8 +3,8 @@
  * it cannot be one. Error cases across whole sites are in test/site-errors.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { checkXmlCharacters, compareChronologically, decodeUtf8, parsePost, parseYamlText, type ParsedPost } from "../../lib/publish/posts.ts";
-import { fixedDate, postFile, rawPostFile, type PostSpec } from "../support/factories.ts";
+import { checkXmlCharacters, compareChronologically, decodeUtf8, type ParsedPost, parsePost, parseYamlText } from "../../lib/publish/posts.ts";
+import { fixedDate, type PostSpec, postFile, rawPostFile } from "../support/factories.ts";
 
 function parseOk(spec: PostSpec | ReturnType<typeof rawPostFile>): ParsedPost {
   const result = parsePost("bytes" in spec ? spec : postFile(spec));
@@ -25,7 +25,7 @@ describe("parsePost", () => {
   });
 
   it("raw HTML passes through (the owner's own markup) and bare URLs become links", () => {
-    const post = parseOk({ date: fixedDate(0), body: "See https://example.org/x\n\n<div class=\"note\">raw ]]> html</div>\n" });
+    const post = parseOk({ date: fixedDate(0), body: 'See https://example.org/x\n\n<div class="note">raw ]]> html</div>\n' });
     expect(post.html).toBe('<p>See <a href="https://example.org/x">https://example.org/x</a></p>\n<div class="note">raw ]]> html</div>\n');
   });
 
@@ -50,11 +50,23 @@ describe("parsePost", () => {
   });
 
   it("a plain repost: the feed carries the original text", () => {
-    const repost = { user_id: "u2", user_link: "https://carmen.example/feed.xml", status_id: "203", pubdate: "2026-02-13T22:47:00Z", text: "The *swifts* are back." };
+    const repost = {
+      user_id: "u2",
+      user_link: "https://carmen.example/feed.xml",
+      status_id: "203",
+      pubdate: "2026-02-13T22:47:00Z",
+      text: "The *swifts* are back.",
+    };
     const post = parseOk({ date: fixedDate(0), repost });
     expect(post.bodyHtml).toBe("");
     expect(post.html).toBe("<p>The <em>swifts</em> are back.</p>\n");
-    expect(post.repost).toEqual({ user_id: "u2", user_link: "https://carmen.example/feed.xml", status_id: "203", pubdate: Date.UTC(2026, 1, 13, 22, 47), html: "<p>The <em>swifts</em> are back.</p>\n" });
+    expect(post.repost).toEqual({
+      user_id: "u2",
+      user_link: "https://carmen.example/feed.xml",
+      status_id: "203",
+      pubdate: Date.UTC(2026, 1, 13, 22, 47),
+      html: "<p>The <em>swifts</em> are back.</p>\n",
+    });
     expect(post.summary).toBe("The swifts are back.");
   });
 
@@ -91,7 +103,10 @@ describe("helpers", () => {
 
   it("checkXmlCharacters points at line and column", () => {
     expect(checkXmlCharacters("f", "ok\ntab\tand CR\r are fine\n🐦 too")).toBeUndefined();
-    expect(checkXmlCharacters("f", "one\ntwo\nab\u000Bc")).toEqual({ file: "f", message: "line 3, column 3: character U+000B cannot be carried by XML 1.0 (feeds would be broken); remove it" });
+    expect(checkXmlCharacters("f", "one\ntwo\nab\u000Bc")).toEqual({
+      file: "f",
+      message: "line 3, column 3: character U+000B cannot be carried by XML 1.0 (feeds would be broken); remove it",
+    });
     expect(checkXmlCharacters("f", "\uFFFE")?.message).toMatch(/U\+FFFE/);
   });
 
@@ -102,7 +117,12 @@ describe("helpers", () => {
 
   it("compareChronologically: date first, then file name in code units", () => {
     const at = fixedDate(0);
-    const sorted = [{ date: at, file: "b" }, { date: at - 1, file: "z" }, { date: at, file: "B" }, { date: at, file: "a" }].sort(compareChronologically);
+    const sorted = [
+      { date: at, file: "b" },
+      { date: at - 1, file: "z" },
+      { date: at, file: "B" },
+      { date: at, file: "a" },
+    ].sort(compareChronologically);
     expect(sorted.map((p) => p.file)).toEqual(["z", "B", "a", "b"]);
   });
 });

@@ -4,10 +4,10 @@
  * through the real CLI (exit code, stderr, _site untouched) are in test/scripts/build-cli.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { buildSite, SiteBuildError } from "../../lib/publish/site.ts";
 import type { FileError } from "../../lib/publish/posts.ts";
 import type { BuildOptions } from "../../lib/publish/site.ts";
-import { fixedDate, listYaml, person, profileYaml, rawPostFile, siteSources, type PostSpec, type SiteContent } from "../support/factories.ts";
+import { buildSite, SiteBuildError } from "../../lib/publish/site.ts";
+import { fixedDate, listYaml, type PostSpec, person, profileYaml, rawPostFile, type SiteContent, siteSources } from "../support/factories.ts";
 
 const GOOD: PostSpec = { name: "good.md", date: fixedDate(0), body: "Fine.\n" };
 
@@ -108,7 +108,10 @@ describe("post files that cannot be built", () => {
   });
 
   it("no text below the front matter (and not a repost)", () => {
-    expect(onlyError({ posts: [{ name: "empty.md", date: fixedDate(0), body: "\n  \n" }] })).toEqual({ file: "posts/empty.md", message: "has no text: write the post below the front matter" });
+    expect(onlyError({ posts: [{ name: "empty.md", date: fixedDate(0), body: "\n  \n" }] })).toEqual({
+      file: "posts/empty.md",
+      message: "has no text: write the post below the front matter",
+    });
   });
 
   it("unknown front matter field", () => {
@@ -124,24 +127,41 @@ describe("post files that cannot be built", () => {
   });
 
   it("duplicate explicit id: the message names both files", () => {
-    const error = onlyError({ posts: [{ ...GOOD, name: "a.md", id: 7 }, { name: "b.md", date: fixedDate(1), id: 7, body: "Other\n" }] });
+    const error = onlyError({
+      posts: [
+        { ...GOOD, name: "a.md", id: 7 },
+        { name: "b.md", date: fixedDate(1), id: 7, body: "Other\n" },
+      ],
+    });
     expect(error.file).toBe("posts/b.md");
     expect(error.message).toContain("posts/a.md");
     expect(error.message).toBe("has the same id as posts/a.md (id: 7 vs id: 7); give one of them a different `id:`");
   });
 
   it("an explicit id equal to an automatic one: both files named, and which id is automatic", () => {
-    const error = onlyError({ posts: [{ ...GOOD, name: "a.md" }, { name: "b.md", date: fixedDate(1), id: 0, body: "Other\n" }] });
-    expect(error).toEqual({ file: "posts/b.md", message: "has the same id as posts/a.md (id: 0 vs automatic id 0, from its place in date order); give one of them a different `id:`" });
+    const error = onlyError({
+      posts: [
+        { ...GOOD, name: "a.md" },
+        { name: "b.md", date: fixedDate(1), id: 0, body: "Other\n" },
+      ],
+    });
+    expect(error).toEqual({
+      file: "posts/b.md",
+      message: "has the same id as posts/a.md (id: 0 vs automatic id 0, from its place in date order); give one of them a different `id:`",
+    });
   });
 
   it("a character XML 1.0 cannot carry: file, line, column and code point", () => {
     const error = onlyError({ posts: [post("bell.md", "---\ndate: 2026-01-01T00:00:00Z\n---\nFirst line\nsecond \u0007line\n")] });
-    expect(error).toEqual({ file: "posts/bell.md", message: "line 5, column 8: character U+0007 cannot be carried by XML 1.0 (feeds would be broken); remove it" });
+    expect(error).toEqual({
+      file: "posts/bell.md",
+      message: "line 5, column 8: character U+0007 cannot be carried by XML 1.0 (feeds would be broken); remove it",
+    });
   });
 
   it("an unpaired surrogate, which only a YAML escape can produce, is refused like a control character", () => {
-    const text = '---\ndate: 2026-01-01T00:00:00Z\nrepost:\n  user_id: u1\n  user_link: https://c.example/feed.xml\n  status_id: 1\n  pubdate: 2025-12-31T00:00:00Z\n  text: "half \\uD83D pair"\n---\n';
+    const text =
+      '---\ndate: 2026-01-01T00:00:00Z\nrepost:\n  user_id: u1\n  user_link: https://c.example/feed.xml\n  status_id: 1\n  pubdate: 2025-12-31T00:00:00Z\n  text: "half \\uD83D pair"\n---\n';
     expect(onlyError({ posts: [post("surrogate.md", text)] })).toEqual({
       file: "posts/surrogate.md",
       message: "repost.text: contains a character XML 1.0 cannot carry (a control character or an unpaired surrogate)",
@@ -191,11 +211,14 @@ describe("profile errors", () => {
     expect(buildSite(siteSources({ profile: profileYaml({ username: "a".repeat(25) }), posts: [GOOD] })).profile.username).toHaveLength(25);
   });
 
-  it.each([["12345"], ["not-a-uuid"], ["3f0c2a4e-8b1d-4c55-9a0e-6d2b7c1e9f1"], ["3f0c2a4e8b1d4c559a0e6d2b7c1e9f10"]])("user_id that is not a UUID: %s", (userId) => {
-    const error = onlyError({ profile: profileYaml({ user_id: userId }), posts: [GOOD] });
-    expect(error.file).toBe("site/_data/profile.yaml");
-    expect(error.message).toMatch(/^user_id: must be a UUID/);
-  });
+  it.each([["12345"], ["not-a-uuid"], ["3f0c2a4e-8b1d-4c55-9a0e-6d2b7c1e9f1"], ["3f0c2a4e8b1d4c559a0e6d2b7c1e9f10"]])(
+    "user_id that is not a UUID: %s",
+    (userId) => {
+      const error = onlyError({ profile: profileYaml({ user_id: userId }), posts: [GOOD] });
+      expect(error.file).toBe("site/_data/profile.yaml");
+      expect(error.message).toMatch(/^user_id: must be a UUID/);
+    },
+  );
 
   it("missing required fields are each named", () => {
     const errors = errorsOf({ profile: "username: ada\n", posts: [GOOD] });
@@ -212,14 +235,17 @@ describe("profile errors", () => {
     const errors = errorsOf({ profile: profileYaml({ colour: "red", url: "ada.example", accept: "friends" }), posts: [GOOD] });
     expect(errors.map((e) => e.message).sort()).toEqual([
       "accept: must be one of everyone, follows, selected, off",
-      "unknown field \"colour\"",
+      'unknown field "colour"',
       "url: must be an absolute http:// or https:// URL",
     ]);
   });
 
   it("a control character in the bio", () => {
     const error = onlyError({ profile: profileYaml({ bio: "Hello\u0001" }), posts: [GOOD] });
-    expect(error).toEqual({ file: "site/_data/profile.yaml", message: "bio: contains a character XML 1.0 cannot carry (a control character or an unpaired surrogate)" });
+    expect(error).toEqual({
+      file: "site/_data/profile.yaml",
+      message: "bio: contains a character XML 1.0 cannot carry (a control character or an unpaired surrogate)",
+    });
   });
 });
 

@@ -4,10 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { buildSite } from "../../lib/publish/site.ts";
-import { buildSiteFiles, buildSiteInMemory, fixedDate, listYaml, person, profileYaml, siteSources, type PostSpec } from "../support/factories.ts";
+import { buildSiteFiles, buildSiteInMemory, fixedDate, listYaml, type PostSpec, person, profileYaml, siteSources } from "../support/factories.ts";
 import { childNamed, readFeedPage, textOf } from "../support/feed-checks.ts";
 
-const posts = (n: number): PostSpec[] => Array.from({ length: n }, (_, i) => ({ name: `p${String(i).padStart(3, "0")}.md`, date: fixedDate(i), body: `Post ${i}.\n` }));
+const posts = (n: number): PostSpec[] =>
+  Array.from({ length: n }, (_, i) => ({ name: `p${String(i).padStart(3, "0")}.md`, date: fixedDate(i), body: `Post ${i}.\n` }));
 
 describe("feed files", () => {
   it("no posts yet: one head page without items or lastBuildDate, and a note", () => {
@@ -41,7 +42,10 @@ describe("feed files", () => {
   });
 
   it("urlOverride and functionsUrlOverride replace the profile's URLs everywhere", () => {
-    const { model, xml } = buildSiteInMemory({ profile: profileYaml({ functions_url: "https://fn.example" }), posts: posts(1) }, { urlOverride: "http://127.0.0.1:8788", functionsUrlOverride: "http://127.0.0.1:9999" });
+    const { model, xml } = buildSiteInMemory(
+      { profile: profileYaml({ functions_url: "https://fn.example" }), posts: posts(1) },
+      { urlOverride: "http://127.0.0.1:8788", functionsUrlOverride: "http://127.0.0.1:9999" },
+    );
     expect(model.urls.feed).toBe("http://127.0.0.1:8788/feed.xml");
     const head = readFeedPage(xml.get("/feed.xml")!, "main", "override");
     expect(head.selfUrl).toBe("http://127.0.0.1:8788/feed.xml");
@@ -53,12 +57,24 @@ describe("feed files", () => {
   it("list feeds use the feed limits unless given their own", () => {
     const follows = listYaml([person(0), person(1), person(2)]);
     const feedLimits = { maxItems: 2, maxBytes: 50_000, headerReserveBytes: 4000 };
-    expect([...buildSiteFiles({ follows, posts: posts(3) }, { feedLimits }).keys()].sort()).toEqual(["/feed.xml", "/feed/1.xml", "/follows.xml", "/follows/1.xml"]);
-    expect([...buildSiteFiles({ follows, posts: posts(3) }, { feedLimits, listLimits: { ...feedLimits, maxItems: 5 } }).keys()].sort()).toEqual(["/feed.xml", "/feed/1.xml", "/follows.xml"]);
+    expect([...buildSiteFiles({ follows, posts: posts(3) }, { feedLimits }).keys()].sort()).toEqual([
+      "/feed.xml",
+      "/feed/1.xml",
+      "/follows.xml",
+      "/follows/1.xml",
+    ]);
+    expect([...buildSiteFiles({ follows, posts: posts(3) }, { feedLimits, listLimits: { ...feedLimits, maxItems: 5 } }).keys()].sort()).toEqual([
+      "/feed.xml",
+      "/feed/1.xml",
+      "/follows.xml",
+    ]);
   });
 
   it("a list page's lastBuildDate is its newest `since`, and absent when no entry has one", () => {
-    const dated = buildSiteInMemory({ follows: listYaml([person(0, { since: "2026-03-01T00:00:00Z" }), person(1, { since: "2026-02-01T00:00:00Z" })]), posts: posts(1) });
+    const dated = buildSiteInMemory({
+      follows: listYaml([person(0, { since: "2026-03-01T00:00:00Z" }), person(1, { since: "2026-02-01T00:00:00Z" })]),
+      posts: posts(1),
+    });
     expect(readFeedPage(dated.xml.get("/follows.xml")!, "list", "dated").lastBuildDate).toBe(Date.UTC(2026, 2, 1));
     const undated = buildSiteInMemory({ follows: listYaml([person(0, { since: undefined })]), posts: posts(1) });
     expect(readFeedPage(undated.xml.get("/follows.xml")!, "list", "undated").lastBuildDate).toBeUndefined();
@@ -77,19 +93,31 @@ describe("HTML pages", () => {
     for (let n = 0; n <= 13; n++) {
       const model = buildSite(siteSources({ posts: posts(n) }), { htmlPageSize: 3 });
       const guids = model.posts.map((p) => p.guid);
-      expect(model.htmlPages.map((p) => p.number), `n=${n}`).toEqual(Array.from({ length: Math.floor(n / 3) }, (_, i) => i + 1));
+      expect(
+        model.htmlPages.map((p) => p.number),
+        `n=${n}`,
+      ).toEqual(Array.from({ length: Math.floor(n / 3) }, (_, i) => i + 1));
       model.htmlPages.forEach((page, i) => {
         expect(page.permalink).toBe(`/page/${i + 1}/`);
-        expect(page.posts.map((p) => p.guid), `n=${n} page ${i + 1}`).toEqual(guids.slice(i * 3, i * 3 + 3).reverse());
+        expect(
+          page.posts.map((p) => p.guid),
+          `n=${n} page ${i + 1}`,
+        ).toEqual(guids.slice(i * 3, i * 3 + 3).reverse());
         expect(page.olderPermalink).toBe(i > 0 ? `/page/${i}/` : undefined);
       });
-      expect(model.home.posts.map((p) => p.guid), `n=${n} home`).toEqual(guids.slice(-3).reverse());
+      expect(
+        model.home.posts.map((p) => p.guid),
+        `n=${n} home`,
+      ).toEqual(guids.slice(-3).reverse());
       if (n <= 3) {
         expect(model.home.olderPermalink).toBeUndefined();
       } else {
         // The older page holds the newest post not on the home page.
         const older = model.htmlPages.find((p) => p.permalink === model.home.olderPermalink)!;
-        expect(older.posts.map((p) => p.guid), `n=${n}`).toContain(guids[n - 4]);
+        expect(
+          older.posts.map((p) => p.guid),
+          `n=${n}`,
+        ).toContain(guids[n - 4]);
       }
     }
   });

@@ -8,14 +8,14 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { createProjectCopy, REPO_ROOT, type ProjectCopy } from "../support/project-copy.ts";
-import { readSiteSources } from "../../scripts/cli/site-source.ts";
+import { parse as parseYaml } from "yaml";
 import { SITE_CONFIG_PATH } from "../../scripts/build.ts";
-import { buildSiteInMemory, fixedDate, listYaml, person, postMarkdown, profileYaml, projectContent, type SiteContent } from "../support/factories.ts";
+import { readSiteSources } from "../../scripts/cli/site-source.ts";
 import { entriesStartingWith, readTree, runBuildCli } from "../support/cli.ts";
+import { buildSiteInMemory, fixedDate, listYaml, person, postMarkdown, profileYaml, projectContent, type SiteContent } from "../support/factories.ts";
 import { walkChain } from "../support/feed-checks.ts";
+import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../support/project-copy.ts";
 
 const TIMEOUT = 60_000;
 const copies: ProjectCopy[] = [];
@@ -24,7 +24,9 @@ function copy(content?: SiteContent, parentDir?: string): ProjectCopy {
   copies.push(project);
   return project;
 }
-afterAll(() => copies.forEach((project) => project.cleanup()));
+afterAll(() => {
+  for (const project of copies) project.cleanup();
+});
 
 const PROFILE = profileYaml({ full_name: "Ada", public_blocks: true });
 const GOOD_POSTS = [
@@ -52,7 +54,10 @@ describe("building the example site with the CLI", () => {
     expect(model.urls.base).toBe(profile.url);
 
     // The XML Eleventy wrote is what lib/ renders, file for file.
-    const writtenXml = [...site.keys()].filter((file) => file.endsWith(".xml")).map((file) => `/${file}`).sort();
+    const writtenXml = [...site.keys()]
+      .filter((file) => file.endsWith(".xml"))
+      .map((file) => `/${file}`)
+      .sort();
     expect(writtenXml).toEqual([...expected.xml.keys()].sort());
     for (const [permalink, xml] of expected.xml) expect(site.get(permalink.slice(1))!.toString("utf8"), permalink).toBe(xml);
 
@@ -91,7 +96,6 @@ describe("building the example site with the CLI", () => {
   });
 });
 
-
 describe("where the project lives", () => {
   it("a folder whose path has spaces and non-ASCII letters builds like any other", { timeout: TIMEOUT }, async () => {
     const parent = mkdtempSync(path.join(os.tmpdir(), "skein dir é-"));
@@ -129,7 +133,8 @@ describe("the CLI on bad input", () => {
       "  posts/dup.md: has the same id as posts/a.md (id: 0 vs automatic id 0, from its place in date order); give one of them a different `id:`",
       "  site/_data/follows.yaml: entry 1 (friend_0): user_link: must be an absolute http:// or https:// URL",
       "  site/_data/profile.yaml: username: must be 1-25 letters (A-Z, a-z), digits or underscores",
-    ]) expect(result.stderr).toContain(line);
+    ])
+      expect(result.stderr).toContain(line);
     expect(existsSync(path.join(project.root, "_site"))).toBe(false);
     expect(existsSync(path.join(project.root, SITE_CONFIG_PATH))).toBe(false);
     expectNoLeftovers(project.root);
@@ -175,7 +180,9 @@ describe("the CLI on bad input", () => {
     const env = { SKEIN_FEED_MAX_ITEMS: "10", SKEIN_FEED_MAX_BYTES: "5000", SKEIN_FEED_HEADER_RESERVE_BYTES: "2000" };
     const result = await runBuildCli(project.root, ["--out", "public"], env);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/ {2}posts\/huge\.md: is \d+ bytes in the feed, more than one feed page holds \(3000 bytes for items\); split it into several posts/);
+    expect(result.stderr).toMatch(
+      / {2}posts\/huge\.md: is \d+ bytes in the feed, more than one feed page holds \(3000 bytes for items\); split it into several posts/,
+    );
     expect(existsSync(path.join(project.root, "public"))).toBe(false);
     expect(entriesStartingWith(project.root, "public.")).toEqual([]);
   });

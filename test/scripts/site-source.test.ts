@@ -4,9 +4,9 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_FEED_LIMITS } from "../../lib/publish/feed/paginate.ts";
-import { createProjectCopy } from "../support/project-copy.ts";
 import { optionsFromEnv, readSiteSources, SOURCE_PATHS } from "../../scripts/cli/site-source.ts";
 import { fixedDate, listYaml, person, postMarkdown, profileYaml, projectContent } from "../support/factories.ts";
+import { createProjectCopy } from "../support/project-copy.ts";
 
 describe("optionsFromEnv", () => {
   it("no variables: the spec's limits and no overrides", () => {
@@ -14,14 +14,16 @@ describe("optionsFromEnv", () => {
   });
 
   it("each variable sets its option; unset or empty ones keep the default", () => {
-    expect(optionsFromEnv({
-      SKEIN_URL: "http://127.0.0.1:8788",
-      SKEIN_FUNCTIONS_URL: "http://127.0.0.1:9000",
-      SKEIN_FEED_MAX_ITEMS: "7",
-      SKEIN_FEED_MAX_BYTES: "",
-      SKEIN_FEED_HEADER_RESERVE_BYTES: "2048",
-      SKEIN_HTML_PAGE_SIZE: "5",
-    })).toEqual({
+    expect(
+      optionsFromEnv({
+        SKEIN_URL: "http://127.0.0.1:8788",
+        SKEIN_FUNCTIONS_URL: "http://127.0.0.1:9000",
+        SKEIN_FEED_MAX_ITEMS: "7",
+        SKEIN_FEED_MAX_BYTES: "",
+        SKEIN_FEED_HEADER_RESERVE_BYTES: "2048",
+        SKEIN_HTML_PAGE_SIZE: "5",
+      }),
+    ).toEqual({
       urlOverride: "http://127.0.0.1:8788",
       functionsUrlOverride: "http://127.0.0.1:9000",
       feedLimits: { maxItems: 7, maxBytes: DEFAULT_FEED_LIMITS.maxBytes, headerReserveBytes: 2048 },
@@ -29,12 +31,19 @@ describe("optionsFromEnv", () => {
     });
   });
 
-  it.each([["SKEIN_FEED_MAX_ITEMS", "0"], ["SKEIN_FEED_MAX_BYTES", "1.5"], ["SKEIN_FEED_HEADER_RESERVE_BYTES", "-3"], ["SKEIN_HTML_PAGE_SIZE", "ten"]])("%s=%j is refused with its name", (name, value) => {
+  it.each([
+    ["SKEIN_FEED_MAX_ITEMS", "0"],
+    ["SKEIN_FEED_MAX_BYTES", "1.5"],
+    ["SKEIN_FEED_HEADER_RESERVE_BYTES", "-3"],
+    ["SKEIN_HTML_PAGE_SIZE", "ten"],
+  ])("%s=%j is refused with its name", (name, value) => {
     expect(() => optionsFromEnv({ [name]: value })).toThrow(`${name} must be a positive integer, got "${value}"`);
   });
 
   it("a header reserve that leaves no room for items is refused", () => {
-    expect(() => optionsFromEnv({ SKEIN_FEED_MAX_BYTES: "4000", SKEIN_FEED_HEADER_RESERVE_BYTES: "4000" })).toThrow("SKEIN_FEED_HEADER_RESERVE_BYTES (4000) must be smaller than SKEIN_FEED_MAX_BYTES (4000)");
+    expect(() => optionsFromEnv({ SKEIN_FEED_MAX_BYTES: "4000", SKEIN_FEED_HEADER_RESERVE_BYTES: "4000" })).toThrow(
+      "SKEIN_FEED_HEADER_RESERVE_BYTES (4000) must be smaller than SKEIN_FEED_MAX_BYTES (4000)",
+    );
     expect(() => optionsFromEnv({ SKEIN_FEED_MAX_BYTES: "1000" })).toThrow(/HEADER_RESERVE_BYTES \(16384\) must be smaller/);
   });
 });

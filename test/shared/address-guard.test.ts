@@ -57,11 +57,24 @@ describe("checkFetchUrl", () => {
   );
 
   it("lets loopback through only with FETCH_ALLOW_LOOPBACK (npm start), and no other private range", () => {
-    for (const url of ["http://127.0.0.1:8788/feed.xml", "http://localhost:8788/feed.xml", "http://127.3.4.5/feed.xml", "http://[::1]:8788/feed.xml", "http://[::ffff:127.0.0.1]/feed.xml"]) {
+    for (const url of [
+      "http://127.0.0.1:8788/feed.xml",
+      "http://localhost:8788/feed.xml",
+      "http://127.3.4.5/feed.xml",
+      "http://[::1]:8788/feed.xml",
+      "http://[::ffff:127.0.0.1]/feed.xml",
+    ]) {
       expect(checkFetchUrl(url, true), url).toMatchObject({ ok: true });
       expect(checkFetchUrl(url, false).ok, url).toBe(false);
     }
-    for (const url of ["http://10.0.0.1/feed.xml", "http://192.168.1.1/feed.xml", "http://169.254.169.254/latest/meta-data/", "http://[fc00::1]/", "http://[fe80::1]/", "http://100.64.0.1/"]) {
+    for (const url of [
+      "http://10.0.0.1/feed.xml",
+      "http://192.168.1.1/feed.xml",
+      "http://169.254.169.254/latest/meta-data/",
+      "http://[fc00::1]/",
+      "http://[fe80::1]/",
+      "http://100.64.0.1/",
+    ]) {
       const result = checkFetchUrl(url, true);
       expect(result.ok, url).toBe(false);
     }

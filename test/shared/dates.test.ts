@@ -114,7 +114,13 @@ describe("parseIsoDateTime", () => {
 
 describe("parseFlexibleDate (what other services may send)", () => {
   it("reads RFC 822, ISO 8601 and RFC 3339 to the same instant", () => {
-    for (const text of ["Sat, 16 May 2015 21:32:15 UTC", "Sat, 16 May 2015 21:32:15 +0000", "2015-05-16T21:32:15Z", "2015-05-16T22:32:15+01:00", "2015-05-16 21:32:15Z"]) {
+    for (const text of [
+      "Sat, 16 May 2015 21:32:15 UTC",
+      "Sat, 16 May 2015 21:32:15 +0000",
+      "2015-05-16T21:32:15Z",
+      "2015-05-16T22:32:15+01:00",
+      "2015-05-16 21:32:15Z",
+    ]) {
       expect(parseFlexibleDate(text), text).toBe(SPEC_SAMPLE);
     }
   });

@@ -32,7 +32,14 @@ describe("normalizeUserLink", () => {
     expect(normalizeUserLink("https://bob.example/other.xml")).not.toBe(normalizeUserLink("https://bob.example/feed.xml"));
   });
 
-  it.each([["bob.example/feed.xml"], ["ftp://bob.example/feed.xml"], ["mailto:bob@example.org"], ["https://user:pw@bob.example/feed.xml"], [""], ["/feed.xml"]])("not an http(s) feed URL: %j", (link) => {
+  it.each([
+    ["bob.example/feed.xml"],
+    ["ftp://bob.example/feed.xml"],
+    ["mailto:bob@example.org"],
+    ["https://user:pw@bob.example/feed.xml"],
+    [""],
+    ["/feed.xml"],
+  ])("not an http(s) feed URL: %j", (link) => {
     expect(normalizeUserLink(link)).toBeUndefined();
   });
 });
@@ -41,7 +48,8 @@ describe("parseHttpUrl and normalizeBaseUrl", () => {
   it("accepts absolute http(s) URLs without credentials only", () => {
     expect(parseHttpUrl("https://ada.example/x?y=1")?.hostname).toBe("ada.example");
     expect(parseHttpUrl("http://127.0.0.1:8788/")?.port).toBe("8788");
-    for (const text of ["ada.example", "//ada.example", "javascript:alert(1)", "file:///etc/passwd", "https://u@ada.example/"]) expect(parseHttpUrl(text), text).toBeUndefined();
+    for (const text of ["ada.example", "//ada.example", "javascript:alert(1)", "file:///etc/passwd", "https://u@ada.example/"])
+      expect(parseHttpUrl(text), text).toBeUndefined();
   });
 
   it("drops the trailing slash, query and fragment of a base URL", () => {

@@ -14,7 +14,7 @@ import { stringify } from "yaml";
 import { displayName } from "../../lib/publish/feed/main-feed.ts";
 import { chromeOf, postTitle, renderArchiveMain, renderDocument, renderPostMain } from "../../lib/publish/html/site-pages.ts";
 import type { PostSource } from "../../lib/publish/posts.ts";
-import { buildSite, type BuildOptions, type SiteModel, type SiteSources } from "../../lib/publish/site.ts";
+import { type BuildOptions, buildSite, type SiteModel, type SiteSources } from "../../lib/publish/site.ts";
 import { paths } from "../../lib/shared/urls.ts";
 import { SOURCE_PATHS } from "../../scripts/cli/site-source.ts";
 import type { ProjectContent } from "./project-copy.ts";
@@ -221,11 +221,14 @@ export function renderStableHtml(model: SiteModel): Map<string, string> {
   const chrome = chromeOf(model);
   const pages = new Map<string, string>();
   for (const page of model.htmlPages) {
-    pages.set(page.permalink, renderDocument(chrome, {
-      title: `Older posts, page ${page.number} · ${displayName(model.profile)}`,
-      content: renderArchiveMain(chrome, page),
-      permalink: page.permalink,
-    }));
+    pages.set(
+      page.permalink,
+      renderDocument(chrome, {
+        title: `Older posts, page ${page.number} · ${displayName(model.profile)}`,
+        content: renderArchiveMain(chrome, page),
+        permalink: page.permalink,
+      }),
+    );
   }
   for (const post of model.posts) {
     const permalink = paths.post(post.guid);

@@ -111,17 +111,54 @@ export function walkElements(element: XmlElement, visit: (element: XmlElement, a
 const EMPTY_BY_SPEC = new Set(["atom:link", "fh:archive"]);
 
 const MAIN_CHANNEL = new Set([
-  "title", "microblog:username", "microblog:user_id", "microblog:user_full_name", "description", "microblog:header",
-  "microblog:portrait", "microblog:profile", "link", "atom:link", "fh:archive", "microblog:next_node", "microblog:relocate",
-  "microblog:blocks", "microblog:follows", "microblog:message", "docs", "language", "lastBuildDate", "generator", "item",
+  "title",
+  "microblog:username",
+  "microblog:user_id",
+  "microblog:user_full_name",
+  "description",
+  "microblog:header",
+  "microblog:portrait",
+  "microblog:profile",
+  "link",
+  "atom:link",
+  "fh:archive",
+  "microblog:next_node",
+  "microblog:relocate",
+  "microblog:blocks",
+  "microblog:follows",
+  "microblog:message",
+  "docs",
+  "language",
+  "lastBuildDate",
+  "generator",
+  "item",
 ]);
 const MAIN_ITEM = new Set([
-  "guid", "pubDate", "link", "description", "microblog:reply", "microblog:in_reply_to_status_id", "microblog:in_reply_to_user_id",
-  "microblog:in_reply_to_user_link", "microblog:reposted_status_id", "microblog:reposted_status_pubdate",
-  "microblog:reposted_status_user_id", "microblog:reposted_user_link", "microblog:language",
+  "guid",
+  "pubDate",
+  "link",
+  "description",
+  "microblog:reply",
+  "microblog:in_reply_to_status_id",
+  "microblog:in_reply_to_user_id",
+  "microblog:in_reply_to_user_link",
+  "microblog:reposted_status_id",
+  "microblog:reposted_status_pubdate",
+  "microblog:reposted_status_user_id",
+  "microblog:reposted_user_link",
+  "microblog:language",
 ]);
 const LIST_CHANNEL = new Set([
-  "title", "description", "microblog:username", "microblog:user_id", "link", "atom:link", "fh:archive", "microblog:next_node", "lastBuildDate", "item",
+  "title",
+  "description",
+  "microblog:username",
+  "microblog:user_id",
+  "link",
+  "atom:link",
+  "fh:archive",
+  "microblog:next_node",
+  "lastBuildDate",
+  "item",
 ]);
 const LIST_ITEM = new Set(["guid", "title", "microblog:user_id", "microblog:user_link", "microblog:user_name"]);
 const DATE_ELEMENTS = new Set(["pubDate", "lastBuildDate", "microblog:reposted_status_pubdate"]);
@@ -190,7 +227,10 @@ export function readFeedPage(xml: string, kind: FeedKind, label: string): FeedPa
     for (const name of [element.name, ...Object.keys(element.attributes).filter((a) => a.includes(":") && !a.startsWith("xmlns:"))]) {
       const prefix = name.includes(":") ? name.split(":")[0]! : undefined;
       if (!prefix) continue;
-      const declared = [...scope].reverse().map((e) => e.attributes[`xmlns:${prefix}`]).find((uri) => uri !== undefined);
+      const declared = [...scope]
+        .reverse()
+        .map((e) => e.attributes[`xmlns:${prefix}`])
+        .find((uri) => uri !== undefined);
       same(declared, NAMESPACES[prefix], `${label}: prefix of <${name}> is declared`);
     }
     if (element.elements.length === 0 && !EMPTY_BY_SPEC.has(element.name)) {
@@ -206,9 +246,10 @@ export function readFeedPage(xml: string, kind: FeedKind, label: string): FeedPa
   const channelNames = kind === "main" ? MAIN_CHANNEL : LIST_CHANNEL;
   const itemNames = kind === "main" ? MAIN_ITEM : LIST_ITEM;
   for (const element of channel.elements) holds(channelNames.has(element.name), `${label}: unexpected channel element <${element.name}>`);
-  const required = kind === "main"
-    ? ["title", "description", "microblog:username", "microblog:user_id", "microblog:profile", "link", "language"]
-    : ["title", "description", "microblog:username", "microblog:user_id", "link"];
+  const required =
+    kind === "main"
+      ? ["title", "description", "microblog:username", "microblog:user_id", "microblog:profile", "link", "language"]
+      : ["title", "description", "microblog:username", "microblog:user_id", "link"];
   for (const name of required) same(childrenNamed(channel, name).length, 1, `${label}: one <${name}> in the channel`);
   for (const element of channel.elements) {
     if (element.name !== "atom:link" && element.name !== "item") same(childrenNamed(channel, element.name).length, 1, `${label}: <${element.name}> once`);
@@ -237,7 +278,8 @@ export function readFeedPage(xml: string, kind: FeedKind, label: string): FeedPa
       holds(description.cdata.length > 0, `${where} description is CDATA`);
       same(description.cdata.join(""), description.text, `${where} description holds nothing outside CDATA`);
     } else {
-      for (const name of ["microblog:user_id", "microblog:user_name", "microblog:user_link"]) holds(childNamed(item, name) !== undefined, `${where} has <${name}>`);
+      for (const name of ["microblog:user_id", "microblog:user_name", "microblog:user_link"])
+        holds(childNamed(item, name) !== undefined, `${where} has <${name}>`);
     }
     return info;
   });
@@ -341,7 +383,11 @@ export function itemByteSize(pageXml: string, guid: number): number {
  * Greedy cut from the oldest item: an archive page closed only because the next item (the oldest of
  * the next newer page) would not fit, by count or by bytes. `chain` is head first.
  */
-export function expectArchivesFull(files: ReadonlyMap<string, string>, chain: Chain, limits: { maxItems: number; maxBytes: number; headerReserveBytes: number }): void {
+export function expectArchivesFull(
+  files: ReadonlyMap<string, string>,
+  chain: Chain,
+  limits: { maxItems: number; maxBytes: number; headerReserveBytes: number },
+): void {
   const budget = limits.maxBytes - limits.headerReserveBytes;
   for (let i = chain.pages.length - 1; i >= 1; i--) {
     const page = chain.pages[i]!;
@@ -352,6 +398,8 @@ export function expectArchivesFull(files: ReadonlyMap<string, string>, chain: Ch
     const next = newer.items.at(-1);
     expect(next, `${page.label} closed although no newer item exists`).toBeDefined();
     const nextBytes = itemByteSize(files.get(chain.permalinks[i - 1]!)!, next!.guid);
-    expect(used + nextBytes, `${page.label} (${page.items.length} items, ${used} bytes) could have taken the next item (${nextBytes} bytes)`).toBeGreaterThan(budget);
+    expect(used + nextBytes, `${page.label} (${page.items.length} items, ${used} bytes) could have taken the next item (${nextBytes} bytes)`).toBeGreaterThan(
+      budget,
+    );
   }
 }

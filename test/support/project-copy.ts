@@ -12,7 +12,20 @@ import { fileURLToPath } from "node:url";
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** What a copy shares with the repository (code and configuration, never content or build output). */
-const CODE_ENTRIES = ["lib", "scripts", "site", "functions", "migrations", "types", "eleventy.config.ts", "package.json", "tsconfig.json", "wrangler.toml", "wrangler.api-only.toml", "worker-configuration.d.ts"];
+const CODE_ENTRIES = [
+  "lib",
+  "scripts",
+  "site",
+  "functions",
+  "migrations",
+  "types",
+  "eleventy.config.ts",
+  "package.json",
+  "tsconfig.json",
+  "wrangler.toml",
+  "wrangler.api-only.toml",
+  "worker-configuration.d.ts",
+];
 const CONTENT_FILES = ["site/_data/profile.yaml", "site/_data/follows.yaml", "site/_data/blocks.yaml"];
 
 export interface ProjectContent {

@@ -4,8 +4,8 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../../functions/index.ts";
 import generated from "../../functions/_generated/site-config.json";
+import worker from "../../functions/index.ts";
 import type { SiteConfig } from "../../lib/shared/site-config.ts";
 import type { WorkerEnv } from "../../lib/worker/env.ts";
 import { OWNER_TOKEN } from "./support/worker.ts";
@@ -55,7 +55,11 @@ describe("functions/index.ts on the cron trigger", () => {
     // 12:00 UTC: the every-5-minutes sweep is due (housekeeping, daily at 00:00, is not).
     await worker.scheduled(createScheduledController({ scheduledTime: Date.UTC(2026, 2, 1, 12, 0, 0), cron: "* * * * *" }), env as unknown as WorkerEnv, ctx);
     await waitOnExecutionContext(ctx);
-    const row = await env.DB.prepare("SELECT verification, attempts, verification_detail FROM replies WHERE sender_user_id = 'cut-off'").first<{ verification: string; attempts: number; verification_detail: string }>();
+    const row = await env.DB.prepare("SELECT verification, attempts, verification_detail FROM replies WHERE sender_user_id = 'cut-off'").first<{
+      verification: string;
+      attempts: number;
+      verification_detail: string;
+    }>();
     // wrangler.toml keeps loopback refused: the sender's URL is refused, a final answer.
     expect(row).toEqual({ verification: "rejected", attempts: 1, verification_detail: "127.0.0.1:9 is a loopback address; it is not fetched" });
   });

@@ -2,18 +2,22 @@
 // nothing stored, no internals).
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { STRANGER } from "./support/people.ts";
 import { messageFrom, owner, problemOf, send, testApp, testEnv } from "./support/inbox.ts";
+import { STRANGER } from "./support/people.ts";
 
 const app = testApp();
 const ORIGIN = { Origin: "https://client.example" };
 
 describe("CORS", () => {
   it("answers a preflight with 204 and the allowed methods and headers", async () => {
-    const response = await app.request("/api/message", {
-      method: "OPTIONS",
-      headers: { ...ORIGIN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type" },
-    }, testEnv());
+    const response = await app.request(
+      "/api/message",
+      {
+        method: "OPTIONS",
+        headers: { ...ORIGIN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type" },
+      },
+      testEnv(),
+    );
     expect(response.status).toBe(204);
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe("*");
     expect(response.headers.get("Access-Control-Allow-Methods")).toBe("GET,POST,DELETE,OPTIONS");
@@ -84,7 +88,12 @@ describe("D1 failing", () => {
       expect(response.status).toBe(503);
       expect(response.headers.get("Retry-After")).toMatch(/^[1-9]\d*$/);
       const problem = await problemOf(response);
-      expect(problem).toEqual({ type: "about:blank", title: "Service Unavailable", status: 503, detail: "the site's database is unavailable; nothing was stored, try again shortly" });
+      expect(problem).toEqual({
+        type: "about:blank",
+        title: "Service Unavailable",
+        status: 503,
+        detail: "the site's database is unavailable; nothing was stored, try again shortly",
+      });
       const listed = await owner(app, "/api/inbox/messages");
       expect(listed.status).toBe(503);
       expect(await listed.text()).not.toMatch(/messages_away|SQLITE|D1_/);

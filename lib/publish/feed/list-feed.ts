@@ -1,6 +1,6 @@
 import { formatRfc822 } from "../../shared/dates.ts";
-import { addChainLinks, addText, assemblePage, newChannel, serializeItem, type PageLinks } from "./xml-writer.ts";
 import type { ListEntry, Profile } from "../site-schemas.ts";
+import { addChainLinks, addText, assemblePage, newChannel, type PageLinks, serializeItem } from "./xml-writer.ts";
 
 export type ListKind = "follows" | "blocks";
 
@@ -40,7 +40,11 @@ export function renderListPage(page: ListFeedPage, context: ListFeedContext): st
   // The spec's sample puts the list's total in a count attribute on <channel>.
   const { doc, channel } = newChannel(page.links.archive, { count: String(context.total) });
   addText(channel, "title", kind === "follows" ? `Accounts @${profile.username} follows` : `Accounts @${profile.username} blocks`);
-  addText(channel, "description", kind === "follows" ? `The Open Microblog follows list of @${profile.username}` : `The Open Microblog blocks list of @${profile.username}`);
+  addText(
+    channel,
+    "description",
+    kind === "follows" ? `The Open Microblog follows list of @${profile.username}` : `The Open Microblog blocks list of @${profile.username}`,
+  );
   addText(channel, "microblog:username", profile.username);
   addText(channel, "microblog:user_id", profile.user_id);
   addText(channel, "link", page.links.headUrl);

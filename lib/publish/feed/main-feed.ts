@@ -1,8 +1,8 @@
 import { formatRfc822 } from "../../shared/dates.ts";
-import { addCdata, addChainLinks, addText, assemblePage, newChannel, serializeItem, type PageLinks } from "./xml-writer.ts";
+import type { SiteUrls } from "../../shared/urls.ts";
 import type { Post } from "../posts.ts";
 import type { Profile } from "../site-schemas.ts";
-import type { SiteUrls } from "../../shared/urls.ts";
+import { addCdata, addChainLinks, addText, assemblePage, newChannel, type PageLinks, serializeItem } from "./xml-writer.ts";
 
 /** Everything the main feed's channel header says about its owner (spec "Main Feed Layout"). */
 export interface FeedContext {

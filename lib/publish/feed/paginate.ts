@@ -22,7 +22,11 @@ export interface PageLimits {
 export const DEFAULT_FEED_LIMITS: PageLimits = { maxItems: 500, maxBytes: 500_000, headerReserveBytes: 16_384 };
 
 export class ItemTooLargeError extends Error {
-  constructor(readonly index: number, readonly bytes: number, readonly budget: number) {
+  constructor(
+    readonly index: number,
+    readonly bytes: number,
+    readonly budget: number,
+  ) {
     super(`item ${index} is ${bytes} bytes, more than the ${budget} bytes a page has for items`);
   }
 }

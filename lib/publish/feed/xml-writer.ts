@@ -131,7 +131,11 @@ export function serializeItem(build: (item: XMLBuilder) => void): string {
 }
 
 export class HeaderTooLargeError extends Error {
-  constructor(readonly url: string, readonly bytes: number, readonly reserve: number) {
+  constructor(
+    readonly url: string,
+    readonly bytes: number,
+    readonly reserve: number,
+  ) {
     super(`the channel header of ${url} takes ${bytes} bytes but pages reserve only ${reserve}; shorten the bio or the URLs in the profile`);
   }
 }

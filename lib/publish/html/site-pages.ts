@@ -5,13 +5,13 @@
  * nothing that changes when a newer post is added: no counts, no "newer" links.
  */
 import { formatHumanDate, formatIsoUtc } from "../../shared/dates.ts";
-import { absoluteImageUrl, displayName } from "../feed/main-feed.ts";
-import { html, raw, type Html } from "./html-builder.ts";
-import type { IndexedEntry, ListKind } from "../feed/list-feed.ts";
-import type { Post } from "../posts.ts";
-import type { Profile } from "../site-schemas.ts";
-import type { HtmlArchivePage, SiteModel } from "../site.ts";
 import { paths, type SiteUrls } from "../../shared/urls.ts";
+import type { IndexedEntry, ListKind } from "../feed/list-feed.ts";
+import { absoluteImageUrl, displayName } from "../feed/main-feed.ts";
+import type { Post } from "../posts.ts";
+import type { HtmlArchivePage, SiteModel } from "../site.ts";
+import type { Profile } from "../site-schemas.ts";
+import { type Html, html, raw } from "./html-builder.ts";
 
 /** What every page's frame needs to know about the site. */
 export interface SiteChrome {
@@ -157,7 +157,10 @@ ${olderLink(chrome, model.home.olderPermalink, false)}`.value;
 export function renderArchiveMain(chrome: SiteChrome, page: HtmlArchivePage): string {
   const first = page.posts.at(-1);
   const last = page.posts[0];
-  const span = first && last ? html`<p class="page-span">From <time datetime="${formatIsoUtc(first.date)}">${formatHumanDate(first.date)}</time> to <time datetime="${formatIsoUtc(last.date)}">${formatHumanDate(last.date)}</time></p>\n` : "";
+  const span =
+    first && last
+      ? html`<p class="page-span">From <time datetime="${formatIsoUtc(first.date)}">${formatHumanDate(first.date)}</time> to <time datetime="${formatIsoUtc(last.date)}">${formatHumanDate(last.date)}</time></p>\n`
+      : "";
   return html`<section class="posts" aria-labelledby="posts-heading">
 <h1 id="posts-heading">Older posts, page ${page.number}</h1>
 ${span}<h2 class="visually-hidden">Posts</h2>
@@ -196,9 +199,12 @@ ${replyHint}<nav class="pagination" aria-label="More posts">
 export function renderListMain(chrome: SiteChrome, kind: ListKind, entries: readonly IndexedEntry[]): string {
   const { profile, urls } = chrome;
   const title = kind === "follows" ? `Accounts @${profile.username} follows` : `Accounts @${profile.username} blocks`;
-  const rows = [...entries].reverse().map(
-    (entry) => html`<li class="h-card"><a class="u-url p-nickname" href="${entry.user_link}">@${entry.username}</a>${entry.since !== undefined ? html` <span class="since">since <time datetime="${formatIsoUtc(entry.since)}">${formatHumanDate(entry.since)}</time></span>` : ""}<br><span class="user-id">${entry.user_id}</span></li>\n`,
-  );
+  const rows = [...entries]
+    .reverse()
+    .map(
+      (entry) =>
+        html`<li class="h-card"><a class="u-url p-nickname" href="${entry.user_link}">@${entry.username}</a>${entry.since !== undefined ? html` <span class="since">since <time datetime="${formatIsoUtc(entry.since)}">${formatHumanDate(entry.since)}</time></span>` : ""}<br><span class="user-id">${entry.user_id}</span></li>\n`,
+    );
   return html`<section class="people" aria-labelledby="list-heading">
 <h1 id="list-heading">${title}</h1>
 <p>${entries.length} ${entries.length === 1 ? "account" : "accounts"}, newest first. As an Open Microblog list feed: <a href="${urls.list(kind)}">${urls.list(kind)}</a></p>

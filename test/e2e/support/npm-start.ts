@@ -26,7 +26,9 @@ function processTable(): { pid: number; ppid: number; pgid: number }[] {
 }
 
 export function livingInGroups(groups: readonly number[]): number[] {
-  return processTable().filter((p) => groups.includes(p.pgid)).map((p) => p.pid);
+  return processTable()
+    .filter((p) => groups.includes(p.pgid))
+    .map((p) => p.pid);
 }
 
 /**
@@ -56,7 +58,12 @@ export async function npmStart(project: ProjectCopy, port: number, options: { vi
   const tree = new Set([child.pid]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const p of table) if (tree.has(p.ppid) && !tree.has(p.pid)) (tree.add(p.pid), (grew = true));
+    for (const p of table) {
+      if (tree.has(p.ppid) && !tree.has(p.pid)) {
+        tree.add(p.pid);
+        grew = true;
+      }
+    }
   }
   const groups = [...new Set(table.filter((p) => tree.has(p.pid) && p.pgid !== child.pid).map((p) => p.pgid))];
   return {

@@ -3,9 +3,9 @@
  * served by `wrangler pages dev` (site + functions) or `wrangler dev` (the inbox as a plain Worker),
  * in their own process groups so stopping them leaves no workerd behind.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import path from "node:path";
-import { REPO_ROOT, type ProjectCopy } from "../../support/project-copy.ts";
+import { type ProjectCopy, REPO_ROOT } from "../../support/project-copy.ts";
 
 export const WRANGLER = path.join(REPO_ROOT, "node_modules/.bin/wrangler");
 export const TSX = path.join(REPO_ROOT, "node_modules/.bin/tsx");
@@ -93,11 +93,21 @@ async function startServer(project: ProjectCopy, args: string[], port: number, r
 /** `wrangler pages dev _site` as `npm start` runs it (site + functions, local D1). */
 export function startPagesDev(project: ProjectCopy, port: number, bindings: Record<string, string> = {}): Promise<LocalServer> {
   const bindingArgs = Object.entries({ VERIFY_ALLOW_PRIVATE_HOSTS: "true", ...bindings }).flatMap(([key, value]) => ["--binding", `${key}=${value}`]);
-  return startServer(project, ["pages", "dev", "_site", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...bindingArgs], port, "/feed.xml");
+  return startServer(
+    project,
+    ["pages", "dev", "_site", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...bindingArgs],
+    port,
+    "/feed.xml",
+  );
 }
 
 /** `wrangler dev -c worker/wrangler.toml`: the inbox alone, as a Worker. */
 export function startWorkerDev(project: ProjectCopy, port: number, vars: Record<string, string> = {}): Promise<LocalServer> {
   const varArgs = Object.entries(vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
-  return startServer(project, ["dev", "-c", "worker/wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...varArgs], port, "/api/inbox");
+  return startServer(
+    project,
+    ["dev", "-c", "worker/wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...varArgs],
+    port,
+    "/api/inbox",
+  );
 }

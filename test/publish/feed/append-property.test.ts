@@ -15,10 +15,18 @@ import { describe, expect, it } from "vitest";
 import type { PageLimits } from "../../../lib/publish/feed/paginate.ts";
 import type { BuildOptions } from "../../../lib/publish/site.ts";
 import {
-  buildSiteInMemory, fixedDate, FULL_PROFILE, listYaml, person, profileYaml, seededRandom,
-  type PersonFields, type PostSpec, type SeededRandom,
+  buildSiteInMemory,
+  FULL_PROFILE,
+  fixedDate,
+  listYaml,
+  type PersonFields,
+  type PostSpec,
+  person,
+  profileYaml,
+  type SeededRandom,
+  seededRandom,
 } from "../../support/factories.ts";
-import { expectArchivesFull, walkChain, type Chain } from "../../support/feed-checks.ts";
+import { type Chain, expectArchivesFull, walkChain } from "../../support/feed-checks.ts";
 
 const SEEDS = [1, 7, 42, 2026, 90210];
 const POSTS_PER_SEED = 36;
@@ -39,12 +47,22 @@ function randomBody(rng: SeededRandom, maxBytes: number): string {
 
 function randomPost(rng: SeededRandom, index: number, bodyMaxBytes: number, nextGuid: number): PostSpec {
   // Each post is newer than all before it: 1-30 hours later, at a random minute.
-  const spec: PostSpec = { name: `p${String(index).padStart(3, "0")}.md`, date: fixedDate(0, index * 30) + rng.int(0, 29 * 60) * 60_000, body: randomBody(rng, bodyMaxBytes) };
+  const spec: PostSpec = {
+    name: `p${String(index).padStart(3, "0")}.md`,
+    date: fixedDate(0, index * 30) + rng.int(0, 29 * 60) * 60_000,
+    body: randomBody(rng, bodyMaxBytes),
+  };
   const kind = rng.int(0, 9);
   const other = person(rng.int(0, 5));
   if (kind === 0) spec.replyTo = { user_id: other.user_id, user_link: other.user_link, status_id: rng.int(0, 10_000), username: other.username };
   if (kind === 1) {
-    spec.repost = { user_id: other.user_id, user_link: other.user_link, status_id: String(rng.int(0, 10_000)), pubdate: fixedDate(-1), text: randomBody(rng, 200) };
+    spec.repost = {
+      user_id: other.user_id,
+      user_link: other.user_link,
+      status_id: String(rng.int(0, 10_000)),
+      pubdate: fixedDate(-1),
+      text: randomBody(rng, 200),
+    };
     if (rng.chance(0.5)) delete spec.body;
   }
   if (kind === 2) spec.language = rng.pick(["fr", "de", "en"]);
@@ -131,10 +149,10 @@ describe("appending posts one at a time", () => {
         expect(site.model.htmlPages).toHaveLength(Math.floor(step / size));
         for (const page of site.model.htmlPages) expect(page.posts, `step ${step}: ${page.permalink}`).toHaveLength(size);
         const shown = new Set(site.model.home.posts.map((post) => post.guid));
-        for (let older = site.model.home.olderPermalink; older;) {
+        for (let older = site.model.home.olderPermalink; older; ) {
           const page = site.model.htmlPages.find((p) => p.permalink === older)!;
           expect(page, `step ${step}: ${older} exists`).toBeDefined();
-          page.posts.forEach((post) => shown.add(post.guid));
+          for (const post of page.posts) shown.add(post.guid);
           older = page.olderPermalink;
         }
         expect(shown.size, `step ${step}: home and older pages show every post`).toBe(step);
@@ -176,16 +194,21 @@ describe("appending list entries one at a time", () => {
       for (let step = 1; step <= ENTRIES_PER_SEED; step++) {
         const kind = rng.chance(0.6) ? "follows" : "blocks";
         lists[kind].push(randomPerson(rng, step));
-        const site = buildSiteInMemory({ profile, follows: listYaml(lists.follows), blocks: listYaml(lists.blocks), posts: [{ date: fixedDate(0), body: "hi\n" }] }, options);
+        const site = buildSiteInMemory(
+          { profile, follows: listYaml(lists.follows), blocks: listYaml(lists.blocks), posts: [{ date: fixedDate(0), body: "hi\n" }] },
+          options,
+        );
         expectUnchanged(archives, site.xml, isListArchive, step);
         for (const name of ["follows", "blocks"] as const) {
           const chain = walkChain(site.xml, BASE, `/${name}.xml`, new RegExp(`^/${name}/(\\d+)\\.xml$`), "list");
           const reached = chain.pages.flatMap((page) => page.items.map((item) => item.guid));
           expect(reached, `step ${step}: ${name} entries reached by next_node`).toEqual(lists[name].map((_, i) => i).reverse());
-          chain.pages.flatMap((page) => page.items).forEach((item) => {
-            const entry = lists[name][item.guid]!;
-            expect(item.element.elements.find((e) => e.name === "microblog:user_link")?.text).toBe(entry.user_link);
-          });
+          chain.pages
+            .flatMap((page) => page.items)
+            .forEach((item) => {
+              const entry = lists[name][item.guid]!;
+              expect(item.element.elements.find((e) => e.name === "microblog:user_link")?.text).toBe(entry.user_link);
+            });
           expectWithinLimits(chain, listLimits, step);
           expectArchivesFull(site.xml, chain, listLimits);
           expect(chain.pages[0]!.channel.attributes.count, `step ${step}: ${name} head count`).toBe(String(lists[name].length));

@@ -3,7 +3,7 @@
  * tiny limits so the main feed has several archive pages and both list feeds are paginated.
  */
 import type { BuildOptions } from "../../../lib/publish/site.ts";
-import { FULL_PROFILE, fixedDate, listYaml, person, profileYaml, type PostSpec, type SiteContent } from "../../support/factories.ts";
+import { FULL_PROFILE, fixedDate, listYaml, type PostSpec, person, profileYaml, type SiteContent } from "../../support/factories.ts";
 
 const bob = person(0, { username: "bob" });
 // Ids and links may carry "&" and ";": they must come back from the XML exactly as written.
@@ -21,7 +21,14 @@ export const GOLDEN_POSTS: PostSpec[] = [
   {
     name: "03-repost.md",
     date: fixedDate(2),
-    repost: { user_id: carmen.user_id, username: carmen.username, user_link: carmen.user_link, status_id: "203", pubdate: fixedDate(1, 13), text: "The first swifts are back over the river." },
+    repost: {
+      user_id: carmen.user_id,
+      username: carmen.username,
+      user_link: carmen.user_link,
+      status_id: "203",
+      pubdate: fixedDate(1, 13),
+      text: "The first swifts are back over the river.",
+    },
   },
   {
     name: "04-repost-comment.md",
@@ -34,7 +41,7 @@ export const GOLDEN_POSTS: PostSpec[] = [
     name: "06-markup.md",
     date: fixedDate(5),
     // Raw HTML passes through markdown as is, so "]]>" reaches the CDATA section literally (twice).
-    body: "Tom & Jerry wrote `]]>` and <script>alert(\"x & y\")</script> inline.\n\n<div class=\"raw\">A raw ]]> block, &amp; another ]]> end.</div>\n",
+    body: 'Tom & Jerry wrote `]]>` and <script>alert("x & y")</script> inline.\n\n<div class="raw">A raw ]]> block, &amp; another ]]> end.</div>\n',
   },
   { name: "07-emoji.md", date: fixedDate(6), language: "en", body: "Birds 🐦🦜, music 𝄞, flags 🇫🇷 and combining é (e\u0301).\n" },
   { name: "08-imported.md", date: fixedDate(7), id: 100, body: "Imported from my old service, where this post was number 100.\n" },

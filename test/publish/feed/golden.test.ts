@@ -14,10 +14,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { buildSiteInMemory, FULL_PROFILE } from "../../support/factories.ts";
-import { childNamed, expectArchivesFull, MICROBLOG, textOf, walkChain, type FeedPageInfo } from "../../support/feed-checks.ts";
+import { childNamed, expectArchivesFull, type FeedPageInfo, MICROBLOG, textOf, walkChain } from "../../support/feed-checks.ts";
 import { GOLDEN_CONTENT, GOLDEN_OPTIONS, GOLDEN_POSTS } from "./golden-fixture.ts";
 
 const GOLDEN_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "golden");
@@ -29,7 +29,11 @@ const goldenFile = (permalink: string) => path.join(GOLDEN_DIR, ...permalink.sli
 function goldenPermalinks(dir = GOLDEN_DIR, prefix = ""): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? goldenPermalinks(path.join(dir, entry.name), `${prefix}/${entry.name}`) : entry.name.endsWith(".xml") ? [`${prefix}/${entry.name}`] : [],
+    entry.isDirectory()
+      ? goldenPermalinks(path.join(dir, entry.name), `${prefix}/${entry.name}`)
+      : entry.name.endsWith(".xml")
+        ? [`${prefix}/${entry.name}`]
+        : [],
   );
 }
 
@@ -111,8 +115,15 @@ describe("golden main feed", () => {
   it("guids count from 0 in date order; an explicit id keeps its number and moves the counter past it", () => {
     const byFile = new Map(model.posts.map((post) => [post.file.replace("posts/", ""), post.guid]));
     expect(Object.fromEntries(byFile)).toEqual({
-      "01-hello.md": 0, "02-reply.md": 1, "03-repost.md": 2, "04-repost-comment.md": 3, "05-francais.md": 4,
-      "06-markup.md": 5, "07-emoji.md": 6, "08-imported.md": 100, "09-after-import.md": 101,
+      "01-hello.md": 0,
+      "02-reply.md": 1,
+      "03-repost.md": 2,
+      "04-repost-comment.md": 3,
+      "05-francais.md": 4,
+      "06-markup.md": 5,
+      "07-emoji.md": 6,
+      "08-imported.md": 100,
+      "09-after-import.md": 101,
     });
   });
 
@@ -183,17 +194,21 @@ describe("golden main feed", () => {
     const comment = model.posts.find((post) => post.file === "posts/04-repost-comment.md")!;
     expect(comment.html).toBe("<p>So true, and <em>so</em> early this year.</p>\n<blockquote>\n<p>Swifts sleep on the wing.</p>\n</blockquote>\n");
     // 2026-01-03T23:30:00+01:00 is 22:30 UTC.
-    const item = feed().pages.flatMap((page) => page.items).find((i) => i.guid === comment.guid)!;
+    const item = feed()
+      .pages.flatMap((page) => page.items)
+      .find((i) => i.guid === comment.guid)!;
     expect(textOf(item.element, "microblog:reposted_status_pubdate")).toBe("Sat, 03 Jan 2026 22:30:00 +0000");
   });
 
   it("']]>', '<script>' and '&' survive the CDATA round trip, split across sections", () => {
     const post = model.posts.find((p) => p.file === "posts/06-markup.md")!;
     expect(post.html.split("]]>").length - 1).toBe(2);
-    expect(post.html).toContain('<script>alert(&quot;x &amp; y&quot;)</script>');
-    const pageXml = site.xml.get(feed().permalinks.find((permalink, i) => feed().pages[i]!.items.some((item) => item.guid === post.guid))!)!;
+    expect(post.html).toContain("<script>alert(&quot;x &amp; y&quot;)</script>");
+    const pageXml = site.xml.get(feed().permalinks.find((_permalink, i) => feed().pages[i]!.items.some((item) => item.guid === post.guid))!)!;
     expect(pageXml).toContain("A raw ]]]]><![CDATA[> block");
-    const item = feed().pages.flatMap((page) => page.items).find((i) => i.guid === post.guid)!;
+    const item = feed()
+      .pages.flatMap((page) => page.items)
+      .find((i) => i.guid === post.guid)!;
     const description = childNamed(item.element, "description")!;
     expect(description.cdata).toHaveLength(3);
     expect(description.text).toBe(post.html);
@@ -201,13 +216,18 @@ describe("golden main feed", () => {
 
   it("astral characters and combining marks come back unchanged", () => {
     const post = model.posts.find((p) => p.file === "posts/07-emoji.md")!;
-    const item = feed().pages.flatMap((page) => page.items).find((i) => i.guid === post.guid)!;
+    const item = feed()
+      .pages.flatMap((page) => page.items)
+      .find((i) => i.guid === post.guid)!;
     expect(childNamed(item.element, "description")!.text).toBe("<p>Birds 🐦🦜, music 𝄞, flags 🇫🇷 and combining é (e\u0301).</p>\n");
   });
 });
 
 describe("golden list feeds", () => {
-  for (const [kind, entries] of [["follows", follows], ["blocks", blocks]] as const) {
+  for (const [kind, entries] of [
+    ["follows", follows],
+    ["blocks", blocks],
+  ] as const) {
     const chain = () => chains()[kind];
     it(`${kind}: next_node reaches every entry once, newest first, with user_id, user_name and user_link as written`, () => {
       const items = chain().pages.flatMap((page) => page.items);
@@ -227,9 +247,14 @@ describe("golden list feeds", () => {
         expect(textOf(page.channel, "microblog:user_id")).toBe(FULL_PROFILE.user_id);
         // count: the entries on this page and on all older ones (the whole list on the head), so
         // an archive keeps the count it had when it was archived.
-        const through = chain().pages.slice(chain().pages.indexOf(page)).reduce((n, p) => n + p.items.length, 0);
+        const through = chain()
+          .pages.slice(chain().pages.indexOf(page))
+          .reduce((n, p) => n + p.items.length, 0);
         expect(page.channel.attributes.count, page.label).toBe(String(through));
-        const sinceDates = page.items.map((item) => entries[item.guid]!.since).filter((s): s is string => s !== undefined).map(Date.parse);
+        const sinceDates = page.items
+          .map((item) => entries[item.guid]!.since)
+          .filter((s): s is string => s !== undefined)
+          .map(Date.parse);
         expect(page.lastBuildDate, `${page.label} lastBuildDate = its newest 'since'`).toBe(sinceDates.length ? Math.max(...sinceDates) : undefined);
       }
       expect(chain().pages[0]!.channel.attributes.count).toBe(String(entries.length));

@@ -3,7 +3,7 @@
  * maxBytes - headerReserveBytes bytes of items per page; closed pages never change when items are added.
  */
 import { describe, expect, it } from "vitest";
-import { ItemTooLargeError, paginate, utf8Length, type PageLimits } from "../../../lib/publish/feed/paginate.ts";
+import { ItemTooLargeError, type PageLimits, paginate, utf8Length } from "../../../lib/publish/feed/paginate.ts";
 import { seededRandom } from "../../support/factories.ts";
 
 const limits = (maxItems: number, budget: number): PageLimits => ({ maxItems, maxBytes: budget + 100, headerReserveBytes: 100 });
@@ -19,7 +19,10 @@ describe("paginate", () => {
   });
 
   it("a full last page stays the head until a newer item arrives", () => {
-    expect(paginate(letters(4), [1, 1, 1, 1], limits(2, 1000))).toEqual([["a", "b"], ["c", "d"]]);
+    expect(paginate(letters(4), [1, 1, 1, 1], limits(2, 1000))).toEqual([
+      ["a", "b"],
+      ["c", "d"],
+    ]);
   });
 
   it("the byte budget closes pages; an exact fit stays on the page", () => {
@@ -28,8 +31,15 @@ describe("paginate", () => {
   });
 
   it("whichever limit comes first", () => {
-    expect(paginate(letters(6), [10, 10, 10, 80, 10, 10], limits(3, 100))).toEqual([["a", "b", "c"], ["d", "e", "f"]]);
-    expect(paginate(letters(6), [10, 10, 90, 10, 10, 10], limits(3, 100))).toEqual([["a", "b"], ["c", "d"], ["e", "f"]]);
+    expect(paginate(letters(6), [10, 10, 10, 80, 10, 10], limits(3, 100))).toEqual([
+      ["a", "b", "c"],
+      ["d", "e", "f"],
+    ]);
+    expect(paginate(letters(6), [10, 10, 90, 10, 10, 10], limits(3, 100))).toEqual([
+      ["a", "b"],
+      ["c", "d"],
+      ["e", "f"],
+    ]);
   });
 
   it("an item of exactly the budget fits alone; a bigger one is an error naming it", () => {

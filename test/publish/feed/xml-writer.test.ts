@@ -2,9 +2,20 @@
  * lib/publish/feed/xml-writer.ts: the XML assembly every feed page shares. Text must come back from a real parser
  * exactly as it went in: "&" in any form, "]]>" inside CDATA, astral characters.
  */
-import { create } from "xmlbuilder2";
+
 import { describe, expect, it } from "vitest";
-import { addCdata, addText, assemblePage, chainLinks, HeaderTooLargeError, itemBytes, joinCdataRuns, newChannel, serializeItem } from "../../../lib/publish/feed/xml-writer.ts";
+import { create } from "xmlbuilder2";
+import {
+  addCdata,
+  addText,
+  assemblePage,
+  chainLinks,
+  HeaderTooLargeError,
+  itemBytes,
+  joinCdataRuns,
+  newChannel,
+  serializeItem,
+} from "../../../lib/publish/feed/xml-writer.ts";
 import { seededRandom } from "../../support/factories.ts";
 import { childNamed, parseXml } from "../../support/feed-checks.ts";
 
@@ -34,7 +45,9 @@ describe("addCdata and serializeItem", () => {
       addCdata(item.ele("description"), "a]]>b");
       item.ele("guid").txt("1");
     });
-    expect(xml).toBe('    <item xmlns:microblog="http://openmicroblog.com/">\n      <description><![CDATA[a]]]]><![CDATA[>b]]></description>\n      <guid>1</guid>\n    </item>');
+    expect(xml).toBe(
+      '    <item xmlns:microblog="http://openmicroblog.com/">\n      <description><![CDATA[a]]]]><![CDATA[>b]]></description>\n      <guid>1</guid>\n    </item>',
+    );
   });
 });
 

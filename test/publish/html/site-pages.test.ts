@@ -5,26 +5,47 @@
  */
 import { describe, expect, it } from "vitest";
 import { escapeHtml, html, raw } from "../../../lib/publish/html/html-builder.ts";
-import { chromeOf, renderArchiveMain, renderDocument, renderHomeMain, renderListMain, renderNotFoundMain, renderPostMain } from "../../../lib/publish/html/site-pages.ts";
+import {
+  chromeOf,
+  renderArchiveMain,
+  renderDocument,
+  renderHomeMain,
+  renderListMain,
+  renderNotFoundMain,
+  renderPostMain,
+} from "../../../lib/publish/html/site-pages.ts";
 import { buildSite, type SiteModel } from "../../../lib/publish/site.ts";
-import { fixedDate, listYaml, person, profileYaml, renderStableHtml, siteSources, type PostSpec } from "../../support/factories.ts";
+import { fixedDate, listYaml, type PostSpec, person, profileYaml, renderStableHtml, siteSources } from "../../support/factories.ts";
 
 const POSTS: PostSpec[] = [
   { name: "a.md", date: fixedDate(0), body: "First <b>bold</b> post.\n" },
   { name: "b.md", date: fixedDate(1), language: "fr", body: "Bonjour.\n" },
-  { name: "c.md", date: fixedDate(2), replyTo: { user_id: "u1", username: "bob", user_link: "https://bob.example/feed.xml", status_id: 9 }, body: "@bob yes.\n" },
-  { name: "d.md", date: fixedDate(3), repost: { user_id: "u2", user_link: "https://carmen.example/feed.xml", status_id: "5", pubdate: fixedDate(2, 5), text: "Swifts!" } },
+  {
+    name: "c.md",
+    date: fixedDate(2),
+    replyTo: { user_id: "u1", username: "bob", user_link: "https://bob.example/feed.xml", status_id: 9 },
+    body: "@bob yes.\n",
+  },
+  {
+    name: "d.md",
+    date: fixedDate(3),
+    repost: { user_id: "u2", user_link: "https://carmen.example/feed.xml", status_id: "5", pubdate: fixedDate(2, 5), text: "Swifts!" },
+  },
   { name: "e.md", date: fixedDate(4), language: "en", body: "Same language as the feed.\n" },
 ];
 
 function site(profile: Record<string, unknown> = {}, posts: PostSpec[] = POSTS, htmlPageSize = 2): SiteModel {
-  return buildSite(siteSources({ profile: profileYaml(profile), follows: listYaml([person(0), person(1)]), blocks: listYaml([person(5)]), posts }), { htmlPageSize });
+  return buildSite(siteSources({ profile: profileYaml(profile), follows: listYaml([person(0), person(1)]), blocks: listYaml([person(5)]), posts }), {
+    htmlPageSize,
+  });
 }
 
 describe("html builder", () => {
   it("escapes interpolated text, not Html values", () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe("&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
-    expect(html`<p>${"<script>"}${raw("<b>ok</b>")}${["&", html`<i>${"<"}</i>`]}${undefined}${false}${0}</p>`.value).toBe("<p>&lt;script&gt;<b>ok</b>&amp;<i>&lt;</i>0</p>");
+    expect(html`<p>${"<script>"}${raw("<b>ok</b>")}${["&", html`<i>${"<"}</i>`]}${undefined}${false}${0}</p>`.value).toBe(
+      "<p>&lt;script&gt;<b>ok</b>&amp;<i>&lt;</i>0</p>",
+    );
   });
 });
 
@@ -72,7 +93,9 @@ describe("languages", () => {
 describe("relocation notice", () => {
   it("shown on the profile page only when the profile says the account moved", () => {
     const moved = site({ relocate: "https://new.example/feed.xml" });
-    expect(renderHomeMain(moved)).toContain('<p class="notice" role="note">This account has moved. Follow the new feed: <a href="https://new.example/feed.xml">https://new.example/feed.xml</a></p>');
+    expect(renderHomeMain(moved)).toContain(
+      '<p class="notice" role="note">This account has moved. Follow the new feed: <a href="https://new.example/feed.xml">https://new.example/feed.xml</a></p>',
+    );
     expect(renderHomeMain(site())).not.toContain("has moved");
   });
 });
@@ -126,7 +149,7 @@ describe("older-post pages", () => {
     const chrome = chromeOf(model);
     expect(model.htmlPages.map((p) => p.permalink)).toEqual(["/page/1/", "/page/2/"]);
     const second = renderArchiveMain(chrome, model.htmlPages[1]!);
-    expect(second).toContain("<h1 id=\"posts-heading\">Older posts, page 2</h1>");
+    expect(second).toContain('<h1 id="posts-heading">Older posts, page 2</h1>');
     const guids = [...second.matchAll(/href="\/posts\/(\d+)\/"/g)].map((m) => Number(m[1]));
     expect(guids).toEqual([3, 2]);
     expect(second).toContain('<a href="/page/1/" rel="prev">Older posts</a>');
@@ -139,7 +162,9 @@ describe("older-post pages", () => {
     const model = site();
     const repost = model.posts.find((p) => p.repost)!;
     const main = renderPostMain(chromeOf(model), repost);
-    expect(main).toContain('Reposted from <a href="https://carmen.example/feed.xml">u2</a>, post 5 of <time datetime="2026-01-03T14:00:00Z">3 Jan 2026, 14:00 UTC</time>');
+    expect(main).toContain(
+      'Reposted from <a href="https://carmen.example/feed.xml">u2</a>, post 5 of <time datetime="2026-01-03T14:00:00Z">3 Jan 2026, 14:00 UTC</time>',
+    );
     expect(main).toContain('<blockquote class="repost">\n<p>Swifts!</p>\n</blockquote>');
   });
 });

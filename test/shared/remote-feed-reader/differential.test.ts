@@ -5,8 +5,8 @@
 import { fileURLToPath } from "node:url";
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
-import { readFeed, type Feed, type FeedChannel, type FeedItem } from "../../../lib/shared/remote-feed-reader.ts";
-import { buildSite, type BuildOptions, type SiteModel, type SiteSources } from "../../../lib/publish/site.ts";
+import { type BuildOptions, buildSite, type SiteModel, type SiteSources } from "../../../lib/publish/site.ts";
+import { type Feed, type FeedChannel, type FeedItem, readFeed } from "../../../lib/shared/remote-feed-reader.ts";
 import { optionsFromEnv, readSiteSources } from "../../../scripts/cli/site-source.ts";
 import { trickySite } from "./factories.ts";
 
@@ -152,7 +152,12 @@ describe("readFeed agrees with fast-xml-parser on the feeds Skein builds", () =>
     const head = readFeed(model.feedFiles.at(-1)!.render());
     expect(head.channel.username).toBe(model.profile.username);
     expect(head.channel.user_id).toBe(model.profile.user_id);
-    expect(head.items.map((item) => item.guid)).toEqual(model.posts.map((post) => String(post.guid)).reverse().slice(0, head.items.length));
+    expect(head.items.map((item) => item.guid)).toEqual(
+      model.posts
+        .map((post) => String(post.guid))
+        .reverse()
+        .slice(0, head.items.length),
+    );
     expect(head.items[0]?.description).toBe(model.posts.at(-1)!.html.trim());
   });
 

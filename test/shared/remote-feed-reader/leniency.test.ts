@@ -14,20 +14,41 @@ describe("the spec's samples", () => {
 
   it("the samples filled in: every element lands in its field", () => {
     // Fill each empty element of the sample with its own name, so each value shows where it went.
-    const fill = (xml: string) => xml.replace(/<((?:microblog:)?(\w+))( [^>]*)?><\/\1>/g, (_, name: string, local: string, attributes = "") => `<${name}${attributes}>${local}</${name}>`);
+    const fill = (xml: string) =>
+      xml.replace(/<((?:microblog:)?(\w+))( [^>]*)?><\/\1>/g, (_, name: string, local: string, attributes = "") => `<${name}${attributes}>${local}</${name}>`);
     expect(readFeed(fill(SPEC_MAIN_SAMPLE))).toEqual({
       channel: {
-        username: "username", user_id: "user_id", user_full_name: "user_full_name", header: "header", portrait: "portrait",
-        profile: "profile", link: "link", next_node: "next_node", relocate: "relocate",
-        blocks: { url: "blocks" }, follows: { url: "follows" }, message: { url: "message", accept: "everyone" },
-        docs: "docs", language: "language", lastBuildDate: "lastBuildDate",
+        username: "username",
+        user_id: "user_id",
+        user_full_name: "user_full_name",
+        header: "header",
+        portrait: "portrait",
+        profile: "profile",
+        link: "link",
+        next_node: "next_node",
+        relocate: "relocate",
+        blocks: { url: "blocks" },
+        follows: { url: "follows" },
+        message: { url: "message", accept: "everyone" },
+        docs: "docs",
+        language: "language",
+        lastBuildDate: "lastBuildDate",
       },
-      items: [{
-        guid: "guid", pubDate: "pubdate", reply: "reply", in_reply_to_status_id: "in_reply_to_status_id",
-        in_reply_to_user_id: "in_reply_to_user_id", in_reply_to_user_link: "in_reply_to_user_link",
-        reposted_status_id: "reposted_status_id", reposted_status_pubdate: "reposted_status_pubdate",
-        reposted_status_user_id: "reposted_status_user_id", reposted_user_link: "reposted_status_user_link", language: "en",
-      }],
+      items: [
+        {
+          guid: "guid",
+          pubDate: "pubdate",
+          reply: "reply",
+          in_reply_to_status_id: "in_reply_to_status_id",
+          in_reply_to_user_id: "in_reply_to_user_id",
+          in_reply_to_user_link: "in_reply_to_user_link",
+          reposted_status_id: "reposted_status_id",
+          reposted_status_pubdate: "reposted_status_pubdate",
+          reposted_status_user_id: "reposted_status_user_id",
+          reposted_user_link: "reposted_status_user_link",
+          language: "en",
+        },
+      ],
       complete: true,
     });
     expect(readFeed(fill(SPEC_LIST_SAMPLE))).toEqual({
@@ -151,7 +172,8 @@ describe("element names match by local name, any case, snake_case == camelCase",
     const statusName = rssDocument(minimalChannel(), [element("microblog:reposted_status_user_link", "https://spec-sample.example/feed.xml")]);
     const listName = rssDocument(minimalChannel(), [element("microblog:reposted_user_link", "https://spec-list.example/feed.xml")]);
     const both = rssDocument(minimalChannel(), [
-      element("microblog:reposted_status_user_link", "https://first.example/feed.xml") + element("microblog:reposted_user_link", "https://second.example/feed.xml"),
+      element("microblog:reposted_status_user_link", "https://first.example/feed.xml") +
+        element("microblog:reposted_user_link", "https://second.example/feed.xml"),
     ]);
     expect(readFeed(statusName).items[0]).toEqual({ reposted_user_link: "https://spec-sample.example/feed.xml" });
     expect(readFeed(listName).items[0]).toEqual({ reposted_user_link: "https://spec-list.example/feed.xml" });
@@ -164,7 +186,12 @@ describe("list feeds (spec 'Alternate Feed Layout')", () => {
     const xml = rssDocument(
       [element("microblog:username", "ada"), element("microblog:user_id", FIXED_USER_ID), element("link", "https://ada.example/follows.xml")].join("\n"),
       [
-        [element("guid", "0", 'isPermalink="false"'), element("microblog:user_id", "u-0"), element("microblog:user_link", "https://zero.example/feed.xml"), element("microblog:user_name", "zero")].join(""),
+        [
+          element("guid", "0", 'isPermalink="false"'),
+          element("microblog:user_id", "u-0"),
+          element("microblog:user_link", "https://zero.example/feed.xml"),
+          element("microblog:user_name", "zero"),
+        ].join(""),
         [element("microblog:user_id", "u-1"), element("microblog:username", "one"), element("microblog:userLink", "https://one.example/feed.xml")].join(""),
         [element("userId", "u-2"), element("UserName", "two"), element("user_link", "https://two.example/feed.xml")].join(""),
       ],
@@ -209,7 +236,12 @@ describe("structure", () => {
 
   it("values are trimmed; empty values count as absent and do not block a later one; the first value wins", () => {
     const xml = rssDocument(
-      ["<link/>", '<atom:link rel="self" href="https://a.example/self.xml"/>', element("link", "  \n https://a.example/feed.xml \t"), element("link", "https://later.example/")].join("\n"),
+      [
+        "<link/>",
+        '<atom:link rel="self" href="https://a.example/self.xml"/>',
+        element("link", "  \n https://a.example/feed.xml \t"),
+        element("link", "https://later.example/"),
+      ].join("\n"),
       [`${element("guid", "   ")}${element("guid", " 12 ")}${element("guid", "13")}`],
     );
     const feed = readFeed(xml);
@@ -219,7 +251,12 @@ describe("structure", () => {
 
   it("message/blocks/follows without a URL are absent; without the attribute they have only a url", () => {
     const xml = rssDocument(
-      [element("microblog:message", "", 'accept="everyone"'), element("microblog:blocks", " ", 'count="4"'), element("microblog:follows", "https://a.example/follows.xml"), element("microblog:message", "https://a.example/m", 'accept=""')].join("\n"),
+      [
+        element("microblog:message", "", 'accept="everyone"'),
+        element("microblog:blocks", " ", 'count="4"'),
+        element("microblog:follows", "https://a.example/follows.xml"),
+        element("microblog:message", "https://a.example/m", 'accept=""'),
+      ].join("\n"),
     );
     expect(readFeed(xml).channel).toEqual({ follows: { url: "https://a.example/follows.xml" }, message: { url: "https://a.example/m" } });
   });

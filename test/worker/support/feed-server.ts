@@ -19,7 +19,7 @@
 import http from "node:http";
 import type { Socket } from "node:net";
 import type { TestProject } from "vitest/node";
-import { buildSiteFiles, postFile, profileYaml, seededRandom, type PostSpec } from "../../support/factories.ts";
+import { buildSiteFiles, type PostSpec, postFile, profileYaml, seededRandom } from "../../support/factories.ts";
 import { BOB_STATUS, feedServer, OWNER, SITES } from "./people.ts";
 
 const BASE = Date.UTC(2026, 1, 1, 9, 0, 0);
@@ -82,10 +82,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const flakyUp = new Set<string>();
   let files = new Map<string, string>();
   const huge = hugeFeed();
-  const garbage = Buffer.from(Array.from({ length: 4096 }, (() => {
-    const random = seededRandom(7);
-    return () => random.int(0, 255);
-  })()));
+  const garbage = Buffer.from(
+    Array.from(
+      { length: 4096 },
+      (() => {
+        const random = seededRandom(7);
+        return () => random.int(0, 255);
+      })(),
+    ),
+  );
 
   const sendXml = (res: http.ServerResponse, xml: string) => {
     res.writeHead(200, { "Content-Type": "application/rss+xml; charset=utf-8" });
@@ -161,7 +166,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const port = address.port;
 
   const base = feedServer(port);
-  files = new Map([...site(base, "bob", bobPosts()), ...site(base, "paged", pagedPosts(), 2), ...site(base, "impostor", [{ id: 0, date: hours(1), body: "Not who you think." }])]);
+  files = new Map([
+    ...site(base, "bob", bobPosts()),
+    ...site(base, "paged", pagedPosts(), 2),
+    ...site(base, "impostor", [{ id: 0, date: hours(1), body: "Not who you think." }]),
+  ]);
 
   project.provide("feedServerPort", port);
   return async () => {

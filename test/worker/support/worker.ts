@@ -6,12 +6,12 @@
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { emptyUsage, meteredDb, type DbUsage } from "../../../lib/shared/d1.ts";
+import { type DbUsage, emptyUsage, meteredDb } from "../../../lib/shared/d1.ts";
 import type { SiteConfig } from "../../../lib/shared/site-config.ts";
 import { normalizeUserLink } from "../../../lib/shared/urls.ts";
 import { createApp } from "../../../lib/worker/app.ts";
 import type { WorkerApp, WorkerEnv, WorkerOptions } from "../../../lib/worker/env.ts";
-import { BLOCKED, FOLLOWED, OWNER, OWNER_POST_IDS, SELECTED, type Person } from "./people.ts";
+import { BLOCKED, FOLLOWED, OWNER, OWNER_POST_IDS, type Person, SELECTED } from "./people.ts";
 
 /** 2026-03-01T12:00:30Z: the clock of every test app unless a test moves it. */
 export const FIXED_NOW = Date.UTC(2026, 2, 1, 12, 0, 30);
@@ -19,7 +19,12 @@ export const FIXED_NOW = Date.UTC(2026, 2, 1, 12, 0, 30);
 export const OWNER_TOKEN = "test-owner-token-5f4dcc3b5aa765d61d8327deb882cf99";
 
 const identity = (person: Person) => ({ user_id: person.user_id, link: normalizeUserLink(person.user_link)! });
-const followed = (person: Person) => ({ user_id: person.user_id, username: person.username, user_link: person.user_link, link: normalizeUserLink(person.user_link)! });
+const followed = (person: Person) => ({
+  user_id: person.user_id,
+  username: person.username,
+  user_link: person.user_link,
+  link: normalizeUserLink(person.user_link)!,
+});
 
 /** The owner's view of the site as the build would write it: follows FOLLOWED, blocks BLOCKED, selects SELECTED. */
 export function testConfig(overrides: Partial<SiteConfig> = {}): SiteConfig {
@@ -103,7 +108,13 @@ export async function send(app: WorkerApp, path: string, body: unknown, options:
 }
 
 /** An owner API request with the bearer token. */
-export async function owner(app: WorkerApp, path: string, init: RequestInit = {}, token: string | null = OWNER_TOKEN, envOverride?: WorkerEnv): Promise<Response> {
+export async function owner(
+  app: WorkerApp,
+  path: string,
+  init: RequestInit = {},
+  token: string | null = OWNER_TOKEN,
+  envOverride?: WorkerEnv,
+): Promise<Response> {
   const headers = new Headers(init.headers);
   if (token !== null) headers.set("Authorization", `Bearer ${token}`);
   return app.request(path, { ...init, headers }, envOverride ?? testEnv(), createExecutionContext());
