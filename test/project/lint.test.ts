@@ -10,7 +10,10 @@ import { REPO_ROOT } from "../support/project-copy.ts";
 
 describe("biome ci", () => {
   it("finds nothing to format and nothing to lint", () => {
-    const result = spawnSync(path.join(REPO_ROOT, "node_modules/.bin/biome"), ["ci", "--colors=off", "--diagnostic-level=warn", "."], { cwd: REPO_ROOT, encoding: "utf8" });
+    const result = spawnSync(path.join(REPO_ROOT, "node_modules/.bin/biome"), ["ci", "--colors=off", "--diagnostic-level=warn", "."], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+    });
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
   }, 60_000);
 });
