@@ -1,23 +1,23 @@
 /**
- * Both deploy paths bundle offline, exactly as `npm run deploy` / `npm run deploy:worker` would
- * (a broken bundle fails here, not in the user's deploy), and the Worker path really serves the
- * inbox at the URLs the feed advertises when `functions_url` points at it.
+ * Both deploy paths bundle offline, exactly as `npm run deploy` / `npm run deploy:api-only` would (a
+ * broken bundle fails here, not in the user's deploy), stay under the bundle guard, and the API-only
+ * Worker really serves the inbox at the URLs the static feed advertises when `functions_url` points at
+ * it. The two wrangler configs describe the same Worker but for [assets].
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
+import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../support/project-copy.ts";
 import { freePort } from "./support/static-server.ts";
-import { buildProject, type LocalServer, migrateLocal, run, startWorkerDev, WRANGLER } from "./support/wrangler-server.ts";
+import { buildProject, type LocalServer, migrateLocal, run, startApiOnlyDev, WRANGLER } from "./support/wrangler-server.ts";
 
 /**
- * A guard against growth, not the issue's 50 KB target (which we miss; README "Benchmarks"): Hono
- * (~18 KB) + zod/mini (~16 KB) + the inbox itself (~30 KB, reply verification included) make ~64 KB
- * minified, ~75 KB from Pages builds, which always keep function names.
+ * A guard against growth (README "Benchmarks" has the measured size and what it is made of): Hono,
+ * zod/mini, the inbox, reply verification and its feed reader, the scheduled jobs.
  */
-const BUNDLE_LIMIT = 80 * 1024;
+export const BUNDLE_LIMIT = 96 * 1024;
 
 function jsBytes(dir: string): number {
   let total = 0;
@@ -30,30 +30,40 @@ function jsBytes(dir: string): number {
 }
 
 let project: ProjectCopy;
-let workerPort: number;
+let apiPort: number;
 
 beforeAll(async () => {
   project = createProjectCopy();
-  workerPort = await freePort();
-  // The static site lives elsewhere; the feed must advertise the Worker's endpoints.
-  buildProject(project, "https://wren.example", { SKEIN_FUNCTIONS_URL: `http://127.0.0.1:${workerPort}` });
+  apiPort = await freePort();
+  // The static site lives elsewhere; the feed must advertise the API-only Worker's endpoints.
+  buildProject(project, "https://wren.example", { SKEIN_FUNCTIONS_URL: `http://127.0.0.1:${apiPort}` });
 });
 
 afterAll(() => project?.cleanup());
 
-describe("bundling for deploy", () => {
-  it("Pages Functions: wrangler pages functions build --minify succeeds and stays under its 80 KB guard", () => {
-    const outdir = path.join(os.tmpdir(), `skein-pages-bundle-${process.pid}`);
-    const result = run(WRANGLER, ["pages", "functions", "build", "--minify", "--outdir", outdir], project.root);
-    expect(result.status, result.stderr).toBe(0);
-    const bytes = jsBytes(outdir);
-    expect(bytes).toBeGreaterThan(1000);
-    expect(bytes).toBeLessThanOrEqual(BUNDLE_LIMIT);
+describe("the two wrangler configs", () => {
+  it("describe the same Worker: everything but [assets] (and the name) is the same", () => {
+    const withoutComments = (text: string) =>
+      text
+        .split("\n")
+        .map((line) => line.replace(/\s*#.*$/, ""))
+        .filter((line) => line.trim() !== "");
+    const main = withoutComments(readFileSync(path.join(REPO_ROOT, "wrangler.toml"), "utf8"));
+    const apiOnly = withoutComments(readFileSync(path.join(REPO_ROOT, "wrangler.api-only.toml"), "utf8"));
+    const assetsStart = main.indexOf("[assets]");
+    const assetsEnd = main.findIndex((line, i) => i > assetsStart && line.startsWith("["));
+    const mainWithoutAssets = [...main.slice(0, assetsStart), ...main.slice(assetsEnd)].filter((line) => !line.startsWith("name ="));
+    expect(apiOnly.filter((line) => !line.startsWith("name ="))).toEqual(mainWithoutAssets);
   });
+});
 
-  it("Worker: wrangler deploy --dry-run succeeds offline and stays under its 80 KB guard", () => {
-    const outdir = path.join(os.tmpdir(), `skein-worker-bundle-${process.pid}`);
-    const result = run(WRANGLER, ["deploy", "--dry-run", "--minify", "--outdir", outdir, "-c", "worker/wrangler.toml"], project.root);
+describe("bundling for deploy", () => {
+  it.each([
+    ["wrangler.toml (site + API)", "wrangler.toml"],
+    ["wrangler.api-only.toml (API only)", "wrangler.api-only.toml"],
+  ])("%s: wrangler deploy --dry-run succeeds offline and stays under the guard", (_, config) => {
+    const outdir = path.join(os.tmpdir(), `skein-bundle-${process.pid}-${config}`);
+    const result = run(WRANGLER, ["deploy", "--dry-run", "--minify", "--outdir", outdir, "-c", config], project.root);
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
     const bytes = jsBytes(outdir);
     expect(bytes).toBeGreaterThan(1000);
@@ -61,13 +71,13 @@ describe("bundling for deploy", () => {
   });
 });
 
-describe("the Worker path, served by wrangler dev", () => {
+describe("the API-only Worker, served by wrangler dev", () => {
   let server: LocalServer;
-  const token = "worker-path-test-token";
+  const token = "api-only-test-token";
 
   beforeAll(async () => {
-    migrateLocal(project, "worker/wrangler.toml");
-    server = await startWorkerDev(project, workerPort, { OWNER_TOKEN: token });
+    migrateLocal(project, "wrangler.api-only.toml");
+    server = await startApiOnlyDev(project, apiPort, { OWNER_TOKEN: token });
   });
   afterAll(async () => server?.stop());
 
@@ -86,7 +96,7 @@ describe("the Worker path, served by wrangler dev", () => {
         user_id: "0e9a7c52-61f4-4d3b-b8a2-7c5e1d9f0a13",
         username: "bob",
         user_link: "https://bob.example/feed.xml",
-        message: "Hello from the Worker path",
+        message: "Hello from the API-only Worker",
         date: "Sat, 16 May 2015 21:32:15 +0000",
       }),
     });
@@ -95,9 +105,25 @@ describe("the Worker path, served by wrangler dev", () => {
     const listed = await fetch(`${server.url}/api/inbox/messages`, { headers: { authorization: `Bearer ${token}` } });
     expect(listed.status).toBe(200);
     const body = (await listed.json()) as { items: { message: string; username: string }[] };
-    expect(body.items.map((item) => item.message)).toEqual(["Hello from the Worker path"]);
+    expect(body.items.map((item) => item.message)).toEqual(["Hello from the API-only Worker"]);
 
-    // The Worker serves only the inbox; the static site is somewhere else.
-    expect((await fetch(`${server.url}/feed.xml`)).status).toBe(404);
+    // The Worker serves only the API; the static site is somewhere else.
+    const feedHere = await fetch(`${server.url}/feed.xml`);
+    expect(feedHere.status).toBe(404);
+    expect(feedHere.headers.get("Content-Type")).toBe("application/problem+json");
+  });
+
+  it("runs the scheduled jobs on request (npm run tick's route)", async () => {
+    const response = await fetch(`${server.url}/api/jobs/run`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ all: true }),
+    });
+    expect(response.status).toBe(200);
+    const report = (await response.json()) as { jobs: { job: string; ran: boolean }[] };
+    expect(report.jobs.map((job) => [job.job, job.ran])).toEqual([
+      ["inbox.reverify", true],
+      ["housekeeping", true],
+    ]);
   });
 });

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 import { freePort } from "./support/static-server.ts";
-import { buildProject, type LocalServer, migrateLocal, startPagesDev } from "./support/wrangler-server.ts";
+import { buildProject, type LocalServer, migrateLocal, raiseRateLimits, startDev } from "./support/wrangler-server.ts";
 
 const TOTAL = 2_000;
 const IN_FLIGHT = 200;
@@ -22,7 +22,8 @@ beforeAll(async () => {
   const port = await freePort();
   buildProject(project, `http://127.0.0.1:${port}`);
   migrateLocal(project);
-  server = await startPagesDev(project, port, { RATE_LIMIT_PER_IP: "0", RATE_LIMIT_PER_SENDER: "0" });
+  raiseRateLimits(project);
+  server = await startDev(project, port);
 });
 
 afterAll(async () => {

@@ -11,7 +11,7 @@ import { readFeed } from "../../lib/shared/remote-feed-reader.ts";
 import { postMarkdown, profileYaml } from "../support/factories.ts";
 import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 import { freePort } from "./support/static-server.ts";
-import { buildProject, type LocalServer, migrateLocal, startPagesDev } from "./support/wrangler-server.ts";
+import { buildProject, type LocalServer, migrateLocal, startDev } from "./support/wrangler-server.ts";
 
 const A = { username: "alice", user_id: "a11ce000-0000-4000-8000-000000000001", token: "token-of-alice" };
 const B = { username: "bruno", user_id: "b7b70000-0000-4000-8000-000000000002", token: "token-of-bruno" };
@@ -30,7 +30,7 @@ async function startSite(project: ProjectCopy, port: number, token: string): Pro
   project.write(".dev.vars", `OWNER_TOKEN=${token}\n`);
   buildProject(project, url);
   migrateLocal(project);
-  return { project, url, server: await startPagesDev(project, port) };
+  return { project, url, server: await startDev(project, port) };
 }
 
 beforeAll(async () => {

@@ -1,9 +1,10 @@
 /**
  * Real local servers for end-to-end tests: a Skein project copy built for its URL, its D1 migrated,
- * served by `wrangler pages dev` (site + functions) or `wrangler dev` (the inbox as a plain Worker),
+ * served by `wrangler dev` (the one Worker: site + API, or the API alone with wrangler.api-only.toml),
  * in their own process groups so stopping them leaves no workerd behind.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type ProjectCopy, REPO_ROOT } from "../../support/project-copy.ts";
 
@@ -22,7 +23,7 @@ export function run(command: string, args: string[], cwd: string, env: Record<st
   return { status: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
 }
 
-/** Build the project copy for `url` (and the functions' view of it); throws with the build's output on failure. */
+/** Build the project copy for `url` (and the Worker's view of it); throws with the build's output on failure. */
 export function buildProject(project: ProjectCopy, url: string, env: Record<string, string> = {}): void {
   const result = run(TSX, ["scripts/build.ts", "--quiet"], project.root, { SKEIN_URL: url, ...env });
   if (result.status !== 0) throw new Error(`build failed:\n${result.stdout}\n${result.stderr}`);
@@ -90,23 +91,30 @@ async function startServer(project: ProjectCopy, args: string[], port: number, r
   throw new Error(`wrangler did not become ready on ${url}:\n${collected()}`);
 }
 
-/** `wrangler pages dev _site` as `npm start` runs it (site + functions, local D1). */
-export function startPagesDev(project: ProjectCopy, port: number, bindings: Record<string, string> = {}): Promise<LocalServer> {
-  const bindingArgs = Object.entries({ VERIFY_ALLOW_PRIVATE_HOSTS: "true", ...bindings }).flatMap(([key, value]) => ["--binding", `${key}=${value}`]);
-  return startServer(
-    project,
-    ["pages", "dev", "_site", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...bindingArgs],
-    port,
-    "/feed.xml",
-  );
+/**
+ * Raise the copy's Rate Limiting binding limits (wrangler.toml is the copy's own): load tests send
+ * thousands of requests from one address, which the real limits would refuse after 30.
+ */
+export function raiseRateLimits(project: ProjectCopy, limit = 1_000_000, config = "wrangler.toml"): void {
+  const file = path.join(project.root, config);
+  writeFileSync(file, readFileSync(file, "utf8").replace(/simple = \{ limit = \d+, period = (\d+) \}/g, `simple = { limit = ${limit}, period = $1 }`));
 }
 
-/** `wrangler dev -c worker/wrangler.toml`: the inbox alone, as a Worker. */
-export function startWorkerDev(project: ProjectCopy, port: number, vars: Record<string, string> = {}): Promise<LocalServer> {
+/**
+ * `wrangler dev` as `npm start` runs it: the one Worker with the built site as static assets, the
+ * local D1, loopback fetches allowed (two local sites), and the owner token given as a var.
+ */
+export function startDev(project: ProjectCopy, port: number, vars: Record<string, string> = {}): Promise<LocalServer> {
+  const varArgs = Object.entries({ FETCH_ALLOW_LOOPBACK: "true", ...vars }).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
+  return startServer(project, ["dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...varArgs], port, "/feed.xml");
+}
+
+/** `wrangler dev -c wrangler.api-only.toml`: the same Worker without the static site. */
+export function startApiOnlyDev(project: ProjectCopy, port: number, vars: Record<string, string> = {}): Promise<LocalServer> {
   const varArgs = Object.entries(vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
   return startServer(
     project,
-    ["dev", "-c", "worker/wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...varArgs],
+    ["dev", "-c", "wrangler.api-only.toml", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...varArgs],
     port,
     "/api/inbox",
   );
