@@ -16,11 +16,10 @@
  * item looked for (the free plan's 10 ms of CPU per invocation).
  */
 import type { Budget } from "../shared/budget.ts";
-import { type Feed, type FeedItem, FeedReadError, readFeed } from "../shared/remote-feed-reader.ts";
-import { fetchRemote } from "../shared/remote-fetch.ts";
+import { fetchFeedPage, nextNodeUrl } from "../shared/remote-feed-page.ts";
+import type { FeedItem } from "../shared/remote-feed-reader.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
 import { normalizeUserLink } from "../shared/urls.ts";
-import { decodeXmlBytes } from "../shared/xml-decoding.ts";
 
 export type VerifyStatus = "verified" | "rejected" | "unreachable";
 
@@ -63,7 +62,6 @@ export interface VerifyOptions {
   budget: Budget;
 }
 
-const ACCEPT = "application/rss+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1";
 /** The item's HTML kept for the owner's pages: enough for any microblog post. */
 const MAX_ITEM_HTML = 20_000;
 
@@ -104,31 +102,22 @@ export async function verifyReply(request: VerifyRequest, options: VerifyOptions
   const visited = new Set<string>();
   let next: string | undefined = request.sender.user_link;
   for (let pageNumber = 1; next !== undefined && pageNumber <= MAX_VERIFY_PAGES; pageNumber++) {
-    const fetched = await fetchRemote(next, {
+    const read = await fetchFeedPage(next, {
       fetch: options.fetch,
       allowLoopback: options.allowLoopback,
       budget: options.budget,
-      headers: { Accept: ACCEPT },
+      stopAfter: (item) => item.guid === request.statusId,
     });
-    if (!fetched.ok) {
-      if (fetched.error.kind === "budget") return { ...unreachable(fetched.error.detail), deferred: true };
-      return fetched.error.kind === "refused" ? rejected(fetched.error.detail) : unreachable(fetched.error.detail);
+    if (!read.ok) {
+      if (read.error.kind === "budget") return { ...unreachable(read.error.detail), deferred: true };
+      return read.error.kind === "refused" ? rejected(read.error.detail) : unreachable(read.error.detail);
     }
-    const page = fetched.value;
-    if (page.status < 200 || page.status > 299) return unreachable(`${page.url} answered HTTP ${page.status}`);
-    visited.add(page.url);
-    const decoded = decodeXmlBytes(page.bytes, page.headers.get("Content-Type"));
-    if (!decoded.ok) return unreachable(`${page.url}: ${decoded.error}`);
-    let feed: Feed;
-    try {
-      feed = readFeed(decoded.value.text, { stopAfter: (item) => item.guid === request.statusId });
-    } catch (error) {
-      if (error instanceof FeedReadError) return unreachable(`${page.url} is not a readable RSS feed: ${error.message}`.slice(0, 300));
-      throw error;
-    }
+    const { url, feed } = read.value;
+    if (!feed) return unreachable(`${url} answered 304 to a request that was not conditional`);
+    visited.add(url);
     const feedUserId = feed.channel.user_id;
     if (pageNumber === 1 && feedUserId !== undefined && feedUserId !== request.sender.user_id) {
-      return rejected(`the feed at ${page.url} belongs to user_id ${feedUserId.slice(0, 128)}, not ${request.sender.user_id}`);
+      return rejected(`the feed at ${url} belongs to user_id ${feedUserId.slice(0, 128)}, not ${request.sender.user_id}`);
     }
     const item = feed.items.find((candidate) => candidate.guid === request.statusId);
     if (item) {
@@ -139,17 +128,7 @@ export async function verifyReply(request: VerifyRequest, options: VerifyOptions
         return { verification: "verified", detail: `item ${request.statusId} mentions @${request.owner.username}`, item: snapshot };
       return { ...rejected(`item ${request.statusId} neither replies to post ${request.postId} nor mentions @${request.owner.username}`), item: snapshot };
     }
-    const nextNode = feed.channel.next_node;
-    next = undefined;
-    if (nextNode) {
-      let resolved: string | undefined;
-      try {
-        resolved = new URL(nextNode, page.url).href;
-      } catch {
-        resolved = undefined;
-      }
-      if (resolved && !visited.has(resolved)) next = resolved;
-    }
+    next = nextNodeUrl(feed, url, visited);
   }
   // A reply is the sender's own recent item: not within the newest pages means it is not there.
   return rejected(
