@@ -13,14 +13,17 @@ import { VERIFY_BUDGET } from "./verify-reply.ts";
 /** A background verification finishes within VERIFY_BUDGET's 15 s; after this the sweep takes over. */
 export const FIRST_CHECK_AFTER_MS = 2 * 60_000;
 
+/** With `all`: a time after every next check (ISO strings compare as dates only with 4-digit years). */
+const EVERYTHING_DUE = Date.UTC(9999, 0, 1);
+
 /** At most this many replies are read from D1 per run (the budget usually stops earlier). */
 const BATCH = 10;
 
 export const reverifyRepliesJob: ScheduledJob = {
   name: "inbox.reverify",
-  everyMinutes: 5,
+  everyMinutes: 1,
   async run(context) {
-    const due = await dueReplies(context.db, context.all ? Number.MAX_SAFE_INTEGER / 2 : context.now, BATCH);
+    const due = await dueReplies(context.db, context.all ? EVERYTHING_DUE : context.now, BATCH);
     if (due.length === 0) return { summary: "no reply waits for a check" };
     const counts = { verified: 0, rejected: 0, unreachable: 0 };
     const failures: { target: string; reason: string }[] = [];

@@ -109,7 +109,11 @@ export async function verifyReply(request: VerifyRequest, options: VerifyOptions
       stopAfter: (item) => item.guid === request.statusId,
     });
     if (!read.ok) {
-      if (read.error.kind === "budget") return { ...unreachable(read.error.detail), deferred: true };
+      if (read.error.kind === "budget") {
+        // The run is out of budget: not the sender's doing; the sweep tries again next run.
+        if (options.budget.inheritedRefusal()) return { ...unreachable(read.error.detail), deferred: true };
+        return unreachable(`the feed needs more than one notification's share to check (${read.error.detail})`);
+      }
       return read.error.kind === "refused" ? rejected(read.error.detail) : unreachable(read.error.detail);
     }
     const { url, feed } = read.value;

@@ -85,6 +85,14 @@ export class Budget {
     return undefined;
   }
 
+  /**
+   * Why the budgets this one is part of refuse (the run is out), as opposed to this task's own cap:
+   * a task stopped by the run waits for the next run; a task over its own cap is too costly.
+   */
+  inheritedRefusal(): string | undefined {
+    return this.parent?.refusal();
+  }
+
   /** A smaller budget for one task of this run: its own caps, and every fetch also counts here. */
   child(limits: Partial<BudgetLimits>): Budget {
     return new Budget(

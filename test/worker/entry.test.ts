@@ -52,7 +52,7 @@ describe("functions/index.ts on the cron trigger", () => {
       .bind(received)
       .run();
     const ctx = createExecutionContext();
-    // 12:00 UTC: the every-5-minutes sweep is due (housekeeping, daily at 00:00, is not).
+    // 12:00 UTC: the sweep (every minute) is due; housekeeping (daily at 00:00) is not.
     await worker.scheduled(createScheduledController({ scheduledTime: Date.UTC(2026, 2, 1, 12, 0, 0), cron: "* * * * *" }), env as unknown as WorkerEnv, ctx);
     await waitOnExecutionContext(ctx);
     const row = await env.DB.prepare("SELECT verification, attempts, verification_detail FROM replies WHERE sender_user_id = 'cut-off'").first<{
@@ -67,9 +67,10 @@ describe("functions/index.ts on the cron trigger", () => {
   it("runScheduled reports what each job did, and skips what is not due", async () => {
     const report = await worker.runScheduled(Date.UTC(2026, 2, 1, 12, 1, 0), env as unknown as WorkerEnv);
     expect(report.jobs.map((job) => [job.job, job.ran])).toEqual([
-      ["inbox.reverify", false],
+      ["inbox.reverify", true],
       ["housekeeping", false],
     ]);
+    expect(report.jobs[1]?.summary).toBe("not due (runs every 1440 min)");
     const midnight = await worker.runScheduled(Date.UTC(2026, 2, 2, 0, 0, 0), env as unknown as WorkerEnv);
     expect(midnight.jobs.map((job) => [job.job, job.ran])).toEqual([
       ["inbox.reverify", true],

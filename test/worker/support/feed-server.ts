@@ -13,6 +13,8 @@
  *   /slow-headers.xml                        no answer at all
  *   /garbage.xml, /html                      random bytes; an HTML page
  *   /flaky/<key>/feed.xml                    503 until GET /control/up/<key>, then bob's feed
+ *   /endless/<key>/<n>.xml                   a redirect to page n, whose next_node is n + 1, for ever;
+ *                                            GET /control/count/<key> tells how many requests it got
  *
  * The port goes to the tests with provide("feedServerPort") / inject("feedServerPort").
  */
@@ -80,6 +82,7 @@ function hugeFeed(): Buffer {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const sockets = new Set<Socket>();
   const flakyUp = new Set<string>();
+  const endlessCounts = new Map<string, number>();
   let files = new Map<string, string>();
   const huge = hugeFeed();
   const garbage = Buffer.from(
@@ -147,6 +150,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
         return res.end("try later");
       }
       return sendXml(res, files.get("/bob/feed.xml")!);
+    }
+    if ((m = /^\/endless\/([\w-]+)\/(\d+)(\.xml|\/page\.xml)$/.exec(path))) {
+      const [, key, n, kind] = m as unknown as [string, string, string, string];
+      endlessCounts.set(key, (endlessCounts.get(key) ?? 0) + 1);
+      if (kind === ".xml") return redirect(`/endless/${key}/${n}/page.xml`);
+      const next = `${feedServer(port)}/endless/${key}/${Number(n) + 1}.xml`;
+      return sendXml(
+        res,
+        `<?xml version="1.0"?><rss version="2.0" xmlns:microblog="http://openmicroblog.com/"><channel><title>endless</title>` +
+          `<microblog:user_id>${SITES.bob.user_id}</microblog:user_id><microblog:next_node>${next}</microblog:next_node>` +
+          `<item><guid>e${n}</guid><description>page ${n}</description></item></channel></rss>`,
+      );
+    }
+    if ((m = /^\/control\/count\/([\w-]+)$/.exec(path))) {
+      res.writeHead(200, { "Content-Type": "text/plain" });
+      return res.end(String(endlessCounts.get(m[1]!) ?? 0));
     }
     if ((m = /^\/control\/up\/([\w-]+)$/.exec(path))) {
       flakyUp.add(m[1]!);
