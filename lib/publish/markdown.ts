@@ -10,6 +10,17 @@ export function renderMarkdown(source: string): string {
   return markdown.render(source);
 }
 
+/**
+ * Someone else's words (a repost's quoted `text`): the same markdown, but raw HTML is escaped, not
+ * passed through, and markdown-it's link check keeps javascript:, vbscript:, file: and data: URLs
+ * from becoming links. The owner copied the text; they did not vouch for its markup.
+ */
+const quotedMarkdown = new MarkdownIt({ html: false, linkify: true, typographer: false });
+
+export function renderQuotedMarkdown(source: string): string {
+  return quotedMarkdown.render(source);
+}
+
 /** Plain text of rendered HTML, whitespace collapsed: for titles and summaries. */
 export function plainText(html: string): string {
   return html

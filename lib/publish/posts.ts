@@ -2,7 +2,7 @@ import matter from "gray-matter";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { describeIssues } from "../shared/schemas.ts";
 import { findNonXmlCharacter } from "../shared/xml-text.ts";
-import { plainText, renderMarkdown, truncate } from "./markdown.ts";
+import { plainText, renderMarkdown, renderQuotedMarkdown, truncate } from "./markdown.ts";
 import { type PostFrontMatter, postFrontMatter } from "./site-schemas.ts";
 
 /** A post file as read from disk: its display path ("posts/hello.md") and raw bytes. */
@@ -108,7 +108,7 @@ export function parsePost(source: PostSource): ParseResult<ParsedPost> {
   }
   const front = checked.data;
   const bodyHtml = content.trim() ? renderMarkdown(content) : "";
-  const repostHtml = front.repost ? renderMarkdown(front.repost.text) : "";
+  const repostHtml = front.repost ? renderQuotedMarkdown(front.repost.text) : "";
   if (!bodyHtml && !front.repost) {
     return { ok: false, errors: [{ file, message: "has no text: write the post below the front matter" }] };
   }

@@ -77,6 +77,19 @@ describe("parsePost", () => {
     expect(post.summary).toBe("So true.");
   });
 
+  it("a repost's quoted text is someone else's words: its HTML is escaped and unsafe links are no links", () => {
+    const text = '<script>alert(1)</script> <img src=x onerror=alert(1)> [click](javascript:alert(1)) <b>bold</b> *kept emphasis*';
+    const repost = { user_id: "u2", user_link: "https://carmen.example/feed.xml", status_id: "203", pubdate: fixedDate(-1), text };
+    const post = parseOk({ date: fixedDate(0), repost, body: "My own <b>markup</b> is mine.\n" });
+    const quoted = post.html.slice(post.html.indexOf("<blockquote>"));
+    expect(quoted).not.toMatch(/<script|<img|<b>|href="javascript/i);
+    expect(quoted).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(quoted).toContain("[click](javascript:alert(1))");
+    expect(quoted).toContain("<em>kept emphasis</em>");
+    // The owner's own words keep their raw HTML (markdown's html option, as before).
+    expect(post.html).toContain("<p>My own <b>markup</b> is mine.</p>");
+  });
+
   it("a UTF-8 byte order mark and Windows line endings change nothing", () => {
     const lf = parseOk(rawPostFile("a.md", "---\ndate: 2026-01-01T00:00:00Z\nlanguage: fr\n---\nLine one\nline two\n"));
     const crlf = parseOk(rawPostFile("a.md", "\uFEFF---\r\ndate: 2026-01-01T00:00:00Z\r\nlanguage: fr\r\n---\r\nLine one\r\nline two\r\n"));
