@@ -18,8 +18,11 @@ export function oneLine(text: string): string {
  * terminal is as safe as the table view and a JSON parser still reads the exact text.
  */
 export function terminalSafeJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(value, null, 2).replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
+
+/** What JSON.stringify leaves raw inside strings (it escapes C0 itself; C0 outside strings is JSON's own layout). */
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
 
 /** Cut to `width` code points, marking a cut with "…"; pad with spaces to `width`. */
 export function fitWidth(text: string, width: number): string {

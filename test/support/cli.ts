@@ -1,6 +1,6 @@
 /**
- * Running the real build CLI (`tsx scripts/build.ts`) in a project copy, as a user would run
- * `npm run build` in their clone, and reading what it wrote.
+ * Running the real CLIs (`tsx scripts/<command>.ts`) in a project copy, as a user would run
+ * `npm run <command>` in their clone, and reading what they wrote.
  */
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -20,18 +20,18 @@ export interface CliResult {
  * environment: no SKEIN_* variable leaks in from the test run, only those given in `env`.
  */
 export function runBuildCli(cwd: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<CliResult> {
+  return runScript(cwd, "scripts/build.ts", args, env);
+}
+
+/** `tsx <script> ...args` in `cwd`, with the same clean environment (any command in scripts/). */
+export function runScript(cwd: string, script: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<CliResult> {
   const base: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith("SKEIN_")) base[key] = value;
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [TSX_CLI, "scripts/build.ts", ...args],
-      { cwd, env: { ...base, ...env }, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
+    execFile(process.execPath, [TSX_CLI, script, ...args], { cwd, env: { ...base, ...env }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
