@@ -1,8 +1,11 @@
 /**
  * The inbox loop, as a user and a remote client meet it: `npm start` (scripts/start.ts) serves a
- * site whose owner accepts only followed accounts; remote clients POST with plain fetch; the owner
- * reads everything back with `npm run inbox`; Ctrl-C leaves no process behind.
+ * site whose owner accepts only followed accounts from one Worker (wrangler dev); remote clients POST
+ * with plain fetch; the owner reads everything back with `npm run inbox` and runs the scheduled jobs
+ * with `npm run tick` -- both find the server npm start started on its own port, without --url;
+ * Ctrl-C leaves no process (and no stale server file) behind.
  */
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listYaml, person, postMarkdown, profileYaml } from "../support/factories.ts";
@@ -41,9 +44,12 @@ function post(url: string, body: unknown): Promise<Response> {
   return fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }
 
-function inboxCli(...args: string[]) {
-  return run(TSX, [path.join(project.root, "scripts/inbox.ts"), ...args, "--url", server.url], project.root);
+/** As the README runs it: no --url, no --token (the server file and .dev.vars tell). */
+function cli(script: string, ...args: string[]) {
+  return run(TSX, [path.join(project.root, script), ...args], project.root);
 }
+
+const inboxCli = (...args: string[]) => cli("scripts/inbox.ts", ...args);
 
 describe("npm start + remote clients + npm run inbox", () => {
   it("serves the site with the endpoints its feed advertises", async () => {
@@ -90,6 +96,18 @@ describe("npm start + remote clients + npm run inbox", () => {
     expect(parsedReplies.items.map((r) => [r.username, r.status_id, r.post_id])).toEqual([["fern", "77", 1]]);
   });
 
+  it("npm run tick runs the scheduled jobs on this server and prints what each did", () => {
+    const result = cli("scripts/tick.ts");
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Scheduled jobs at \d{4}-\d\d-\d\dT/);
+    expect(result.stdout).toMatch(/inbox\.reverify .*(no reply waits for a check|checked \d)/);
+    const all = cli("scripts/tick.ts", "--all", "--json");
+    expect(all.status, all.stderr).toBe(0);
+    const report = JSON.parse(all.stdout) as { all: boolean; jobs: { job: string; ran: boolean }[] };
+    expect(report.all).toBe(true);
+    expect(report.jobs.every((job) => job.ran)).toBe(true);
+  });
+
   it("npm run inbox refuses a wrong token and says why", () => {
     const result = run(TSX, [path.join(project.root, "scripts/inbox.ts"), "list", "--url", server.url, "--token", "not-the-token"], project.root);
     expect(result.status).not.toBe(0);
@@ -106,6 +124,7 @@ describe("npm start + remote clients + npm run inbox", () => {
     for (let i = 0; i < 20 && livingInGroups(groups).length; i++) await new Promise((resolve) => setTimeout(resolve, 250));
     expect(livingInGroups(groups)).toEqual([]);
     await expect(fetch(`${server.url}/`)).rejects.toThrow();
+    expect(existsSync(path.join(project.root, ".wrangler/skein-server.json"))).toBe(false);
   });
 });
 
