@@ -17,15 +17,15 @@ import { isEntryPoint } from "./cli/entry-point.ts";
 import { clearServerState, writeServerState } from "./cli/local-server.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 
-export const USAGE = `Usage: npm start [-- --port 8788] [--no-watch] [--no-jobs]
+export const USAGE = `Usage: npm start [-- --port 8788] [--no-watch] [--no-jobs] [--jobs-every 60]
 
-  --port N     the local port (default 8788, or $PORT)
-  --no-watch   do not rebuild when posts/ or site/ change
-  --no-jobs    do not run the scheduled jobs every minute (run them by hand: npm run tick)`;
+  --port N          the local port (default 8788, or $PORT)
+  --no-watch        do not rebuild when posts/ or site/ change
+  --no-jobs         do not run the scheduled jobs (run them by hand: npm run tick)
+  --jobs-every S    run the scheduled jobs every S seconds (default 60, as the cron trigger does)`;
 
 const HOST = "127.0.0.1";
 const QUIET_WRANGLER = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" };
-const JOB_INTERVAL_MS = 60_000;
 
 function log(message: string): void {
   console.log(`[skein] ${message}`);
@@ -65,8 +65,8 @@ async function waitUntilServing(url: string, child: ChildProcess, timeoutMs: num
   return false;
 }
 
-/** One run of the scheduled jobs; prints a line for each job that did something. */
-async function runJobsOnce(baseUrl: string, token: string): Promise<void> {
+/** One run of the scheduled jobs; prints a line for each job that did something (and once for the first run). */
+async function runJobsOnce(baseUrl: string, token: string, first: boolean): Promise<void> {
   try {
     const response = await fetch(`${baseUrl}/api/jobs/run`, {
       method: "POST",
@@ -78,6 +78,13 @@ async function runJobsOnce(baseUrl: string, token: string): Promise<void> {
       return;
     }
     const report = (await response.json()) as JobsRunReport;
+    if (first)
+      log(
+        `scheduled jobs ran (${report.jobs
+          .filter((job) => job.ran)
+          .map((job) => job.job)
+          .join(", ")}); they run again every interval`,
+      );
     for (const job of report.jobs) {
       if (job.ran && (job.fetches > 0 || job.rows_written > 0 || job.failures.length > 0)) log(`job ${job.job}: ${job.summary}`);
     }
@@ -91,6 +98,7 @@ export async function main(argv: string[]): Promise<void> {
     port: { type: "string" },
     "no-watch": { type: "boolean", default: false },
     "no-jobs": { type: "boolean", default: false },
+    "jobs-every": { type: "string", default: "60" },
     help: { type: "boolean", short: "h", default: false },
   });
   if (values.help) return void console.log(USAGE);
@@ -98,6 +106,8 @@ export async function main(argv: string[]): Promise<void> {
   const portText = values.port ?? process.env.PORT ?? "8788";
   const port = parseInteger(portText, { min: 1, max: 65535 });
   if (port === undefined) throw new UsageError(`not a port: ${portText}`);
+  const jobSeconds = parseInteger(values["jobs-every"], { min: 1, max: 86_400 });
+  if (jobSeconds === undefined) throw new UsageError(`--jobs-every must be a number of seconds from 1 to 86400, got ${values["jobs-every"]}`);
   const root = process.cwd();
   const baseUrl = `http://${HOST}:${port}`;
   const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
@@ -186,10 +196,16 @@ export async function main(argv: string[]): Promise<void> {
   log(`Skein is running at ${baseUrl}/`);
   log(`  feed:   ${baseUrl}/feed.xml`);
   log(`  inbox:  POST ${baseUrl}/api/message  (read it with: npm run inbox)`);
-  log(`  jobs:   ${values["no-jobs"] ? "not run automatically (npm run tick runs them)" : "every minute (npm run tick runs them now)"}`);
+  log(`  jobs:   ${values["no-jobs"] ? "not run automatically (npm run tick runs them)" : `every ${jobSeconds} s (npm run tick runs them now)`}`);
   log(`  stop:   Ctrl-C${values["no-watch"] ? "" : "  (rebuilds when posts/ or site/ change)"}`);
 
-  if (!values["no-jobs"]) jobTimer = setInterval(() => void runJobsOnce(baseUrl, token), JOB_INTERVAL_MS);
+  if (!values["no-jobs"]) {
+    let first = true;
+    jobTimer = setInterval(() => {
+      void runJobsOnce(baseUrl, token, first);
+      first = false;
+    }, jobSeconds * 1000);
+  }
 
   if (!values["no-watch"]) {
     let timer: NodeJS.Timeout | undefined;

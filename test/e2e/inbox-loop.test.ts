@@ -31,7 +31,8 @@ beforeAll(async () => {
       "second.md": postMarkdown({ date: "2026-03-02T10:00:00Z", body: "Second post." }),
     },
   });
-  server = await npmStart(project, await freePort());
+  // The scheduled jobs every 2 s instead of every minute, so the test sees the timer at work.
+  server = await npmStart(project, await freePort(), { extraArgs: ["--jobs-every", "2"] });
 });
 
 afterAll(async () => {
@@ -94,6 +95,11 @@ describe("npm start + remote clients + npm run inbox", () => {
     const replies = inboxCli("list", "replies", "--json");
     const parsedReplies = JSON.parse(replies.stdout) as { items: { username: string; status_id: string; post_id: number }[] };
     expect(parsedReplies.items.map((r) => [r.username, r.status_id, r.post_id])).toEqual([["fern", "77", 1]]);
+  });
+
+  it("runs the scheduled jobs on its own timer, as the cron trigger does when deployed", async () => {
+    for (let i = 0; i < 40 && !server.output().includes("scheduled jobs ran"); i++) await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(server.output()).toContain("[skein] scheduled jobs ran (inbox.reverify); they run again every interval");
   });
 
   it("npm run tick runs the scheduled jobs on this server and prints what each did", () => {
