@@ -244,3 +244,74 @@ export async function deleteRejectedBefore(db: Db, cutoffMs: number): Promise<nu
   const { meta } = await db.prepare("DELETE FROM replies WHERE verification = 'rejected' AND verified_at < ?1").bind(formatIsoUtc(cutoffMs)).run();
   return meta.changes;
 }
+
+/** One conversation: everything exchanged with one feed (grouped by its normalized link), newest activity first. */
+export interface ConversationSummary {
+  /** normalizeUserLink of the other party's feed: the conversation's key. */
+  peer: string;
+  user_id: string;
+  username: string;
+  user_link: string;
+  last_id: number;
+  last_at: string;
+  last_message: string;
+  last_direction: MessageDirection;
+  total: number;
+  unread: number;
+}
+
+/** Conversations newest activity first (the owner's inbox page); `beforeLastId` pages. */
+export async function listConversations(db: Db, limit: number, beforeLastId?: number): Promise<Listed<ConversationSummary>> {
+  const { results } = await db
+    .prepare(
+      `SELECT g.peer, m.peer_user_id AS user_id, m.peer_username AS username, m.peer_user_link AS user_link,
+              g.last_id, m.received_at AS last_at, m.body AS last_message, m.direction AS last_direction, g.total, g.unread
+       FROM (SELECT peer_link_normalized AS peer, MAX(id) AS last_id, COUNT(*) AS total,
+                    SUM(CASE WHEN direction = 'received' AND read_at IS NULL THEN 1 ELSE 0 END) AS unread
+             FROM messages GROUP BY peer_link_normalized) AS g
+       JOIN messages AS m ON m.id = g.last_id
+       WHERE ?1 IS NULL OR g.last_id < ?1
+       ORDER BY g.last_id DESC LIMIT ?2`,
+    )
+    .bind(beforeLastId ?? null, limit + 1)
+    .all<ConversationSummary>();
+  const items = results.slice(0, limit);
+  const listed: Listed<ConversationSummary> = { items };
+  const last = items.at(-1);
+  if (results.length > limit && last) listed.nextBeforeId = last.last_id;
+  return listed;
+}
+
+/** The messages of one conversation, newest first (pages show them oldest first). */
+export function conversationMessages(db: Db, peer: string, query: Omit<ListQuery, "unreadOnly">): Promise<Listed<InboxMessage>> {
+  return db
+    .prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE peer_link_normalized = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3`)
+    .bind(peer, query.beforeId ?? null, query.limit + 1)
+    .all<InboxMessage>()
+    .then(({ results }) => {
+      const items = results.slice(0, query.limit);
+      const listed: Listed<InboxMessage> = { items };
+      const last = items.at(-1);
+      if (results.length > query.limit && last) listed.nextBeforeId = last.id;
+      return listed;
+    });
+}
+
+/** Mark every received message of one conversation read. */
+export async function markConversationRead(db: Db, peer: string, atMs: number): Promise<number> {
+  const { meta } = await db
+    .prepare("UPDATE messages SET read_at = ?2 WHERE peer_link_normalized = ?1 AND direction = 'received' AND read_at IS NULL")
+    .bind(peer, formatIsoUtc(atMs))
+    .run();
+  return meta.changes;
+}
+
+/** One reply notification (the owner's pages act on it). */
+export async function getReply(db: Db, id: number): Promise<InboxReply | null> {
+  return db.prepare(`SELECT ${REPLY_COLUMNS} FROM replies WHERE id = ?1`).bind(id).first<InboxReply>();
+}
+
+/** One message (answering it needs its sender). */
+export async function getMessage(db: Db, id: number): Promise<InboxMessage | null> {
+  return db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?1`).bind(id).first<InboxMessage>();
+}

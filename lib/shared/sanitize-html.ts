@@ -8,8 +8,14 @@
  * dropped -- script, style, iframe, object, svg and their contents entirely; other tags keep their
  * text. No attribute survives but href, and a javascript:, data: or relative href is no link at all.
  */
-import { escapeAttrValue, FilterXSS, friendlyAttrValue, type IWhiteList } from "xss";
+import type * as XssModule from "xss";
+import xssDefault from "xss";
 import { parseHttpUrl } from "./urls.ts";
+
+// js-xss is CommonJS: its exports hang off the default export in every runtime (Node, workerd, esbuild
+// bundles), while named imports are lost by some CJS interop layers.
+const { escapeAttrValue, FilterXSS, friendlyAttrValue } = xssDefault as unknown as typeof XssModule;
+type IWhiteList = XssModule.IWhiteList;
 
 const LINK_REL = "nofollow ugc noopener noreferrer";
 

@@ -7,12 +7,14 @@
  *   /api/message, /api/posts/:id/reply    the spec's public endpoints   lib/inbox/public-routes.ts
  *   /api/inbox/...                        the owner's inbox             lib/inbox/owner-routes.ts
  *   /api/jobs/run                         run the scheduled jobs now    lib/worker/jobs-routes.ts
+ *   /owner/...                            the owner's pages (a session) lib/owner/routes.tsx
  */
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { Hono } from "hono/tiny";
 import { inboxOwnerRoutes } from "../inbox/owner-routes.ts";
 import { inboxPublicRoutes } from "../inbox/public-routes.ts";
+import { ownerPages } from "../owner/routes.tsx";
 import { meteredDb } from "../shared/d1.ts";
 import { problem } from "../shared/problem.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
@@ -59,6 +61,7 @@ export function createApp(config: SiteConfig, options: WorkerOptions = {}): Work
   app.route("/api", inboxPublicRoutes(config, deps));
   app.route("/api/inbox", inboxOwnerRoutes(deps));
   app.route("/api/jobs", jobsRoutes(config, deps));
+  app.route("/owner", ownerPages(config, deps));
 
   app.notFound(async (c) => {
     const path = new URL(c.req.url).pathname;

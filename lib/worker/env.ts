@@ -23,6 +23,8 @@ export interface WorkerEnv {
   /** Rate Limiting bindings of the inbox's POST endpoints (lib/inbox/rate-limit.ts). */
   INBOX_IP_LIMIT?: RateLimiter;
   INBOX_SENDER_LIMIT?: RateLimiter;
+  /** Sign-in attempts on the owner's pages, per client network (lib/owner/routes.tsx). */
+  OWNER_SIGNIN_LIMIT?: RateLimiter;
   /** "true" under npm start: strangers' URLs on loopback may be fetched (two local sites). */
   FETCH_ALLOW_LOOPBACK?: string;
   /** "true" only for benchmarks: each response says what it cost in D1 (Server-Timing). */

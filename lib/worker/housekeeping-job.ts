@@ -2,10 +2,12 @@
  * Housekeeping (a scheduled job, daily at 00:00 UTC): keeps D1 small and fast without touching what
  * the owner keeps. Rejected reply notifications -- claims the sender's own feed did not back -- are
  * deleted after REJECTED_KEEP_DAYS, so a spammer cannot fill the free plan's 500 MB; everything else
- * (messages, verified and unreachable replies) stays until the owner deletes it. Then `PRAGMA
+ * (messages, verified and unreachable replies) stays until the owner deletes it. Expired owner
+ * sessions go too. Then `PRAGMA
  * optimize`, which D1 recommends running periodically so SQLite keeps its query plans good.
  */
 import { deleteRejectedBefore } from "../inbox/store.ts";
+import { deleteExpiredSessions } from "../owner/session.ts";
 import type { ScheduledJob } from "./jobs.ts";
 
 export const REJECTED_KEEP_DAYS = 30;
@@ -15,7 +17,10 @@ export const housekeepingJob: ScheduledJob = {
   everyMinutes: 24 * 60,
   async run(context) {
     const deleted = await deleteRejectedBefore(context.db, context.now - REJECTED_KEEP_DAYS * 24 * 60 * 60_000);
+    const sessions = await deleteExpiredSessions(context.db, context.now);
     await context.db.prepare("PRAGMA optimize").run();
-    return { summary: `deleted ${deleted} rejected reply notification${deleted === 1 ? "" : "s"} older than ${REJECTED_KEEP_DAYS} days; optimized D1` };
+    return {
+      summary: `deleted ${deleted} rejected reply notification${deleted === 1 ? "" : "s"} older than ${REJECTED_KEEP_DAYS} days and ${sessions} expired owner session${sessions === 1 ? "" : "s"}; optimized D1`,
+    };
   },
 };

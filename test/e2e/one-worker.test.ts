@@ -55,11 +55,18 @@ describe("dynamic paths", () => {
   it.each([
     ["/api/inbox", 401],
     ["/api/nothing", 404],
-    ["/owner/", 404],
   ])("%s runs the Worker (%i)", async (path, status) => {
     const response = await fetch(`${server.url}${path}`);
     expect(response.status).toBe(status);
     expect(response.headers.get("Content-Type")).toBe("application/problem+json");
+    expect(ranWorker(response)).toBe(true);
+  });
+
+  it("/owner/ runs the Worker: without a session it sends the browser to sign in, uncached", async () => {
+    const response = await fetch(`${server.url}/owner/`, { redirect: "manual" });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe("/owner/sign-in");
+    expect(response.headers.get("Cache-Control")).toBe("no-store");
     expect(ranWorker(response)).toBe(true);
   });
 

@@ -52,7 +52,7 @@ describe("the Worker's rooms", () => {
   const worker = reachable("functions/index.ts");
 
   it("the Worker reaches nothing of the publish path, the scripts or the site templates", () => {
-    const outside = [...worker.files].map(relative).filter((file) => !/^(functions|lib\/(worker|inbox|timeline|outbox|shared))\//.test(file));
+    const outside = [...worker.files].map(relative).filter((file) => !/^(functions|lib\/(worker|inbox|timeline|outbox|owner|shared))\//.test(file));
     expect(outside).toEqual([]);
   });
 
@@ -77,7 +77,7 @@ describe("the Worker's rooms", () => {
       importsOf(file)
         .filter((specifier) => specifier.startsWith("."))
         .map((specifier) => relative(path.resolve(path.dirname(file), specifier)))
-        .filter((target) => /^lib\/(worker|inbox|timeline|outbox)\//.test(target))
+        .filter((target) => /^lib\/(worker|inbox|timeline|outbox|owner)\//.test(target))
         .map((target) => `${relative(file)} -> ${target}`),
     );
     expect(leaks).toEqual([]);

@@ -89,6 +89,9 @@ describe("building the example site with the CLI", () => {
 
     // Static files and the Worker's view of the site.
     for (const file of ["assets/style.css", "_headers"]) expect(site.has(file), file).toBe(true);
+    // The public site and its feeds never point at the owner's pages.
+    const linkingOwner = [...site].filter(([, bytes]) => bytes.toString("utf8").includes("/owner/")).map(([file]) => file);
+    expect(linkingOwner).toEqual([]);
     const config = JSON.parse(readFileSync(path.join(project.root, SITE_CONFIG_PATH), "utf8")) as { post_ids: [number, number][]; owner: { feed_url: string } };
     expect(config.owner.feed_url).toBe(`${profile.url}/feed.xml`);
     expect(config.post_ids.reduce((n, [first, last]) => n + last - first + 1, 0)).toBe(postFiles.length);

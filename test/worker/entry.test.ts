@@ -76,6 +76,6 @@ describe("functions/index.ts on the cron trigger", () => {
       ["inbox.reverify", true],
       ["housekeeping", true],
     ]);
-    expect(midnight.jobs[1]?.summary).toMatch(/^deleted \d+ rejected reply notifications? older than 30 days; optimized D1$/);
+    expect(midnight.jobs[1]?.summary).toMatch(/^deleted \d+ rejected reply notifications? older than 30 days and \d+ expired owner sessions?; optimized D1$/);
   });
 });

@@ -67,6 +67,7 @@ export function testEnv(overrides: Partial<WorkerEnv> = {}, withRateLimits = fal
   if (!withRateLimits) {
     delete base.INBOX_IP_LIMIT;
     delete base.INBOX_SENDER_LIMIT;
+    delete base.OWNER_SIGNIN_LIMIT;
   }
   return { ...base, ...overrides };
 }

@@ -1,0 +1,282 @@
+/**
+ * The owner's pages of the inbox: the overview, conversations (received and sent messages grouped by
+ * the other party), one conversation, and reply notifications with what checking them found. They
+ * read the same store functions as the owner API (lib/inbox/store.ts): one store, one set of rules.
+ *
+ * Strangers' text is escaped by JSX (usernames, messages) or sanitized (the replier's post HTML,
+ * lib/shared/sanitize-html.ts); links to strangers' pages are only ever absolute http(s) URLs.
+ */
+
+import { raw } from "hono/html";
+import type { FC } from "hono/jsx";
+import type { ConversationSummary } from "../inbox/store.ts";
+import type { InboxCounts, InboxMessage, InboxReply } from "../shared/api-types.ts";
+import { sanitizeHtml } from "../shared/sanitize-html.ts";
+import { parseHttpUrl } from "../shared/urls.ts";
+
+/** "2026-03-01T12:00:30Z" -> "2026-03-01 12:00 UTC" in a <time> element. */
+export const When: FC<{ iso: string | null }> = ({ iso }) => (iso ? <time datetime={iso}>{`${iso.replace("T", " ").slice(0, 16)} UTC`}</time> : <span>-</span>);
+
+/** A link to a stranger's URL only when it is an absolute http(s) URL; otherwise its text. */
+export const SafeLink: FC<{ href: string | null | undefined; children?: unknown }> = ({ href, children }) =>
+  href && parseHttpUrl(href) ? (
+    <a href={href} rel="nofollow ugc noopener noreferrer">
+      {children as string}
+    </a>
+  ) : (
+    <span>{children as string}</span>
+  );
+
+/** The conversation key in a URL: the normalized link, base64url (it contains slashes). */
+export function peerParam(peer: string): string {
+  return btoa(String.fromCharCode(...new TextEncoder().encode(peer)))
+    .replace(/=+$/, "")
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_");
+}
+
+export function peerFromParam(param: string): string | undefined {
+  if (!/^[A-Za-z0-9_-]{1,3000}$/.test(param)) return undefined;
+  try {
+    const binary = atob(param.replace(/-/g, "+").replace(/_/g, "/"));
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A POST button for one action, carrying where to come back to. */
+export const ActionButton: FC<{ action: string; label: string; returnTo: string; primary?: boolean }> = (props) => (
+  <form method="post" action={props.action}>
+    <input type="hidden" name="return_to" value={props.returnTo} />
+    <button type="submit" class={props.primary ? "primary" : undefined}>
+      {props.label}
+    </button>
+  </form>
+);
+
+const NOTICES: Record<string, string> = {
+  read: "Marked as read.",
+  deleted: "Deleted.",
+  "conversation-read": "The conversation is marked as read.",
+  sent: "Your message was sent.",
+  queued: "Your message could not be sent yet; it waits in the outbox and is retried.",
+  retried: "It is queued again.",
+};
+
+/** A fixed notice chosen by a key from the query string (never text from the URL). */
+export const Notice: FC<{ notice: string | undefined }> = ({ notice }) => {
+  const text = notice ? NOTICES[notice] : undefined;
+  return text ? (
+    <p class="owner-notice" role="status">
+      {text}
+    </p>
+  ) : null;
+};
+
+export const Overview: FC<{ counts: InboxCounts; extra?: { label: string; path: string; count: number; what: string }[] }> = ({ counts, extra }) => (
+  <>
+    <h1>Overview</h1>
+    <ul class="owner-counts">
+      <li>
+        <strong>{counts.messages.unread}</strong> unread of {counts.messages.total} <a href="/owner/inbox#conversations">messages</a>
+      </li>
+      <li>
+        <strong>{counts.replies.unread}</strong> unread of {counts.replies.total} <a href="/owner/inbox#replies">reply notifications</a>
+      </li>
+      <li>
+        <strong>{counts.replies.verified}</strong> verified replies
+      </li>
+      <li>
+        <strong>{counts.replies.pending + counts.replies.unreachable}</strong> replies still being checked
+      </li>
+      {(extra ?? []).map((item) => (
+        <li>
+          <strong>{item.count}</strong> {item.what} <a href={item.path}>{item.label}</a>
+        </li>
+      ))}
+    </ul>
+  </>
+);
+
+const ConversationItem: FC<{ conversation: ConversationSummary }> = ({ conversation }) => (
+  <li>
+    <h3>
+      <a href={`/owner/inbox/conversations/${peerParam(conversation.peer)}`}>@{conversation.username}</a>{" "}
+      {conversation.unread > 0 ? <span class="badge">{`${conversation.unread} unread`}</span> : null}
+    </h3>
+    <p class="owner-text">
+      {conversation.last_direction === "sent" ? "You: " : ""}
+      {conversation.last_message.length > 200 ? `${conversation.last_message.slice(0, 199)}…` : conversation.last_message}
+    </p>
+    <p class="owner-meta">
+      <When iso={conversation.last_at} /> · {conversation.total} message{conversation.total === 1 ? "" : "s"} ·{" "}
+      <SafeLink href={conversation.user_link}>their feed</SafeLink>
+    </p>
+  </li>
+);
+
+const VERIFICATION_TEXT: Record<InboxReply["verification"], string> = {
+  pending: "being checked",
+  verified: "verified",
+  rejected: "rejected",
+  unreachable: "their feed could not be read",
+};
+
+export const ReplyItem: FC<{ reply: InboxReply; returnTo: string }> = ({ reply, returnTo }) => (
+  <li>
+    <h3>
+      @{reply.username} on your post <a href={`/posts/${reply.post_id}/`}>#{reply.post_id}</a>{" "}
+      <span class="badge">{VERIFICATION_TEXT[reply.verification]}</span> {reply.read_at ? null : <span class="badge">unread</span>}
+    </h3>
+    {reply.item_html ? <div class="owner-post">{raw(sanitizeHtml(reply.item_html))}</div> : null}
+    <p class="owner-meta">
+      <When iso={reply.received_at} /> · their item {reply.status_id} · <SafeLink href={reply.item_link ?? reply.user_link}>open it</SafeLink>
+      {reply.verification_detail && reply.verification !== "verified" ? (
+        <>
+          {" · "}
+          {reply.verification_detail}
+        </>
+      ) : null}
+    </p>
+    <div class="owner-actions">
+      {reply.read_at ? null : (
+        <ActionButton action={`/owner/inbox/replies/${reply.id}/read`} label={`Mark read: reply from @${reply.username}`} returnTo={returnTo} />
+      )}
+      <ActionButton action={`/owner/inbox/replies/${reply.id}/delete`} label={`Delete: reply from @${reply.username}`} returnTo={returnTo} />
+    </div>
+  </li>
+);
+
+export const InboxPage: FC<{
+  conversations: ConversationSummary[];
+  olderConversations?: string;
+  replies: InboxReply[];
+  olderReplies?: string;
+  notice?: string;
+}> = (props) => (
+  <>
+    <h1>Inbox</h1>
+    <Notice notice={props.notice} />
+    <section aria-labelledby="conversations">
+      <h2 id="conversations">Conversations</h2>
+      {props.conversations.length ? (
+        <ul class="owner-list">
+          {props.conversations.map((conversation) => (
+            <ConversationItem conversation={conversation} />
+          ))}
+        </ul>
+      ) : (
+        <p>No messages yet.</p>
+      )}
+      {props.olderConversations ? <a href={props.olderConversations}>Older conversations</a> : null}
+    </section>
+    <section aria-labelledby="replies">
+      <h2 id="replies">Reply notifications</h2>
+      {props.replies.length ? (
+        <ul class="owner-list">
+          {props.replies.map((reply) => (
+            <ReplyItem reply={reply} returnTo="/owner/inbox#replies" />
+          ))}
+        </ul>
+      ) : (
+        <p>No reply notifications yet.</p>
+      )}
+      {props.olderReplies ? <a href={props.olderReplies}>Older reply notifications</a> : null}
+    </section>
+  </>
+);
+
+const MessageItem: FC<{ message: InboxMessage; returnTo: string }> = ({ message, returnTo }) => (
+  <li class={message.direction === "sent" ? "from-me" : undefined}>
+    <p class="owner-meta">
+      {message.direction === "sent" ? "You wrote" : `@${message.username} wrote`} · <When iso={message.received_at} />
+      {message.direction === "received" && !message.read_at ? (
+        <>
+          {" "}
+          <span class="badge">unread</span>
+        </>
+      ) : null}
+    </p>
+    <p class="owner-text">{message.message}</p>
+    <div class="owner-actions">
+      {message.direction === "received" && !message.read_at ? (
+        <ActionButton action={`/owner/inbox/messages/${message.id}/read`} label="Mark read" returnTo={returnTo} />
+      ) : null}
+      <ActionButton action={`/owner/inbox/messages/${message.id}/delete`} label="Delete" returnTo={returnTo} />
+    </div>
+  </li>
+);
+
+export const ConversationPage: FC<{
+  peer: string;
+  username: string;
+  userLink: string;
+  /** Oldest first. */
+  messages: InboxMessage[];
+  earlier?: string;
+  notice?: string;
+  /** The answer form, when the outbox can send. */
+  canAnswer: boolean;
+  error?: string;
+}> = (props) => {
+  const here = `/owner/inbox/conversations/${peerParam(props.peer)}`;
+  return (
+    <>
+      <h1>Conversation with @{props.username}</h1>
+      <p class="owner-meta">
+        <SafeLink href={props.userLink}>{props.userLink}</SafeLink>
+      </p>
+      <Notice notice={props.notice} />
+      {props.earlier ? <a href={props.earlier}>Earlier messages</a> : null}
+      <ul class="owner-list">
+        {props.messages.map((message) => (
+          <MessageItem message={message} returnTo={here} />
+        ))}
+      </ul>
+      <div class="owner-actions">
+        <ActionButton action={`${here}/read`} label="Mark the whole conversation read" returnTo={here} />
+      </div>
+      {props.canAnswer ? (
+        <form class="owner-form" method="post" action={`${here}/answer`}>
+          <h2>Answer @{props.username}</h2>
+          {props.error ? (
+            <p class="owner-error" role="alert">
+              {props.error}
+            </p>
+          ) : null}
+          <label for="answer">Your message</label>
+          <textarea id="answer" name="message" required maxlength={5000}></textarea>
+          <div class="owner-actions">
+            <button type="submit" class="primary">
+              Send
+            </button>
+          </div>
+        </form>
+      ) : null}
+    </>
+  );
+};
+
+export const SignInPage: FC<{ error?: string }> = ({ error }) => (
+  <>
+    <h1>Sign in</h1>
+    <p>
+      Paste your owner token: OWNER_TOKEN in .dev.vars on your machine, or the secret you set when you deployed. This device then stays signed in for 14 days.
+    </p>
+    {error ? (
+      <p class="owner-error" role="alert">
+        {error}
+      </p>
+    ) : null}
+    <form class="owner-form" method="post" action="/owner/sign-in">
+      <label for="token">Owner token</label>
+      <input id="token" name="token" type="password" autocomplete="current-password" required maxlength={512} />
+      <div class="owner-actions">
+        <button type="submit" class="primary">
+          Sign in
+        </button>
+      </div>
+    </form>
+  </>
+);
