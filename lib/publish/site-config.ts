@@ -6,6 +6,7 @@
 import type { FollowedAccount, SiteConfig } from "../shared/site-config.ts";
 import { identityOf } from "../shared/site-config.ts";
 import { normalizeUserLink } from "../shared/urls.ts";
+import { outboxList } from "./outbox-list.ts";
 import type { SiteModel } from "./site.ts";
 
 /** [0,1,2,3,7,8] -> [[0,3],[7,8]] */
@@ -41,5 +42,6 @@ export function siteConfigFromModel(model: Pick<SiteModel, "profile" | "urls" | 
     blocks: model.blocks.map(identityOf),
     selected: profile.selected.map(identityOf),
     post_ids: compressIds(model.posts.map((post) => post.guid)),
+    notifications: outboxList(model),
   };
 }

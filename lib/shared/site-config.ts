@@ -24,6 +24,40 @@ export interface FollowedAccount {
   link: string;
 }
 
+/**
+ * Spec "Replies/Mentions": a post that replies to or mentions someone must alert their server. The
+ * build lists, for each post, whom it must notify (lib/publish/outbox-list.ts); the outbox job
+ * (lib/outbox/send-job.ts) sends each notification once, after the post is live.
+ */
+export interface OutboxNotification {
+  /** Our post's guid: the status_id we send. */
+  post_id: number;
+  /** The post's date, ISO 8601 UTC: a post notifies only within NOTIFY_WINDOW_DAYS of it. */
+  date: string;
+  /** reply: front matter `reply_to`; mention: "@username" of an account in follows.yaml. */
+  kind: "reply" | "mention";
+  user_id: string;
+  /** "" when the post's reply_to names no username and the account is not followed. */
+  username: string;
+  /** Their feed URL. */
+  user_link: string;
+  /** A reply's item in their feed (its guid); absent for a mention (their newest item is used). */
+  status_id?: string;
+}
+
+export interface OutboxList {
+  /** Changes whenever `items` change: the job reconciles D1 with the list only then. */
+  digest: string;
+  items: OutboxNotification[];
+}
+
+/**
+ * Skein notifies for a post during this many days after its date, and the build lists only posts
+ * that recent (counted from its newest post): an imported archive or a back-dated post alerts nobody,
+ * and the list bundled into the Worker stays small.
+ */
+export const NOTIFY_WINDOW_DAYS = 14;
+
 export interface SiteConfig {
   owner: {
     user_id: string;
@@ -40,6 +74,8 @@ export interface SiteConfig {
   selected: Identity[];
   /** Published guids as sorted, inclusive [first, last] ranges. */
   post_ids: [number, number][];
+  /** What the posts must notify (absent in a config written before the outbox: nothing is reconciled). */
+  notifications?: OutboxList;
 }
 
 export function identityOf(entry: { user_id?: string | undefined; user_link?: string | undefined }): Identity {
