@@ -80,3 +80,67 @@ export interface JobsRunReport {
   all: boolean;
   jobs: JobReport[];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Timeline (GET /api/timeline, GET /api/timeline/follows; lib/timeline/owner-routes.ts)
+
+/** A post of a followed account, newest first in the timeline. */
+export interface TimelineItem {
+  id: number;
+  user_id: string;
+  username: string;
+  /** The feed's user_full_name when it has one. */
+  name: string | null;
+  /** The feed the post was read from. */
+  user_link: string;
+  guid: string;
+  /** The post's pubDate in ISO 8601 UTC (the time it was read when it had none, never later than that). */
+  date: string;
+  received_at: string;
+  /** The post's HTML, sanitized (lib/shared/sanitize-html.ts): safe to put in a page. */
+  html: string;
+  /** The same as plain text on one line. */
+  text: string;
+  link: string | null;
+  /** Spec "Replies": present when the post replies to someone. */
+  in_reply_to?: { user_id?: string; status_id?: string; user_link?: string };
+  /** Spec "Reposts": present when the post reposts someone. */
+  repost?: { user_id?: string; status_id?: string; user_link?: string; pubdate?: string };
+  /** It mentions the owner (@username, a link to the owner's site) or replies to the owner. */
+  mention: boolean;
+}
+
+export const FOLLOW_STATES = ["new", "ok", "catching-up", "moved", "failing"] as const;
+export type FollowState = (typeof FOLLOW_STATES)[number];
+
+/** One followed feed as the poller sees it. */
+export interface FollowStatus {
+  user_id: string;
+  username: string;
+  name: string | null;
+  /** As in follows.yaml. */
+  user_link: string;
+  /** Where it is polled (differs from user_link after a move). */
+  feed_url: string;
+  /** failing > moved > catching-up > new (never read yet) > ok. */
+  state: FollowState;
+  /** Set when the feed moved (relocate, 301/308) and follows.yaml still names the old URL. */
+  moved_to: string | null;
+  last_poll_at: string | null;
+  last_error: string | null;
+  /** Failed polls in a row (each backs off longer). */
+  failures: number;
+  /** Null: at the next run. */
+  next_poll_at: string | null;
+  /** The adaptive schedule's interval for this feed now. */
+  poll_every_minutes: number;
+  newest_post_at: string | null;
+  /** Items of this account in the timeline. */
+  items: number;
+}
+
+export interface TimelineFollows {
+  follows: FollowStatus[];
+  /** The last run of the poller that polled anything. */
+  last_run_at: string | null;
+}

@@ -7,6 +7,7 @@
  *   /api/message, /api/posts/:id/reply    the spec's public endpoints   lib/inbox/public-routes.ts
  *   /api/inbox/...                        the owner's inbox             lib/inbox/owner-routes.ts
  *   /api/jobs/run                         run the scheduled jobs now    lib/worker/jobs-routes.ts
+ *   /api/timeline, /api/timeline/follows  the owner's timeline          lib/timeline/owner-routes.ts
  *   /owner/...                            the owner's pages (a session) lib/owner/routes.tsx
  */
 import { cors } from "hono/cors";
@@ -18,6 +19,7 @@ import { ownerPages } from "../owner/routes.tsx";
 import { meteredDb } from "../shared/d1.ts";
 import { problem } from "../shared/problem.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
+import { timelineOwnerRoutes } from "../timeline/owner-routes.ts";
 import { type WorkerApp, type WorkerBindings, type WorkerOptions, workerDeps } from "./env.ts";
 import { jobsRoutes } from "./jobs-routes.ts";
 
@@ -61,6 +63,7 @@ export function createApp(config: SiteConfig, options: WorkerOptions = {}): Work
   app.route("/api", inboxPublicRoutes(config, deps));
   app.route("/api/inbox", inboxOwnerRoutes(deps));
   app.route("/api/jobs", jobsRoutes(config, deps));
+  app.route("/api/timeline", timelineOwnerRoutes(config, deps));
   app.route("/owner", ownerPages(config, deps));
 
   app.notFound(async (c) => {

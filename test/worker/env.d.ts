@@ -14,5 +14,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** Port of the loopback feed server (feed-server.ts) on 127.0.0.1. */
     feedServerPort: number;
+    /** Port of the timeline's loopback feed server (feed-server-timeline.ts): feeds that change between polls. */
+    timelineFeedServerPort: number;
   }
 }

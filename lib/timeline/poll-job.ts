@@ -1,0 +1,312 @@
+/**
+ * The timeline poller (a scheduled job, every run): reads the feeds of the accounts the owner
+ * follows (spec "Following") and stores their new posts in D1 for the owner's timeline.
+ *
+ * A run:
+ * 1. reads every follow's state and the last run's minute (one D1 call);
+ * 2. reconciles it with follows.yaml as the build bundled it (SiteConfig.follows): a new follow gets
+ *    a row and is polled at once (bounded backfill), an unfollowed account's row is deleted (its
+ *    stored items stay in the timeline, unless the account is now in blocks.yaml, which deletes them),
+ *    a changed user_link (`npm run follow -- <new URL>` after a relocation) is taken over (one call,
+ *    only when something changed);
+ * 3. polls the feeds that are due (schedule.ts: adaptive slots; backoff; catch-up; `all` = every feed
+ *    now), a few at a time so one slow feed does not hold up the others, each within its own share
+ *    of the run (subrequests, bytes, time) so no feed can starve the rest, and all of them within the
+ *    run's budget (lib/shared/budget.ts) and a number of items to parse per run (the 10 ms of CPU);
+ *    each feed that changed is written in one D1 batch (its new items and its state);
+ * 4. writes the run's minute, and marks feeds that were due but did not fit as due first next run
+ *    (one call).
+ *
+ * A 304 -- most polls -- costs one subrequest and writes nothing. See the notes in the README for the
+ * rows and subrequests a day this takes, measured by bench/timeline.ts.
+ */
+import type { BudgetLimits } from "../shared/budget.ts";
+import type { SiteConfig } from "../shared/site-config.ts";
+import { normalizeUserLink } from "../shared/urls.ts";
+import type { JobContext, JobOutcome, ScheduledJob } from "../worker/jobs.ts";
+import { matchesIdentity, mentionTest } from "./items.ts";
+import { DEFAULT_POLL_LIMITS, type PollLimits, type PollOutcome, pollFeed } from "./poll-feed.ts";
+import { backoffMinutes, MINUTE_MS, minuteOf, phaseOf, pollIntervalMinutes, slotDue } from "./schedule.ts";
+import {
+  deleteFollowStatement,
+  deleteItemsOfStatement,
+  type FollowRow,
+  type FollowUpdate,
+  finishRun,
+  insertFollowStatement,
+  insertItemsStatement,
+  loadPollerState,
+  updateFollowStatement,
+} from "./store.ts";
+
+export interface TimelinePollOptions {
+  /** Feeds polled at the same time (Workers allow 6 open connections per invocation). */
+  concurrency: number;
+  /** Items the whole run may parse: parsing is most of a run's CPU (about 30 µs an item). */
+  itemsPerRun: number;
+  /** One feed's share of a run: fetches (every redirect hop counts), bytes, time. */
+  feedLimits: Partial<BudgetLimits>;
+  poll: PollLimits;
+}
+
+export const DEFAULT_TIMELINE_OPTIONS: TimelinePollOptions = {
+  concurrency: 4,
+  itemsPerRun: 150,
+  feedLimits: { subrequests: 5, bytes: 1536 * 1024, durationMs: 15_000 },
+  poll: DEFAULT_POLL_LIMITS,
+};
+
+export const TIMELINE_JOB_NAME = "timeline.poll";
+
+interface Reconciled {
+  rows: FollowRow[];
+  added: number;
+  removed: number;
+  changed: number;
+}
+
+function newRow(follow: SiteConfig["follows"][number], nowMs: number): FollowRow {
+  return {
+    user_id: follow.user_id,
+    username: follow.username,
+    user_link: follow.user_link,
+    feed_url: follow.user_link,
+    moved_to: null,
+    name: null,
+    phase: phaseOf(follow.user_id),
+    added_ms: nowMs,
+    due_ms: nowMs,
+    etag: null,
+    last_modified: null,
+    seen: null,
+    walk: null,
+    newest_item_ms: null,
+    oldest_first: 0,
+    failures: 0,
+    last_error: null,
+    last_poll_ms: null,
+  };
+}
+
+/** D1's follow rows made to match follows.yaml; writes (one batch) only what differs. */
+async function reconcile(context: JobContext, rows: FollowRow[]): Promise<Reconciled> {
+  const { db, config, now } = context;
+  const byId = new Map(rows.map((row) => [row.user_id, row]));
+  const statements = [];
+  const current: FollowRow[] = [];
+  let added = 0;
+  let removed = 0;
+  let changed = 0;
+  for (const follow of config.follows) {
+    if (matchesIdentity(config.blocks, follow.user_id, follow.user_link)) continue;
+    const row = byId.get(follow.user_id);
+    byId.delete(follow.user_id);
+    if (!row) {
+      const fresh = newRow(follow, now);
+      statements.push(insertFollowStatement(db, fresh));
+      current.push(fresh);
+      added += 1;
+      continue;
+    }
+    const update: FollowUpdate = {};
+    if (row.username !== follow.username) update.username = follow.username;
+    if (row.user_link !== follow.user_link) {
+      update.user_link = follow.user_link;
+      const link = normalizeUserLink(follow.user_link);
+      if (row.moved_to && link === normalizeUserLink(row.moved_to)) {
+        // The owner took over the move (npm run follow -- <new URL>): polling is already there.
+        update.moved_to = null;
+      } else if (link !== normalizeUserLink(row.user_link)) {
+        // Another feed URL for the same account: poll it from now on (what was seen stays seen).
+        Object.assign(update, {
+          feed_url: follow.user_link,
+          moved_to: null,
+          etag: null,
+          last_modified: null,
+          walk: null,
+          failures: 0,
+          last_error: null,
+          due_ms: now,
+        });
+      }
+    }
+    const statement = updateFollowStatement(db, row.user_id, update);
+    if (statement) {
+      statements.push(statement);
+      changed += 1;
+    }
+    current.push({ ...row, ...update });
+  }
+  for (const row of byId.values()) {
+    statements.push(deleteFollowStatement(db, row.user_id));
+    if (matchesIdentity(config.blocks, row.user_id, row.user_link)) statements.push(deleteItemsOfStatement(db, row.user_id));
+    removed += 1;
+  }
+  if (statements.length) await db.batch(statements);
+  return { rows: current, added, removed, changed };
+}
+
+/** Regular polls first (cheap), then catch-up walks, then first polls (their backfill parses the most). */
+function rank(row: FollowRow): number {
+  if (row.walk) return 1;
+  return row.seen === null ? 2 : 0;
+}
+
+function label(row: FollowRow): string {
+  return `@${row.username} (${row.feed_url})`;
+}
+
+function failedOutcome(row: FollowRow, nowMs: number, reason: string): PollOutcome {
+  const failures = row.failures + 1;
+  return {
+    status: "failed",
+    items: [],
+    account: { name: row.name, user_link: row.feed_url },
+    update: { failures, last_error: reason, due_ms: nowMs + backoffMinutes(failures) * MINUTE_MS, last_poll_ms: nowMs },
+    blocked: 0,
+    failure: reason,
+    notes: [],
+    pagesRead: 0,
+  };
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export function createTimelinePollJob(overrides: Partial<TimelinePollOptions> = {}): ScheduledJob {
+  const options: TimelinePollOptions = { ...DEFAULT_TIMELINE_OPTIONS, ...overrides };
+  return {
+    name: TIMELINE_JOB_NAME,
+    everyMinutes: 1,
+    async run(context): Promise<JobOutcome> {
+      const { db, now } = context;
+      const nowMinute = minuteOf(now);
+      const state = await loadPollerState(db);
+      const reconciled = await reconcile(context, state.follows);
+      const isDue = (row: FollowRow): boolean => {
+        if (context.all) return true;
+        if (row.due_ms !== null) return row.due_ms <= now;
+        return slotDue(state.lastRunMinute, nowMinute, row.phase, pollIntervalMinutes(row.newest_item_ms, now));
+      };
+      const due = reconciled.rows.filter(isDue).sort((a, b) => rank(a) - rank(b) || (a.due_ms ?? 0) - (b.due_ms ?? 0));
+      const membership = [
+        reconciled.added ? `${reconciled.added} new` : "",
+        reconciled.removed ? `${reconciled.removed} unfollowed` : "",
+        reconciled.changed ? `${reconciled.changed} changed in follows.yaml` : "",
+      ].filter(Boolean);
+      const followedText = `${plural(reconciled.rows.length, "followed feed")}${membership.length ? `; ${membership.join(", ")}` : ""}`;
+      if (!due.length) return { summary: `no feed due (${followedText})` };
+
+      const mentions = mentionTest(context.config.owner);
+      const allowance = { left: options.itemsPerRun };
+      // Subrequests promised to D1 writes not made yet: the run's final write, and one per feed in progress.
+      let reserved = 1;
+      const deferred: FollowRow[] = [];
+      const failures: { target: string; reason: string }[] = [];
+      const counts = { polled: 0, notModified: 0, noNew: 0, withNew: 0, stored: 0, catchingUp: 0, failed: 0, blocked: 0, moved: 0 };
+      const notes: { target: string; reason: string }[] = [];
+      let next = 0;
+
+      const pollOne = async (row: FollowRow): Promise<void> => {
+        const firstPoll = row.seen === null && row.walk === null;
+        if (context.budget.refusal() || context.budget.subrequestsLeft() - reserved < 2 || (firstPoll && allowance.left < options.poll.backfillItems)) {
+          deferred.push(row);
+          return;
+        }
+        reserved += 1;
+        try {
+          let outcome: PollOutcome;
+          try {
+            outcome = await pollFeed(row, {
+              config: context.config,
+              fetch: context.fetch,
+              allowLoopback: context.allowLoopback,
+              nowMs: now,
+              budget: context.budget.child(options.feedLimits),
+              allowance,
+              mayFetch: () => !context.budget.refusal() && context.budget.subrequestsLeft() - reserved >= 1,
+              mentions,
+              limits: options.poll,
+            });
+          } catch (error) {
+            console.error(`skein timeline: polling ${row.feed_url} failed unexpectedly`, error);
+            outcome = failedOutcome(row, now, "the poll stopped on an unexpected error");
+          }
+          if (outcome.status === "deferred") {
+            deferred.push(row);
+            return;
+          }
+          const statements = [];
+          if (outcome.items.length) {
+            statements.push(
+              insertItemsStatement(
+                db,
+                { user_id: row.user_id, username: row.username, name: outcome.account.name, user_link: outcome.account.user_link },
+                outcome.items,
+                now,
+              ),
+            );
+          }
+          const update = updateFollowStatement(db, row.user_id, outcome.update);
+          if (update) statements.push(update);
+          let stored = 0;
+          if (statements.length) {
+            try {
+              const results = await db.batch(statements);
+              stored = outcome.items.length ? (results[0]?.meta.changes ?? 0) : 0;
+            } catch (error) {
+              console.error(`skein timeline: storing ${row.feed_url} failed`, error);
+              failures.push({
+                target: label(row),
+                reason: `could not store what was read: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300),
+              });
+              counts.failed += 1;
+              return;
+            }
+          }
+          counts.polled += 1;
+          counts.stored += stored;
+          counts.blocked += outcome.blocked;
+          if (outcome.update.moved_to) counts.moved += 1;
+          notes.push(...outcome.notes.map((note) => ({ target: label(row), reason: note })));
+          if (outcome.status === "failed") {
+            counts.failed += 1;
+            failures.push({ target: label(row), reason: outcome.failure ?? "failed" });
+          } else if (outcome.status === "not-modified") counts.notModified += 1;
+          else if (outcome.status === "no-new-items") counts.noNew += 1;
+          else if (outcome.status === "catching-up") counts.catchingUp += 1;
+          if (outcome.items.length) counts.withNew += 1;
+        } finally {
+          reserved -= 1;
+        }
+      };
+
+      const worker = async (): Promise<void> => {
+        while (next < due.length) await pollOne(due[next++]!);
+      };
+      await Promise.all(Array.from({ length: Math.min(options.concurrency, due.length) }, worker));
+
+      // Deferred feeds already due by their own time need no write to stay first in line.
+      const deferredIds = deferred.filter((row) => row.due_ms === null || row.due_ms > now).map((row) => row.user_id);
+      await finishRun(db, nowMinute, now, deferredIds);
+
+      const parts = [
+        counts.withNew ? `${counts.withNew} with new posts (${plural(counts.stored, "item")} stored)` : "",
+        counts.notModified ? `${counts.notModified} not modified` : "",
+        counts.noNew ? `${counts.noNew} without new posts` : "",
+        counts.catchingUp ? `${counts.catchingUp} catching up (continued next run)` : "",
+        counts.failed ? `${counts.failed} failed` : "",
+        counts.moved ? `${counts.moved} moved (npm run timeline -- status)` : "",
+        counts.blocked ? `${plural(counts.blocked, "repost")} of blocked accounts skipped` : "",
+      ].filter(Boolean);
+      const waiting = deferred.length ? `; ${deferred.length} wait for the next run` : "";
+      return {
+        summary: `polled ${counts.polled} of ${plural(reconciled.rows.length, "followed feed")}${parts.length ? `: ${parts.join(", ")}` : ""}${waiting}${membership.length ? ` (${membership.join(", ")})` : ""}`,
+        failures: [...failures, ...notes],
+      };
+    },
+  };
+}
+
+export const timelinePollJob: ScheduledJob = createTimelinePollJob();

@@ -1,0 +1,241 @@
+/**
+ * The timeline's D1 access (migrations/0003_timeline.sql): one small function per query, the
+ * database first, `?N` binds. Statement builders return prepared statements so the poller can put a
+ * feed's new items and its state in ONE batch: one D1 call per feed that changed, atomic, so a stored
+ * marker never points past items that were not stored.
+ *
+ * What a poll writes (D1's own meta.rows_written, see the notes and bench/timeline.ts): a new item
+ * is 3 rows (the row, its (user_id, guid) uniqueness index, its place in the date index; 4 when it
+ * mentions the owner); a follow's state row is 1 (a WITHOUT ROWID table has no separate key index).
+ */
+import type { Db, DbStatement } from "../shared/d1.ts";
+import type { NewTimelineItem } from "./items.ts";
+
+/** A row of timeline_follows, as the poller reads and writes it. Times are epoch ms. */
+export interface FollowRow {
+  user_id: string;
+  username: string;
+  /** As written in follows.yaml. */
+  user_link: string;
+  /** Where the feed is polled: user_link, or where it moved (relocate, 301/308). */
+  feed_url: string;
+  /** Set when the feed moved and follows.yaml still names the old URL. */
+  moved_to: string | null;
+  /** The feed's user_full_name (for display). */
+  name: string | null;
+  phase: number;
+  added_ms: number;
+  /** An explicit due time; null: the slot schedule (schedule.ts). */
+  due_ms: number | null;
+  etag: string | null;
+  last_modified: string | null;
+  /** JSON SeenMarker (seen.ts); null: never read (the next poll is a first poll with a bounded backfill). */
+  seen: string | null;
+  /** JSON Walk (poll-feed.ts): a catch-up in progress. */
+  walk: string | null;
+  newest_item_ms: number | null;
+  oldest_first: number;
+  failures: number;
+  last_error: string | null;
+  /** The last poll that wrote this row (polls that change nothing write nothing). */
+  last_poll_ms: number | null;
+}
+
+export type FollowUpdate = Partial<Omit<FollowRow, "user_id" | "phase" | "added_ms">>;
+
+const FOLLOW_COLUMNS =
+  "user_id, username, user_link, feed_url, moved_to, name, phase, added_ms, due_ms, etag, last_modified, seen, walk, newest_item_ms, oldest_first, failures, last_error, last_poll_ms";
+
+/** Columns a poll may set (a fixed list: update keys never come from outside). */
+const UPDATABLE = new Set<keyof FollowUpdate>([
+  "username",
+  "user_link",
+  "feed_url",
+  "moved_to",
+  "name",
+  "due_ms",
+  "etag",
+  "last_modified",
+  "seen",
+  "walk",
+  "newest_item_ms",
+  "oldest_first",
+  "failures",
+  "last_error",
+  "last_poll_ms",
+]);
+
+export interface PollerState {
+  follows: FollowRow[];
+  /** The minute of the last run that polled anything (slots after it are due). */
+  lastRunMinute: number | null;
+}
+
+/** Everything a run needs to decide what is due, in one D1 call. */
+export async function loadPollerState(db: Db): Promise<PollerState> {
+  const [follows, meta] = await db.batch<unknown>([
+    db.prepare(`SELECT ${FOLLOW_COLUMNS} FROM timeline_follows`),
+    db.prepare("SELECT last_run_minute FROM timeline_poller WHERE id = 1"),
+  ]);
+  const last = (meta?.results[0] as { last_run_minute?: number } | undefined)?.last_run_minute;
+  return { follows: (follows?.results ?? []) as FollowRow[], lastRunMinute: typeof last === "number" ? last : null };
+}
+
+export function insertFollowStatement(db: Db, follow: { user_id: string; username: string; user_link: string; phase: number; added_ms: number }): DbStatement {
+  return db
+    .prepare(
+      `INSERT INTO timeline_follows (user_id, username, user_link, feed_url, phase, added_ms, due_ms) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?5)
+       ON CONFLICT (user_id) DO NOTHING`,
+    )
+    .bind(follow.user_id, follow.username, follow.user_link, follow.phase, follow.added_ms);
+}
+
+export function updateFollowStatement(db: Db, userId: string, update: FollowUpdate): DbStatement | undefined {
+  const keys = (Object.keys(update) as (keyof FollowUpdate)[]).filter((key) => UPDATABLE.has(key) && update[key] !== undefined);
+  if (!keys.length) return undefined;
+  const set = keys.map((key, i) => `${key} = ?${i + 2}`).join(", ");
+  return db.prepare(`UPDATE timeline_follows SET ${set} WHERE user_id = ?1`).bind(userId, ...keys.map((key) => update[key] ?? null));
+}
+
+export function deleteFollowStatement(db: Db, userId: string): DbStatement {
+  return db.prepare("DELETE FROM timeline_follows WHERE user_id = ?1").bind(userId);
+}
+
+/** A blocked account's items leave the timeline (blocks.yaml wins over what was stored earlier). */
+export function deleteItemsOfStatement(db: Db, userId: string): DbStatement {
+  return db.prepare("DELETE FROM timeline_items WHERE user_id = ?1").bind(userId);
+}
+
+export interface ItemAccount {
+  user_id: string;
+  username: string;
+  name: string | null;
+  /** The feed the items were read from. */
+  user_link: string;
+}
+
+/**
+ * All of a page's new items in ONE statement: the items go in as one JSON parameter (D1 allows 100
+ * bound parameters per statement, a JSON array any number of items) and json_each makes the rows.
+ * Duplicates of (user_id, guid) are skipped, so re-reading a page stores nothing twice.
+ */
+export function insertItemsStatement(db: Db, account: ItemAccount, items: readonly NewTimelineItem[], receivedMs: number): DbStatement {
+  const rows = items.map((item) => ({
+    guid: item.guid,
+    published_ms: item.published_ms,
+    html: item.html,
+    link: item.link,
+    in_reply_to: item.in_reply_to ? JSON.stringify(item.in_reply_to) : null,
+    repost: item.repost ? JSON.stringify(item.repost) : null,
+    mention: item.mention ? 1 : 0,
+  }));
+  return db
+    .prepare(
+      `INSERT INTO timeline_items (user_id, username, name, user_link, guid, published_ms, received_ms, html, link, in_reply_to, repost, mention)
+       SELECT ?1, ?2, ?3, ?4, json_extract(value, '$.guid'), json_extract(value, '$.published_ms'), ?5, json_extract(value, '$.html'),
+              json_extract(value, '$.link'), json_extract(value, '$.in_reply_to'), json_extract(value, '$.repost'), json_extract(value, '$.mention')
+       FROM json_each(?6) WHERE true
+       ON CONFLICT (user_id, guid) DO NOTHING`,
+    )
+    .bind(account.user_id, account.username, account.name, account.user_link, receivedMs, JSON.stringify(rows));
+}
+
+/** The end of a run: its minute, and feeds that were due but did not fit (due at `nowMs`, so first next run). */
+export async function finishRun(db: Db, nowMinute: number, nowMs: number, deferred: readonly string[]): Promise<void> {
+  const statements = [
+    db
+      .prepare("INSERT INTO timeline_poller (id, last_run_minute) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET last_run_minute = excluded.last_run_minute")
+      .bind(nowMinute),
+  ];
+  if (deferred.length) {
+    statements.push(
+      db
+        .prepare("UPDATE timeline_follows SET due_ms = ?1 WHERE user_id IN (SELECT value FROM json_each(?2)) AND (due_ms IS NULL OR due_ms > ?1)")
+        .bind(nowMs, JSON.stringify(deferred)),
+    );
+  }
+  await db.batch(statements);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the timeline (owner API)
+
+export interface ItemRow {
+  id: number;
+  user_id: string;
+  username: string;
+  name: string | null;
+  user_link: string;
+  guid: string;
+  published_ms: number;
+  received_ms: number;
+  html: string;
+  link: string | null;
+  in_reply_to: string | null;
+  repost: string | null;
+  mention: number;
+}
+
+export interface TimelineQuery {
+  /** Only this account's items (its user_id). */
+  userId?: string;
+  /** Only items whose user_id or username (any case) is this: an account no longer followed. */
+  userIdOrName?: string;
+  mentionsOnly: boolean;
+  /** Items older than this position (published_ms, id): the cursor. */
+  before?: { publishedMs: number; id: number };
+  limit: number;
+}
+
+const ITEM_COLUMNS = "id, user_id, username, name, user_link, guid, published_ms, received_ms, html, link, in_reply_to, repost, mention";
+
+/**
+ * Newest first by the post's date, ties by id. Each filter has its own statement so SQLite can use
+ * its index: the date index for everything, the partial mentions index for ?mentions=1, the
+ * (user_id, guid) index for one account.
+ */
+export async function listTimeline(db: Db, query: TimelineQuery): Promise<{ items: ItemRow[]; more: boolean }> {
+  const where: string[] = [];
+  const binds: unknown[] = [];
+  const bind = (value: unknown) => {
+    binds.push(value);
+    return `?${binds.length}`;
+  };
+  if (query.userId !== undefined) where.push(`user_id = ${bind(query.userId)}`);
+  if (query.userIdOrName !== undefined) {
+    const value = bind(query.userIdOrName);
+    where.push(`(user_id = ${value} OR username = ${value} COLLATE NOCASE)`);
+  }
+  if (query.mentionsOnly) where.push("mention = 1");
+  if (query.before) {
+    const ms = bind(query.before.publishedMs);
+    where.push(`(published_ms < ${ms} OR (published_ms = ${ms} AND id < ${bind(query.before.id)}))`);
+  }
+  const sql = `SELECT ${ITEM_COLUMNS} FROM timeline_items ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY published_ms DESC, id DESC LIMIT ${bind(query.limit + 1)}`;
+  const { results } = await db
+    .prepare(sql)
+    .bind(...binds)
+    .all<ItemRow>();
+  return { items: results.slice(0, query.limit), more: results.length > query.limit };
+}
+
+export interface FollowStatusRows {
+  follows: FollowRow[];
+  counts: Map<string, number>;
+  lastRunMinute: number | null;
+}
+
+/** Follow states, item counts and the last run, in one D1 call. */
+export async function followStatusRows(db: Db): Promise<FollowStatusRows> {
+  const [follows, counts, meta] = await db.batch<unknown>([
+    db.prepare(`SELECT ${FOLLOW_COLUMNS} FROM timeline_follows`),
+    db.prepare("SELECT user_id, COUNT(*) AS n FROM timeline_items GROUP BY user_id"),
+    db.prepare("SELECT last_run_minute FROM timeline_poller WHERE id = 1"),
+  ]);
+  const last = (meta?.results[0] as { last_run_minute?: number } | undefined)?.last_run_minute;
+  return {
+    follows: (follows?.results ?? []) as FollowRow[],
+    counts: new Map(((counts?.results ?? []) as { user_id: string; n: number }[]).map((row) => [row.user_id, row.n])),
+    lastRunMinute: typeof last === "number" ? last : null,
+  };
+}
