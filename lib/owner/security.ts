@@ -27,10 +27,14 @@ export const ownerPageHeaders: MiddlewareHandler<WorkerBindings> = async (c, nex
   headers.set("Cross-Origin-Opener-Policy", "same-origin");
 };
 
-/** Did this request come from a page of our own origin? */
+/**
+ * Did this request come from a page of our own origin? The Origin header says so -- except that our
+ * own pages send `Origin: null`: with Referrer-Policy: no-referrer the Fetch standard serializes a
+ * form POST's origin as "null". Then Sec-Fetch-Site, which only the browser can set, decides: it must
+ * be "same-origin" ("same-site" is a neighbour on another port or subdomain; "cross-site" an attacker).
+ */
 export function sameOrigin(request: Request): boolean {
   const origin = request.headers.get("Origin");
-  if (origin !== null) return origin === new URL(request.url).origin;
-  // Browsers send Origin on every POST today; without it, accept only what says it is same-origin.
+  if (origin !== null && origin !== "null") return origin === new URL(request.url).origin;
   return request.headers.get("Sec-Fetch-Site") === "same-origin";
 }
