@@ -51,8 +51,14 @@ export interface InboxReply {
   item_html: string | null;
   item_link: string | null;
   item_date: string | null;
+  /** The owner's decision about showing it on the site (`npm run replies`): null = not decided yet. */
+  moderation: ReplyModeration | null;
+  moderated_at: string | null;
   read_at: string | null;
 }
+
+export const REPLY_MODERATIONS = ["approved", "rejected"] as const;
+export type ReplyModeration = (typeof REPLY_MODERATIONS)[number];
 
 export interface InboxCounts {
   messages: { total: number; unread: number };
@@ -79,6 +85,54 @@ export interface JobsRunReport {
   /** Every schedule and backoff ignored (npm run tick -- --all). */
   all: boolean;
   jobs: JobReport[];
+}
+
+/** The outbox (lib/outbox/): what Skein sends and how each attempt ended (migrations/0004_outbox.sql). */
+export const OUTBOX_STATES = ["queued", "sent", "refused", "failed", "cancelled"] as const;
+export type OutboxState = (typeof OUTBOX_STATES)[number];
+
+/** reply / mention: a notification of our post (spec "Replies/Mentions"); message: a private message. */
+export type OutboxKind = "reply" | "mention" | "message";
+
+export interface OutboxItem {
+  id: number;
+  kind: OutboxKind;
+  /** Our post's guid (reply, mention); null for a message. */
+  post_id: number | null;
+  /** A reply's item in their feed; "" for a mention; null for a message. */
+  status_id: string | null;
+  /** The other party: the account notified, or the recipient. */
+  user_id: string;
+  username: string;
+  user_link: string;
+  /** A message's text (null for a notification). */
+  message: string | null;
+  /** A message's date as sent (RFC 822), the same on every retry. */
+  date: string | null;
+  /** The reply or message URL posted to, once known. */
+  target_url: string | null;
+  state: OutboxState;
+  /** POSTs made so far. */
+  attempts: number;
+  /** HTTP status of their last answer; null before any. */
+  http_status: number | null;
+  /** When a queued item is tried next; null once final. */
+  next_attempt_at: string | null;
+  /** Why it is not sent (yet): the last error, a refusal's reason, or what it waits for. */
+  last_error: string | null;
+  /** The sent message in the inbox's messages (direction "sent"). */
+  message_id: number | null;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+}
+
+/** POST /api/outbox/messages: 201 `sent`, or 202 `queued` (their server failed for now; the job retries). */
+export interface OutboxSendAnswer {
+  outcome: "sent" | "queued";
+  /** One line for the owner. */
+  detail: string;
+  item: OutboxItem;
 }
 
 // ---------------------------------------------------------------------------------------------

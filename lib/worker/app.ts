@@ -8,6 +8,7 @@
  *   /api/inbox/...                        the owner's inbox             lib/inbox/owner-routes.ts
  *   /api/jobs/run                         run the scheduled jobs now    lib/worker/jobs-routes.ts
  *   /api/timeline, /api/timeline/follows  the owner's timeline          lib/timeline/owner-routes.ts
+ *   /api/outbox/...                       what Skein sends (owner)      lib/outbox/routes.ts
  *   /owner/...                            the owner's pages (a session) lib/owner/routes.tsx
  */
 import { cors } from "hono/cors";
@@ -15,6 +16,7 @@ import { HTTPException } from "hono/http-exception";
 import { Hono } from "hono/tiny";
 import { inboxOwnerRoutes } from "../inbox/owner-routes.ts";
 import { inboxPublicRoutes } from "../inbox/public-routes.ts";
+import { outboxRoutes } from "../outbox/routes.ts";
 import { ownerPages } from "../owner/routes.tsx";
 import { meteredDb } from "../shared/d1.ts";
 import { problem } from "../shared/problem.ts";
@@ -64,6 +66,7 @@ export function createApp(config: SiteConfig, options: WorkerOptions = {}): Work
   app.route("/api/inbox", inboxOwnerRoutes(deps));
   app.route("/api/jobs", jobsRoutes(config, deps));
   app.route("/api/timeline", timelineOwnerRoutes(config, deps));
+  app.route("/api/outbox", outboxRoutes(config, deps));
   app.route("/owner", ownerPages(config, deps));
 
   app.notFound(async (c) => {

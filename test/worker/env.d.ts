@@ -16,5 +16,7 @@ declare module "vitest" {
     feedServerPort: number;
     /** Port of the timeline's loopback feed server (feed-server-timeline.ts): feeds that change between polls. */
     timelineFeedServerPort: number;
+    /** Port of the outbox's loopback server (feed-server-outbox.ts): the sites Skein writes to, and our own feed. */
+    outboxServerPort: number;
   }
 }

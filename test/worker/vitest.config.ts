@@ -34,7 +34,7 @@ export default defineConfig(async () => {
       root: here("../.."),
       include: ["test/{worker,inbox,timeline,outbox,owner}/**/*.test.ts"],
       setupFiles: ["test/worker/setup.ts"],
-      globalSetup: ["test/worker/support/feed-server.ts", "test/worker/support/feed-server-timeline.ts"],
+      globalSetup: ["test/worker/support/feed-server.ts", "test/worker/support/feed-server-timeline.ts", "test/worker/support/feed-server-outbox.ts"],
       testTimeout: 30_000,
     },
   };
