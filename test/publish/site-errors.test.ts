@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { FileError } from "../../lib/publish/posts.ts";
 import type { BuildOptions } from "../../lib/publish/site.ts";
 import { buildSite, SiteBuildError } from "../../lib/publish/site.ts";
-import { fixedDate, listYaml, type PostSpec, person, profileYaml, rawPostFile, type SiteContent, siteSources } from "../support/factories.ts";
+import { fixedDate, listYaml, type PostSpec, person, postFile, profileYaml, rawPostFile, type SiteContent, siteSources } from "../support/factories.ts";
 
 const GOOD: PostSpec = { name: "good.md", date: fixedDate(0), body: "Fine.\n" };
 
@@ -75,8 +75,8 @@ describe("post files that cannot be built", () => {
   });
 
   it("a YAML timestamp in quotes or not is read the same (YAML 1.2 keeps dates as text)", () => {
-    const quoted = buildSite(siteSources({ posts: [post("q.md", '---\ndate: "2026-02-03T10:00:00+01:00"\n---\nText\n')] }));
-    const plain = buildSite(siteSources({ posts: [post("q.md", "---\ndate: 2026-02-03T10:00:00+01:00\n---\nText\n")] }));
+    const quoted = buildSite(siteSources({ posts: [post("q.md", '---\ndate: "2026-02-03T10:00:00+01:00"\nid: 0\n---\nText\n')] }));
+    const plain = buildSite(siteSources({ posts: [post("q.md", "---\ndate: 2026-02-03T10:00:00+01:00\nid: 0\n---\nText\n")] }));
     expect(quoted.posts[0]!.date).toBe(Date.UTC(2026, 1, 3, 9, 0, 0));
     expect(plain.posts[0]!.date).toBe(quoted.posts[0]!.date);
   });
@@ -126,29 +126,61 @@ describe("post files that cannot be built", () => {
     }
   });
 
-  it("duplicate explicit id: the message names both files", () => {
+  it("duplicate explicit id: the message names both files and the next free id; the older post keeps the id", () => {
     const error = onlyError({
       posts: [
         { ...GOOD, name: "a.md", id: 7 },
         { name: "b.md", date: fixedDate(1), id: 7, body: "Other\n" },
       ],
     });
-    expect(error.file).toBe("posts/b.md");
-    expect(error.message).toContain("posts/a.md");
-    expect(error.message).toBe("has the same id as posts/a.md (id: 7 vs id: 7); give one of them a different `id:`");
+    expect(error).toEqual({
+      file: "posts/b.md",
+      message:
+        "has the same `id: 7` as posts/a.md; give the one you just added another id (the next free id is 8): a published post that changes its id breaks the replies that point at it",
+    });
   });
 
-  it("an explicit id equal to an automatic one: both files named, and which id is automatic", () => {
+  it("a post without an id: the file and the exact id to write (the guid it has today), and the command that writes them all", () => {
     const error = onlyError({
       posts: [
-        { ...GOOD, name: "a.md" },
-        { name: "b.md", date: fixedDate(1), id: 0, body: "Other\n" },
+        { ...GOOD, name: "a.md", id: 0 },
+        postFile({ name: "b.md", date: fixedDate(1), body: "Other\n" }),
+        { name: "c.md", date: fixedDate(2), id: 5, body: "x\n" },
       ],
     });
     expect(error).toEqual({
       file: "posts/b.md",
-      message: "has the same id as posts/a.md (id: 0 vs automatic id 0, from its place in date order); give one of them a different `id:`",
+      message:
+        "has no `id:`. Every post needs one, so that adding an older post can never change its guid: add `id: 1` to its front matter (the guid its place in date order gives it today, so nothing already published moves), or run `npm run ids` to write the ids of every post that has none",
     });
+  });
+
+  it("even the newest post needs its id: an older post added later could otherwise take its number", () => {
+    // Were the newest post numbered automatically (one past the ids before it: 1), this older post,
+    // added later with the next free id, would push it to 2 without a word.
+    const newest = postFile({ name: "new.md", date: fixedDate(9), body: "Newest\n" });
+    expect(onlyError({ posts: [{ ...GOOD, name: "a.md", id: 0 }, newest] }).file).toBe("posts/new.md");
+    const error = onlyError({ posts: [{ ...GOOD, name: "a.md", id: 0 }, { name: "backdated.md", date: fixedDate(5), id: 1, body: "x\n" }, newest] });
+    expect(error.file).toBe("posts/new.md");
+    expect(error.message).toContain("add `id: 2`");
+  });
+
+  it("a backdated post without an id is told the next free id: its place in date order belongs to another post's id", () => {
+    const error = onlyError({ posts: [{ ...GOOD, name: "a.md", id: 0 }, postFile({ name: "old.md", date: fixedDate(-3), body: "x\n" })] });
+    expect(error.file).toBe("posts/old.md");
+    expect(error.message).toContain("add `id: 1` to its front matter (the next free id; the guid its place in date order would take is another post's `id:`)");
+  });
+
+  it("many posts without an id: the first 20 by date are listed, the rest counted in one line", () => {
+    const posts = Array.from({ length: 45 }, (_, i) => postFile({ name: `p${String(i).padStart(2, "0")}.md`, date: fixedDate(i), body: "x\n" }));
+    const errors = errorsOf({ posts });
+    expect(errors).toHaveLength(21);
+    expect(errors[0]).toEqual({
+      file: "posts/",
+      message: "25 more posts without an `id:` besides those listed; `npm run ids` writes the id of every post that has none",
+    });
+    expect(errors.slice(1).map((e) => e.file)).toEqual(posts.slice(0, 20).map((p) => p.file));
+    expect(errors[20]!.message).toContain("add `id: 19`");
   });
 
   it("a character XML 1.0 cannot carry: file, line, column and code point", () => {
@@ -286,7 +318,7 @@ describe("several bad files at once", () => {
       profile: profileYaml({ user_id: "nope" }),
       follows: listYaml([person(0, { user_link: "nope" })]),
       posts: [
-        GOOD,
+        { ...GOOD, id: 0 },
         { name: "no-zone.md", date: "2026-02-03T10:00:00", body: "x\n" },
         post("bare.md", "no front matter\n"),
         { name: "extra.md", date: fixedDate(2), body: "x\n", extra: { foo: 1 } },

@@ -12,8 +12,9 @@
  */
 import { stringify } from "yaml";
 import { displayName } from "../../lib/publish/feed/main-feed.ts";
+import { idsForPostsWithoutId } from "../../lib/publish/guids.ts";
 import { chromeOf, postTitle, renderArchiveMain, renderDocument, renderPostMain } from "../../lib/publish/html/site-pages.ts";
-import type { PostSource } from "../../lib/publish/posts.ts";
+import { type PostSource, parsePost } from "../../lib/publish/posts.ts";
 import { type BuildOptions, buildSite, type SiteModel, type SiteSources } from "../../lib/publish/site.ts";
 import { paths } from "../../lib/shared/urls.ts";
 import { SOURCE_PATHS } from "../../scripts/cli/site-source.ts";
@@ -174,11 +175,29 @@ function toSource(post: PostSpec | PostSource): PostSource {
   return "bytes" in post ? post : postFile(post);
 }
 
+/**
+ * Every post of a site needs its `id:` (lib/publish/guids.ts). A PostSpec without one gets the id the
+ * build would ask for (Skein's numbering in date order), so fixtures stay short and keep the guids
+ * they always had. To build a post WITHOUT an id on purpose, pass a PostSource (postFile(spec)).
+ */
+function withIds(posts: readonly (PostSpec | PostSource)[]): PostSource[] {
+  const sources = posts.map(toSource);
+  const parsed = sources.flatMap((source) => {
+    const result = parsePost(source);
+    return result.ok ? [result.value] : [];
+  });
+  const ids = new Map(idsForPostsWithoutId(parsed).map((missing) => [missing.file, missing.id]));
+  return posts.map((post, i) => {
+    const id = "bytes" in post || post.id !== undefined ? undefined : ids.get(sources[i]!.file);
+    return id === undefined ? sources[i]! : postFile({ ...(post as PostSpec), id });
+  });
+}
+
 /** The same content lib/publish/site.ts would get from scripts/site-source.ts reading a project folder. */
 export function siteSources(content: SiteContent = {}): SiteSources {
   const sources: SiteSources = {
     profile: { file: SOURCE_PATHS.profile, bytes: bytesOf(content.profile ?? profileYaml()) },
-    posts: (content.posts ?? []).map(toSource),
+    posts: withIds(content.posts ?? []),
   };
   if (content.follows !== undefined) sources.follows = { file: SOURCE_PATHS.follows, bytes: bytesOf(content.follows) };
   if (content.blocks !== undefined) sources.blocks = { file: SOURCE_PATHS.blocks, bytes: bytesOf(content.blocks) };
@@ -189,7 +208,7 @@ export function siteSources(content: SiteContent = {}): SiteSources {
 export function projectContent(content: SiteContent = {}): ProjectContent {
   const text = (value: string | Uint8Array) => (typeof value === "string" ? value : new TextDecoder().decode(value));
   const posts: Record<string, string | Uint8Array> = {};
-  for (const post of (content.posts ?? []).map(toSource)) posts[post.file.slice(SOURCE_PATHS.posts.length + 1)] = post.bytes;
+  for (const post of withIds(content.posts ?? [])) posts[post.file.slice(SOURCE_PATHS.posts.length + 1)] = post.bytes;
   return {
     profile: text(content.profile ?? profileYaml()),
     follows: content.follows === undefined ? null : text(content.follows),
