@@ -5,6 +5,7 @@
  *   list [messages|replies] [--unread] [--limit N] [--cursor C]   (default: list both)
  *   read <messages|replies> <id>                                   mark one as read
  *   delete <messages|replies> <id>
+ *   reply messages <id> "text"                                     answer a received message (scripts/message.ts)
  *
  *   --url URL       the Worker (default: the server `npm start` is running; else SKEIN_API_URL)
  *   --token TOKEN   the owner token (default: SKEIN_OWNER_TOKEN, then OWNER_TOKEN in .dev.vars)
@@ -17,6 +18,7 @@ import { resolveTarget } from "./cli/local-server.ts";
 import { fitWidth, oneLine, renderTable, shortTime, terminalSafeJson } from "./cli/output.ts";
 import { OwnerApi } from "./cli/owner-api.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
+import { sendMessage } from "./message.ts";
 
 export const KINDS = ["messages", "replies"] as const;
 export type Kind = (typeof KINDS)[number];
@@ -26,6 +28,7 @@ export const USAGE = `Usage: npm run inbox -- [command] [options]
   list [messages|replies]   newest first (default: both); --unread, --limit N (1-100), --cursor C
   read <kind> <id>          mark a message or reply as read
   delete <kind> <id>        delete a message or reply
+  reply messages <id> "text"  answer a received message, to its sender (npm run outbox shows it)
 
   --url URL      the site's Worker (default: the server npm start is running, or $SKEIN_API_URL)
   --token TOKEN  owner token (default: $SKEIN_OWNER_TOKEN, then OWNER_TOKEN in .dev.vars)
@@ -34,6 +37,7 @@ export const USAGE = `Usage: npm run inbox -- [command] [options]
 export type Command =
   | { name: "list"; kinds: Kind[]; unread: boolean; limit?: number; cursor?: string }
   | { name: "read" | "delete"; kind: Kind; id: number }
+  | { name: "reply"; id: number; text: string }
   | { name: "help" };
 
 export interface Options {
@@ -79,6 +83,17 @@ export function parseArgs(argv: readonly string[]): Options {
     const id = parseInteger(rest[1], { min: 1 });
     if (id === undefined) throw new UsageError(`not an id: ${rest[1]}`);
     command = { name, kind: kindOf(rest[0]), id };
+  } else if (name === "reply") {
+    const [kind, idText, ...words] = rest;
+    if (kindOf(kind) !== "messages") {
+      throw new UsageError("a reply notification is answered with a post: write one with reply_to in its front matter (npm run new)");
+    }
+    const id = parseInteger(idText, { min: 1 });
+    if (id === undefined)
+      throw new UsageError(`reply needs the id of a received message, e.g. npm run inbox -- reply messages 12 "text"; got ${idText ?? "nothing"}`);
+    const text = words.join(" ");
+    if (!text.trim()) throw new UsageError(`say what to answer: npm run inbox -- reply messages ${id} "your answer"`);
+    command = { name, id, text };
   } else {
     throw new UsageError(`unknown command ${JSON.stringify(name)}`);
   }
@@ -167,6 +182,7 @@ export async function run(options: Options, out: (line: string) => void, root = 
   if (command.name === "help") return out(USAGE);
   const api = new OwnerApi(resolveTarget(root, options));
   if (command.name === "list") return list(api, options, command, out);
+  if (command.name === "reply") return sendMessage(api, { reply_to: command.id, text: command.text }, options.json, out);
   const singular = command.kind === "messages" ? "message" : "reply";
   const answer = await api.call(
     command.name === "read" ? "POST" : "DELETE",
