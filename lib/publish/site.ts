@@ -8,7 +8,15 @@
 
 import { describeIssues } from "../shared/schemas.ts";
 import { normalizeUserLink, paths, type SiteUrls, siteUrls } from "../shared/urls.ts";
-import { type IndexedEntry, type ListFeedContext, type ListFeedPage, type ListKind, renderListItem, renderListPage } from "./feed/list-feed.ts";
+import {
+  type IndexedEntry,
+  type ListFeedContext,
+  type ListFeedPage,
+  type ListKind,
+  renderListItem,
+  renderListPage,
+  UNKNOWN_LIST_DATE,
+} from "./feed/list-feed.ts";
 import { type FeedContext, type FeedPage, renderFeedPage, renderPostItem } from "./feed/main-feed.ts";
 import { DEFAULT_FEED_LIMITS, ItemTooLargeError, type PageLimits, paginate } from "./feed/paginate.ts";
 import { chainLinks, HeaderTooLargeError, itemBytes } from "./feed/xml-writer.ts";
@@ -274,15 +282,18 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
       }
       throw error;
     }
-    let through = 0;
+    // lastBuildDate (required in list feeds): the newest `since` on this page or an older one, so an
+    // archive keeps the date it had when it was archived; UNKNOWN_LIST_DATE when none has one.
+    let newestSince: number | undefined;
     chain.pages.forEach((pageEntries, i) => {
-      // count = the entries on this page and all older ones: the whole list on the head, and on an
-      // archive the list as it was when the page was archived, so appending never rewrites an archive.
-      through += pageEntries.length;
-      const context: ListFeedContext = { kind, profile, total: through, headerReserveBytes: listLimits.headerReserveBytes };
-      const page: ListFeedPage = { links: chain.links[i]!, items: pageEntries.map((e) => chain.xml.get(e)!).reverse() };
       const date = newest(pageEntries, (e) => e.since);
-      if (date !== undefined) page.lastBuildDate = date;
+      if (date !== undefined && (newestSince === undefined || date > newestSince)) newestSince = date;
+      const context: ListFeedContext = { kind, profile, headerReserveBytes: listLimits.headerReserveBytes };
+      const page: ListFeedPage = {
+        links: chain.links[i]!,
+        items: pageEntries.map((e) => chain.xml.get(e)!).reverse(),
+        lastBuildDate: newestSince ?? UNKNOWN_LIST_DATE,
+      };
       listFiles.push({ permalink: chain.permalinks[i]!, render: () => renderListPage(page, context) });
     });
   }

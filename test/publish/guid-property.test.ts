@@ -40,7 +40,7 @@ function build(posts: readonly PostSpec[]): Outcome {
 
 describe("adding posts at random dates", () => {
   for (const seed of SEEDS) {
-    it(`seed ${seed}: a build keeps every existing guid (and post page) or fails naming the added file; its advice builds`, () => {
+    it(`seed ${seed}: a build keeps every existing guid (and post page) or fails naming the added file; its advice builds`, { timeout: 60_000 }, () => {
       const rng = seededRandom(seed);
       const posts: PostSpec[] = [{ name: "p000.md", date: fixedDate(100), id: 0, body: "The first post.\n" }];
       let state = build(posts).built!;

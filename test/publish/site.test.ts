@@ -70,14 +70,32 @@ describe("feed files", () => {
     ]);
   });
 
-  it("a list page's lastBuildDate is its newest `since`, and absent when no entry has one", () => {
+  it("a list page's lastBuildDate is the newest `since` on it or an older page, and the Unix epoch when none has one", () => {
     const dated = buildSiteInMemory({
       follows: listYaml([person(0, { since: "2026-03-01T00:00:00Z" }), person(1, { since: "2026-02-01T00:00:00Z" })]),
       posts: posts(1),
     });
     expect(readFeedPage(dated.xml.get("/follows.xml")!, "list", "dated").lastBuildDate).toBe(Date.UTC(2026, 2, 1));
+    // Spec "Alternate Feed Layout" requires lastBuildDate; with no `since` anywhere, a fixed date that never changes.
     const undated = buildSiteInMemory({ follows: listYaml([person(0, { since: undefined })]), posts: posts(1) });
-    expect(readFeedPage(undated.xml.get("/follows.xml")!, "list", "undated").lastBuildDate).toBeUndefined();
+    expect(undated.xml.get("/follows.xml")).toContain("<lastBuildDate>Thu, 01 Jan 1970 00:00:00 +0000</lastBuildDate>");
+    const empty = buildSiteInMemory({ follows: listYaml([]), posts: posts(1) });
+    expect(readFeedPage(empty.xml.get("/follows.xml")!, "list", "empty").lastBuildDate).toBe(0);
+    // Paginated: a page without dated entries takes the newest date of the older pages; later dates never reach back.
+    const paged = buildSiteInMemory(
+      {
+        follows: listYaml([
+          person(0, { since: "2026-01-05T00:00:00Z" }),
+          person(1, { since: undefined }),
+          person(2, { since: undefined }),
+          person(3, { since: "2026-04-01T00:00:00Z" }),
+        ]),
+        posts: posts(1),
+      },
+      { listLimits: { maxItems: 1, maxBytes: 50_000, headerReserveBytes: 4000 } },
+    );
+    const dates = ["/follows/1.xml", "/follows/2.xml", "/follows/3.xml", "/follows.xml"].map((p) => readFeedPage(paged.xml.get(p)!, "list", p).lastBuildDate);
+    expect(dates).toEqual([Date.UTC(2026, 0, 5), Date.UTC(2026, 0, 5), Date.UTC(2026, 0, 5), Date.UTC(2026, 3, 1)]);
   });
 
   it("posts come out oldest first with their guids, whatever order the files are read in", () => {

@@ -12,15 +12,22 @@ export interface IndexedEntry extends ListEntry {
 export interface ListFeedContext {
   kind: ListKind;
   profile: Profile;
-  /** The channel's count attribute: entries on this page and all older pages (the whole list on the head). */
-  total: number;
   headerReserveBytes: number;
 }
+
+/**
+ * The lastBuildDate of a list page on which no entry, nor any on an older page, says when it was
+ * added (`since`): Thu, 01 Jan 1970 00:00:00 +0000, the Unix epoch, read as "unknown". The spec's list
+ * layout requires lastBuildDate; a date taken from the posts or the clock would rewrite archived list
+ * pages whenever it changed, and a build must give the same bytes for the same input.
+ */
+export const UNKNOWN_LIST_DATE = 0;
 
 export interface ListFeedPage {
   links: PageLinks;
   items: readonly string[];
-  lastBuildDate?: number;
+  /** Spec "Alternate Feed Layout", required: when the newest entry of this page (or an older one) was added, or UNKNOWN_LIST_DATE. */
+  lastBuildDate: number;
 }
 
 /** Spec "Alternate Feed Layout", required item elements: user_id, user_name, user_link. */
@@ -37,8 +44,9 @@ export function renderListItem(entry: IndexedEntry): string {
 
 export function renderListPage(page: ListFeedPage, context: ListFeedContext): string {
   const { profile, kind } = context;
-  // The spec's sample puts the list's total in a count attribute on <channel>.
-  const { doc, channel } = newChannel(page.links.archive, { count: String(context.total) });
+  // No count attribute on <channel> (the spec's sample has one, its element lists do not, and the W3C
+  // feed validator refuses it): the main feed's microblog:follows / microblog:blocks carry the counts.
+  const { doc, channel } = newChannel(page.links.archive);
   addText(channel, "title", kind === "follows" ? `Accounts @${profile.username} follows` : `Accounts @${profile.username} blocks`);
   addText(
     channel,
@@ -49,6 +57,6 @@ export function renderListPage(page: ListFeedPage, context: ListFeedContext): st
   addText(channel, "microblog:user_id", profile.user_id);
   addText(channel, "link", page.links.headUrl);
   addChainLinks(channel, page.links);
-  if (page.lastBuildDate !== undefined) addText(channel, "lastBuildDate", formatRfc822(page.lastBuildDate));
+  addText(channel, "lastBuildDate", formatRfc822(page.lastBuildDate));
   return assemblePage(doc, page.items, page.links.selfUrl, context.headerReserveBytes);
 }

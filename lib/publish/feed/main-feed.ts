@@ -2,7 +2,7 @@ import { formatRfc822 } from "../../shared/dates.ts";
 import type { SiteUrls } from "../../shared/urls.ts";
 import type { Post } from "../posts.ts";
 import type { Profile } from "../site-schemas.ts";
-import { addCdata, addChainLinks, addText, assemblePage, newChannel, type PageLinks, serializeItem } from "./xml-writer.ts";
+import { addChainLinks, addDescription, addText, assemblePage, newChannel, type PageLinks, serializeItem } from "./xml-writer.ts";
 
 /** Everything the main feed's channel header says about its owner (spec "Main Feed Layout"). */
 export interface FeedContext {
@@ -39,7 +39,7 @@ export function renderPostItem(post: Post, context: FeedContext): string {
     item.ele("pubDate").txt(formatRfc822(post.date));
     // Plain RSS readers need a link to open; Open Microblog clients use guid and reply.
     addText(item, "link", urls.post(post.guid));
-    addCdata(item.ele("description"), post.html);
+    addDescription(item.ele("description"), post.html);
     if (profile.accept !== "off") addText(item, "microblog:reply", urls.reply(post.guid));
     if (post.replyTo) {
       addText(item, "microblog:in_reply_to_status_id", post.replyTo.status_id);
@@ -66,7 +66,7 @@ export function renderFeedPage(page: FeedPage, context: FeedContext): string {
   addText(channel, "microblog:user_id", profile.user_id);
   addText(channel, "microblog:user_full_name", profile.full_name);
   // RSS 2.0 requires a channel description; the spec makes it the bio, in CDATA.
-  addCdata(channel.ele("description"), profile.bio ?? `Posts by @${profile.username}`);
+  addDescription(channel.ele("description"), profile.bio ?? `Posts by @${profile.username}`);
   if (profile.header) addText(channel, "microblog:header", absoluteImageUrl(profile.header, urls));
   if (profile.portrait) addText(channel, "microblog:portrait", absoluteImageUrl(profile.portrait, urls));
   addText(channel, "microblog:profile", urls.profile);

@@ -41,13 +41,16 @@ export function xmlText(text: string): string {
   return text.replace(/&/g, "&amp;");
 }
 
-/** CDATA that survives "]]>" in the text: split it across two sections (XML 1.0 §2.7). */
-export function addCdata(element: XMLBuilder, text: string): XMLBuilder {
-  const parts = text.split("]]>");
-  parts.forEach((part, i) => {
-    element.dat(`${i > 0 ? ">" : ""}${part}${i < parts.length - 1 ? "]]" : ""}`);
-  });
-  return element;
+/**
+ * The text of a <description> (spec: "surrounded with <![CDATA[]]> tags"): one CDATA section, or,
+ * when the text itself holds "]]>" (which ends a CDATA section, XML 1.0 §2.7), escaped text. Either
+ * way the element holds ONE text node with the whole text: consumers that read only the first CDATA
+ * node (the spec's reference validator, lxml's .text on some parsers) would cut a text split across
+ * two sections at its first "]]>".
+ */
+export function addDescription(element: XMLBuilder, text: string): XMLBuilder {
+  if (text.includes("]]>")) return element.txt(xmlText(text));
+  return element.dat(text);
 }
 
 /** Add <name>text</name> only when there is text: never an empty element. */
@@ -58,43 +61,6 @@ export function addText(parent: XMLBuilder, name: string, text: string | number 
 
 function attributeValues(attributes: Record<string, string> = {}): Record<string, string> {
   return Object.fromEntries(Object.entries(attributes).map(([key, value]) => [key, xmlText(value)]));
-}
-
-/**
- * xmlbuilder2 pretty-prints an element holding several CDATA sections (a text with "]]>" in it) one
- * section per line, which would add indentation to the text itself. Put each such run of sections
- * back on one line, directly inside its element. Outside CDATA, "<![CDATA[" never occurs in our
- * output (text and attribute values escape "<") and inside one the first "]]>" ends it, so the scan
- * below cannot mistake content for markup.
- */
-export function joinCdataRuns(xml: string): string {
-  const OPEN = "<![CDATA[";
-  const CLOSE = "]]>";
-  let out = "";
-  let at = 0;
-  for (;;) {
-    const start = xml.indexOf(OPEN, at);
-    if (start < 0) return out + xml.slice(at);
-    const sections: string[] = [];
-    let end = start;
-    let next = start;
-    while (next >= 0 && xml.slice(end, next).trim() === "") {
-      const close = xml.indexOf(CLOSE, next + OPEN.length);
-      if (close < 0) throw new Error("joinCdataRuns: unterminated CDATA section");
-      sections.push(xml.slice(next, close + CLOSE.length));
-      end = close + CLOSE.length;
-      next = xml.indexOf(OPEN, end);
-    }
-    if (sections.length === 1) {
-      out += xml.slice(at, end);
-    } else {
-      // Drop the indentation between the start tag and the run, and between the run and the end tag.
-      out += xml.slice(at, start).replace(/(>)\s+$/, "$1") + sections.join("");
-      const after = /^\s+(?=<\/)/.exec(xml.slice(end));
-      if (after) end += after[0].length;
-    }
-    at = end;
-  }
 }
 
 /** RFC 5005 links plus microblog:next_node, in one place so every chain is walked the same way. */
@@ -127,7 +93,7 @@ export function newChannel(archive: boolean, channelAttributes: Record<string, s
 export function serializeItem(build: (item: XMLBuilder) => void): string {
   const root = fragment();
   build(root.ele("item", { "xmlns:microblog": MICROBLOG_NS }));
-  return joinCdataRuns(root.end({ prettyPrint: true, offset: 2, wellFormed: true }));
+  return root.end({ prettyPrint: true, offset: 2, wellFormed: true });
 }
 
 export class HeaderTooLargeError extends Error {
@@ -142,7 +108,7 @@ export class HeaderTooLargeError extends Error {
 
 /** Finish a page: header from the builder, then the pre-serialized items, newest first. */
 export function assemblePage(doc: XMLBuilder, items: readonly string[], selfUrl: string, headerReserveBytes: number): string {
-  const shell = `${joinCdataRuns(doc.end({ prettyPrint: true, wellFormed: true }))}\n`;
+  const shell = `${doc.end({ prettyPrint: true, wellFormed: true })}\n`;
   if (utf8Length(shell) > headerReserveBytes) throw new HeaderTooLargeError(selfUrl, utf8Length(shell), headerReserveBytes);
   const closing = shell.lastIndexOf("  </channel>");
   if (items.length === 0) return shell;
