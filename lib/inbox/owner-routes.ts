@@ -11,8 +11,9 @@ import { problem } from "../shared/problem.ts";
 import type { WorkerBindings, WorkerDeps } from "../worker/env.ts";
 import { requireOwner } from "../worker/owner-auth.ts";
 import { invalid, missing } from "../worker/validation.ts";
-import { DEFAULT_PAGE_SIZE, type InboxKind, itemParam, kindParam, listQuery } from "./schemas.ts";
-import { countInbox, deleteItem, type ListQuery, listMessages, listReplies, markRead } from "./store.ts";
+import { jsonBody } from "./json-body.ts";
+import { DEFAULT_PAGE_SIZE, type InboxKind, itemParam, kindParam, listQuery, moderationBody, replyParam } from "./schemas.ts";
+import { countInbox, deleteItem, getReply, type ListQuery, listMessages, listReplies, markRead, setModeration } from "./store.ts";
 
 const SINGULAR: Record<InboxKind, string> = { messages: "message", replies: "reply" };
 
@@ -40,8 +41,11 @@ export function inboxOwnerRoutes(deps: WorkerDeps): Hono<WorkerBindings> {
 
   routes.get("/:kind", zValidator("param", kindParam, missing), zValidator("query", listQuery, invalid), async (c) => {
     const { kind } = c.req.valid("param");
-    const { unread, limit, cursor } = c.req.valid("query");
+    const { unread, limit, cursor, verification, moderation } = c.req.valid("query");
+    if (kind === "messages" && (verification || moderation)) return problem(400, "verification and moderation filter replies, not messages");
     const query: ListQuery = { unreadOnly: unread ?? false, limit: limit ?? DEFAULT_PAGE_SIZE };
+    if (verification) query.verification = verification;
+    if (moderation) query.moderation = moderation;
     if (cursor) {
       const beforeId = decodeCursor(kind, cursor);
       if (beforeId === undefined) return problem(400, `cursor: not a cursor of this list; use next_cursor from the previous page of ${kind}`);
@@ -53,6 +57,21 @@ export function inboxOwnerRoutes(deps: WorkerDeps): Hono<WorkerBindings> {
       next_cursor: listed.nextBeforeId === undefined ? null : encodeCursor(kind, listed.nextBeforeId),
     };
     return c.json(page);
+  });
+
+  routes.get("/replies/:id", zValidator("param", replyParam, missing), async (c) => {
+    const reply = await getReply(c.var.db, c.req.valid("param").id);
+    return reply ? c.json(reply) : problem(404, `there is no reply ${c.req.valid("param").id}`);
+  });
+
+  // Skein's own (the spec has no moderation): whether a verified reply is shown on the site (npm run replies).
+  routes.post("/replies/:id/moderation", zValidator("param", replyParam, missing), jsonBody, zValidator("json", moderationBody, invalid), async (c) => {
+    const { id } = c.req.valid("param");
+    const { moderation } = c.req.valid("json");
+    if (await setModeration(c.var.db, id, moderation, deps.now())) return c.json(await getReply(c.var.db, id));
+    const reply = await getReply(c.var.db, id);
+    if (!reply) return problem(404, `there is no reply ${id}`);
+    return problem(409, `reply ${id} is ${reply.verification}: only a verified reply can be approved`);
   });
 
   routes.post("/:kind/:id/read", zValidator("param", itemParam, missing), async (c) => {
@@ -71,6 +90,7 @@ export function inboxOwnerRoutes(deps: WorkerDeps): Hono<WorkerBindings> {
   const allowed: [string, string][] = [
     ["/", "GET"],
     ["/:kind", "GET"],
+    ["/replies/:id/moderation", "POST"],
     ["/:kind/:id/read", "POST"],
     ["/:kind/:id", "DELETE"],
   ];

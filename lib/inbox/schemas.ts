@@ -3,6 +3,7 @@
  * Every input of every route goes through one of these with zValidator (lib/inbox/*-routes.ts).
  */
 import * as z from "zod/mini";
+import { REPLY_MODERATIONS, VERIFICATIONS } from "../shared/api-types.ts";
 import { parseFlexibleDate } from "../shared/dates.ts";
 import { flagText, httpUrl, identitySafe, idPattern, integerText, otherUserId, otherUsername, xmlSafe } from "../shared/schemas.ts";
 import { LIMITS } from "../shared/spec.ts";
@@ -70,4 +71,15 @@ export const listQuery = z.object({
   unread: z.optional(flagText),
   limit: z.optional(integerText(1, MAX_PAGE_SIZE)),
   cursor: z.optional(z.string().check(z.maxLength(64, "is not a cursor of this list"))),
+  /** Replies only. */
+  verification: z.optional(z.enum(VERIFICATIONS, `must be one of ${VERIFICATIONS.join(", ")}`)),
+  /** Replies only: "none" = the owner has not decided yet. */
+  moderation: z.optional(z.enum(["none", ...REPLY_MODERATIONS], `must be one of none, ${REPLY_MODERATIONS.join(", ")}`)),
+});
+
+export const replyParam = z.object({ id: integerText(1, Number.MAX_SAFE_INTEGER) });
+
+/** The owner's decision about showing a reply on the site (null: undecided again). */
+export const moderationBody = z.strictObject({
+  moderation: z.nullable(z.enum(REPLY_MODERATIONS, `must be one of ${REPLY_MODERATIONS.join(", ")}, or null`)),
 });

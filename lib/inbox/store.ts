@@ -6,7 +6,7 @@
  * and a failed write leaves nothing half-stored. Writes go through run()/all() so the D1 meter
  * (lib/shared/d1.ts) sees their meta.rows_written.
  */
-import type { InboxCounts, InboxMessage, InboxReply, MessageDirection, Verification } from "../shared/api-types.ts";
+import type { InboxCounts, InboxMessage, InboxReply, MessageDirection, ReplyModeration, Verification } from "../shared/api-types.ts";
 import type { Db } from "../shared/d1.ts";
 import { formatIsoUtc } from "../shared/dates.ts";
 import { normalizeUserLink } from "../shared/urls.ts";
@@ -164,10 +164,14 @@ const MESSAGE_COLUMNS = `id, direction, peer_user_id AS user_id, peer_username A
   sent_at_raw AS date, sent_at_iso AS date_iso, received_at, read_at`;
 
 const REPLY_COLUMNS = `id, post_id, sender_user_id AS user_id, sender_username AS username, sender_user_link AS user_link, status_id, received_at,
-  verification, verification_detail, verified_at, attempts, next_check_at, item_html, item_link, item_date, read_at`;
+  verification, verification_detail, verified_at, attempts, next_check_at, item_html, item_link, item_date, moderation, moderated_at, read_at`;
 
 export interface ListQuery {
   unreadOnly: boolean;
+  /** Replies only: only this verification state. */
+  verification?: Verification;
+  /** Replies only: only this moderation ("none" = not decided yet). */
+  moderation?: ReplyModeration | "none";
   /** Only items with a smaller id (the cursor); undefined = from the newest. */
   beforeId?: number;
   limit: number;
@@ -181,9 +185,12 @@ export interface Listed<T> {
 
 /** Newest first (id DESC): ids only grow, so a cursor stays valid while new items arrive. */
 async function listRows<T extends { id: number }>(db: Db, table: InboxKind, columns: string, query: ListQuery): Promise<Listed<T>> {
+  const replyFilters = table === "replies" ? " AND (?4 IS NULL OR verification = ?4) AND (?5 IS NULL OR COALESCE(moderation, 'none') = ?5)" : "";
+  const binds: unknown[] = [query.unreadOnly ? 1 : 0, query.beforeId ?? null, query.limit + 1];
+  if (table === "replies") binds.push(query.verification ?? null, query.moderation ?? null);
   const { results } = await db
-    .prepare(`SELECT ${columns} FROM ${table} WHERE (?1 = 0 OR read_at IS NULL) AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3`)
-    .bind(query.unreadOnly ? 1 : 0, query.beforeId ?? null, query.limit + 1)
+    .prepare(`SELECT ${columns} FROM ${table} WHERE (?1 = 0 OR read_at IS NULL) AND (?2 IS NULL OR id < ?2)${replyFilters} ORDER BY id DESC LIMIT ?3`)
+    .bind(...binds)
     .all<T>();
   const items = results.slice(0, query.limit);
   const listed: Listed<T> = { items };
@@ -309,6 +316,19 @@ export async function markConversationRead(db: Db, peer: string, atMs: number): 
 /** One reply notification (the owner's pages act on it). */
 export async function getReply(db: Db, id: number): Promise<InboxReply | null> {
   return db.prepare(`SELECT ${REPLY_COLUMNS} FROM replies WHERE id = ?1`).bind(id).first<InboxReply>();
+}
+
+/**
+ * The owner's decision about showing a reply on the site. Only a verified reply can be approved
+ * (the feed backed it); any reply can be rejected. False when there is no such reply or it is not
+ * verified.
+ */
+export async function setModeration(db: Db, id: number, moderation: ReplyModeration | null, atMs: number): Promise<boolean> {
+  const { meta } = await db
+    .prepare("UPDATE replies SET moderation = ?2, moderated_at = ?3 WHERE id = ?1 AND (?2 IS NOT 'approved' OR verification = 'verified')")
+    .bind(id, moderation, moderation === null ? null : formatIsoUtc(atMs))
+    .run();
+  return meta.changes > 0;
 }
 
 /** One message (answering it needs its sender). */

@@ -28,7 +28,9 @@ export interface VerifyOutcome {
   /** One short line for the owner ("item 42 replies to post 3"). */
   detail: string;
   /** The replier's item when it was found (verified or not): kept for the owner's pages. */
-  item?: { html?: string; link?: string; date?: string };
+  item?: ItemSnapshot;
+  /** The replier's feed's channel, when read: their profile page and name (for showing the reply). */
+  feed?: { profile?: string; username?: string; full_name?: string };
   /** Our own budget ran out before the feed could be read: not the sender's fault, not an attempt. */
   deferred?: boolean;
 }
@@ -90,17 +92,40 @@ export function mentionsOwner(item: FeedItem, request: Pick<VerifyRequest, "owne
   return new RegExp(`(?<![\\w@/.])@${escapeRegExp(owner.username)}(?![\\w])`, "i").test(text);
 }
 
-function itemSnapshot(item: FeedItem): NonNullable<VerifyOutcome["item"]> {
-  const snapshot: NonNullable<VerifyOutcome["item"]> = {};
+export interface ItemSnapshot {
+  html?: string;
+  link?: string;
+  date?: string;
+  /** What the item itself replies to (spec "Replies"), when it says so. */
+  in_reply_to?: { status_id: string; user_id?: string; user_link?: string };
+}
+
+function itemSnapshot(item: FeedItem): ItemSnapshot {
+  const snapshot: ItemSnapshot = {};
   if (item.description) snapshot.html = item.description.slice(0, MAX_ITEM_HTML);
   if (item.link) snapshot.link = item.link.slice(0, 2048);
   if (item.pubDate) snapshot.date = item.pubDate.slice(0, 64);
+  if (item.in_reply_to_status_id) {
+    const inReplyTo: NonNullable<ItemSnapshot["in_reply_to"]> = { status_id: item.in_reply_to_status_id.slice(0, 128) };
+    if (item.in_reply_to_user_id) inReplyTo.user_id = item.in_reply_to_user_id.slice(0, 128);
+    if (item.in_reply_to_user_link) inReplyTo.user_link = item.in_reply_to_user_link.slice(0, 2048);
+    snapshot.in_reply_to = inReplyTo;
+  }
+  return snapshot;
+}
+
+function feedSnapshot(channel: { profile?: string; username?: string; user_full_name?: string }): NonNullable<VerifyOutcome["feed"]> {
+  const snapshot: NonNullable<VerifyOutcome["feed"]> = {};
+  if (channel.profile) snapshot.profile = channel.profile.slice(0, 2048);
+  if (channel.username) snapshot.username = channel.username.slice(0, 64);
+  if (channel.user_full_name) snapshot.full_name = channel.user_full_name.slice(0, 200);
   return snapshot;
 }
 
 export async function verifyReply(request: VerifyRequest, options: VerifyOptions): Promise<VerifyOutcome> {
   const visited = new Set<string>();
   let next: string | undefined = request.sender.user_link;
+  let feedInfo: VerifyOutcome["feed"];
   for (let pageNumber = 1; next !== undefined && pageNumber <= MAX_VERIFY_PAGES; pageNumber++) {
     const read = await fetchFeedPage(next, {
       fetch: options.fetch,
@@ -119,18 +144,17 @@ export async function verifyReply(request: VerifyRequest, options: VerifyOptions
     const { url, feed } = read.value;
     if (!feed) return unreachable(`${url} answered 304 to a request that was not conditional`);
     visited.add(url);
+    if (pageNumber === 1) feedInfo = feedSnapshot(feed.channel);
     const feedUserId = feed.channel.user_id;
     if (pageNumber === 1 && feedUserId !== undefined && feedUserId !== request.sender.user_id) {
       return rejected(`the feed at ${url} belongs to user_id ${feedUserId.slice(0, 128)}, not ${request.sender.user_id}`);
     }
     const item = feed.items.find((candidate) => candidate.guid === request.statusId);
     if (item) {
-      const snapshot = itemSnapshot(item);
-      if (repliesToPost(item, request))
-        return { verification: "verified", detail: `item ${request.statusId} replies to post ${request.postId}`, item: snapshot };
-      if (mentionsOwner(item, request))
-        return { verification: "verified", detail: `item ${request.statusId} mentions @${request.owner.username}`, item: snapshot };
-      return { ...rejected(`item ${request.statusId} neither replies to post ${request.postId} nor mentions @${request.owner.username}`), item: snapshot };
+      const found = { item: itemSnapshot(item), ...(feedInfo ? { feed: feedInfo } : {}) };
+      if (repliesToPost(item, request)) return { verification: "verified", detail: `item ${request.statusId} replies to post ${request.postId}`, ...found };
+      if (mentionsOwner(item, request)) return { verification: "verified", detail: `item ${request.statusId} mentions @${request.owner.username}`, ...found };
+      return { ...rejected(`item ${request.statusId} neither replies to post ${request.postId} nor mentions @${request.owner.username}`), ...found };
     }
     next = nextNodeUrl(feed, url, visited);
   }

@@ -62,6 +62,8 @@ const NOTICES: Record<string, string> = {
   sent: "Your message was sent.",
   queued: "Your message could not be sent yet; it waits in the outbox and is retried.",
   retried: "It is queued again.",
+  approved: "Approved. Run npm run replies -- pull on your machine to write it into the repository, then push.",
+  rejected: "It will not be listed again.",
 };
 
 /** A fixed notice chosen by a key from the query string (never text from the URL). */
@@ -139,7 +141,21 @@ export const ReplyItem: FC<{ reply: InboxReply; returnTo: string }> = ({ reply, 
         </>
       ) : null}
     </p>
+    {reply.moderation === "approved" ? (
+      <p class="owner-meta">Approved to be shown under your post: `npm run replies -- pull` writes it into the repository.</p>
+    ) : null}
     <div class="owner-actions">
+      {reply.verification === "verified" && reply.moderation === null ? (
+        <ActionButton
+          action={`/owner/inbox/replies/${reply.id}/approve`}
+          label={`Show under your post: reply from @${reply.username}`}
+          returnTo={returnTo}
+          primary
+        />
+      ) : null}
+      {reply.moderation === null ? (
+        <ActionButton action={`/owner/inbox/replies/${reply.id}/reject`} label={`Never show: reply from @${reply.username}`} returnTo={returnTo} />
+      ) : null}
       {reply.read_at ? null : (
         <ActionButton action={`/owner/inbox/replies/${reply.id}/read`} label={`Mark read: reply from @${reply.username}`} returnTo={returnTo} />
       )}

@@ -15,7 +15,7 @@ import type { Child } from "hono/jsx";
 import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
 import { clientNetworkKey, withinLimit } from "../inbox/rate-limit.ts";
-import { conversationMessages, countInbox, deleteItem, listConversations, listReplies, markConversationRead, markRead } from "../inbox/store.ts";
+import { conversationMessages, countInbox, deleteItem, listConversations, listReplies, markConversationRead, markRead, setModeration } from "../inbox/store.ts";
 import { parseInteger } from "../shared/integers.ts";
 import { integerText } from "../shared/schemas.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
@@ -194,6 +194,18 @@ export function ownerPages(config: SiteConfig, deps: WorkerDeps, options: OwnerP
     routes.post(`/inbox/${kind}/:id/delete`, zValidator("param", idParam, invalidId), zValidator("form", returnForm, invalidForm), async (c) => {
       if (!(await deleteItem(c.var.db, kind, c.req.valid("param").id))) return notFound(c);
       return c.redirect(returnTarget(c.req.valid("form").return_to, "/owner/inbox", "deleted"), 303);
+    });
+  }
+
+  // The same decision as npm run replies (approve / reject): the repository is written from the owner's machine.
+  for (const [action, moderation] of [
+    ["approve", "approved"],
+    ["reject", "rejected"],
+  ] as const) {
+    routes.post(`/inbox/replies/:id/${action}`, zValidator("param", idParam, invalidId), zValidator("form", returnForm, invalidForm), async (c) => {
+      const { id } = c.req.valid("param");
+      if (!(await setModeration(c.var.db, id, moderation, deps.now()))) return notFound(c);
+      return c.redirect(returnTarget(c.req.valid("form").return_to, "/owner/inbox#replies", moderation), 303);
     });
   }
 

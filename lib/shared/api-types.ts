@@ -51,8 +51,14 @@ export interface InboxReply {
   item_html: string | null;
   item_link: string | null;
   item_date: string | null;
+  /** The owner's decision about showing it on the site (`npm run replies`): null = not decided yet. */
+  moderation: ReplyModeration | null;
+  moderated_at: string | null;
   read_at: string | null;
 }
+
+export const REPLY_MODERATIONS = ["approved", "rejected"] as const;
+export type ReplyModeration = (typeof REPLY_MODERATIONS)[number];
 
 export interface InboxCounts {
   messages: { total: number; unread: number };

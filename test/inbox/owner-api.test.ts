@@ -204,6 +204,8 @@ describe("GET /api/inbox/replies", () => {
         "item_html",
         "item_link",
         "item_date",
+        "moderation",
+        "moderated_at",
         "read_at",
       ].sort(),
     );
