@@ -273,14 +273,21 @@ export async function pollFeed(row: FollowRow, deps: PollDeps): Promise<PollOutc
       }
     }
 
-    // The page's items in reading order; new ones are kept.
+    // The page's items in reading order; new ones are kept. Listed oldest first, everything up to the
+    // last item seen is older than it (seen too, whatever its guid).
     const pageItems: NewTimelineItem[] = [];
     const keysRead: string[] = [];
-    for (const item of feed.items) {
+    let lastSeenIndex = -1;
+    if (order)
+      feed.items.forEach((item, index) => {
+        const key = itemKey(item);
+        if (key !== undefined && isSeen(key, seenBy)) lastSeenIndex = index;
+      });
+    for (const [index, item] of feed.items.entries()) {
       const key = itemKey(item);
       if (key === undefined) continue;
       keysRead.push(key);
-      if (isSeen(key, seenBy) || storedKeys.has(key)) continue;
+      if (index <= lastSeenIndex || isSeen(key, seenBy) || storedKeys.has(key)) continue;
       const verdict = timelineItem(item, page.url, deps.nowMs, deps.config, deps.mentions);
       if (verdict.skipped === "blocked") blocked += 1;
       if (!verdict.item) continue;

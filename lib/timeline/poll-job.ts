@@ -202,6 +202,9 @@ export function createTimelinePollJob(overrides: Partial<TimelinePollOptions> = 
       const allowance = { left: options.itemsPerRun };
       // Subrequests promised to D1 writes not made yet: the run's final write, and one per feed in progress.
       let reserved = 1;
+      // Items promised to first polls in progress (their backfill), so concurrent first polls do not all start on one share.
+      let promisedItems = 0;
+      const sleepers: (() => void)[] = [];
       const deferred: FollowRow[] = [];
       const failures: { target: string; reason: string }[] = [];
       const counts = { polled: 0, notModified: 0, noNew: 0, withNew: 0, stored: 0, catchingUp: 0, failed: 0, blocked: 0, moved: 0 };
@@ -210,11 +213,15 @@ export function createTimelinePollJob(overrides: Partial<TimelinePollOptions> = 
 
       const pollOne = async (row: FollowRow): Promise<void> => {
         const firstPoll = row.seen === null && row.walk === null;
-        if (context.budget.refusal() || context.budget.subrequestsLeft() - reserved < 2 || (firstPoll && allowance.left < options.poll.backfillItems)) {
+        const backfill = firstPoll ? options.poll.backfillItems : 0;
+        // A first poll waits for the first polls in progress to give back the items they did not use.
+        while (backfill && allowance.left - promisedItems < backfill && promisedItems > 0) await new Promise<void>((resolve) => sleepers.push(resolve));
+        if (context.budget.refusal() || context.budget.subrequestsLeft() - reserved < 2 || (firstPoll && allowance.left - promisedItems < backfill)) {
           deferred.push(row);
           return;
         }
         reserved += 1;
+        promisedItems += backfill;
         try {
           let outcome: PollOutcome;
           try {
@@ -279,6 +286,8 @@ export function createTimelinePollJob(overrides: Partial<TimelinePollOptions> = 
           if (outcome.items.length) counts.withNew += 1;
         } finally {
           reserved -= 1;
+          promisedItems -= backfill;
+          for (const wake of sleepers.splice(0)) wake();
         }
       };
 

@@ -14,7 +14,8 @@
  *   /tl/html                      an HTML page
  *
  * A site can be served re-encoded (UTF-16 LE or BE with a BOM, or ISO-8859-1 declared in the XML),
- * without validators (`validators: false`), or with a <microblog:relocate> (`relocate`). The port goes
+ * without validators (`validators: false`), with a <microblog:relocate> (`relocate`), or be hand-written
+ * XML (`raw`) for the feeds other software writes (oldest first, guids that are not integers). The port goes
  * to the tests with provide("timelineFeedServerPort").
  */
 import { createHash } from "node:crypto";
@@ -48,6 +49,8 @@ export interface SiteSpec {
   encoding?: "utf-8" | "utf-16le" | "utf-16be" | "latin1";
   /** false: no ETag / Last-Modified, and never a 304. */
   validators?: boolean;
+  /** Hand-written files (path -> XML text, served as UTF-8) instead of a built site: feeds our builder would never write. */
+  raw?: Record<string, string>;
 }
 
 interface Site {
@@ -126,7 +129,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
                 ? "application/rss+xml"
                 : "application/rss+xml; charset=utf-8";
           sites.set(key, {
-            files: buildSite(base, key, spec),
+            files: spec.raw ? new Map(Object.entries(spec.raw).map(([file, xml]) => [file, Buffer.from(xml, "utf8")])) : buildSite(base, key, spec),
             contentType,
             version: (previous?.version ?? 0) + 1,
             validators: spec.validators ?? true,
