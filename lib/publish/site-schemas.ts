@@ -95,7 +95,13 @@ export const profile = z.strictObject({
   accept: z._default(z.enum(ACCEPT_POLICIES, `must be one of ${ACCEPT_POLICIES.join(", ")}`), "everyone"),
   selected: z._default(z.array(selectedSender), []),
   public_blocks: z._default(z.boolean("must be true or false"), false),
-  relocate: z.optional(httpUrl),
+  /** Spec "Relocation": the new feed's URL, on the head feed page only. `relocate: null` (or no line) = not moving. */
+  relocate: z.optional(
+    z.pipe(
+      z.nullable(httpUrl),
+      z.transform((value) => value ?? undefined),
+    ),
+  ),
   /** Base URL of the functions when they are hosted apart from the site (default: same origin). */
   functions_url: z.optional(httpUrl),
   docs: z._default(httpUrl, OPEN_MICROBLOG_DOCS),
