@@ -11,6 +11,7 @@
  *            their newest item.
  *
  * A post notifies each account once: a reply that also mentions the replied-to account is a reply.
+ * The owner is never notified (a reply to one's own post continues a thread; our inbox needs no alert).
  * Usernames match case-insensitively; two followed accounts with the same username are both
  * notified (the text cannot tell them apart). Only posts dated within NOTIFY_WINDOW_DAYS of the
  * newest post are listed: the Worker would not send older ones anyway, and the list stays small.
@@ -20,6 +21,7 @@ import { NOTIFY_WINDOW_DAYS, type OutboxList, type OutboxNotification } from "..
 import { normalizeUserLink } from "../shared/urls.ts";
 import type { IndexedEntry } from "./feed/list-feed.ts";
 import type { Post } from "./posts.ts";
+import type { SiteModel } from "./site.ts";
 
 const DAY_MS = 24 * 60 * 60_000;
 
@@ -79,13 +81,19 @@ export function fingerprint(text: string): string {
   return `${(h2 >>> 0).toString(16).padStart(8, "0")}${(h1 >>> 0).toString(16).padStart(8, "0")}`;
 }
 
+/** Who is never notified: the owner, by user_id or feed URL. */
+export interface Self {
+  user_id: string;
+  feed_url: string;
+}
+
 /** Notifications of one post, reply first, then mentions in follows.yaml order. */
-export function notificationsOfPost(post: Post, follows: readonly IndexedEntry[]): OutboxNotification[] {
+export function notificationsOfPost(post: Post, follows: readonly IndexedEntry[], self?: Self): OutboxNotification[] {
   const date = formatIsoUtc(post.date);
   const notifications: OutboxNotification[] = [];
-  const notified = new Set<string>();
   const key = (userId: string, userLink: string) => [`id:${userId}`, `link:${normalizeUserLink(userLink) ?? userLink}`];
-  if (post.replyTo) {
+  const notified = new Set<string>(self ? key(self.user_id, self.feed_url) : []);
+  if (post.replyTo && !key(post.replyTo.user_id, post.replyTo.user_link).some((k) => notified.has(k))) {
     const { user_id, user_link, status_id } = post.replyTo;
     const followed = follows.find((entry) => entry.user_id === user_id || normalizeUserLink(entry.user_link) === normalizeUserLink(user_link));
     notifications.push({
@@ -112,10 +120,11 @@ export function notificationsOfPost(post: Post, follows: readonly IndexedEntry[]
 }
 
 /** Every post's notifications, oldest post first, for posts within NOTIFY_WINDOW_DAYS of the newest. */
-export function outboxList(model: { posts: readonly Post[]; follows: readonly IndexedEntry[] }): OutboxList {
+export function outboxList(model: Pick<SiteModel, "posts" | "follows" | "profile" | "urls">): OutboxList {
   let newest = Number.NEGATIVE_INFINITY;
   for (const post of model.posts) newest = Math.max(newest, post.date);
   const from = newest - NOTIFY_WINDOW_DAYS * DAY_MS;
-  const items = model.posts.filter((post) => post.date >= from).flatMap((post) => notificationsOfPost(post, model.follows));
+  const self: Self = { user_id: model.profile.user_id, feed_url: model.urls.feed };
+  const items = model.posts.filter((post) => post.date >= from).flatMap((post) => notificationsOfPost(post, model.follows, self));
   return { digest: fingerprint(JSON.stringify(items)), items };
 }

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { mentionedUsernames, outboxList } from "../../lib/publish/outbox-list.ts";
 import { siteConfigFromModel } from "../../lib/publish/site-config.ts";
 import { NOTIFY_WINDOW_DAYS } from "../../lib/shared/site-config.ts";
-import { buildSiteInMemory, fixedDate, listYaml, type PostSpec, person, profileYaml } from "../support/factories.ts";
+import { buildSiteInMemory, fixedDate, listYaml, OWNER_ID, type PostSpec, person, profileYaml } from "../support/factories.ts";
 
 const fern = person(0, { username: "fern", user_link: "https://fern.example/feed.xml" });
 const oak = person(1, { username: "Oak_Tree", user_link: "https://oak.example/feed.xml" });
@@ -86,6 +86,16 @@ describe("the list a build carries to the Worker", () => {
         status_id: "7",
       },
     ]);
+  });
+
+  it("a reply to one's own post (a thread) notifies nobody, whether it names our user_id or our feed", () => {
+    const self = { user_id: OWNER_ID, user_link: "https://ada.example/feed.xml", status_id: 0 };
+    const list = listOf([
+      { date: fixedDate(1), body: "Thread, part 1." },
+      { date: fixedDate(2), body: "Part 2.", replyTo: self },
+      { date: fixedDate(3), body: "Part 3.", replyTo: { ...self, user_id: "someone-else-claiming", user_link: "http://ADA.example/feed.xml/" } },
+    ]);
+    expect(list.items).toEqual([]);
   });
 
   it("a repost's quoted text mentions nobody; the owner's comment on it does", () => {
