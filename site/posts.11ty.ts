@@ -20,6 +20,6 @@ export function render(d: Data): string {
     title: postTitle(chrome, d.post),
     description: d.post.summary,
     ...(d.post.language ? { language: d.post.language } : {}),
-    content: renderPostMain(chrome, d.post),
+    content: renderPostMain(chrome, d.post, d.skein.replies.get(d.post.guid)),
   });
 }

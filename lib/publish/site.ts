@@ -22,6 +22,7 @@ import { DEFAULT_FEED_LIMITS, ItemTooLargeError, type PageLimits, paginate } fro
 import { chainLinks, HeaderTooLargeError, itemBytes } from "./feed/xml-writer.ts";
 import { assignGuids } from "./guids.ts";
 import { checkXmlCharacters, decodeUtf8, type FileError, type ParsedPost, type Post, type PostSource, parsePost, parseYamlText } from "./posts.ts";
+import { loadApprovedReplies, type ReplyThread } from "./replies.ts";
 import { listEntry, type Profile, profile as profileSchema } from "./site-schemas.ts";
 
 export interface FileSource {
@@ -35,6 +36,8 @@ export interface SiteSources {
   follows?: FileSource;
   blocks?: FileSource;
   posts: readonly PostSource[];
+  /** posts/replies/<guid>.yaml: the replies the owner approved (lib/publish/replies.ts). */
+  replies?: readonly FileSource[];
 }
 
 export interface BuildOptions {
@@ -76,6 +79,8 @@ export interface SiteModel {
   feedPageCount: number;
   home: { posts: Post[]; olderPermalink?: string };
   htmlPages: HtmlArchivePage[];
+  /** Approved replies by our post's guid, arranged for its page (lib/publish/replies.ts). */
+  replies: Map<number, ReplyThread[]>;
   warnings: string[];
 }
 
@@ -219,6 +224,7 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
   }
   const { posts, errors: idErrors } = assignGuids(parsed);
   errors.push(...idErrors);
+  const replies = idErrors.length ? new Map<number, ReplyThread[]>() : loadApprovedReplies(sources.replies ?? [], posts, errors);
   if (errors.length || !profile) throw new SiteBuildError(sortErrors(errors));
 
   const urls = siteUrls(profile.url, profile.functions_url);
@@ -313,7 +319,7 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
   const home: SiteModel["home"] = { posts: posts.slice(-pageSize).reverse() };
   if (posts.length > pageSize) home.olderPermalink = paths.htmlPage(Math.floor((posts.length - pageSize - 1) / pageSize) + 1);
 
-  const model: SiteModel = { profile, urls, posts, follows, blocks, feedFiles, listFiles, feedPageCount, home, htmlPages, warnings };
+  const model: SiteModel = { profile, urls, posts, follows, blocks, feedFiles, listFiles, feedPageCount, home, htmlPages, replies, warnings };
   // Render the head and the newest archive now, so a header over its reserve fails here with the profile's name on it.
   try {
     for (const file of [...feedFiles.slice(-2), ...listFiles]) file.render();

@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { PageLimits } from "../../lib/publish/feed/paginate.ts";
 import { DEFAULT_FEED_LIMITS } from "../../lib/publish/feed/paginate.ts";
+import { REPLIES_DIR } from "../../lib/publish/replies.ts";
 import { type BuildOptions, buildSite, type FileSource, type SiteModel, type SiteSources } from "../../lib/publish/site.ts";
 
 export const SOURCE_PATHS = {
@@ -37,6 +38,14 @@ export function readSiteSources(root: string): SiteSources {
   const blocks = readSource(root, SOURCE_PATHS.blocks);
   if (follows) sources.follows = follows;
   if (blocks) sources.blocks = blocks;
+  // posts/replies/<guid>.yaml: the approved replies (lib/publish/replies.ts).
+  const repliesDir = path.join(root, REPLIES_DIR);
+  if (existsSync(repliesDir)) {
+    sources.replies = readdirSync(repliesDir)
+      .filter((name) => name.endsWith(".yaml") || name.endsWith(".yml"))
+      .sort()
+      .map((name) => ({ file: `${REPLIES_DIR}/${name}`, bytes: readFileSync(path.join(repliesDir, name)) }));
+  }
   return sources;
 }
 

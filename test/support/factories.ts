@@ -251,7 +251,7 @@ export function renderStableHtml(model: SiteModel): Map<string, string> {
   }
   for (const post of model.posts) {
     const permalink = paths.post(post.guid);
-    const parts = { title: postTitle(chrome, post), description: post.summary, content: renderPostMain(chrome, post), permalink };
+    const parts = { title: postTitle(chrome, post), description: post.summary, content: renderPostMain(chrome, post, model.replies.get(post.guid)), permalink };
     pages.set(permalink, renderDocument(chrome, post.language ? { ...parts, language: post.language } : parts));
   }
   return pages;

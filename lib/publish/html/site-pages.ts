@@ -9,9 +9,11 @@ import { paths, type SiteUrls } from "../../shared/urls.ts";
 import type { IndexedEntry, ListKind } from "../feed/list-feed.ts";
 import { absoluteImageUrl, displayName } from "../feed/main-feed.ts";
 import type { Post } from "../posts.ts";
+import { type ReplyThread, replyCount } from "../replies.ts";
 import type { HtmlArchivePage, SiteModel } from "../site.ts";
 import type { Profile } from "../site-schemas.ts";
 import { type Html, html, raw } from "./html-builder.ts";
+import { renderRepliesSection } from "./replies-section.ts";
 
 /** What every page's frame needs to know about the site. */
 export interface SiteChrome {
@@ -106,14 +108,22 @@ function postBody(post: Post): Html {
   return raw(post.html);
 }
 
-/** A post in a list of posts: its date is its heading and its permalink. */
-function postInList(chrome: SiteChrome, post: Post): Html {
+/**
+ * A post in a list of posts: its date is its heading and its permalink. `replies` (the home page
+ * only: older-post pages never change once full) adds a link to the post's conversation.
+ */
+function postInList(chrome: SiteChrome, post: Post, replies = 0): Html {
   const lang = post.language && post.language !== chrome.profile.language ? html` lang="${post.language}"` : "";
+  const conversation =
+    replies > 0
+      ? html`<p class="post-replies"><a href="${href(chrome, paths.post(post.guid))}#replies">${replies} ${replies === 1 ? "reply" : "replies"}</a></p>
+`
+      : "";
   return html`<article class="post h-entry"${lang}>
 <h3 class="post-date"><a class="u-url" href="${href(chrome, paths.post(post.guid))}"><time class="dt-published" datetime="${formatIsoUtc(post.date)}">${formatHumanDate(post.date)}</time></a></h3>
 ${postContext(post)}<div class="post-body e-content">
 ${postBody(post)}</div>
-</article>
+${conversation}</article>
 `;
 }
 
@@ -150,7 +160,7 @@ export function renderHomeMain(model: SiteModel): string {
   const chrome = chromeOf(model);
   return html`${profileHeader(chrome, model)}<section class="posts" aria-labelledby="posts-heading">
 <h2 id="posts-heading">Posts</h2>
-${model.home.posts.length ? model.home.posts.map((post) => postInList(chrome, post)) : html`<p>No posts yet.</p>\n`}</section>
+${model.home.posts.length ? model.home.posts.map((post) => postInList(chrome, post, replyCount(model.replies.get(post.guid)))) : html`<p>No posts yet.</p>\n`}</section>
 ${olderLink(chrome, model.home.olderPermalink, false)}`.value;
 }
 
@@ -168,7 +178,8 @@ ${page.posts.map((post) => postInList(chrome, post))}</section>
 ${olderLink(chrome, page.olderPermalink, true)}`.value;
 }
 
-export function renderPostMain(chrome: SiteChrome, post: Post): string {
+/** One post's page: the post, the replies the owner approved (lib/publish/replies.ts), how to reply. */
+export function renderPostMain(chrome: SiteChrome, post: Post, replies?: readonly ReplyThread[]): string {
   const { profile, urls } = chrome;
   const name = displayName(profile);
   const lang = post.language && post.language !== profile.language ? html` lang="${post.language}"` : "";
@@ -188,7 +199,7 @@ ${postContext(post)}<div class="post-body e-content">
 ${postBody(post)}</div>
 <footer class="post-meta"><a class="u-url" href="${href(chrome, paths.post(post.guid))}"><time class="dt-published" datetime="${formatIsoUtc(post.date)}">${formatHumanDate(post.date)}</time></a></footer>
 </article>
-${replyHint}<nav class="pagination" aria-label="More posts">
+${renderRepliesSection(replies, { postHref: (guid) => href(chrome, paths.post(guid)), owner: { name, username: profile.username, homeHref: href(chrome, paths.home) } })}${replyHint}<nav class="pagination" aria-label="More posts">
 <ul>
 <li><a href="${href(chrome, paths.home)}">All posts by ${name}</a></li>
 </ul>
