@@ -263,7 +263,7 @@ describe("private messages", () => {
   it("A messages @bruno (B accepts only accounts it follows, and follows A); B has it", async () => {
     const sent = await cli(siteA, "scripts/message.ts", "@bruno", "Fancy a loaf on Sunday?");
     expect(sent).toMatchObject({ code: 0, stderr: "", stdout: `sent to @${B.username} (${siteB.url}/api/message answered 201)\n` });
-    [fromA] = await messages(siteB);
+    fromA = (await messages(siteB))[0]!;
     expect(fromA).toMatchObject({ direction: "received", user_id: A.user_id, username: A.username, message: "Fancy a loaf on Sunday?" });
     expect(fromA?.date).toMatch(/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0000$/);
   });
