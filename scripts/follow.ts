@@ -1,0 +1,99 @@
+/**
+ * npm run follow -- <URL> [--since DATE] [--json]: follow someone. The URL is their feed or their
+ * profile page (the feed is found through <link rel="alternate" type="application/rss+xml">). The feed
+ * is read from this machine to learn its user_id and username (spec "Required Channel Elements"), and
+ * the account is added at the END of site/_data/follows.yaml with `since`. Nothing else changes:
+ * `git push` publishes the new list (your follows feed), and the Worker's timeline poller reads it
+ * from the build. Following an account you already follow at a new URL (it relocated) updates that
+ * entry's user_link instead.
+ *
+ * Refused, with a one-line reason and nothing written: a page or feed that is not Open Microblog, an
+ * account already followed, one in blocks.yaml, your own feed.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { parse } from "yaml";
+import { parseIsoDateTime } from "../lib/shared/dates.ts";
+import { normalizeUserLink } from "../lib/shared/urls.ts";
+import { isEntryPoint } from "./cli/entry-point.ts";
+import { type DiscoveredFeed, discoverFeed } from "./cli/follows-discover.ts";
+import { addFollow, type FollowEdit } from "./cli/follows-file.ts";
+import { oneLine, terminalSafeJson } from "./cli/output.ts";
+import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
+import { SOURCE_PATHS } from "./cli/site-source.ts";
+
+export const USAGE = `Usage: npm run follow -- <URL> [--since DATE] [--json]
+
+  <URL>         their feed (https://bob.example/feed.xml) or profile page (https://bob.example/)
+  --since DATE  when you followed them, ISO 8601 with a zone (default: now)
+  --json        print what was done as JSON
+
+  Adds them at the end of ${SOURCE_PATHS.follows}; publish it with git push. Following someone
+  you already follow at a new URL (they moved) updates their entry.`;
+
+/** Our own identity, to refuse following ourselves. */
+function ownIdentity(root: string): { user_id?: string; link?: string } {
+  const file = path.join(root, SOURCE_PATHS.profile);
+  if (!existsSync(file)) return {};
+  try {
+    const profile = parse(readFileSync(file, "utf8")) as { user_id?: unknown; url?: unknown };
+    const own: { user_id?: string; link?: string } = {};
+    if (typeof profile?.user_id === "string") own.user_id = profile.user_id;
+    const link = typeof profile?.url === "string" ? normalizeUserLink(`${profile.url.replace(/\/+$/, "")}/feed.xml`) : undefined;
+    if (link) own.link = link;
+    return own;
+  } catch {
+    return {};
+  }
+}
+
+function isoNow(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+export function describeEdit(feed: DiscoveredFeed, edit: FollowEdit): string {
+  const who = `@${oneLine(feed.username)}${feed.name ? ` (${oneLine(feed.name)})` : ""}`;
+  if (edit.action === "updated") {
+    return `Updated ${who} in ${SOURCE_PATHS.follows} (entry ${edit.index + 1}): user_link ${oneLine(edit.previousLink)} -> ${feed.url}. Publish it: commit and git push.`;
+  }
+  return `Following ${who} at ${feed.url}: added to ${SOURCE_PATHS.follows} (entry ${edit.index + 1}). Publish it: commit and git push (npm start picks it up now).`;
+}
+
+export async function main(argv: string[], root = process.cwd(), out: (line: string) => void = (line) => console.log(line)): Promise<void> {
+  const { values, positionals } = parseCommandLine(argv, {
+    since: { type: "string" },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  });
+  if (values.help) return out(USAGE);
+  if (positionals.length !== 1)
+    throw new UsageError(positionals.length ? "give one URL" : "which feed? give its URL, e.g. npm run follow -- https://bob.example/");
+  const since = values.since ?? isoNow();
+  if (parseIsoDateTime(since) === undefined) throw new UsageError(`--since must be an ISO 8601 date with a zone, e.g. 2026-03-01T09:30:00Z, got ${since}`);
+
+  const feed = await discoverFeed(positionals[0]!);
+  const own = ownIdentity(root);
+  if ((own.user_id && feed.user_id === own.user_id) || (own.link && normalizeUserLink(feed.url) === own.link)) {
+    throw new CliError(`${feed.url} is your own feed`);
+  }
+  const edit = addFollow(root, { user_id: feed.user_id, username: feed.username, user_link: feed.url, since });
+  if (values.json) {
+    out(
+      terminalSafeJson({
+        action: edit.action,
+        entry: edit.index + 1,
+        user_id: feed.user_id,
+        username: feed.username,
+        name: feed.name ?? null,
+        user_link: feed.url,
+        notes: feed.notes,
+      }),
+    );
+    return;
+  }
+  for (const note of feed.notes) out(`  ${oneLine(note)}`);
+  out(describeEdit(feed, edit));
+  if (edit.action === "updated") out("  The timeline poller takes the new URL over at its next run after the build (the account's posts stay).");
+}
+
+if (isEntryPoint(import.meta.url)) await runCommand("npm run follow", USAGE, (argv) => main(argv));
