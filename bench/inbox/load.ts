@@ -1,21 +1,21 @@
 /**
- * One autocannon run against one route of the local server, every request with its own message.
+ * One autocannon run against one route of the load phase's server, every request with its own message.
  *
- * Unique bodies matter: the inbox stores a repeated message once (idempotent POST, migrations/0001),
- * so each request carries its own number in `message`. autocannon's `[<id>]` replacement is NOT used:
- * autocannon 8.0.0 declares 27 bytes per id in Content-Length while its hyperid 3.3 makes 24-character
- * ids, so the server waits for 3 bytes that never come and every request hangs until the run ends.
+ * Unique bodies matter: the inbox stores a repeated message once (idempotent POST), so each request
+ * carries its own number in `message`. autocannon's `[<id>]` replacement is NOT used: autocannon
+ * 8.0.0 declares 27 bytes per id in Content-Length while its hyperid 3.3 makes 24-character ids, so
+ * the server waits for 3 bytes that never come and every request hangs until the run ends.
  * `setupRequest` builds the body instead, and autocannon computes Content-Length from it.
  *
  * Every route gets the same bodies and the same client-side bookkeeping, so the bare baseline, the
- * one-D1-insert reference and the inbox differ only in what the server does.
+ * one-D1-insert reference and the inbox differ only in what the Worker does.
  */
 import autocannon, { type AutocannonContext, type AutocannonResult } from "autocannon";
 import { MESSAGE_ROUTE } from "../../lib/shared/urls.ts";
 
-/** The bare Hono route the benchmark adds to its project copy (functions/api/bare.ts). */
+/** The bare route of the copy's wrapper entry (server.ts, functions/bench-entry.ts): 201, nothing else. */
 export const BARE_ROUTE = "/api/bare";
-/** The reference route the benchmark adds to its copy (functions/api/bare-insert.ts): one D1 INSERT, then 201. */
+/** The reference route of the same wrapper: one D1 INSERT of the body, then 201. */
 export const INSERT_ROUTE = "/api/bare-insert";
 
 export const ROUTES = { bare: BARE_ROUTE, insert: INSERT_ROUTE, inbox: MESSAGE_ROUTE } as const;

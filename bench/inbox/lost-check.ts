@@ -1,5 +1,5 @@
 /**
- * "0 lost": every 201 the inbox sent must be a row in D1 (lib/inbox/app.ts: "201 means it is in D1"). The
+ * "0 lost": every 201 the inbox sent must be a row in D1 (lib/inbox/public-routes.ts: "201 means it is in D1"). The
  * same check runs for the one-D1-insert reference route against its own table (bench_reference), so
  * its figures are known to be those of real writes; the caller passes the message texts found in the
  * rows either way.

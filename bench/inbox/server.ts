@@ -1,20 +1,76 @@
 /**
- * The benchmark's server side: a throw-away copy of this project built for its local URL, two extra
- * routes written only into the copy (the bare baseline, and the one-D1-insert reference with its own
- * table from a copy-only migration), its local D1 migrated, and `wrangler pages dev` in its own process
- * group, as test/e2e/support/wrangler-server.ts runs it for the end-to-end tests.
+ * The benchmark's server side: a throw-away copy of this project built for its local URL, served by
+ * `wrangler dev` as `npm start` and the end-to-end tests serve it (test/e2e/support/wrangler-server.ts):
+ * the one Worker with the built site as static assets and a local D1.
+ *
+ * Everything the benchmark starts runs in its own process group and is registered here, so Ctrl-C
+ * (killEverything) leaves no wrangler or workerd behind, even in the middle of a migration or a
+ * bundle. The e2e helpers are not reused for the server itself: the benchmark needs
+ * `--log-level warn` (at thousands of requests per second, wrangler's per-request log line costs
+ * CPU the server and the load generator share), `--persist-to` (one D1 per phase), a bounded
+ * output buffer, and a synchronous kill for the signal handler.
+ *
+ * What is written into the copy (never into this repository):
+ *   - functions/bench-entry.ts: a wrapper Worker entry that answers POST /api/bare (201, nothing
+ *     else) and POST /api/bare-insert (one INSERT into bench_reference, then 201) and hands every
+ *     other request to the real Worker (functions/index.ts); the copy's wrangler.toml `main` points
+ *     at it for the load phase only;
+ *   - migrations/<next>_bench_reference.sql: the reference route's table, numbered after every real
+ *     migration so `migrations apply` runs it last.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { ensureOwnerToken } from "../../scripts/cli/dev-vars.ts";
+import type { SiteConfig } from "../../lib/shared/site-config.ts";
+import { raiseRateLimits } from "../../test/e2e/support/wrangler-server.ts";
 import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../test/support/project-copy.ts";
 import { BARE_ROUTE, INSERT_ROUTE } from "./load.ts";
 
 export const WRANGLER = path.join(REPO_ROOT, "node_modules/.bin/wrangler");
 const TSX = path.join(REPO_ROOT, "node_modules/.bin/tsx");
-const QUIET_WRANGLER = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true", CI: "true" };
-const HOST = "127.0.0.1";
+const QUIET_WRANGLER = {
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_HIDE_BANNER: "true",
+  CI: "true",
+  NO_COLOR: "1",
+  FORCE_COLOR: "0",
+};
+export const HOST = "127.0.0.1";
+
+// ---- process groups ----
+
+/** Process group ids (= leader pids) of everything started and not yet gone. */
+const liveGroups = new Set<number>();
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+
+/** For the Ctrl-C handler: SIGKILL every process group the benchmark started (servers and tools). */
+export function killEverything(): void {
+  for (const pid of liveGroups) signalGroup(pid, "SIGKILL");
+  liveGroups.clear();
+}
+
+function spawnGroup(command: string, args: string[], cwd: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(command, args, { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...QUIET_WRANGLER, ...env } });
+  const pid = child.pid;
+  if (pid !== undefined) {
+    liveGroups.add(pid);
+    child.once("exit", () => {
+      // Stragglers of an exited leader (workerd under wrangler) would keep ports and files busy.
+      signalGroup(pid, "SIGKILL");
+      liveGroups.delete(pid);
+    });
+  }
+  return child;
+}
 
 export interface ToolResult {
   status: number | null;
@@ -22,23 +78,33 @@ export interface ToolResult {
   stderr: string;
 }
 
-/** Run a command to completion in `cwd` (wrangler kept quiet and offline); never throws. */
-export function runTool(command: string, args: string[], cwd: string, env: Record<string, string> = {}): ToolResult {
-  const result = spawnSync(command, args, {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, ...QUIET_WRANGLER, ...env },
-    timeout: 300_000,
-    // `SELECT ... FROM messages` of a long run is a few MB of JSON.
-    maxBuffer: 512 * 1024 * 1024,
+/** Run a command to completion in `cwd` (wrangler kept quiet and offline), in its own process group; never rejects. */
+export function runTool(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<ToolResult> {
+  return new Promise((resolve) => {
+    const child = spawnGroup(command, args, cwd, env);
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
+    const timer = setTimeout(() => child.pid !== undefined && signalGroup(child.pid, "SIGKILL"), 300_000);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      resolve({ status: null, stdout: "", stderr: String(error) });
+    });
+    child.once("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") });
+    });
   });
-  return { status: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? String(result.error ?? "") };
 }
 
-function mustSucceed(what: string, result: ToolResult): ToolResult {
-  if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
+export async function mustSucceed(what: string, pending: Promise<ToolResult>): Promise<ToolResult> {
+  const result = await pending;
+  if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status}):\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`);
   return result;
 }
+
+// ---- ports ----
 
 /** A port nobody listens on right now (the OS picks it). */
 export function freePort(): Promise<number> {
@@ -65,98 +131,152 @@ export function localUrl(port: number): string {
   return `http://${HOST}:${port}`;
 }
 
+// ---- the project copy ----
+
 /** A copy of the project with the example content, built exactly as `npm start` builds it for `url`. */
-export function buildProjectCopy(parentDir: string, url: string): ProjectCopy {
+export async function buildProjectCopy(parentDir: string, url: string): Promise<ProjectCopy> {
   const copy = createProjectCopy({}, parentDir);
-  mustSucceed("the build (scripts/build.ts)", runTool(TSX, ["scripts/build.ts", "--quiet"], copy.root, { SKEIN_URL: url }));
+  await mustSucceed("the build (scripts/build.ts)", runTool(TSX, ["scripts/build.ts", "--quiet"], copy.root, { SKEIN_URL: url }));
   return copy;
 }
 
-/** Apply migrations/ to the copy's local D1 and make sure .dev.vars has an owner token; returns it. */
-export function prepareInbox(copy: ProjectCopy): string {
-  mustSucceed("wrangler d1 migrations apply", runTool(WRANGLER, ["d1", "migrations", "apply", "DB", "--local"], copy.root));
-  return ensureOwnerToken(copy.root).token;
+/** What the copy's Worker knows of its site (written by the build): the owner, the published post ids. */
+export function readSiteConfig(copy: ProjectCopy): SiteConfig {
+  return JSON.parse(readFileSync(path.join(copy.root, "functions/_generated/site-config.json"), "utf8")) as SiteConfig;
 }
 
-/**
- * The baseline: a bare Hono route in the same Pages project, so it shares workerd, wrangler's Pages
- * router and the request path with the inbox, and does none of the inbox's work. Pages routes the
- * more specific functions/api/bare.ts before the catch-all functions/[[path]].ts.
- */
-export const BARE_ROUTE_FILE = "functions/api/bare.ts";
-const BARE_ROUTE_SOURCE = `// Written by scripts/bench-inbox (benchmark copies only): the baseline route.
-import { handle } from "hono/cloudflare-pages";
-import { Hono } from "hono/tiny";
+export interface RateLimitConfig {
+  name: string;
+  limit: number;
+  periodSeconds: number;
+}
 
-const app = new Hono();
-app.post(${JSON.stringify(BARE_ROUTE)}, (c) => c.body(null, 201));
+/** The [[ratelimits]] of a wrangler config, as written (the copy's own file). */
+export function readRateLimits(copy: ProjectCopy, config = "wrangler.toml"): RateLimitConfig[] {
+  const text = readFileSync(path.join(copy.root, config), "utf8");
+  const limits: RateLimitConfig[] = [];
+  for (const block of text.split("[[ratelimits]]").slice(1)) {
+    const name = /^\s*name\s*=\s*"([^"]+)"/m.exec(block)?.[1];
+    const simple = /simple\s*=\s*\{\s*limit\s*=\s*(\d+)\s*,\s*period\s*=\s*(\d+)\s*\}/.exec(block);
+    if (name && simple) limits.push({ name, limit: Number(simple[1]), periodSeconds: Number(simple[2]) });
+  }
+  return limits;
+}
 
-export const onRequest = handle(app);
-`;
+/** Apply migrations/ to one local D1 of the copy (`persistTo`: each phase has its own). */
+export async function migrateLocal(copy: ProjectCopy, persistTo: string): Promise<void> {
+  await mustSucceed(
+    `wrangler d1 migrations apply (${persistTo})`,
+    runTool(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], copy.root),
+  );
+}
 
-/**
- * The reference: the bare route plus exactly one D1 write of the request body, so its distance from
- * the bare route is what any route that stores something pays for the local D1 (wrangler pages dev
- * keeps it in a SQLite file behind workerd), and the inbox's distance from it is the inbox's own work.
- * Its table is separate from the inbox's, so the inbox's lost-rows check stays exact.
- */
-export const INSERT_ROUTE_FILE = "functions/api/bare-insert.ts";
+export const BENCH_ENTRY_FILE = "functions/bench-entry.ts";
 export const REFERENCE_TABLE = "bench_reference";
-/** Numbered after every real migration, so `migrations apply` runs it last. */
-export const REFERENCE_MIGRATION_FILE = "migrations/9000_bench_reference.sql";
-const REFERENCE_MIGRATION_SOURCE = `-- Written by scripts/bench-inbox (benchmark copies only): the table of the one-D1-insert reference route.
-CREATE TABLE ${REFERENCE_TABLE} (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
-`;
-const INSERT_ROUTE_SOURCE = `// Written by scripts/bench-inbox (benchmark copies only): the one-D1-insert reference route.
-import { handle } from "hono/cloudflare-pages";
-import { Hono } from "hono/tiny";
 
-const app = new Hono<{ Bindings: { DB: D1Database } }>();
-app.post(${JSON.stringify(INSERT_ROUTE)}, async (c) => {
-  await c.env.DB.prepare("INSERT INTO ${REFERENCE_TABLE} (body) VALUES (?1)").bind(await c.req.text()).run();
-  return c.body(null, 201);
-});
+function benchEntrySource(): string {
+  return `// Written by bench/inbox.ts into its project copy only (never into the repository): the load
+// phase's baseline routes in the SAME Worker as the inbox, answered before the real Worker's Hono app.
+//   POST ${BARE_ROUTE}         201 and nothing else: the baseline of the issue's targets
+//   POST ${INSERT_ROUTE}  one plain INSERT of the request body into ${REFERENCE_TABLE}, then 201: what any
+//                              D1-writing route pays for the local D1, before any inbox code
+// Everything else goes to the real Worker, unchanged.
+import worker from "./index.ts";
 
-export const onRequest = handle(app);
+export default {
+  async fetch(request, env, ctx) {
+    if (request.method === "POST") {
+      const pathname = new URL(request.url).pathname;
+      if (pathname === ${JSON.stringify(BARE_ROUTE)}) return new Response(null, { status: 201 });
+      if (pathname === ${JSON.stringify(INSERT_ROUTE)}) {
+        await env.DB.prepare("INSERT INTO ${REFERENCE_TABLE} (body) VALUES (?1)").bind(await request.text()).run();
+        return new Response(null, { status: 201 });
+      }
+    }
+    return worker.fetch(request, env, ctx);
+  },
+  scheduled: (controller, env, ctx) => worker.scheduled(controller, env, ctx),
+};
 `;
+}
+
+/** The next free migration number of the copy, as four digits (after every real migration). */
+function nextMigrationNumber(copy: ProjectCopy): string {
+  const numbers = readdirSync(path.join(copy.root, "migrations"))
+    .map((name) => /^(\d+)_/.exec(name)?.[1])
+    .filter((digits): digits is string => digits !== undefined)
+    .map(Number);
+  return String(Math.max(0, ...numbers) + 1).padStart(4, "0");
+}
+
+export interface BenchEntry {
+  entryFile: string;
+  migrationFile: string;
+  /** The limit the copy's Rate Limiting bindings were raised to. */
+  raisedLimit: number;
+}
 
 /**
- * Write the two benchmark routes and the reference table's migration into the copy. Call it after
- * the bundles are measured (they must not contain the benchmark routes) and before prepareInbox()
- * (which applies the migrations).
+ * Prepare the copy for the load phase: the wrapper entry, the reference table's migration, and the
+ * copy's wrangler.toml pointed at the wrapper with its rate limits raised (the load comes from one
+ * address, which the real limits would refuse after 30 requests). Call it after the bundles were
+ * measured and the real-limits phases ran: from here on the copy is no longer the deployable Worker.
  */
-export function addBenchmarkRoutes(copy: ProjectCopy): void {
-  copy.write(BARE_ROUTE_FILE, BARE_ROUTE_SOURCE);
-  copy.write(INSERT_ROUTE_FILE, INSERT_ROUTE_SOURCE);
-  copy.write(REFERENCE_MIGRATION_FILE, REFERENCE_MIGRATION_SOURCE);
+export function addBenchEntry(copy: ProjectCopy, raisedLimit = 1_000_000): BenchEntry {
+  const migrationFile = `migrations/${nextMigrationNumber(copy)}_bench_reference.sql`;
+  copy.write(BENCH_ENTRY_FILE, benchEntrySource());
+  copy.write(
+    migrationFile,
+    `-- Written by bench/inbox.ts (benchmark copies only): the table of the one-D1-insert reference route.\nCREATE TABLE ${REFERENCE_TABLE} (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\n`,
+  );
+  const configFile = path.join(copy.root, "wrangler.toml");
+  const config = readFileSync(configFile, "utf8");
+  const pointed = config.replace(/^main\s*=\s*"[^"]*"/m, `main = "${BENCH_ENTRY_FILE}"`);
+  if (pointed === config) throw new Error(`the copy's wrangler.toml has no main = "..." line to point at ${BENCH_ENTRY_FILE}`);
+  writeFileSync(configFile, pointed);
+  raiseRateLimits(copy, raisedLimit);
+  return { entryFile: BENCH_ENTRY_FILE, migrationFile, raisedLimit };
 }
+
+// ---- wrangler dev ----
 
 export interface DevServer {
   url: string;
   pid: number;
-  /** The last part of wrangler's output (errors and warnings only: it runs with --log-level warn). */
+  /** The last part of wrangler's output (warnings and errors: it runs with --log-level warn). */
   output(): string;
   stop(): Promise<void>;
-  /** For exit handlers: SIGKILL the whole process group now. */
-  killNow(): void;
 }
 
 const OUTPUT_TAIL = 64 * 1024;
 
+export interface DevOptions {
+  /** Local D1 (and rate limiter) state folder, relative to the copy. */
+  persistTo: string;
+  /** --var KEY:VALUE for each entry. */
+  vars: Record<string, string>;
+}
+
 /**
- * `wrangler pages dev _site` in its own process group (killing only wrangler would leave workerd
- * running). `--log-level warn` drops the per-request log line: at thousands of requests per second,
- * printing them would cost CPU that the server and the load generator share on a small machine.
+ * `wrangler dev` in the copy (its wrangler.toml as it is now), in its own process group. Ready when
+ * the Worker itself answers GET /api/inbox (401 without a token): the static site alone is not enough.
  */
-export async function startPagesDev(copy: ProjectCopy, port: number, bindings: Record<string, string>): Promise<DevServer> {
-  const bindingArgs = Object.entries(bindings).flatMap(([key, value]) => ["--binding", `${key}=${value}`]);
-  const args = ["pages", "dev", "_site", "--ip", HOST, "--port", String(port), "--show-interactive-dev-session=false", "--log-level", "warn", ...bindingArgs];
-  const child: ChildProcess = spawn(WRANGLER, args, {
-    cwd: copy.root,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...QUIET_WRANGLER },
-  });
+export async function startWorkerDev(copy: ProjectCopy, port: number, options: DevOptions): Promise<DevServer> {
+  const varArgs = Object.entries(options.vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
+  const args = [
+    "dev",
+    "--ip",
+    HOST,
+    "--port",
+    String(port),
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    "warn",
+    "--persist-to",
+    options.persistTo,
+    ...varArgs,
+  ];
+  const child = spawnGroup(WRANGLER, args, copy.root, {});
   let output = "";
   const keep = (chunk: Buffer) => {
     output += chunk.toString("utf8");
@@ -166,66 +286,76 @@ export async function startPagesDev(copy: ProjectCopy, port: number, bindings: R
   child.stderr?.on("data", keep);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const pid = child.pid;
-  if (pid === undefined) throw new Error("could not start wrangler pages dev");
+  if (pid === undefined) throw new Error("could not start wrangler dev");
 
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // the group is gone already
-    }
-  };
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) {
-      signalGroup("SIGKILL"); // stragglers of an exited wrangler (workerd) would hold the port
+      signalGroup(pid, "SIGKILL");
       return;
     }
-    signalGroup("SIGTERM");
-    const timer = setTimeout(() => signalGroup("SIGKILL"), 5000);
+    signalGroup(pid, "SIGTERM");
+    const timer = setTimeout(() => signalGroup(pid, "SIGKILL"), 5000);
     await exited;
     clearTimeout(timer);
-    signalGroup("SIGKILL");
+    signalGroup(pid, "SIGKILL");
+    // The next server may want the same port.
+    for (let i = 0; i < 40 && !(await isPortFree(port)); i++) await new Promise((resolve) => setTimeout(resolve, 250));
   };
-  const server: DevServer = { url: localUrl(port), pid, output: () => output.slice(-OUTPUT_TAIL), stop, killNow: () => signalGroup("SIGKILL") };
+  const server: DevServer = { url: localUrl(port), pid, output: () => output.slice(-OUTPUT_TAIL), stop };
 
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler pages dev exited (${child.exitCode}):\n${output}`);
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${output.slice(-8000)}`);
     try {
-      const response = await fetch(`${server.url}/feed.xml`);
+      const response = await fetch(`${server.url}/api/inbox`);
       await response.arrayBuffer();
-      if (response.ok) return server;
+      if (response.status < 500) return server;
     } catch {
       // not listening yet
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   await stop();
-  throw new Error(`wrangler pages dev did not serve ${server.url}/feed.xml within 90 s:\n${output}`);
+  throw new Error(`wrangler dev did not answer ${server.url}/api/inbox within 90 s:\n${output.slice(-8000)}`);
 }
 
-/** messages.total from the owner API (GET /api/inbox): what the running inbox itself says it holds. */
-export async function ownerApiMessageCount(url: string, inboxRoute: string, token: string): Promise<number> {
-  const response = await fetch(`${url}${inboxRoute}`, { headers: { Authorization: `Bearer ${token}` } });
-  const text = await response.text();
-  if (response.status !== 200) throw new Error(`GET ${inboxRoute} answered ${response.status}: ${text.slice(0, 300)}`);
-  const counts = JSON.parse(text) as { messages?: { total?: unknown } };
-  const total = counts.messages?.total;
-  if (typeof total !== "number") throw new Error(`GET ${inboxRoute} gave no messages.total: ${text.slice(0, 300)}`);
-  return total;
-}
+// ---- reading D1 after the server stopped ----
 
-/**
- * The body column of every row of `table` (messages, or the reference table), read from the copy's
- * local D1 file with wrangler (run it with the server stopped).
- */
-export function storedBodies(copy: ProjectCopy, table: "messages" | typeof REFERENCE_TABLE): string[] {
-  const result = mustSucceed(
-    `wrangler d1 execute (${table})`,
-    runTool(WRANGLER, ["d1", "execute", "DB", "--local", "--command", `SELECT body FROM ${table}`, "--json"], copy.root),
+/** Rows of one query against a local D1 of the copy (run it with the server stopped). */
+export async function queryLocalD1<T>(copy: ProjectCopy, persistTo: string, sql: string): Promise<T[]> {
+  const result = await mustSucceed(
+    `wrangler d1 execute (${sql.slice(0, 60)})`,
+    runTool(WRANGLER, ["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--command", sql, "--json"], copy.root),
   );
-  const parsed = JSON.parse(result.stdout) as Array<{ results?: Array<{ body?: unknown }>; success?: boolean }>;
+  const parsed = JSON.parse(result.stdout) as Array<{ results?: T[]; success?: boolean }>;
   const first = parsed[0];
   if (!first?.success || !Array.isArray(first.results)) throw new Error(`wrangler d1 execute gave no results:\n${result.stdout.slice(0, 500)}`);
-  return first.results.map((row) => String(row.body));
+  return first.results;
+}
+
+/** The body column of every row of `table` (messages, or the reference table). */
+export async function storedBodies(copy: ProjectCopy, persistTo: string, table: "messages" | typeof REFERENCE_TABLE, likePrefix?: string): Promise<string[]> {
+  const where = likePrefix === undefined ? "" : ` WHERE body LIKE '${likePrefix.replace(/'/g, "''")}%'`;
+  const rows = await queryLocalD1<{ body?: unknown }>(copy, persistTo, `SELECT body FROM ${table}${where}`);
+  return rows.map((row) => String(row.body));
+}
+
+// ---- the owner API ----
+
+export async function ownerGet<T>(url: string, route: string, token: string): Promise<T> {
+  const response = await fetch(`${url}${route}`, { headers: { Authorization: `Bearer ${token}` } });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`GET ${route} answered ${response.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text) as T;
+}
+
+export async function ownerPost<T>(url: string, route: string, token: string, body: unknown): Promise<T> {
+  const response = await fetch(`${url}${route}`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`POST ${route} answered ${response.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text) as T;
 }
