@@ -4,17 +4,17 @@
  * bundled offline from a project copy that has no benchmark code in it yet, with esbuild's metafile
  * (`--metafile`) saying how many bytes of the minified output each input file contributed.
  *
- * The guard is the end-to-end tests' (test/e2e/deploy-paths.test.ts BUNDLE_LIMIT), read from that file
- * so the two never disagree; the benchmark reports against it, the test enforces it.
+ * The guard is the end-to-end tests' (test/e2e/support/bundle-guard.ts), imported so the two never
+ * disagree; the benchmark reports against it, the test enforces it.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
+import { BUNDLE_LIMIT_BYTES } from "../../test/e2e/support/bundle-guard.ts";
 import type { ProjectCopy } from "../../test/support/project-copy.ts";
 import { type Check, int, kib, renderChecks, renderColumns } from "./format.ts";
 import { mustSucceed, runTool, WRANGLER } from "./server.ts";
 
-const GUARD_FILE = "test/e2e/deploy-paths.test.ts";
 /** Issue #7: the Worker before the move (Pages Functions bundle), for context. */
 export const BEFORE_MOVE_KIB = 66.5;
 
@@ -46,14 +46,9 @@ export interface BundleReport {
   guardBytes: number | undefined;
 }
 
-/** BUNDLE_LIMIT = N * 1024 in the e2e test; undefined when the file or the line is gone. */
-export function readBundleGuard(repoRoot: string): number | undefined {
-  try {
-    const match = /BUNDLE_LIMIT\s*=\s*(\d+)\s*\*\s*1024\b/.exec(readFileSync(path.join(repoRoot, GUARD_FILE), "utf8"));
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
+/** The e2e tests' guard (the repository argument is kept for the callers; the guard is one constant). */
+export function readBundleGuard(_repoRoot: string): number | undefined {
+  return BUNDLE_LIMIT_BYTES;
 }
 
 function javascriptFiles(dir: string): string[] {
@@ -137,7 +132,7 @@ export async function measureBundles(copy: ProjectCopy, workDir: string, repoRoo
 export function bundleChecks(report: BundleReport): Check[] {
   const guard = report.guardBytes;
   return report.sizes.map((size) => ({
-    name: `${size.config} bundle <= the e2e guard (${guard === undefined ? "n/a" : `${kib(guard)} KiB`}, ${GUARD_FILE})`,
+    name: `${size.config} bundle <= the e2e guard (${guard === undefined ? "n/a" : `${kib(guard)} KiB`}, test/e2e/support/bundle-guard.ts)`,
     kind: "target",
     value: `${kib(size.bytes)} KiB minified (gzip ${kib(size.gzipBytes)} KiB)`,
     pass: guard !== undefined && size.bytes <= guard,
