@@ -55,6 +55,7 @@ let others: http.Server;
 let othersBase: string;
 const received = new Map<string, { path: string; body: Record<string, string> }[]>();
 let feedWithPost5 = "";
+const projects: ProjectCopy[] = [];
 
 const minutesAgo = (n: number) => new Date(Math.floor(Date.now() / 1000) * 1000 - n * 60_000).toISOString().replace(".000Z", "Z");
 
@@ -157,13 +158,18 @@ beforeAll(async () => {
     const end = feedWithPost5.indexOf("</item>", at) + "</item>".length;
     writeFileSync(file, feedWithPost5.slice(0, start) + feedWithPost5.slice(end));
   };
-  [siteA, siteB] = await Promise.all([startSite(projectA, portA, A.token, hidePost5), startSite(projectB, portB, B.token)]);
+  projects.push(projectA, projectB);
+  // Each site kept as soon as it runs, so afterAll stops it even if the other failed to start.
+  const started = await Promise.allSettled([
+    startSite(projectA, portA, A.token, hidePost5).then((site) => (siteA = site)),
+    startSite(projectB, portB, B.token).then((site) => (siteB = site)),
+  ]);
+  for (const result of started) if (result.status === "rejected") throw result.reason;
 });
 
 afterAll(async () => {
   await Promise.all([siteA?.server.stop(), siteB?.server.stop()]);
-  siteA?.project.cleanup();
-  siteB?.project.cleanup();
+  for (const project of projects) project.cleanup();
   await new Promise<void>((resolve) => (others ? others.close(() => resolve()) : resolve()));
 });
 
