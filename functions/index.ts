@@ -15,4 +15,4 @@ type EnvFits = Env extends WorkerEnv ? true : false;
 const envFits: EnvFits = true;
 void envFits;
 
-export default createWorker(siteConfig as SiteConfig) satisfies ExportedHandler<Env>;
+export default createWorker(siteConfig as unknown as SiteConfig) satisfies ExportedHandler<Env>;

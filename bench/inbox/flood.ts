@@ -4,14 +4,19 @@
  * text, as an attacker rotating identities would send them, so only the per-network limit stands in
  * the way. Issue #7: before the move each refused request wrote 2-4 rate-limit rows, so about 25,000
  * requests from one client spent the free plan's 100,000 rows written a day and closed the inbox for
- * everyone; now a refusal must write nothing and only the accepted messages write (2 rows each).
+ * everyone; now a refusal must write nothing and only the accepted messages write (3 rows each: the row, its idempotency index and the daily cap's
+ * count, since every sender here is a stranger).
  *
  * Rows written are counted twice: the sum of every response's Server-Timing (D1's own meta), and,
  * after the server stopped, the flood's rows in the D1 file, matched to the requests one by one
  * (every 201 is a row, no refused request is one).
  */
+import { DEFAULT_DAILY_CAP } from "../../lib/inbox/daily-cap.ts";
 import { type Check, fixed, int, renderChecks, renderColumns } from "./format.ts";
 import { fitInOneWindow, postMetered, windowOf } from "./meter.ts";
+
+/** A stranger's accepted message: its row, its idempotency index, the daily cap's count (migrations 0002, 0007). */
+const ROWS_PER_STRANGER_MESSAGE = 3;
 
 /** Issue #7's figures for the design before the move, for context (not measured here). */
 export const OLD_DESIGN = { acceptedRows: [6, 8], refusedRows: [2, 4] } as const;
@@ -189,10 +194,10 @@ export function floodChecks(run: FloodRun, stored: FloodStored, ipLimit: { limit
       pass: stored.lost === 0 && stored.storedRefused === 0 && stored.rows === accepted + stored.storedUnanswered,
     },
     {
-      name: "rows written == 2 x accepted (only the accepted ones write)",
+      name: `rows written == ${ROWS_PER_STRANGER_MESSAGE} x accepted (only the accepted ones write)`,
       kind: "target",
-      value: `${int(run.rowsWritten.total)} == 2 x ${int(accepted)} = ${int(2 * accepted)}`,
-      pass: run.rowsWritten.total === 2 * accepted,
+      value: `${int(run.rowsWritten.total)} == ${ROWS_PER_STRANGER_MESSAGE} x ${int(accepted)} = ${int(ROWS_PER_STRANGER_MESSAGE * accepted)}`,
+      pass: run.rowsWritten.total === ROWS_PER_STRANGER_MESSAGE * accepted,
     },
     {
       name: `the client network's limit held (<= ${ipLimit.limit} accepted per ${ipLimit.periodSeconds}-second window)`,
@@ -226,7 +231,8 @@ export function renderFlood(report: FloodReport): string {
     ],
   ];
   // How far one client network gets at the limit, all day: accepted messages still write.
-  const perDayAtLimit = ((ipLimit.limit * 24 * 3600) / ipLimit.periodSeconds) * 2;
+  const acceptedPerDayAtLimit = Math.min((ipLimit.limit * 24 * 3600) / ipLimit.periodSeconds, DEFAULT_DAILY_CAP);
+  const perDayAtLimit = acceptedPerDayAtLimit * ROWS_PER_STRANGER_MESSAGE;
   return [
     `4. Flood: ${int(run.requests)} POST /api/message from one client, every one a new sender and text; ${run.concurrency} at a time, ` +
       `${fixed(run.seconds, 1)} s, ${run.windows} rate-limit window${run.windows === 1 ? "" : "s"} of ${ipLimit.periodSeconds} s`,
@@ -235,8 +241,8 @@ export function renderFlood(report: FloodReport): string {
     "",
     `  now: ${fixed(perRequestNow, 3)} rows per request of the flood; at 0 rows per refusal, a flood of refused requests never reaches the free plan's ` +
       `${int(FREE_ROWS_PER_DAY)} rows a day (before: about ${int(FREE_ROWS_PER_DAY / oldRefusedMax)}-${int(FREE_ROWS_PER_DAY / oldRefusedMin)} refused requests did).`,
-    `  still: one client network kept at its limit all day gets ${int((ipLimit.limit * 24 * 3600) / ipLimit.periodSeconds)} messages accepted = ${int(perDayAtLimit)} rows,` +
-      ` ${fixed((perDayAtLimit / FREE_ROWS_PER_DAY) * 100, 0)} % of the daily rows; the per-network limit, not D1, bounds it.`,
+    `  still: one client network kept at its limit all day would get ${int((ipLimit.limit * 24 * 3600) / ipLimit.periodSeconds)} messages accepted; the daily cap on strangers ` +
+      `(INBOX_DAILY_CAP, ${int(DEFAULT_DAILY_CAP)} by default) stores ${int(acceptedPerDayAtLimit)} = ${int(perDayAtLimit)} rows, ${fixed((perDayAtLimit / FREE_ROWS_PER_DAY) * 100, 0)} % of the daily rows.`,
     "",
     ...renderChecks(report.checks),
   ].join("\n");

@@ -20,8 +20,9 @@ import { problem } from "../shared/problem.ts";
 import { hasPostId, type SiteConfig } from "../shared/site-config.ts";
 import { allowLoopback, type WorkerBindings, type WorkerDeps } from "../worker/env.ts";
 import { invalid, missing } from "../worker/validation.ts";
+import { dailyCap, secondsToNextUtcDay } from "./daily-cap.ts";
 import { jsonBody } from "./json-body.ts";
-import { decide } from "./policy.ts";
+import { decide, matchesAny } from "./policy.ts";
 import { clientNetworkKey, RATE_LIMIT_PERIOD_SECONDS, senderKey, withinLimit } from "./rate-limit.ts";
 import { FIRST_CHECK_AFTER_MS } from "./reverify-job.ts";
 import { messageBody, postIdParam, replyBody } from "./schemas.ts";
@@ -32,6 +33,17 @@ import { verifyAndRecord } from "./verification.ts";
 const REPLY_PATH = "/posts/:id{[0-9]+}/reply";
 
 const tooMany = () => problem(429, `too many requests; try again in ${RATE_LIMIT_PERIOD_SECONDS} s`, { "Retry-After": String(RATE_LIMIT_PERIOD_SECONDS) });
+
+/** The owner's own people (followed or selected): never counted against the daily cap. */
+function known(config: SiteConfig, sender: { user_id: string; user_link: string }): boolean {
+  return matchesAny(config.follows, sender) || matchesAny(config.selected, sender);
+}
+
+/** The day's cap is reached: nothing was stored; try again tomorrow (UTC). */
+const fullToday = (nowMs: number) =>
+  problem(503, "this inbox takes no more from accounts its owner does not follow today; nothing was stored, try again after 00:00 UTC", {
+    "Retry-After": String(secondsToNextUtcDay(nowMs)),
+  });
 
 /** Worth verifying now: new, unreachable last time, or pending long enough that its first check died. */
 function verifyNow(inserted: boolean, state: ReplyState, nowMs: number): boolean {
@@ -57,14 +69,20 @@ export function inboxPublicRoutes(config: SiteConfig, deps: WorkerDeps): Hono<Wo
     // Spec "Receiving Private Messages": denied -> 403 Forbidden and no message body.
     if (decide(config, body) !== "accept") return c.body(null, 403);
     if (!(await withinLimit(c.env.INBOX_SENDER_LIMIT, senderKey(body.user_id)))) return tooMany();
-    await insertMessage(c.var.db, {
-      direction: "received",
-      peer: { user_id: body.user_id, username: body.username, user_link: body.user_link },
-      message: body.message,
-      dateRaw: body.date.raw,
-      dateEpochMs: body.date.epochMs,
-      receivedAtMs: deps.now(),
-    });
+    const now = deps.now();
+    const stored = await insertMessage(
+      c.var.db,
+      {
+        direction: "received",
+        peer: { user_id: body.user_id, username: body.username, user_link: body.user_link },
+        message: body.message,
+        dateRaw: body.date.raw,
+        dateEpochMs: body.date.epochMs,
+        receivedAtMs: now,
+      },
+      dailyCap(c.env.INBOX_DAILY_CAP, now, known(config, body)),
+    );
+    if (stored.status === "over-cap") return fullToday(now);
     return c.body(null, 201);
   });
 
@@ -76,13 +94,13 @@ export function inboxPublicRoutes(config: SiteConfig, deps: WorkerDeps): Hono<Wo
     if (!(await withinLimit(c.env.INBOX_SENDER_LIMIT, senderKey(body.user_id)))) return tooMany();
     const now = deps.now();
     const sender = { user_id: body.user_id, username: body.username, user_link: body.user_link };
-    const { inserted, state } = await insertReply(c.var.db, {
-      postId,
-      sender,
-      statusId: body.status_id,
-      receivedAtMs: now,
-      firstCheckAtMs: now + FIRST_CHECK_AFTER_MS,
-    });
+    const stored = await insertReply(
+      c.var.db,
+      { postId, sender, statusId: body.status_id, receivedAtMs: now, firstCheckAtMs: now + FIRST_CHECK_AFTER_MS },
+      dailyCap(c.env.INBOX_DAILY_CAP, now, known(config, body)),
+    );
+    if ("overCap" in stored) return fullToday(now);
+    const { inserted, state } = stored;
     if (verifyNow(inserted, state, now)) {
       const task = verifyAndRecord(
         config,

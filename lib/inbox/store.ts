@@ -7,9 +7,10 @@
  * (lib/shared/d1.ts) sees their meta.rows_written.
  */
 import type { InboxCounts, InboxMessage, InboxReply, MessageDirection, ReplyModeration, Verification } from "../shared/api-types.ts";
-import type { Db } from "../shared/d1.ts";
+import type { Db, DbStatement } from "../shared/d1.ts";
 import { formatIsoUtc } from "../shared/dates.ts";
 import { normalizeUserLink } from "../shared/urls.ts";
+import type { DailyCap } from "./daily-cap.ts";
 import type { InboxKind } from "./schemas.ts";
 
 export interface Party {
@@ -38,19 +39,39 @@ export interface NewReply {
   firstCheckAtMs: number;
 }
 
-export type InsertOutcome = { status: "inserted"; id: number } | { status: "duplicate"; id: number };
+export type InsertOutcome = { status: "inserted"; id: number } | { status: "duplicate"; id: number } | { status: "over-cap" };
+
+/**
+ * The daily cap's part of an insert's batch (lib/inbox/daily-cap.ts): a condition for the insert's
+ * WHERE (binds ?first = the limit, or 0 for no check; ?first+1 = the day), and the statement that
+ * counts the insert, run right after it: it adds one only if the insert stored a row (changes()).
+ */
+function capCondition(first: number): string {
+  return `(?${first} = 0 OR COALESCE((SELECT accepted FROM inbox_daily WHERE day = ?${first + 1}), 0) < ?${first})`;
+}
+
+function capBinds(cap: DailyCap | undefined): [number, string] {
+  return cap && !cap.exempt ? [cap.limit, cap.day] : [0, ""];
+}
+
+function countStatement(db: Db, cap: DailyCap | undefined): DbStatement {
+  return db
+    .prepare("INSERT INTO inbox_daily (day, accepted) SELECT ?1, 1 WHERE ?2 = 1 AND changes() > 0 ON CONFLICT (day) DO UPDATE SET accepted = accepted + 1")
+    .bind(cap?.day ?? "", cap && !cap.exempt && cap.limit > 0 ? 1 : 0);
+}
 
 /** The link as stored for matching; the schema already guaranteed an http(s) URL. */
 function normalizedLink(link: string): string {
   return normalizeUserLink(link) ?? link;
 }
 
-export async function insertMessage(db: Db, message: NewMessage): Promise<InsertOutcome> {
+/** Store a message once (idempotent), within the daily cap when one is given; one D1 call. */
+export async function insertMessage(db: Db, message: NewMessage, cap?: DailyCap): Promise<InsertOutcome> {
   const { peer } = message;
   const insert = db
     .prepare(
       `INSERT INTO messages (direction, peer_user_id, peer_username, peer_user_link, peer_link_normalized, body, sent_at_raw, sent_at_iso, received_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING RETURNING id`,
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE ${capCondition(10)} ON CONFLICT DO NOTHING RETURNING id`,
     )
     .bind(
       message.direction,
@@ -62,14 +83,16 @@ export async function insertMessage(db: Db, message: NewMessage): Promise<Insert
       message.dateRaw,
       formatIsoUtc(message.dateEpochMs),
       formatIsoUtc(message.receivedAtMs),
+      ...capBinds(cap),
     );
   const existing = db
     .prepare("SELECT id FROM messages WHERE direction = ?1 AND peer_user_id = ?2 AND sent_at_iso = ?3 AND body = ?4")
     .bind(message.direction, peer.user_id, formatIsoUtc(message.dateEpochMs), message.message);
-  const [inserted, found] = await db.batch<{ id: number }>([insert, existing]);
+  const [inserted, , found] = await db.batch<{ id: number }>([insert, countStatement(db, cap), existing]);
   const newId = inserted?.results[0]?.id;
   if (newId !== undefined) return { status: "inserted", id: newId };
-  return { status: "duplicate", id: found?.results[0]?.id ?? 0 };
+  const oldId = found?.results[0]?.id;
+  return oldId === undefined ? { status: "over-cap" } : { status: "duplicate", id: oldId };
 }
 
 /** A stored reply's state, as the POST handler and the sweep need it. */
@@ -81,13 +104,16 @@ export interface ReplyState {
   next_check_at: string | null;
 }
 
-/** Insert (or find) a reply in one D1 call: the batch's SELECT sees the row either way. */
-export async function insertReply(db: Db, reply: NewReply): Promise<{ inserted: boolean; state: ReplyState }> {
+/**
+ * Insert (or find) a reply in one D1 call, within the daily cap when one is given: the batch's
+ * SELECT sees the row either way; neither inserted nor found means the day's cap is reached.
+ */
+export async function insertReply(db: Db, reply: NewReply, cap?: DailyCap): Promise<{ inserted: boolean; state: ReplyState } | { overCap: true }> {
   const { sender } = reply;
   const insert = db
     .prepare(
       `INSERT INTO replies (post_id, sender_user_id, sender_username, sender_user_link, sender_link_normalized, status_id, received_at, next_check_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING RETURNING id`,
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE ${capCondition(9)} ON CONFLICT DO NOTHING RETURNING id`,
     )
     .bind(
       reply.postId,
@@ -98,13 +124,14 @@ export async function insertReply(db: Db, reply: NewReply): Promise<{ inserted: 
       reply.statusId,
       formatIsoUtc(reply.receivedAtMs),
       formatIsoUtc(reply.firstCheckAtMs),
+      ...capBinds(cap),
     );
   const select = db
     .prepare("SELECT id, verification, attempts, received_at, next_check_at FROM replies WHERE post_id = ?1 AND sender_user_id = ?2 AND status_id = ?3")
     .bind(reply.postId, sender.user_id, reply.statusId);
-  const [inserted, found] = await db.batch<ReplyState & { id: number }>([insert, select]);
+  const [inserted, , found] = await db.batch<ReplyState & { id: number }>([insert, countStatement(db, cap), select]);
   const state = found?.results[0];
-  if (!state) throw new Error("insertReply: the reply is neither inserted nor found");
+  if (!state) return { overCap: true };
   return { inserted: (inserted?.results.length ?? 0) > 0, state };
 }
 
@@ -334,4 +361,10 @@ export async function setModeration(db: Db, id: number, moderation: ReplyModerat
 /** One message (answering it needs its sender). */
 export async function getMessage(db: Db, id: number): Promise<InboxMessage | null> {
   return db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?1`).bind(id).first<InboxMessage>();
+}
+
+/** The daily cap's counts of days before `day` ("2026-03-01"): no longer read (housekeeping). */
+export async function deleteDailyCountsBefore(db: Db, day: string): Promise<number> {
+  const { meta } = await db.prepare("DELETE FROM inbox_daily WHERE day < ?1").bind(day).run();
+  return meta.changes;
 }

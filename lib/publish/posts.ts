@@ -41,7 +41,7 @@ export interface FileError {
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: FileError[] };
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** Decode strictly: a file that is not UTF-8 is an error, never a page of U+FFFD. */
 export function decodeUtf8(file: string, bytes: Uint8Array): ParseResult<string> {

@@ -78,7 +78,7 @@ export interface FileSourceLike {
   bytes: Uint8Array;
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 function sameAccount(a: { user_id?: string | undefined; user_link?: string | undefined }, b: { user_id: string; user_link: string }): boolean {
   if (a.user_id !== undefined && a.user_id === b.user_id) return true;

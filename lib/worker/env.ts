@@ -25,6 +25,8 @@ export interface WorkerEnv {
   INBOX_SENDER_LIMIT?: RateLimiter;
   /** Sign-in attempts on the owner's pages, per client network (lib/owner/routes.tsx). */
   OWNER_SIGNIN_LIMIT?: RateLimiter;
+  /** Requests a day from accounts the owner does not follow that the inbox stores (lib/inbox/daily-cap.ts). */
+  INBOX_DAILY_CAP?: string;
   /** "true" under npm start: strangers' URLs on loopback may be fetched (two local sites). */
   FETCH_ALLOW_LOOPBACK?: string;
   /** "true" only for benchmarks: each response says what it cost in D1 (Server-Timing). */

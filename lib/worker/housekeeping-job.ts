@@ -3,11 +3,13 @@
  * the owner keeps. Rejected reply notifications -- claims the sender's own feed did not back -- are
  * deleted after REJECTED_KEEP_DAYS, so a spammer cannot fill the free plan's 500 MB; everything else
  * (messages, verified and unreachable replies) stays until the owner deletes it. Expired owner
- * sessions go too. Then `PRAGMA
+ * sessions go too, and the daily cap's counts of past days. Then `PRAGMA
  * optimize`, which D1 recommends running periodically so SQLite keeps its query plans good.
  */
-import { deleteRejectedBefore } from "../inbox/store.ts";
+
+import { deleteDailyCountsBefore, deleteRejectedBefore } from "../inbox/store.ts";
 import { deleteExpiredSessions } from "../owner/session.ts";
+import { formatIsoUtc } from "../shared/dates.ts";
 import type { ScheduledJob } from "./jobs.ts";
 
 export const REJECTED_KEEP_DAYS = 30;
@@ -18,6 +20,7 @@ export const housekeepingJob: ScheduledJob = {
   async run(context) {
     const deleted = await deleteRejectedBefore(context.db, context.now - REJECTED_KEEP_DAYS * 24 * 60 * 60_000);
     const sessions = await deleteExpiredSessions(context.db, context.now);
+    await deleteDailyCountsBefore(context.db, formatIsoUtc(context.now).slice(0, 10));
     await context.db.prepare("PRAGMA optimize").run();
     return {
       summary: `deleted ${deleted} rejected reply notification${deleted === 1 ? "" : "s"} older than ${REJECTED_KEEP_DAYS} days and ${sessions} expired owner session${sessions === 1 ? "" : "s"}; optimized D1`,

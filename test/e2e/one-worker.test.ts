@@ -70,7 +70,7 @@ describe("dynamic paths", () => {
     expect(ranWorker(response)).toBe(true);
   });
 
-  it("an accepted message costs 2 rows written, as D1 itself reports", async () => {
+  it("a stranger's accepted message costs 3 rows written (the row, its idempotency index, the daily cap's count), as D1 itself reports", async () => {
     const response = await fetch(`${server.url}/api/message`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -83,6 +83,6 @@ describe("dynamic paths", () => {
       }),
     });
     expect(response.status).toBe(201);
-    expect(response.headers.get("Server-Timing")).toMatch(/^d1;desc="calls=1 rows_read=\d+ rows_written=2"$/);
+    expect(response.headers.get("Server-Timing")).toMatch(/^d1;desc="calls=1 rows_read=\d+ rows_written=3"$/);
   });
 });

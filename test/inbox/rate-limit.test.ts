@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { clientNetworkKey } from "../../lib/inbox/rate-limit.ts";
 import type { WorkerApp } from "../../lib/worker/env.ts";
 import { countRows, messageFrom, meteredEnv, problemOf, replyFrom, replyPath, send, testApp, testConfig } from "../worker/support/inbox.ts";
-import { BLOCKED, type Person, STRANGER } from "../worker/support/people.ts";
+import { BLOCKED, FOLLOWED, type Person, STRANGER } from "../worker/support/people.ts";
 
 const app = testApp();
 let unique = 0;
@@ -78,7 +78,8 @@ describe("per client network", () => {
     expect(statuses.filter((status) => status !== 201 && status !== 429)).toEqual([]);
     // 30 a minute; a minute boundary during the flood may let one more window through.
     expect(accepted === 30 || accepted === 60).toBe(true);
-    expect(usage.rowsWritten).toBe(2 * accepted);
+    // Each stranger's message: its row, its idempotency index, the daily cap's count.
+    expect(usage.rowsWritten).toBe(3 * accepted);
     expect(await countRows("messages")).toBeGreaterThanOrEqual(accepted);
   }, 60_000);
 });
@@ -96,9 +97,9 @@ describe("per sender", () => {
 });
 
 describe("what each answer costs in D1 (rows written, from D1's meta)", () => {
-  it("an accepted message writes 2 rows (the row and its idempotency index), its duplicate none", async () => {
+  it("a followed account's message writes 2 rows (the row and its idempotency index), its duplicate none", async () => {
     const { env, usage } = meteredEnv();
-    const body = messageFrom(sender(), "count my rows");
+    const body = messageFrom(FOLLOWED, `count my rows ${unique++} ${Date.now()}`);
     expect((await send(app, "/api/message", body, { env })).response.status).toBe(201);
     expect(usage.rowsWritten).toBe(2);
     expect(usage.calls).toBe(1);
@@ -106,12 +107,22 @@ describe("what each answer costs in D1 (rows written, from D1's meta)", () => {
     expect(usage.rowsWritten).toBe(2);
   });
 
-  it("an accepted reply writes 3 rows (the row, its idempotency index, its place in the sweep's queue)", async () => {
+  it("a stranger's message writes 3 rows (the row, its idempotency index, the daily cap's count), its duplicate none", async () => {
+    const { env, usage } = meteredEnv();
+    const body = messageFrom(sender(), "count my rows");
+    expect((await send(app, "/api/message", body, { env })).response.status).toBe(201);
+    expect(usage.rowsWritten).toBe(3);
+    expect(usage.calls).toBe(1);
+    expect((await send(app, "/api/message", body, { env })).response.status).toBe(201);
+    expect(usage.rowsWritten).toBe(3);
+  });
+
+  it("a stranger's reply writes 4 rows (the row, its idempotency index, its place in the sweep's queue, the daily cap's count)", async () => {
     const { env, usage } = meteredEnv();
     // A sender whose feed is never fetched here: the background check is not awaited and writes through env.DB unmetered.
     const { response } = await send(testApp(undefined, { fetch: () => new Promise<Response>(() => {}) }), replyPath(3), replyFrom(sender(), "7"), { env });
     expect(response.status).toBe(201);
-    expect(usage.rowsWritten).toBe(3);
+    expect(usage.rowsWritten).toBe(4);
     expect(usage.calls).toBe(1);
   });
 

@@ -39,6 +39,9 @@ describe("POST /api/posts/:id/reply accepts", () => {
         item_link: null,
         item_date: null,
         read_at: null,
+        // Nobody has approved or rejected it yet (migration 0006).
+        moderation: null,
+        moderated_at: null,
       },
     ]);
     release();

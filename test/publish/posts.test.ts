@@ -78,7 +78,7 @@ describe("parsePost", () => {
   });
 
   it("a repost's quoted text is someone else's words: its HTML is escaped and unsafe links are no links", () => {
-    const text = '<script>alert(1)</script> <img src=x onerror=alert(1)> [click](javascript:alert(1)) <b>bold</b> *kept emphasis*';
+    const text = "<script>alert(1)</script> <img src=x onerror=alert(1)> [click](javascript:alert(1)) <b>bold</b> *kept emphasis*";
     const repost = { user_id: "u2", user_link: "https://carmen.example/feed.xml", status_id: "203", pubdate: fixedDate(-1), text };
     const post = parseOk({ date: fixedDate(0), repost, body: "My own <b>markup</b> is mine.\n" });
     const quoted = post.html.slice(post.html.indexOf("<blockquote>"));

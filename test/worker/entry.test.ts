@@ -11,7 +11,7 @@ import type { SiteConfig } from "../../lib/shared/site-config.ts";
 import type { WorkerEnv } from "../../lib/worker/env.ts";
 import { OWNER_TOKEN } from "./support/worker.ts";
 
-const config = generated as SiteConfig;
+const config = generated as unknown as SiteConfig;
 
 function call(path: string, init: RequestInit = {}): Promise<Response> {
   return exports.default.fetch(new Request(`https://site.example${path}`, init));

@@ -92,12 +92,18 @@ async function startServer(project: ProjectCopy, args: string[], port: number, r
 }
 
 /**
- * Raise the copy's Rate Limiting binding limits (wrangler.toml is the copy's own): load tests send
- * thousands of requests from one address, which the real limits would refuse after 30.
+ * Raise the copy's Rate Limiting binding limits and lift its daily cap on strangers (wrangler.toml is
+ * the copy's own): load tests send thousands of requests from one address, which the real limits
+ * would refuse after 30, and from thousands of new senders, which the cap would refuse after 2,000.
  */
 export function raiseRateLimits(project: ProjectCopy, limit = 1_000_000, config = "wrangler.toml"): void {
   const file = path.join(project.root, config);
-  writeFileSync(file, readFileSync(file, "utf8").replace(/simple = \{ limit = \d+, period = (\d+) \}/g, `simple = { limit = ${limit}, period = $1 }`));
+  const raised = readFileSync(file, "utf8")
+    .replace(/simple = \{ limit = \d+, period = (\d+) \}/g, `simple = { limit = ${limit}, period = $1 }`)
+    // The daily cap on strangers (lib/inbox/daily-cap.ts) is off too: "0" means no cap.
+    .replace(/^INBOX_DAILY_CAP = "\d+"$/m, 'INBOX_DAILY_CAP = "0"');
+  if (!raised.includes('INBOX_DAILY_CAP = "0"')) throw new Error(`${config} has no INBOX_DAILY_CAP var to lift`);
+  writeFileSync(file, raised);
 }
 
 /**
