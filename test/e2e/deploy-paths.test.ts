@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SCHEDULED_JOBS } from "../../lib/worker/job-list.ts";
 import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../support/project-copy.ts";
 import { BUNDLE_LIMIT_BYTES } from "./support/bundle-guard.ts";
 import { freePort } from "./support/static-server.ts";
@@ -118,9 +119,8 @@ describe("the API-only Worker, served by wrangler dev", () => {
     });
     expect(response.status).toBe(200);
     const report = (await response.json()) as { jobs: { job: string; ran: boolean }[] };
-    expect(report.jobs.map((job) => [job.job, job.ran])).toEqual([
-      ["inbox.reverify", true],
-      ["housekeeping", true],
-    ]);
+    // Every job of lib/worker/job-list.ts, in its order: the API-only Worker runs them all.
+    expect(report.jobs.map((job) => [job.job, job.ran])).toEqual(SCHEDULED_JOBS.map((job) => [job.name, true]));
+    expect(SCHEDULED_JOBS.map((job) => job.name)).toEqual(["inbox.reverify", "outbox.send", "timeline.poll", "housekeeping"]);
   });
 });
