@@ -29,9 +29,3 @@ export function dailyCap(configured: string | undefined, nowMs: number, exempt: 
   const limit = configured === undefined || configured === "" ? DEFAULT_DAILY_CAP : (parseInteger(configured.trim(), { min: 0 }) ?? DEFAULT_DAILY_CAP);
   return { day: formatIsoUtc(nowMs).slice(0, 10), limit, exempt };
 }
-
-/** Seconds until the next UTC day, when the cap opens again (Retry-After). */
-export function secondsToNextUtcDay(nowMs: number): number {
-  const day = 24 * 60 * 60_000;
-  return Math.max(1, Math.ceil((Math.floor(nowMs / day + 1) * day - nowMs) / 1000));
-}

@@ -126,3 +126,12 @@ export function formatHumanDate(epochMs: number): string {
   const d = new Date(epochMs);
   return `${d.getUTCDate()} ${MONTH_NAMES[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
 }
+
+/**
+ * Whole seconds until the next 00:00 UTC (at least 1): the Retry-After of anything that resets with
+ * the UTC day -- D1's free-plan daily limits, the inbox's daily cap.
+ */
+export function secondsToNextUtcDay(epochMs: number): number {
+  const day = 24 * 60 * 60_000;
+  return Math.max(1, Math.ceil((Math.floor(epochMs / day + 1) * day - epochMs) / 1000));
+}

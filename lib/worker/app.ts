@@ -19,6 +19,7 @@ import { inboxPublicRoutes } from "../inbox/public-routes.ts";
 import { outboxRoutes } from "../outbox/routes.ts";
 import { ownerPages } from "../owner/routes.tsx";
 import { meteredDb } from "../shared/d1.ts";
+import { secondsToNextUtcDay } from "../shared/dates.ts";
 import { problem } from "../shared/problem.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
 import { timelineOwnerRoutes } from "../timeline/owner-routes.ts";
@@ -30,9 +31,20 @@ export function isD1Error(error: unknown): boolean {
   return error instanceof Error && /\bD1_[A-Z_]*|SQLITE_[A-Z]+/.test(error.message);
 }
 
-function secondsToUtcMidnight(nowMs: number): number {
-  const day = 24 * 60 * 60_000;
-  return Math.max(1, Math.ceil((Math.floor(nowMs / day + 1) * day - nowMs) / 1000));
+/**
+ * The answer when D1 fails: 503 with Retry-After, never a 500. Nothing was half-stored (every write
+ * is one statement or one batch, each atomic). The free plan's daily limits reset at 00:00 UTC, so a
+ * limit error says to come back then; any other failure, in 30 seconds.
+ */
+export function d1Unavailable(error: Error, nowMs: number): Response {
+  const limit = /limit|quota|exceeded/i.test(error.message);
+  return problem(
+    503,
+    limit
+      ? "the site's database has reached its daily limit; nothing was stored, try again after 00:00 UTC"
+      : "the site's database is unavailable; nothing was stored, try again shortly",
+    { "Retry-After": String(limit ? secondsToNextUtcDay(nowMs) : 30) },
+  );
 }
 
 export function createApp(config: SiteConfig, options: WorkerOptions = {}): WorkerApp {
@@ -83,19 +95,8 @@ export function createApp(config: SiteConfig, options: WorkerOptions = {}): Work
       return problem(error.status, error.message || "the request could not be read");
     }
     if (isD1Error(error)) {
-      // Nothing was half-stored: every write is one statement or one batch, each atomic.
       console.error(`skein: D1 failed on ${c.req.method} ${new URL(c.req.url).pathname}`, error);
-      const limit = /limit|quota|exceeded/i.test((error as Error).message);
-      const retryAfter = limit ? secondsToUtcMidnight(deps.now()) : 30;
-      return problem(
-        503,
-        limit
-          ? "the site's database has reached its daily limit; nothing was stored, try again after 00:00 UTC"
-          : "the site's database is unavailable; nothing was stored, try again shortly",
-        {
-          "Retry-After": String(retryAfter),
-        },
-      );
+      return d1Unavailable(error as Error, deps.now());
     }
     console.error(`skein: unexpected error on ${c.req.method} ${new URL(c.req.url).pathname}`, error);
     return problem(500, "an unexpected error on our side; please try again later");

@@ -3,7 +3,8 @@
 // owner's own people are never counted or refused. Checked and counted inside the insert's batch.
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { DEFAULT_DAILY_CAP, dailyCap, secondsToNextUtcDay } from "../../lib/inbox/daily-cap.ts";
+import { DEFAULT_DAILY_CAP, dailyCap } from "../../lib/inbox/daily-cap.ts";
+import { secondsToNextUtcDay } from "../../lib/shared/dates.ts";
 import { clearInbox, FIXED_NOW, messageFrom, meteredEnv, problemOf, replyFrom, replyPath, send, testApp } from "../worker/support/inbox.ts";
 import { FOLLOWED, type Person, SELECTED } from "../worker/support/people.ts";
 

@@ -2,6 +2,7 @@
 // nothing stored, no internals).
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { d1Unavailable } from "../../lib/worker/app.ts";
 import { messageFrom, owner, problemOf, send, testApp, testEnv } from "./support/inbox.ts";
 import { STRANGER } from "./support/people.ts";
 
@@ -104,5 +105,17 @@ describe("D1 failing", () => {
     }
     const { response } = await send(app, "/api/message", messageFrom(STRANGER, "back"));
     expect(response.status).toBe(201);
+  });
+});
+
+describe("D1 over its daily limits", () => {
+  it("says to come back after 00:00 UTC, when the free plan's limits reset", async () => {
+    const noon = Date.UTC(2026, 2, 1, 12, 0, 0);
+    const exhausted = d1Unavailable(new Error("D1_ERROR: Exceeded maximum daily rows written"), noon);
+    expect(exhausted.status).toBe(503);
+    expect(exhausted.headers.get("Retry-After")).toBe(String(12 * 3600));
+    expect((await problemOf(exhausted)).detail).toBe("the site's database has reached its daily limit; nothing was stored, try again after 00:00 UTC");
+    const busy = d1Unavailable(new Error("D1_ERROR: Network connection lost."), noon);
+    expect(busy.headers.get("Retry-After")).toBe("30");
   });
 });
