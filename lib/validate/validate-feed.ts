@@ -151,7 +151,7 @@ export async function validateFeed(start: string, options: ValidateOptions): Pro
  * its own public URL (atom:link self, or <link>) ends with the file's name, the folder stands for that
  * URL's folder: https://you.example/feed/1.xml is then read from _site/feed/1.xml.
  */
-function mapLocalSite(loader: PageLoader, pageUrl: string, facts: PageFacts): void {
+export function mapLocalSite(loader: PageLoader, pageUrl: string, facts: Pick<PageFacts, "selfUrl" | "link">): void {
   if (!pageUrl.startsWith("file:")) return;
   const fileName = pageUrl.slice(pageUrl.lastIndexOf("/") + 1);
   for (const candidate of [facts.selfUrl, facts.link?.value]) {

@@ -162,15 +162,15 @@ export function specShapedSite(base: string): Record<string, string> {
       link: `${base}/follows.xml`,
       lastBuildDate: "Sat, 16 May 2015 21:32:15 UTC",
       entries: [
-        { user_id: "bob-1", user_name: "bob", user_link: "http://bob.example/feed.xml" },
-        { user_id: "0e9a7c52-61f4-4d3b-b8a2-7c5e1d9f0a13", user_name: "carmen", user_link: "http://carmen.example/feed.xml" },
+        { user_id: "bob-1", user_name: "bob_2015", user_link: "http://bob2015.example/feed.xml" },
+        { user_id: "9a3e5c71-2d4b-4f86-a1c9-7e5d3b2f1a08", user_name: "fern", user_link: "http://fern.example/feed.xml" },
       ],
     }),
     "/blocks.xml": specListPage({
       ...owner,
       link: `${base}/blocks.xml`,
       lastBuildDate: "Sat, 16 May 2015 21:32:15 UTC",
-      entries: [{ user_id: "spam-9", user_name: "spammer", user_link: "http://spam.example/feed.xml" }],
+      entries: [{ user_id: "spam-9", user_name: "spammer", user_link: "http://spam2015.example/feed.xml" }],
     }),
   };
 }
