@@ -205,7 +205,8 @@ export interface SyntheticPost {
 export function syntheticPost(index: number, seed = DEFAULT_SEED): SyntheticPost {
   const random = prng(Math.imul(index + 1, 0x9e3779b1) ^ seed);
   const date = FIRST_POST_MS + index * POST_INTERVAL_MS;
-  const front = [`date: ${isoUtc(date)}`];
+  // Every post carries its id (lib/publish/guids.ts): post i is guid i.
+  const front = [`date: ${isoUtc(date)}`, `id: ${index}`];
   const kind = random();
   let text: string;
   if (kind < 0.05) {

@@ -27,8 +27,8 @@ beforeAll(async () => {
     follows: listYaml([FOLLOWED]),
     blocks: listYaml([BLOCKED]),
     posts: {
-      "first.md": postMarkdown({ date: "2026-03-01T10:00:00Z", body: "First post." }),
-      "second.md": postMarkdown({ date: "2026-03-02T10:00:00Z", body: "Second post." }),
+      "first.md": postMarkdown({ id: 0, date: "2026-03-01T10:00:00Z", body: "First post." }),
+      "second.md": postMarkdown({ id: 1, date: "2026-03-02T10:00:00Z", body: "Second post." }),
     },
   });
   // The scheduled jobs every 2 s instead of every minute, so the test sees the timer at work.

@@ -41,8 +41,8 @@ beforeAll(async () => {
     follows: null,
     blocks: null,
     posts: {
-      "a0.md": postMarkdown({ date: "2026-05-01T08:00:00Z", body: "Alice's first post." }),
-      "a1.md": postMarkdown({ date: "2026-05-02T08:00:00Z", body: "Does anyone else bake on Sundays?" }),
+      "a0.md": postMarkdown({ id: 0, date: "2026-05-01T08:00:00Z", body: "Alice's first post." }),
+      "a1.md": postMarkdown({ id: 1, date: "2026-05-02T08:00:00Z", body: "Does anyone else bake on Sundays?" }),
     },
   });
   const projectB = createProjectCopy({
@@ -50,9 +50,10 @@ beforeAll(async () => {
     follows: null,
     blocks: null,
     posts: {
-      "b0.md": postMarkdown({ date: "2026-05-01T09:00:00Z", body: "Bruno says hello." }),
+      "b0.md": postMarkdown({ id: 0, date: "2026-05-01T09:00:00Z", body: "Bruno says hello." }),
       // B's reply to A's post 1: the front matter names A's user_id, feed and post.
       "b1.md": postMarkdown({
+        id: 1,
         date: "2026-05-02T09:30:00Z",
         body: "@alice Every Sunday, rye mostly.",
         replyTo: { user_id: A.user_id, username: A.username, user_link: `${urlA}/feed.xml`, status_id: 1 },

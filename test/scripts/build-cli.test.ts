@@ -133,7 +133,7 @@ describe("the CLI on bad input", () => {
     for (const line of [
       "  posts/bell.md: line 4, column 6: character U+0007 cannot be carried by XML 1.0 (feeds would be broken); remove it",
       '  posts/no-zone.md: date: "2026-02-03T10:00:00" is not an ISO 8601 date with a time and a zone, e.g. 2026-03-01T09:30:00Z',
-      "  posts/dup.md: has the same id as posts/a.md (id: 0 vs automatic id 0, from its place in date order); give one of them a different `id:`",
+      "  posts/dup.md: has the same `id: 0` as posts/a.md; give the one you just added another id (the next free id is 2): a published post that changes its id breaks the replies that point at it",
       "  site/_data/follows.yaml: entry 1 (friend_0): user_link: must be an absolute http:// or https:// URL",
       "  site/_data/profile.yaml: username: must be 1-25 letters (A-Z, a-z), digits or underscores",
     ])
@@ -166,7 +166,7 @@ describe("the CLI on bad input", () => {
     // Fixed: the next build (here mirroring into the existing folder, as `npm start` does) publishes.
     project.remove("posts/c.md");
     project.remove("posts/d.md");
-    project.write("posts/e.md", postMarkdown({ date: fixedDate(4), body: "Third.\n" }));
+    project.write("posts/e.md", postMarkdown({ date: fixedDate(4), id: 2, body: "Third.\n" }));
     const third = await runBuildCli(project.root, ["--sync"]);
     expect(third.stderr).toBe("");
     expect(third.code).toBe(0);

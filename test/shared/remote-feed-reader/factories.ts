@@ -119,16 +119,17 @@ export function trickySite(options: { accept: "everyone" | "follows" | "selected
     const name = `2026-post-${String(n).padStart(3, "0")}.md`;
     if (n % 5 === 1) {
       posts[name] =
-        `---\ndate: ${date}\nreply_to:\n  user_id: "urn:uuid:${n}"\n  user_link: https://bob.example/feed.xml?u=1&v=2\n  status_id: ${100 + n}\n---\n@bob reply ${n} with <angle> & ampersand\n`;
+        `---\ndate: ${date}\nid: ${n}\nreply_to:\n  user_id: "urn:uuid:${n}"\n  user_link: https://bob.example/feed.xml?u=1&v=2\n  status_id: ${100 + n}\n---\n@bob reply ${n} with <angle> & ampersand\n`;
     } else if (n % 5 === 2) {
       posts[name] =
-        `---\ndate: ${date}\nrepost:\n  user_id: c41d2e8f-7a6b-4c95-93e0-5b2f8d1a6e47\n  user_link: https://carmen.example/feed.xml\n  status_id: abc-${n}\n  pubdate: 2025-12-31T23:59:00Z\n  text: "Reposted text ${n} with \`code ]]> here\`"\n---\n${n % 2 ? "" : `My comment on ${n}.`}\n`;
+        `---\ndate: ${date}\nid: ${n}\nrepost:\n  user_id: c41d2e8f-7a6b-4c95-93e0-5b2f8d1a6e47\n  user_link: https://carmen.example/feed.xml\n  status_id: abc-${n}\n  pubdate: 2025-12-31T23:59:00Z\n  text: "Reposted text ${n} with \`code ]]> here\`"\n---\n${n % 2 ? "" : `My comment on ${n}.`}\n`;
     } else if (n % 5 === 3) {
-      posts[name] = `---\ndate: ${date}\nlanguage: pt-BR\n---\nOlá ${n}!\n\n- item *um*\n- item **dois** \u{1F600}\n`;
+      posts[name] = `---\ndate: ${date}\nid: ${n}\nlanguage: pt-BR\n---\nOlá ${n}!\n\n- item *um*\n- item **dois** \u{1F600}\n`;
     } else if (n % 5 === 4) {
-      posts[name] = `---\r\ndate: ${date}\r\n---\r\nWritten with CRLF line ends, post ${n}.\r\nSecond line & more.\r\n`;
+      posts[name] = `---\r\ndate: ${date}\r\nid: ${n}\r\n---\r\nWritten with CRLF line ends, post ${n}.\r\nSecond line & more.\r\n`;
     } else {
-      posts[name] = `---\ndate: ${date}\n---\nPlain post ${n}: 1 < 2 && "yes" [link](https://x.example/?a=1&b=2)\n\n\`\`\`\n<![CDATA[ not real ]]>\n\`\`\`\n`;
+      posts[name] =
+        `---\ndate: ${date}\nid: ${n}\n---\nPlain post ${n}: 1 < 2 && "yes" [link](https://x.example/?a=1&b=2)\n\n\`\`\`\n<![CDATA[ not real ]]>\n\`\`\`\n`;
     }
   }
   return siteSources({ profile, follows: listYaml("f", 12), blocks: listYaml("b", 3), posts });
