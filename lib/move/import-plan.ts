@@ -244,20 +244,21 @@ export function planImport(source: ImportSource, site: ExistingSite): ImportPlan
       }
       seenGuids.set(item.guid, item.where);
     }
+    // Already imported? Decided from the date and identity alone, before the (costlier) conversion.
+    const date = item.date ? (parseFlexibleDate(item.date) ?? parseIsoDateTime(item.date)) : undefined;
+    const guid = item.guid && INTEGER_GUID.test(item.guid) ? Number(item.guid) : undefined;
+    const hash = date === undefined ? undefined : shortHash(`${item.guid ?? item.link ?? item.html?.slice(0, 500) ?? ""}\n${date}`);
+    if (hash !== undefined && (hashes.has(hash) || (guid !== undefined && (existingByDate.get(date!) ?? []).some((post) => post.id === guid)))) {
+      plan.already++;
+      continue;
+    }
     const result = convertItem(item, source, site);
     if ("skip" in result) {
       plan.skipped.push({ where: item.where, reason: result.skip });
       continue;
     }
-    const guid = item.guid && INTEGER_GUID.test(item.guid) ? Number(item.guid) : undefined;
-    const hash = shortHash(`${item.guid ?? item.link ?? item.html?.slice(0, 500) ?? ""}\n${result.date}`);
-    const sameDate = existingByDate.get(result.date) ?? [];
-    if (hashes.has(hash) || (guid !== undefined && sameDate.some((post) => post.id === guid))) {
-      plan.already++;
-      continue;
-    }
-    hashes.add(hash);
-    converted.push({ item, post: result, hash, ...(guid !== undefined ? { guid } : {}) });
+    hashes.add(hash!);
+    converted.push({ item, post: result, hash: hash!, ...(guid !== undefined ? { guid } : {}) });
   }
 
   // Ids: the old integer guid where it is free, then the next free ids, both in date order.
