@@ -9,8 +9,10 @@ if (!existsSync(file)) {
 }
 const report = JSON.parse(readFileSync(file, "utf8"));
 let failed = report.numFailedTests ?? 0;
-// A test file that failed to load has no tests but must still count as a failure.
+// A test file that failed without a failed test of its own -- it did not load, or its beforeAll
+// threw and every test was skipped -- must still count as a failure.
 for (const suite of report.testResults ?? []) {
-  if (suite.status === "failed" && (suite.assertionResults ?? []).length === 0) failed += 1;
+  const failedTests = (suite.assertionResults ?? []).filter((test) => test.status === "failed").length;
+  if (suite.status === "failed" && failedTests === 0) failed += 1;
 }
 console.log(`${report.numPassedTests ?? 0} passed, ${failed} failed`);
