@@ -15,7 +15,7 @@ import type { OutboxSendAnswer } from "../lib/shared/api-types.ts";
 import { isEntryPoint } from "./cli/entry-point.ts";
 import { resolveTarget } from "./cli/local-server.ts";
 import { oneLine, terminalSafeJson } from "./cli/output.ts";
-import { OwnerApi } from "./cli/owner-api.ts";
+import { OWNER_COMMAND_OPTIONS, OwnerApi } from "./cli/owner-api.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 
 export const USAGE = `Usage: npm run message -- <recipient> "text" [--json] [--url URL] [--token TOKEN]
@@ -47,10 +47,7 @@ export async function sendMessage(api: OwnerApi, body: Record<string, unknown>, 
 
 export function parseArgs(argv: readonly string[]) {
   const { values, positionals } = parseCommandLine(argv, {
-    url: { type: "string" },
-    token: { type: "string" },
-    json: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
+    ...OWNER_COMMAND_OPTIONS,
   });
   if (values.help) return { help: true as const };
   const [recipient, ...words] = positionals;

@@ -15,7 +15,7 @@ import { parseInteger } from "../lib/shared/integers.ts";
 import { isEntryPoint } from "./cli/entry-point.ts";
 import { resolveTarget } from "./cli/local-server.ts";
 import { fitWidth, oneLine, renderTable, shortTime, terminalSafeJson } from "./cli/output.ts";
-import { OwnerApi } from "./cli/owner-api.ts";
+import { OWNER_COMMAND_OPTIONS, OwnerApi } from "./cli/owner-api.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 
 export const USAGE = `Usage: npm run outbox -- [command] [options]
@@ -40,13 +40,10 @@ export interface Options {
 
 export function parseArgs(argv: readonly string[]): Options {
   const { values, positionals } = parseCommandLine(argv, {
-    url: { type: "string" },
-    token: { type: "string" },
-    json: { type: "boolean", default: false },
+    ...OWNER_COMMAND_OPTIONS,
     state: { type: "string" },
     limit: { type: "string" },
     cursor: { type: "string" },
-    help: { type: "boolean", short: "h", default: false },
   });
   const [name = "list", ...rest] = values.help ? ["help"] : positionals;
   let command: Command;

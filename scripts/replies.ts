@@ -30,7 +30,7 @@ import { normalizeUserLink, parseHttpUrl } from "../lib/shared/urls.ts";
 import { isEntryPoint } from "./cli/entry-point.ts";
 import { resolveTarget } from "./cli/local-server.ts";
 import { oneLine, renderTable, shortTime, terminalSafeJson } from "./cli/output.ts";
-import { OwnerApi } from "./cli/owner-api.ts";
+import { OWNER_COMMAND_OPTIONS, OwnerApi } from "./cli/owner-api.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 import { loadSiteModel } from "./cli/site-source.ts";
 
@@ -161,11 +161,8 @@ function outcomeLines(outcomes: Outcome[]): string[] {
 
 export async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommandLine(argv, {
+    ...OWNER_COMMAND_OPTIONS,
     all: { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
-    url: { type: "string" },
-    token: { type: "string" },
-    help: { type: "boolean", short: "h", default: false },
   });
   if (values.help) return void console.log(USAGE);
   const [command = "list", ...rest] = positionals;

@@ -13,7 +13,7 @@ import type { JobsRunReport } from "../lib/shared/api-types.ts";
 import { isEntryPoint } from "./cli/entry-point.ts";
 import { resolveTarget } from "./cli/local-server.ts";
 import { oneLine, renderTable, terminalSafeJson } from "./cli/output.ts";
-import { OwnerApi } from "./cli/owner-api.ts";
+import { OWNER_COMMAND_OPTIONS, OwnerApi } from "./cli/owner-api.ts";
 import { parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 
 export const USAGE = `Usage: npm run tick [-- --all] [--json] [--url URL] [--token TOKEN]
@@ -47,11 +47,8 @@ export function reportLines(report: JobsRunReport): string[] {
 
 export async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommandLine(argv, {
+    ...OWNER_COMMAND_OPTIONS,
     all: { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
-    url: { type: "string" },
-    token: { type: "string" },
-    help: { type: "boolean", short: "h", default: false },
   });
   if (values.help) return void console.log(USAGE);
   if (positionals.length) throw new UsageError(`unexpected ${JSON.stringify(positionals[0])}`);

@@ -17,7 +17,7 @@ import { parseInteger } from "../lib/shared/integers.ts";
 import { isEntryPoint } from "./cli/entry-point.ts";
 import { resolveTarget } from "./cli/local-server.ts";
 import { fitWidth, oneLine, renderTable, shortTime, terminalSafeJson } from "./cli/output.ts";
-import { OwnerApi } from "./cli/owner-api.ts";
+import { OWNER_COMMAND_OPTIONS, OwnerApi } from "./cli/owner-api.ts";
 import { parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 
 export const USAGE = `Usage: npm run timeline -- [status] [options]
@@ -49,14 +49,11 @@ export interface Options {
 
 export function parseArgs(argv: readonly string[]): Options {
   const { values, positionals } = parseCommandLine(argv, {
+    ...OWNER_COMMAND_OPTIONS,
     user: { type: "string" },
     mentions: { type: "boolean", default: false },
     limit: { type: "string" },
     cursor: { type: "string" },
-    url: { type: "string" },
-    token: { type: "string" },
-    json: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
   });
   const [name = "list", ...rest] = values.help ? ["help"] : positionals;
   if (rest.length) throw new UsageError(`unexpected ${JSON.stringify(rest[0])}`);

@@ -7,6 +7,18 @@
 import type { Target } from "./local-server.ts";
 import { CliError } from "./run.ts";
 
+/**
+ * The options every command that talks to the owner API takes, spread into its parseCommandLine
+ * options: where the server is and the owner token (--url and --token, else the environment, else the
+ * running npm start and its .dev.vars: local-server.ts), machine-readable output, and help.
+ */
+export const OWNER_COMMAND_OPTIONS = {
+  url: { type: "string" },
+  token: { type: "string" },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
 export interface ApiAnswer<T> {
   status: number;
   body: T | undefined;
