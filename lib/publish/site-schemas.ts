@@ -82,6 +82,23 @@ export const selectedSender = z
   .check(z.refine((value) => value.user_id !== undefined || value.user_link !== undefined, "a selected sender needs a user_id or a user_link"));
 export type SelectedSender = z.output<typeof selectedSender>;
 
+/** At most this many hubs: the deploy pings each of them for each feed (lib/websub/publish-job.ts). */
+export const MAX_HUBS = 5;
+
+/**
+ * A WebSub hub the feeds declare (rel="hub"): `self` (Skein's own hub on the Worker) or an https URL.
+ * Plain http only for a hub on this machine (localhost, 127.0.0.1, [::1]): a local hub for trying
+ * things out; anywhere else a ping in clear text could be altered on the way.
+ */
+export const hubRef = z.string().check(
+  z.refine((value: string) => {
+    if (value === "self") return true;
+    const url = parseHttpUrl(value);
+    if (!url || value.length > LIMITS.urlLength || /\s/.test(value)) return false;
+    return url.protocol === "https:" || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+  }, "must be `self` (Skein's own hub) or an https:// URL (http:// only for localhost)"),
+);
+
 export const profile = z.strictObject({
   username: ownUsername,
   user_id: ownUserId,
@@ -105,6 +122,14 @@ export const profile = z.strictObject({
   /** Base URL of the functions when they are hosted apart from the site (default: same origin). */
   functions_url: z.optional(httpUrl),
   docs: z._default(httpUrl, OPEN_MICROBLOG_DOCS),
+  /** WebSub hubs the feeds declare (rel="hub"), pinged after each deploy; `self` = Skein's own hub. */
+  hubs: z._default(
+    z.array(hubRef).check(
+      z.maxLength(MAX_HUBS, `must list at most ${MAX_HUBS} hubs`),
+      z.refine((list: string[]) => new Set(list).size === list.length, "must not list the same hub twice"),
+    ),
+    [],
+  ),
 });
 export type Profile = z.output<typeof profile>;
 

@@ -8,6 +8,7 @@
 
 import { describeIssues } from "../shared/schemas.ts";
 import { normalizeUserLink, paths, type SiteUrls, siteUrls } from "../shared/urls.ts";
+import { atomChain, declaredHubs } from "./feed/atom-feed.ts";
 import {
   type IndexedEntry,
   type ListFeedContext,
@@ -74,6 +75,8 @@ export interface SiteModel {
   follows: IndexedEntry[];
   blocks: IndexedEntry[];
   feedFiles: XmlFile[];
+  /** The Atom alternate feed (lib/publish/feed/atom-feed.ts): page k holds the posts of RSS page k. */
+  atomFiles: XmlFile[];
   listFiles: XmlFile[];
   /** Counts for the build summary. */
   feedPageCount: number;
@@ -232,15 +235,18 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
   const listLimits = options.listLimits ?? feedLimits;
   const pageSize = options.htmlPageSize ?? DEFAULT_HTML_PAGE_SIZE;
 
+  const hubs = declaredHubs(profile, urls);
   const feedContext: FeedContext = {
     profile,
     urls,
     followsCount: follows.length,
     headerReserveBytes: feedLimits.headerReserveBytes,
+    hubs,
   };
   if (profile.public_blocks) feedContext.blocksCount = blocks.length;
 
   const feedFiles: XmlFile[] = [];
+  let atomFiles: XmlFile[] = [];
   let feedPageCount = 0;
   try {
     const chain = paginateChain(posts, (post) => renderPostItem(post, feedContext), feedLimits, paths.feed, paths.feedArchive, urls.base);
@@ -254,6 +260,11 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
       if (last) page.lastBuildDate = last.date;
       feedFiles.push({ permalink: chain.permalinks[i]!, render: () => renderFeedPage(page, feedContext) });
     });
+    atomFiles = atomChain(
+      chain.pages,
+      { profile, urls, hubs, headerReserveBytes: feedLimits.headerReserveBytes },
+      { head: paths.atom, archive: paths.atomArchive },
+    );
   } catch (error) {
     if (error instanceof ItemTooLargeError) {
       const post = posts[error.index]!;
@@ -319,10 +330,10 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
   const home: SiteModel["home"] = { posts: posts.slice(-pageSize).reverse() };
   if (posts.length > pageSize) home.olderPermalink = paths.htmlPage(Math.floor((posts.length - pageSize - 1) / pageSize) + 1);
 
-  const model: SiteModel = { profile, urls, posts, follows, blocks, feedFiles, listFiles, feedPageCount, home, htmlPages, replies, warnings };
+  const model: SiteModel = { profile, urls, posts, follows, blocks, feedFiles, atomFiles, listFiles, feedPageCount, home, htmlPages, replies, warnings };
   // Render the head and the newest archive now, so a header over its reserve fails here with the profile's name on it.
   try {
-    for (const file of [...feedFiles.slice(-2), ...listFiles]) file.render();
+    for (const file of [...feedFiles.slice(-2), ...atomFiles.slice(-2), ...listFiles]) file.render();
   } catch (error) {
     if (error instanceof HeaderTooLargeError) throw new SiteBuildError([{ file: sources.profile.file, message: error.message }]);
     throw error;

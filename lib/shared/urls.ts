@@ -9,15 +9,20 @@
  *   /page/<k>/                older posts, page 1 is the oldest (stable once full)
  *   /posts/<guid>/            one page per post
  *   /follows/, /blocks/       the lists as HTML
+ *   /atom.xml, /atom/<k>.xml  the same posts as an Atom feed, cut where the RSS chain is cut
  *   <functions>/api/message                 POST private messages (spec "Private Messaging")
  *   <functions>/api/posts/<guid>/reply      POST reply/mention notifications (spec "Replies/Mentions")
  *   <functions>/api/inbox/...               owner API (bearer token)
+ *   <functions>/api/websub/hub              WebSub hub (profile `hubs: [self]`)
+ *   <functions>/api/websub/callback/<token> WebSub callbacks of the timeline's subscriptions
  */
 
 export const API_PREFIX = "/api";
 export const MESSAGE_ROUTE = `${API_PREFIX}/message`;
 export const REPLY_ROUTE = `${API_PREFIX}/posts/:id/reply`;
 export const INBOX_ROUTE = `${API_PREFIX}/inbox`;
+export const WEBSUB_HUB_ROUTE = `${API_PREFIX}/websub/hub`;
+export const WEBSUB_CALLBACK_ROUTE = `${API_PREFIX}/websub/callback`;
 
 /** An absolute http(s) URL without credentials, or undefined. */
 export function parseHttpUrl(text: string): URL | undefined {
@@ -65,12 +70,19 @@ export interface SiteUrls {
   functionsBase: string;
   feed: string;
   feedArchive(k: number): string;
+  /** The Atom alternate feed's head page and archives. */
+  atom: string;
+  atomArchive(k: number): string;
   list(kind: "follows" | "blocks"): string;
   listArchive(kind: "follows" | "blocks", k: number): string;
   profile: string;
   message: string;
   reply(guid: number): string;
   post(guid: number): string;
+  /** Our own WebSub hub (used when the profile lists `hubs: [self]`). */
+  hub: string;
+  /** Prefix of the timeline's WebSub callback URLs (a token follows). */
+  websubCallback: string;
 }
 
 export function siteUrls(baseUrl: string, functionsBaseUrl?: string): SiteUrls {
@@ -83,12 +95,16 @@ export function siteUrls(baseUrl: string, functionsBaseUrl?: string): SiteUrls {
     functionsBase,
     feed: `${base}${paths.feed}`,
     feedArchive: (k) => `${base}${paths.feedArchive(k)}`,
+    atom: `${base}${paths.atom}`,
+    atomArchive: (k) => `${base}${paths.atomArchive(k)}`,
     list: (kind) => `${base}${paths.list(kind)}`,
     listArchive: (kind, k) => `${base}${paths.listArchive(kind, k)}`,
     profile: `${base}/`,
     message: `${functionsBase}${MESSAGE_ROUTE}`,
     reply: (guid) => `${functionsBase}${API_PREFIX}/posts/${guid}/reply`,
     post: (guid) => `${base}${paths.post(guid)}`,
+    hub: `${functionsBase}${WEBSUB_HUB_ROUTE}`,
+    websubCallback: `${functionsBase}${WEBSUB_CALLBACK_ROUTE}/`,
   };
 }
 
@@ -96,6 +112,8 @@ export function siteUrls(baseUrl: string, functionsBaseUrl?: string): SiteUrls {
 export const paths = {
   feed: "/feed.xml",
   feedArchive: (k: number) => `/feed/${k}.xml`,
+  atom: "/atom.xml",
+  atomArchive: (k: number) => `/atom/${k}.xml`,
   list: (kind: "follows" | "blocks") => `/${kind}.xml`,
   listArchive: (kind: "follows" | "blocks", k: number) => `/${kind}/${k}.xml`,
   home: "/",

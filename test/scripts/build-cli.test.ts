@@ -58,8 +58,11 @@ describe("building the example site with the CLI", () => {
       .filter((file) => file.endsWith(".xml"))
       .map((file) => `/${file}`)
       .sort();
-    expect(writtenXml).toEqual([...expected.xml.keys()].sort());
-    for (const [permalink, xml] of expected.xml) expect(site.get(permalink.slice(1))!.toString("utf8"), permalink).toBe(xml);
+    // The Open Microblog feeds, the list feeds, and the Atom alternate feed (lib/publish/feed/atom-feed.ts).
+    const expectedXml = new Map([...expected.xml, ...model.atomFiles.map((file) => [file.permalink, file.render()] as const)]);
+    expect(model.atomFiles.length).toBe(model.feedFiles.length);
+    expect(writtenXml).toEqual([...expectedXml.keys()].sort());
+    for (const [permalink, xml] of expectedXml) expect(site.get(permalink.slice(1))!.toString("utf8"), permalink).toBe(xml);
 
     const files = new Map([...site].filter(([file]) => file.endsWith(".xml")).map(([file, bytes]) => [`/${file}`, bytes.toString("utf8")]));
     const feed = walkChain(files, profile.url, "/feed.xml", /^\/feed\/(\d+)\.xml$/, "main");
@@ -77,6 +80,9 @@ describe("building the example site with the CLI", () => {
       expect(html, `${page} exists`).toBeDefined();
       expect(html!.startsWith("<!doctype html>\n"), page).toBe(true);
       expect(html, page).toContain(discovery);
+      expect(html, page).toContain(
+        `<link rel="alternate" type="application/atom+xml" title="${model.profile.full_name} (@${model.profile.username}), Atom" href="${profile.url}/atom.xml">`,
+      );
       expect(html, page).toMatch(/<html lang="[a-z]{2}(-[A-Za-z0-9]+)*">/);
     }
     for (const post of model.posts) {

@@ -2,7 +2,7 @@ import { formatRfc822 } from "../../shared/dates.ts";
 import type { SiteUrls } from "../../shared/urls.ts";
 import type { Post } from "../posts.ts";
 import type { Profile } from "../site-schemas.ts";
-import { addChainLinks, addDescription, addText, assemblePage, newChannel, type PageLinks, serializeItem } from "./xml-writer.ts";
+import { addChainLinks, addDescription, addText, assemblePage, newChannel, type PageLinks, serializeItem, xmlText } from "./xml-writer.ts";
 
 /** Everything the main feed's channel header says about its owner (spec "Main Feed Layout"). */
 export interface FeedContext {
@@ -12,6 +12,8 @@ export interface FeedContext {
   /** Present only when the blocks list is public. */
   blocksCount?: number;
   headerReserveBytes: number;
+  /** WebSub hubs (`self` resolved), declared on the head page only: archives never change. */
+  hubs?: readonly string[];
 }
 
 /** One page of the main feed: its place in the chain and its items, newest first, already serialized. */
@@ -73,6 +75,9 @@ export function renderFeedPage(page: FeedPage, context: FeedContext): string {
   // Spec: link is the feed URL, "if the feed is paginated, then the link to the most recent page".
   addText(channel, "link", urls.feed);
   addChainLinks(channel, page.links);
+  // WebSub §4: a topic declares its hubs with rel="hub" (for RSS in the Atom namespace); the topic is
+  // the head page, whose rel="self" addChainLinks wrote. Archives are static: no hub.
+  if (!page.links.archive) for (const hub of context.hubs ?? []) channel.ele("atom:link", { rel: "hub", href: xmlText(hub) });
   // Spec "Relocation": relocate only on the most recently updated page.
   if (!page.links.archive) addText(channel, "microblog:relocate", profile.relocate);
   if (context.blocksCount !== undefined) addText(channel, "microblog:blocks", urls.list("blocks"), { count: String(context.blocksCount) });

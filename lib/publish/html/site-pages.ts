@@ -69,6 +69,7 @@ export function renderDocument(chrome: SiteChrome, parts: DocumentParts): string
 <title>${parts.title}</title>
 ${parts.description ? html`<meta name="description" content="${parts.description}">\n` : ""}<link rel="canonical" href="${urls.base}${parts.permalink}">
 <link rel="alternate" type="application/rss+xml" title="${name} (@${profile.username})" href="${urls.feed}">
+<link rel="alternate" type="application/atom+xml" title="${name} (@${profile.username}), Atom" href="${urls.atom}">
 <link rel="stylesheet" href="${href(chrome, "/assets/style.css")}">
 ${profile.portrait ? html`<link rel="icon" href="${imageSrc(chrome, profile.portrait)}">\n` : ""}</head>
 <body>

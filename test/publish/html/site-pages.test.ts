@@ -110,6 +110,7 @@ describe("links honour a base path", () => {
     for (const href of hrefs.filter((h) => h.startsWith("/"))) expect(href.startsWith("/ada/"), href).toBe(true);
     for (const href of hrefs.filter((h) => h.startsWith("https://host.example"))) expect(href.startsWith("https://host.example/ada/"), href).toBe(true);
     expect(page).toContain('<link rel="alternate" type="application/rss+xml" title="ada (@ada)" href="https://host.example/ada/feed.xml">');
+    expect(page).toContain('<link rel="alternate" type="application/atom+xml" title="ada (@ada), Atom" href="https://host.example/ada/atom.xml">');
     expect(page).toContain('<link rel="canonical" href="https://host.example/ada/">');
     expect(page).toContain('<link rel="stylesheet" href="/ada/assets/style.css">');
     expect(page).toContain('src="/ada/assets/me.png"');
