@@ -56,7 +56,7 @@ export interface PollLimits {
   fetch?: Partial<PerFetchLimits>;
 }
 
-export const DEFAULT_POLL_LIMITS: PollLimits = { backfillItems: 50, maxWalkPages: 20 };
+export const DEFAULT_POLL_LIMITS: PollLimits = { backfillItems: 20, maxWalkPages: 20 };
 
 /** Items the run may still parse (shared by every feed of the run: the run's CPU). */
 export interface ItemAllowance {

@@ -34,7 +34,7 @@ import {
   type FollowUpdate,
   finishRun,
   insertFollowStatement,
-  insertItemsStatement,
+  insertItemsStatements,
   loadPollerState,
   updateFollowStatement,
 } from "./store.ts";
@@ -244,24 +244,16 @@ export function createTimelinePollJob(overrides: Partial<TimelinePollOptions> = 
             deferred.push(row);
             return;
           }
-          const statements = [];
-          if (outcome.items.length) {
-            statements.push(
-              insertItemsStatement(
-                db,
-                { user_id: row.user_id, username: row.username, name: outcome.account.name, user_link: outcome.account.user_link },
-                outcome.items,
-                now,
-              ),
-            );
-          }
+          const account = { user_id: row.user_id, username: row.username, name: outcome.account.name, user_link: outcome.account.user_link };
+          const inserts = outcome.items.length ? insertItemsStatements(db, account, outcome.items, now) : [];
+          const statements = [...inserts];
           const update = updateFollowStatement(db, row.user_id, outcome.update);
           if (update) statements.push(update);
           let stored = 0;
           if (statements.length) {
             try {
               const results = await db.batch(statements);
-              stored = outcome.items.length ? (results[0]?.meta.changes ?? 0) : 0;
+              for (const result of results.slice(0, inserts.length)) stored += result.meta.changes;
             } catch (error) {
               console.error(`skein timeline: storing ${row.feed_url} failed`, error);
               failures.push({

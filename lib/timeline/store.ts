@@ -114,21 +114,48 @@ export interface ItemAccount {
   user_link: string;
 }
 
+/** A bound value may be at most 2,000,000 bytes in D1; one statement's JSON stays well below. */
+export const MAX_ITEMS_JSON_BYTES = 1_000_000;
+
 /**
- * All of a page's new items in ONE statement: the items go in as one JSON parameter (D1 allows 100
- * bound parameters per statement, a JSON array any number of items) and json_each makes the rows.
- * Duplicates of (user_id, guid) are skipped, so re-reading a page stores nothing twice.
+ * A page's new items in as few statements as D1 allows: the items go in as one JSON parameter (D1
+ * allows 100 bound parameters per statement, a JSON array any number of items) and json_each makes
+ * the rows; a new statement starts when the JSON would pass MAX_ITEMS_JSON_BYTES (long posts). The
+ * statements go into the feed's one batch, so they still cost one D1 call. Duplicates of
+ * (user_id, guid) are skipped, so re-reading a page stores nothing twice.
  */
+export function insertItemsStatements(db: Db, account: ItemAccount, items: readonly NewTimelineItem[], receivedMs: number): DbStatement[] {
+  const chunks: string[][] = [[]];
+  let size = 0;
+  for (const item of items) {
+    const json = JSON.stringify({
+      guid: item.guid,
+      published_ms: item.published_ms,
+      html: item.html,
+      link: item.link,
+      in_reply_to: item.in_reply_to ? JSON.stringify(item.in_reply_to) : null,
+      repost: item.repost ? JSON.stringify(item.repost) : null,
+      mention: item.mention ? 1 : 0,
+    });
+    // Counted in UTF-16 code units x 3: an upper bound of the UTF-8 bytes.
+    if (size + json.length * 3 > MAX_ITEMS_JSON_BYTES && chunks.at(-1)!.length) {
+      chunks.push([]);
+      size = 0;
+    }
+    chunks.at(-1)!.push(json);
+    size += json.length * 3;
+  }
+  return chunks.filter((chunk) => chunk.length).map((chunk) => insertRowsStatement(db, account, `[${chunk.join(",")}]`, receivedMs));
+}
+
+/** All of `items` in ONE statement (a caller that knows their JSON stays under MAX_ITEMS_JSON_BYTES). */
 export function insertItemsStatement(db: Db, account: ItemAccount, items: readonly NewTimelineItem[], receivedMs: number): DbStatement {
-  const rows = items.map((item) => ({
-    guid: item.guid,
-    published_ms: item.published_ms,
-    html: item.html,
-    link: item.link,
-    in_reply_to: item.in_reply_to ? JSON.stringify(item.in_reply_to) : null,
-    repost: item.repost ? JSON.stringify(item.repost) : null,
-    mention: item.mention ? 1 : 0,
-  }));
+  const statements = insertItemsStatements(db, account, items, receivedMs);
+  if (statements.length !== 1) throw new Error(`insertItemsStatement: ${items.length} items need ${statements.length} statements; use insertItemsStatements`);
+  return statements[0]!;
+}
+
+function insertRowsStatement(db: Db, account: ItemAccount, rowsJson: string, receivedMs: number): DbStatement {
   return db
     .prepare(
       `INSERT INTO timeline_items (user_id, username, name, user_link, guid, published_ms, received_ms, html, link, in_reply_to, repost, mention)
@@ -137,7 +164,7 @@ export function insertItemsStatement(db: Db, account: ItemAccount, items: readon
        FROM json_each(?6) WHERE true
        ON CONFLICT (user_id, guid) DO NOTHING`,
     )
-    .bind(account.user_id, account.username, account.name, account.user_link, receivedMs, JSON.stringify(rows));
+    .bind(account.user_id, account.username, account.name, account.user_link, receivedMs, rowsJson);
 }
 
 /** The end of a run: its minute, and feeds that were due but did not fit (due at `nowMs`, so first next run). */

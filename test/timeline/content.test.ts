@@ -154,3 +154,23 @@ describe("feeds written by other software", () => {
     ]);
   });
 });
+
+describe("long posts", () => {
+  it("a page of long posts is stored in one D1 call, split into statements under D1's size of a bound value", async () => {
+    const who = account("longposts");
+    const long = (i: number) => `${i} ${'long text with <b>markup</b> & "quotes" '.repeat(480)}`;
+    const items = Array.from({ length: 45 }, (_, i) => ({ guid: String(44 - i), date: new Date(at(1) - i * MINUTE).toUTCString(), text: long(44 - i) }));
+    const feed = await serveSite(who.key, { ...who, raw: { "/feed.xml": foreignFeed(who.user_id, items) } });
+    const config = configFollowing([followed(who, feed)]);
+    const job = await poll({ config, now: FIXED_NOW, options: { poll: { backfillItems: 50, maxWalkPages: 20 } } });
+    expect(job.summary).toBe("polled 1 of 1 followed feed: 1 with new posts (45 items stored) (1 new)");
+    // Two D1 calls more than a run that stores nothing (a 304): the new follow's row, then the feed's
+    // one batch -- however many statements its items need.
+    const unchanged = await poll({ config, now: FIXED_NOW + MINUTE, all: true });
+    expect(unchanged.summary).toBe("polled 1 of 1 followed feed: 1 not modified");
+    expect(job.d1_calls - unchanged.d1_calls).toBe(2);
+    const stored = await storedItems(who.user_id);
+    expect(stored).toHaveLength(45);
+    expect(stored[0]!.html).toBe(`<p>${long(44)}</p>`.slice(0, 20_000));
+  });
+});
