@@ -63,7 +63,14 @@ export interface FeedChannel {
   follows?: { url: string; count?: string };
   /** The list feeds' total, from <channel count="..."> (spec "Alternate Feed Layout" sample). */
   count?: string;
+  /** WebSub §4 discovery: the hrefs of <atom:link rel="hub"> (at most MAX_HUB_LINKS), as written. */
+  hubs?: string[];
+  /** <atom:link rel="self" href>: the URL the feed calls itself (the WebSub topic), as written. */
+  self?: string;
 }
+
+/** Hub links kept from one feed: a subscriber uses one; the rest are spares. */
+export const MAX_HUB_LINKS = 5;
 
 export interface Feed {
   channel: FeedChannel;
@@ -283,6 +290,15 @@ export function readFeed(xml: string, options: ReadOptions = {}): Feed {
       items.push(item);
       frame.kind = Kind.Item;
       frame.target = item as Record<string, unknown>;
+    } else if (parent.kind === Kind.Channel && local === "link" && attributeValue("href") !== undefined) {
+      // <atom:link rel href/> (any prefix): WebSub discovery reads rel="hub" and rel="self"; the RSS
+      // <link> (text, no href) is the field below.
+      const rel = attributeValue("rel")?.toLowerCase();
+      const href = attributeValue("href");
+      if (href && rel === "hub") {
+        const hubs = (channel!.hubs ??= []) as string[];
+        if (hubs.length < MAX_HUB_LINKS && !hubs.includes(href)) hubs.push(href);
+      } else if (href && rel === "self" && channel!.self === undefined) channel!.self = href;
     } else if (parent.kind === Kind.Channel || parent.kind === Kind.Item) {
       const field = (parent.kind === Kind.Channel ? CHANNEL_FIELDS : ITEM_FIELDS).get(matchKey(local));
       if (field) {

@@ -58,6 +58,31 @@ export interface OutboxList {
  */
 export const NOTIFY_WINDOW_DAYS = 14;
 
+/** A feed's head page as a WebSub topic (lib/websub/): what the build wrote there. */
+export interface WebSubTopic {
+  /** The head page's URL: the topic (its rel="self"). */
+  url: string;
+  /** The Content-Type a hub delivers it with (WebSub §7: the topic's). */
+  content_type: string;
+  /**
+   * SHA-256 (hex) of the page's bytes as built. A new value means a deploy changed the feed (the
+   * publisher pings its hubs once per value); the served page hashing to it means the deploy is live.
+   */
+  sha256: string;
+}
+
+/** WebSub (W3C Recommendation 2018): the hubs the feeds declare and where the timeline's subscriptions call back. */
+export interface WebSubConfig {
+  /** Hub URLs the head pages declare (profile `hubs:`), `self` resolved to `self_hub`. */
+  hubs: string[];
+  /** Our own hub's URL when the profile lists `self`: the Worker is that hub (lib/websub/hub-routes.ts). */
+  self_hub?: string;
+  /** The RSS head and the Atom head. */
+  topics: WebSubTopic[];
+  /** Prefix of the timeline's callback URLs (a token follows): where hubs push the feeds we follow. */
+  callback_prefix: string;
+}
+
 export interface SiteConfig {
   owner: {
     user_id: string;
@@ -76,6 +101,8 @@ export interface SiteConfig {
   post_ids: [number, number][];
   /** What the posts must notify (absent in a config written before the outbox: nothing is reconciled). */
   notifications?: OutboxList;
+  /** Hubs, topics and callbacks (absent in a config written before WebSub: no pings, no hub, no subscriptions). */
+  websub?: WebSubConfig;
 }
 
 export function identityOf(entry: { user_id?: string | undefined; user_link?: string | undefined }): Identity {

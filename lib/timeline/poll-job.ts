@@ -38,6 +38,8 @@ import {
   loadPollerState,
   updateFollowStatement,
 } from "./store.ts";
+import { hubFedFollows } from "./websub-store.ts";
+import { HUB_FED_POLL_MINUTES } from "./websub-subscribe-job.ts";
 
 export interface TimelinePollOptions {
   /** Feeds polled at the same time (Workers allow 6 open connections per invocation). */
@@ -182,12 +184,14 @@ export function createTimelinePollJob(overrides: Partial<TimelinePollOptions> = 
     async run(context): Promise<JobOutcome> {
       const { db, now } = context;
       const nowMinute = minuteOf(now);
-      const state = await loadPollerState(db);
+      // Feeds a WebSub hub pushes to us (lib/timeline/websub-*.ts) are polled only as a slow backup: hubs fail silently.
+      const [state, hubFed] = await Promise.all([loadPollerState(db), hubFedFollows(db, now)]);
       const reconciled = await reconcile(context, state.follows);
       const isDue = (row: FollowRow): boolean => {
         if (context.all) return true;
         if (row.due_ms !== null) return row.due_ms <= now;
-        return slotDue(state.lastRunMinute, nowMinute, row.phase, pollIntervalMinutes(row.newest_item_ms, now));
+        const interval = hubFed.has(row.user_id) ? HUB_FED_POLL_MINUTES : pollIntervalMinutes(row.newest_item_ms, now);
+        return slotDue(state.lastRunMinute, nowMinute, row.phase, interval);
       };
       const due = reconciled.rows.filter(isDue).sort((a, b) => rank(a) - rank(b) || (a.due_ms ?? 0) - (b.due_ms ?? 0));
       const membership = [

@@ -10,6 +10,8 @@
  *   /api/timeline, /api/timeline/follows  the owner's timeline          lib/timeline/owner-routes.ts
  *   /api/outbox/...                       what Skein sends (owner)      lib/outbox/routes.ts
  *   /owner/...                            the owner's pages (a session) lib/owner/routes.tsx
+ *   /api/websub/hub                       our own WebSub hub            lib/websub/hub-routes.ts
+ *   /api/websub/callback/<token>          the timeline's subscriptions  lib/timeline/websub-routes.ts
  */
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
@@ -23,6 +25,8 @@ import { secondsToNextUtcDay } from "../shared/dates.ts";
 import { problem } from "../shared/problem.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
 import { timelineOwnerRoutes } from "../timeline/owner-routes.ts";
+import { websubCallbackRoutes } from "../timeline/websub-routes.ts";
+import { websubHubRoutes } from "../websub/hub-routes.ts";
 import { type WorkerApp, type WorkerBindings, type WorkerOptions, workerDeps } from "./env.ts";
 import { jobsRoutes } from "./jobs-routes.ts";
 
@@ -80,6 +84,8 @@ export function createApp(config: SiteConfig, options: WorkerOptions = {}): Work
   app.route("/api/timeline", timelineOwnerRoutes(config, deps));
   app.route("/api/outbox", outboxRoutes(config, deps));
   app.route("/owner", ownerPages(config, deps));
+  app.route("/api/websub", websubHubRoutes(config, deps));
+  app.route("/api/websub/callback", websubCallbackRoutes(config, deps));
 
   app.notFound(async (c) => {
     const path = new URL(c.req.url).pathname;

@@ -25,6 +25,10 @@ export interface WorkerEnv {
   INBOX_SENDER_LIMIT?: RateLimiter;
   /** Sign-in attempts on the owner's pages, per client network (lib/owner/routes.tsx). */
   OWNER_SIGNIN_LIMIT?: RateLimiter;
+  /** Subscription requests to our own WebSub hub, per client network (lib/websub/hub-routes.ts). */
+  WEBSUB_HUB_LIMIT?: RateLimiter;
+  /** Hubs calling the timeline's WebSub callback, per client network (lib/timeline/websub-routes.ts). */
+  WEBSUB_CALLBACK_LIMIT?: RateLimiter;
   /** Requests a day from accounts the owner does not follow that the inbox stores (lib/inbox/daily-cap.ts). */
   INBOX_DAILY_CAP?: string;
   /** "true" under npm start: strangers' URLs on loopback may be fetched (two local sites). */

@@ -5,9 +5,22 @@
 import { reverifyRepliesJob } from "../inbox/reverify-job.ts";
 import { outboxSendJob } from "../outbox/send-job.ts";
 import { timelinePollJob } from "../timeline/poll-job.ts";
+import { timelineSubscribeJob } from "../timeline/websub-subscribe-job.ts";
+import { websubDeliverJob } from "../websub/deliver-job.ts";
+import { websubPublishJob } from "../websub/publish-job.ts";
 import { housekeepingJob } from "./housekeeping-job.ts";
 import type { ScheduledJob } from "./jobs.ts";
 
 // The outbox before the timeline: it usually costs one D1 call, and when it has work it is the
 // owner's own replies and messages, which should not wait behind a run spent reading others' feeds.
-export const SCHEDULED_JOBS: readonly ScheduledJob[] = [reverifyRepliesJob, outboxSendJob, timelinePollJob, housekeepingJob];
+// WebSub: the publisher's pings right after a deploy (cheap: one D1 call when nothing is new), our own
+// hub's deliveries before the timeline spends the run on others' feeds, the subscriber's requests after it.
+export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
+  reverifyRepliesJob,
+  outboxSendJob,
+  websubPublishJob,
+  websubDeliverJob,
+  timelinePollJob,
+  timelineSubscribeJob,
+  housekeepingJob,
+];

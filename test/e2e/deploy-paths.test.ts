@@ -121,6 +121,14 @@ describe("the API-only Worker, served by wrangler dev", () => {
     const report = (await response.json()) as { jobs: { job: string; ran: boolean }[] };
     // Every job of lib/worker/job-list.ts, in its order: the API-only Worker runs them all.
     expect(report.jobs.map((job) => [job.job, job.ran])).toEqual(SCHEDULED_JOBS.map((job) => [job.name, true]));
-    expect(SCHEDULED_JOBS.map((job) => job.name)).toEqual(["inbox.reverify", "outbox.send", "timeline.poll", "housekeeping"]);
+    expect(SCHEDULED_JOBS.map((job) => job.name)).toEqual([
+      "inbox.reverify",
+      "outbox.send",
+      "websub.publish",
+      "websub.deliver",
+      "timeline.poll",
+      "timeline.websub",
+      "housekeeping",
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The house's rooms (ARCHITECTURE.md): the Worker is built from functions/ and the Worker rooms of
- * lib/ (worker, inbox, timeline, outbox, shared) and never from the publish path -- the build's
+ * lib/ (worker, inbox, timeline, outbox, owner, websub, shared) and never from the publish path -- the build's
  * markdown, YAML, front matter and XML writer stay out of the Worker's bundle -- and lib/shared/
  * depends on no other room. Followed from the Worker's entry through every relative import, so
  * an indirect import is caught too.
@@ -52,7 +52,7 @@ describe("the Worker's rooms", () => {
   const worker = reachable("functions/index.ts");
 
   it("the Worker reaches nothing of the publish path, the scripts or the site templates", () => {
-    const outside = [...worker.files].map(relative).filter((file) => !/^(functions|lib\/(worker|inbox|timeline|outbox|owner|shared))\//.test(file));
+    const outside = [...worker.files].map(relative).filter((file) => !/^(functions|lib\/(worker|inbox|timeline|outbox|owner|websub|shared))\//.test(file));
     expect(outside).toEqual([]);
   });
 
@@ -77,7 +77,7 @@ describe("the Worker's rooms", () => {
       importsOf(file)
         .filter((specifier) => specifier.startsWith("."))
         .map((specifier) => relative(path.resolve(path.dirname(file), specifier)))
-        .filter((target) => /^lib\/(worker|inbox|timeline|outbox|owner)\//.test(target))
+        .filter((target) => /^lib\/(worker|inbox|timeline|outbox|owner|websub)\//.test(target))
         .map((target) => `${relative(file)} -> ${target}`),
     );
     expect(leaks).toEqual([]);

@@ -18,5 +18,7 @@ declare module "vitest" {
     timelineFeedServerPort: number;
     /** Port of the outbox's loopback server (feed-server-outbox.ts): the sites Skein writes to, and our own feed. */
     outboxServerPort: number;
+    /** Port of the WebSub loopback server (feed-server-websub.ts): hubs, subscribers, feeds that declare a hub. */
+    websubServerPort: number;
   }
 }

@@ -32,9 +32,14 @@ export default defineConfig(async () => {
     test: {
       name: "workers",
       root: here("../.."),
-      include: ["test/{worker,inbox,timeline,outbox,owner}/**/*.test.ts"],
+      include: ["test/{worker,inbox,timeline,outbox,owner,websub}/**/*.test.ts"],
       setupFiles: ["test/worker/setup.ts"],
-      globalSetup: ["test/worker/support/feed-server.ts", "test/worker/support/feed-server-timeline.ts", "test/worker/support/feed-server-outbox.ts"],
+      globalSetup: [
+        "test/worker/support/feed-server.ts",
+        "test/worker/support/feed-server-timeline.ts",
+        "test/worker/support/feed-server-outbox.ts",
+        "test/worker/support/feed-server-websub.ts",
+      ],
       testTimeout: 30_000,
     },
   };

@@ -93,6 +93,16 @@ function expectedFeed(xml: string): { feed: Feed; unmappedMicroblogElements: str
   if (count) channel.count = count;
   for (const [name, node] of Object.entries(channelNode)) {
     if (name === "item" || name.startsWith("@_")) continue;
+    if (name === "atom:link") {
+      // WebSub discovery: the first rel="self", every rel="hub" (the other rels are not read).
+      for (const link of Array.isArray(node) ? node : [node]) {
+        const rel = attributeOf(link, "rel");
+        const href = attributeOf(link, "href");
+        if (href && rel === "self" && channel.self === undefined) channel.self = href;
+        if (href && rel === "hub") channel.hubs = [...((channel.hubs as string[] | undefined) ?? []), href];
+      }
+      continue;
+    }
     const textField = CHANNEL_TEXT[name];
     const withAttribute = CHANNEL_WITH_ATTRIBUTE[name];
     if (textField) {

@@ -245,7 +245,8 @@ describe("structure", () => {
       [`${element("guid", "   ")}${element("guid", " 12 ")}${element("guid", "13")}`],
     );
     const feed = readFeed(xml);
-    expect(feed.channel).toEqual({ link: "https://a.example/feed.xml" });
+    // The atom:link is not the channel link; its rel="self" is read apart (WebSub discovery).
+    expect(feed.channel).toEqual({ link: "https://a.example/feed.xml", self: "https://a.example/self.xml" });
     expect(feed.items).toEqual([{ guid: "12" }]);
   });
 

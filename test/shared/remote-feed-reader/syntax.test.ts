@@ -81,7 +81,7 @@ describe("document framing", () => {
 
   it("self-closing elements, white space inside tags, '>' inside attribute values", () => {
     const xml = `<rss\n  version = '2.0' ><channel  ><atom:link href="a>b" rel='self' /><item ><guid >1</guid\n></item><item/></channel ></rss >`;
-    expect(readFeed(xml)).toEqual({ channel: {}, items: [{ guid: "1" }, {}], complete: true });
+    expect(readFeed(xml)).toEqual({ channel: { self: "a>b" }, items: [{ guid: "1" }, {}], complete: true });
   });
 
   it("non-ASCII element names and text", () => {

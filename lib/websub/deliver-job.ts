@@ -1,0 +1,177 @@
+/**
+ * Skein as its own hub, content distribution (WebSub §7; a scheduled job, every minute): the
+ * deliveries the publisher queued when a deploy changed a topic (publish-job.ts) are POSTed to each
+ * subscriber's callback -- the topic's whole head page, its Content-Type, the Link header naming the
+ * hub and the topic, and, when the subscriber gave a secret, X-Hub-Signature: sha256=<HMAC of the
+ * body> (§8).
+ *
+ * Within the free plan, spread over runs: a run reads the due deliveries (one D1 call, the due index
+ * only), each topic's page once (one subrequest through ASSETS), then POSTs as many as its budget
+ * allows -- one subrequest each, `signBytesPerRun` bytes of HMAC (the CPU of a run: 10 ms) -- and
+ * writes every outcome in one batch. The rest wait for the next run: nobody is skipped, the oldest go
+ * first. 2xx: delivered. 410 Gone: the subscription ends (§7). Anything else: retried with backoff,
+ * `maxAttempts` times, then given up until the next deploy. Once an hour the run also deletes the
+ * subscriptions whose lease ran out (§5.1).
+ */
+import type { DbStatement } from "../shared/d1.ts";
+import { fetchRemote } from "../shared/remote-fetch.ts";
+import type { WebSubTopic } from "../shared/site-config.ts";
+import type { JobContext, JobOutcome, ScheduledJob } from "../worker/jobs.ts";
+import { type OwnTopicPage, readOwnTopic } from "./own-topic.ts";
+import { backoffMs, distributionLinks, signatureHeader } from "./protocol.ts";
+import { type DeliveryOutcome, deleteExpiredStatement, dueDeliveriesStatement, recordDeliveryStatement, type SubscriptionRow } from "./store.ts";
+
+export const DELIVER_JOB_NAME = "websub.deliver";
+
+export interface DeliverOptions {
+  /** Deliveries read per run (the budget usually stops earlier). */
+  batch: number;
+  /** Deliveries in flight at once (Workers allow 6 open connections per invocation). */
+  concurrency: number;
+  /** Bytes signed with HMAC per run: the CPU of signing is what grows with deliveries. */
+  signBytesPerRun: number;
+  /** Tries of one delivery (§7 leaves retries to the hub). */
+  maxAttempts: number;
+  /** Per delivery: the subscriber must answer within this. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_DELIVER_OPTIONS: DeliverOptions = { batch: 40, concurrency: 4, signBytesPerRun: 2 * 1024 * 1024, maxAttempts: 6, timeoutMs: 5000 };
+
+const EXPIRY_SWEEP_MINUTES = 60;
+const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export function createDeliverJob(overrides: Partial<DeliverOptions> = {}): ScheduledJob {
+  const options: DeliverOptions = { ...DEFAULT_DELIVER_OPTIONS, ...overrides };
+  return {
+    name: DELIVER_JOB_NAME,
+    everyMinutes: 1,
+    async run(context: JobContext): Promise<JobOutcome> {
+      const websub = context.config.websub;
+      const hub = websub?.self_hub;
+      if (!websub || !hub) return { summary: "not a hub (the profile does not list `hubs: [self]`)" };
+      const { db, now } = context;
+      const sweep = context.all || Math.floor(now / 60_000) % EXPIRY_SWEEP_MINUTES === 0;
+      const [due, swept] = await db.batch<unknown>(
+        sweep ? [dueDeliveriesStatement(db, now, options.batch), deleteExpiredStatement(db, now)] : [dueDeliveriesStatement(db, now, options.batch)],
+      );
+      const rows = (due?.results ?? []) as SubscriptionRow[];
+      const expired = swept?.meta.changes ?? 0;
+      const expiredText = expired ? `; ${plural(expired, "expired subscription")} removed` : "";
+      if (!rows.length) return { summary: `no delivery due${expiredText}` };
+
+      const topics = new Map(websub.topics.map((topic) => [topic.url, topic]));
+      const pages = new Map<string, Promise<{ ok: true; value: OwnTopicPage } | { ok: false; error: string }>>();
+      const pageOf = (topic: WebSubTopic) => {
+        let page = pages.get(topic.url);
+        if (!page) {
+          page = readOwnTopic(topic, { assets: context.env.ASSETS, fetch: context.fetch, allowLoopback: context.allowLoopback, budget: context.budget });
+          pages.set(topic.url, page);
+        }
+        return page;
+      };
+
+      const statements: DbStatement[] = [];
+      const failures: { target: string; reason: string }[] = [];
+      const counts = { delivered: 0, retrying: 0, givenUp: 0, gone: 0, waiting: 0 };
+      let signed = 0;
+      // Subrequests promised to the final D1 write.
+      const reserved = 1;
+      let next = 0;
+
+      const retry = (row: SubscriptionRow, status: number | null, error: string): DeliveryOutcome => {
+        const attempts = row.attempts + 1;
+        if (attempts >= options.maxAttempts)
+          return { kind: "given-up", attempts, status, error: `${error} (gave up after ${attempts} attempts)`.slice(0, 300) };
+        return { kind: "retry", attempts, nextAttemptMs: now + backoffMs(attempts), status, error: error.slice(0, 300) };
+      };
+
+      const deliverOne = async (row: SubscriptionRow): Promise<void> => {
+        const topic = topics.get(row.topic);
+        let outcome: DeliveryOutcome;
+        if (!topic) {
+          // A topic the site no longer publishes: nothing to deliver, ever.
+          outcome = { kind: "given-up", attempts: row.attempts, status: null, error: "the topic is no longer published" };
+        } else {
+          if (context.budget.subrequestsLeft() - reserved < 2) {
+            counts.waiting += 1;
+            return;
+          }
+          const page = await pageOf(topic);
+          if (!page.ok) {
+            counts.waiting += 1;
+            failures.push({ target: topic.url, reason: `not delivered: ${page.error}` });
+            return;
+          }
+          const body = page.value.bytes;
+          if (row.secret !== null && signed + body.byteLength > options.signBytesPerRun && signed > 0) {
+            counts.waiting += 1;
+            return;
+          }
+          if (context.budget.subrequestsLeft() - reserved < 1) {
+            counts.waiting += 1;
+            return;
+          }
+          const headers: Record<string, string> = { "Content-Type": topic.content_type, Link: distributionLinks(hub, topic.url) };
+          if (row.secret !== null) {
+            // Counted before the await, so deliveries in flight at once cannot all pass the check.
+            signed += body.byteLength;
+            headers["X-Hub-Signature"] = await signatureHeader(row.secret, body);
+          }
+          const answer = await fetchRemote(row.callback, {
+            fetch: context.fetch,
+            allowLoopback: context.allowLoopback,
+            budget: context.budget,
+            method: "POST",
+            headers,
+            // The very bytes signed: our pages are UTF-8 (and a BOM, were there one, is kept).
+            body: utf8.decode(body),
+            limits: { timeoutMs: options.timeoutMs, maxBytes: 4096, maxRedirects: 0 },
+          });
+          if (!answer.ok) {
+            if (answer.error.kind === "budget") {
+              counts.waiting += 1;
+              return;
+            }
+            outcome = retry(row, null, answer.error.detail);
+          } else if (answer.value.status >= 200 && answer.value.status < 300) {
+            outcome = { kind: "delivered", sha256: page.value.sha256, status: answer.value.status };
+          } else if (answer.value.status === 410) {
+            outcome = { kind: "gone" };
+          } else {
+            outcome = retry(row, answer.value.status, `the callback answered HTTP ${answer.value.status}`);
+          }
+        }
+        statements.push(recordDeliveryStatement(db, row, outcome, now));
+        if (outcome.kind === "delivered") counts.delivered += 1;
+        else if (outcome.kind === "gone") counts.gone += 1;
+        else {
+          if (outcome.kind === "retry") counts.retrying += 1;
+          else counts.givenUp += 1;
+          failures.push({ target: row.callback, reason: outcome.error });
+        }
+      };
+
+      const worker = async (): Promise<void> => {
+        while (next < rows.length) await deliverOne(rows[next++]!);
+      };
+      await Promise.all(Array.from({ length: Math.min(options.concurrency, rows.length) }, worker));
+      if (statements.length) await db.batch(statements);
+
+      const parts = [
+        counts.delivered ? `${plural(counts.delivered, "delivery", "deliveries")} made` : "",
+        counts.retrying ? `${counts.retrying} to retry` : "",
+        counts.givenUp ? `${counts.givenUp} given up` : "",
+        counts.gone ? `${plural(counts.gone, "subscription")} ended by the subscriber (410)` : "",
+        counts.waiting ? `${counts.waiting} wait for the next run` : "",
+      ].filter(Boolean);
+      return { summary: `${parts.join(", ") || "nothing delivered"}${expiredText}`, failures };
+    },
+  };
+}
+
+export const websubDeliverJob: ScheduledJob = createDeliverJob();

@@ -1,0 +1,53 @@
+/**
+ * One of our own head pages (a WebSub topic) exactly as the public gets it now: through the ASSETS
+ * binding when the Worker serves the site (Workers Static Assets: the files deployed with this very
+ * Worker; a Worker cannot fetch a URL of its own zone, Cloudflare error 1042), else -- the API-only
+ * Worker with the site on another host, or no such file among the assets -- over the network. The
+ * publisher compares its hash with the build's (is the deploy live?); the hub delivers its bytes.
+ */
+import type { Budget } from "../shared/budget.ts";
+import { readCappedBytes } from "../shared/capped-body.ts";
+import { DEFAULT_FETCH_LIMITS, fetchRemote } from "../shared/remote-fetch.ts";
+import { err, ok, type Result } from "../shared/result.ts";
+import type { WebSubTopic } from "../shared/site-config.ts";
+import type { AssetsFetcher } from "../worker/env.ts";
+import { sha256Hex } from "./protocol.ts";
+
+export interface OwnTopicOptions {
+  assets?: AssetsFetcher | undefined;
+  fetch: typeof fetch;
+  allowLoopback: boolean;
+  budget: Budget;
+}
+
+export interface OwnTopicPage {
+  bytes: Uint8Array;
+  sha256: string;
+}
+
+export async function readOwnTopic(topic: WebSubTopic, options: OwnTopicOptions): Promise<Result<OwnTopicPage, string>> {
+  const maxBytes = DEFAULT_FETCH_LIMITS.maxBytes;
+  if (options.assets) {
+    const refusal = options.budget.refusal();
+    if (refusal) return err(`${topic.url} was not read: ${refusal}`);
+    options.budget.recordFetch();
+    const response = await options.assets.fetch(new Request(topic.url, { headers: { Accept: topic.content_type } }));
+    if (response.status === 200) {
+      const bytes = await readCappedBytes(response.body, maxBytes);
+      if (!bytes) return err(`${topic.url} is larger than ${maxBytes} bytes`);
+      options.budget.recordBytes(bytes.byteLength);
+      return ok({ bytes, sha256: await sha256Hex(bytes) });
+    }
+    await response.body?.cancel().catch(() => {});
+    if (response.status !== 404) return err(`${topic.url} answered HTTP ${response.status} from the static assets`);
+  }
+  const fetched = await fetchRemote(topic.url, {
+    fetch: options.fetch,
+    allowLoopback: options.allowLoopback,
+    budget: options.budget,
+    headers: { Accept: topic.content_type },
+  });
+  if (!fetched.ok) return err(fetched.error.detail);
+  if (fetched.value.status !== 200) return err(`${topic.url} answered HTTP ${fetched.value.status}`);
+  return ok({ bytes: fetched.value.bytes, sha256: await sha256Hex(fetched.value.bytes) });
+}

@@ -1,0 +1,183 @@
+/**
+ * Skein as its own hub, content distribution (lib/websub/deliver-job.ts) inside workerd: loopback
+ * subscribers receive the topic's page with its Content-Type, the Link header (§7) and
+ * X-Hub-Signature: sha256=<HMAC> checked here with an independent HMAC; 410 ends a subscription,
+ * failures are retried with backoff then given up; a crowd of subscribers is spread over runs within
+ * the run's 45 subrequests, each served exactly once; expired leases get nothing and are removed.
+ */
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { createDeliverJob } from "../../lib/websub/deliver-job.ts";
+import { queueDeliveriesStatement, upsertSubscription } from "../../lib/websub/store.ts";
+import {
+  bodyBytes,
+  FIXED_NOW,
+  HOUR,
+  hmacHex,
+  MINUTE,
+  meteredJob,
+  OWN_HUB,
+  received,
+  rows,
+  runJob,
+  script,
+  servedTopic,
+  server,
+  setFeed,
+  sha256Of,
+  unique,
+  websubSiteConfig,
+} from "./support.ts";
+
+beforeEach(async () => {
+  await env.DB.prepare("DELETE FROM websub_subscriptions").run();
+});
+
+async function ownSite(posts = 4) {
+  const name = unique("own");
+  const feed = await setFeed(name, { posts });
+  const topics = [await servedTopic(feed), await servedTopic(feed.replace(/feed\.xml$/, "atom.xml"), "application/atom+xml")];
+  return { feed, topics, config: websubSiteConfig({ hubs: [OWN_HUB], self_hub: OWN_HUB, topics }) };
+}
+
+async function subscribed(topic: string, secret: string | null, lease = 86_400, now = FIXED_NOW - HOUR): Promise<{ name: string; callback: string }> {
+  const name = unique("sub");
+  const callback = `${server}/sub/${name}`;
+  await upsertSubscription(env.DB, { topic, callback, secret, lease_seconds: lease, now }, 10_000);
+  return { name, callback };
+}
+
+async function queue(topic: { url: string; sha256: string }, now = FIXED_NOW): Promise<void> {
+  await queueDeliveriesStatement(env.DB, topic.url, topic.sha256, now).run();
+}
+
+describe("delivering our new posts to subscribers", () => {
+  it("the whole page, its Content-Type, Link rel=hub and rel=self, and X-Hub-Signature = HMAC-SHA256 of the body with their secret", async () => {
+    const site = await ownSite();
+    const [rss, atom] = site.topics;
+    const signed = await subscribed(rss!.url, "their-secret");
+    const unsigned = await subscribed(atom!.url, null);
+    await queue(rss!);
+    await queue(atom!);
+    const { report, usage } = await meteredJob(createDeliverJob(), { config: site.config, now: FIXED_NOW });
+    expect(report.summary).toBe("2 deliveries made");
+
+    const page = new Uint8Array(await (await fetch(rss!.url)).arrayBuffer());
+    const [delivery] = await received(signed.name);
+    expect(delivery!.method).toBe("POST");
+    expect(bodyBytes(delivery!)).toEqual(page);
+    expect(delivery!.headers["content-type"]).toBe("application/rss+xml");
+    expect(delivery!.headers.link).toBe(`<${OWN_HUB}>; rel="hub", <${rss!.url}>; rel="self"`);
+    expect(delivery!.headers["x-hub-signature"]).toBe(`sha256=${await hmacHex("their-secret", bodyBytes(delivery!))}`);
+
+    const [plain] = await received(unsigned.name);
+    expect(plain!.headers["content-type"]).toBe("application/atom+xml");
+    expect(plain!.headers["x-hub-signature"]).toBeUndefined();
+    expect(await sha256Of(bodyBytes(plain!))).toBe(atom!.sha256);
+
+    // One D1 call to read what is due, one batch for both outcomes; two pages read, two POSTs.
+    expect(usage.calls).toBe(2);
+    expect(report.fetches).toBe(2 * 2 + 2);
+    const state = await rows<{ pending_sha256: string | null; delivered_sha256: string; last_status: number }>(
+      "SELECT pending_sha256, delivered_sha256, last_status FROM websub_subscriptions WHERE callback = ?1",
+      signed.callback,
+    );
+    expect(state).toEqual([{ pending_sha256: null, delivered_sha256: rss!.sha256, last_status: 204 }]);
+    expect((await runJob(createDeliverJob(), { config: site.config, now: FIXED_NOW + MINUTE })).summary).toBe("no delivery due");
+
+    // The same page queued again (a redeploy that changed nothing in it) delivers nothing twice.
+    await queue(rss!, FIXED_NOW + 2 * MINUTE);
+    expect((await runJob(createDeliverJob(), { config: site.config, now: FIXED_NOW + 2 * MINUTE })).summary).toBe("no delivery due");
+    expect(await received(signed.name)).toHaveLength(1);
+  });
+
+  it("the page comes from the static assets when the Worker serves the site (the ASSETS binding)", async () => {
+    const topic = { url: "https://ada.example/index.html", content_type: "text/html", sha256: "c".repeat(64) };
+    const config = websubSiteConfig({ hubs: [OWN_HUB], self_hub: OWN_HUB, topics: [topic] });
+    const sub = await subscribed(topic.url, "k");
+    await queue(topic);
+    const report = await runJob(createDeliverJob(), { config, now: FIXED_NOW });
+    expect(report.summary).toBe("1 delivery made");
+    expect(report.fetches).toBe(2);
+    expect(new TextDecoder().decode(bodyBytes((await received(sub.name))[0]!))).toContain("Stands in for _site/");
+  });
+
+  it("410 Gone ends the subscription; 5xx is retried with backoff, then delivered; retries are bounded", async () => {
+    const site = await ownSite();
+    const [rss] = site.topics;
+    const gone = await subscribed(rss!.url, "a");
+    const flaky = await subscribed(rss!.url, "b");
+    const dead = await subscribed(rss!.url, "c");
+    await script(gone.name, [410]);
+    await script(flaky.name, [500, 503]);
+    await script(dead.name, [500, 500, 500]);
+    await queue(rss!);
+    const job = () => createDeliverJob({ maxAttempts: 3 });
+    const first = await runJob(job(), { config: site.config, now: FIXED_NOW });
+    expect(first.summary).toBe("2 to retry, 1 subscription ended by the subscriber (410)");
+    expect(await rows("SELECT * FROM websub_subscriptions WHERE callback = ?1", gone.callback)).toEqual([]);
+    expect((await runJob(job(), { config: site.config, now: FIXED_NOW + 30_000 })).summary).toBe("no delivery due");
+    expect((await runJob(job(), { config: site.config, now: FIXED_NOW + MINUTE })).summary).toBe("2 to retry");
+    const last = await runJob(job(), { config: site.config, now: FIXED_NOW + 3 * MINUTE });
+    expect(last.summary).toBe("1 delivery made, 1 given up");
+    expect(last.failures[0]!.reason).toMatch(/HTTP 500 \(gave up after 3 attempts\)/);
+    expect((await runJob(job(), { config: site.config, now: FIXED_NOW + HOUR })).summary).toBe("no delivery due");
+    expect(await received(flaky.name)).toHaveLength(3);
+    expect(await received(dead.name)).toHaveLength(3);
+    // The given-up subscription stays: the next deploy delivers to it again.
+    expect(await rows("SELECT callback FROM websub_subscriptions WHERE callback = ?1 AND pending_sha256 IS NULL", dead.callback)).toHaveLength(1);
+  });
+
+  it("60 subscribers: spread over runs within the run's subrequests, each delivered exactly once", async () => {
+    const site = await ownSite();
+    const [rss] = site.topics;
+    const subs = [];
+    for (let i = 0; i < 60; i++) subs.push(await subscribed(rss!.url, `secret-${i}`));
+    await queue(rss!);
+    const runs: { fetches: number; calls: number; delivered: number }[] = [];
+    for (let run = 0; run < 5; run++) {
+      const { report, usage } = await meteredJob(createDeliverJob(), { config: site.config, now: FIXED_NOW + run * MINUTE });
+      const delivered = Number(/^(\d+) deliver/.exec(report.summary)?.[1] ?? 0);
+      runs.push({ fetches: report.fetches, calls: usage.calls, delivered });
+      if (report.summary === "no delivery due") break;
+    }
+    for (const run of runs) expect(run.fetches + run.calls).toBeLessThanOrEqual(45);
+    expect(runs.reduce((n, run) => n + run.delivered, 0)).toBe(60);
+    expect(runs.filter((run) => run.delivered > 0).length).toBeGreaterThanOrEqual(2);
+    for (const sub of subs) expect(await received(sub.name)).toHaveLength(1);
+  });
+
+  it("signing is capped per run (the CPU): the rest wait for the next run", async () => {
+    const site = await ownSite(30);
+    const [rss] = site.topics;
+    const subs = [await subscribed(rss!.url, "1"), await subscribed(rss!.url, "2"), await subscribed(rss!.url, "3")];
+    await queue(rss!);
+    const job = () => createDeliverJob({ signBytesPerRun: 100, concurrency: 1 });
+    expect((await runJob(job(), { config: site.config, now: FIXED_NOW })).summary).toBe("1 delivery made, 2 wait for the next run");
+    expect((await runJob(job(), { config: site.config, now: FIXED_NOW + MINUTE })).summary).toBe("1 delivery made, 1 wait for the next run");
+    expect((await runJob(job(), { config: site.config, now: FIXED_NOW + 2 * MINUTE })).summary).toBe("1 delivery made");
+    for (const sub of subs) expect(await received(sub.name)).toHaveLength(1);
+  });
+
+  it("an expired lease gets no delivery, and the hourly sweep removes it", async () => {
+    const site = await ownSite();
+    const [rss] = site.topics;
+    const expired = await subscribed(rss!.url, "x", 3600, FIXED_NOW - 2 * HOUR);
+    const live = await subscribed(rss!.url, "y");
+    await queue(rss!);
+    const hour = Math.ceil((FIXED_NOW + MINUTE) / HOUR) * HOUR;
+    // Five minutes past the hour: no sweep in this run.
+    const report = await runJob(createDeliverJob(), { config: site.config, now: FIXED_NOW + 5 * MINUTE });
+    expect(report.summary).toBe("1 delivery made");
+    expect(await received(expired.name)).toEqual([]);
+    expect(await received(live.name)).toHaveLength(1);
+    expect((await runJob(createDeliverJob(), { config: site.config, now: hour })).summary).toBe("no delivery due; 1 expired subscription removed");
+    expect(await rows("SELECT * FROM websub_subscriptions WHERE callback = ?1", expired.callback)).toEqual([]);
+  });
+
+  it("a site that is not a hub runs nothing", async () => {
+    const { report, usage } = await meteredJob(createDeliverJob(), { config: websubSiteConfig({ hubs: ["https://hub.example/"] }), now: FIXED_NOW });
+    expect(report.summary).toMatch(/^not a hub/);
+    expect(usage.calls).toBe(0);
+  });
+});
