@@ -393,3 +393,30 @@ export async function requeue(db: Db, id: number, nowMs: number): Promise<Requeu
   if (!item) return { status: "missing" };
   return (updated?.results.length ?? 0) > 0 ? { status: "requeued", item } : { status: "not-retryable", item };
 }
+
+/** The owner's overview (lib/owner/): what waits and what did not go, by state, in one D1 call. */
+export async function countOutbox(db: Db): Promise<Record<"queued" | "refused" | "failed", number>> {
+  const { results } = await db
+    .prepare("SELECT state, COUNT(*) AS n FROM outbox WHERE state IN ('queued', 'refused', 'failed') GROUP BY state")
+    .all<{ state: "queued" | "refused" | "failed"; n: number }>();
+  const counts = { queued: 0, refused: 0, failed: 0 };
+  for (const row of results) counts[row.state] = Number(row.n);
+  return counts;
+}
+
+/**
+ * Messages to one account that are not delivered (queued, refused, failed), newest first: the
+ * owner's conversation page shows them under the delivered ones, with why and when Skein tries
+ * again. `peerLinkNormalized` is the conversation's key (messages.peer_link_normalized).
+ */
+export async function undeliveredMessages(db: Db, peerLinkNormalized: string, limit: number): Promise<OutboxItem[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT ${ITEM_COLUMNS} FROM outbox
+       WHERE kind = 'message' AND peer_link_normalized = ?1 AND state IN ('queued', 'refused', 'failed')
+       ORDER BY id DESC LIMIT ?2`,
+    )
+    .bind(peerLinkNormalized, limit)
+    .all<OutboxItem>();
+  return results;
+}

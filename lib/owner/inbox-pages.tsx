@@ -8,10 +8,11 @@
  */
 
 import { raw } from "hono/html";
-import type { FC } from "hono/jsx";
+import type { Child, FC } from "hono/jsx";
 import type { ConversationSummary } from "../inbox/store.ts";
 import type { InboxCounts, InboxMessage, InboxReply } from "../shared/api-types.ts";
 import { sanitizeHtml } from "../shared/sanitize-html.ts";
+import { LIMITS } from "../shared/spec.ts";
 import { parseHttpUrl } from "../shared/urls.ts";
 
 /** "2026-03-01T12:00:30Z" -> "2026-03-01 12:00 UTC" in a <time> element. */
@@ -76,7 +77,15 @@ export const Notice: FC<{ notice: string | undefined }> = ({ notice }) => {
   ) : null;
 };
 
-export const Overview: FC<{ counts: InboxCounts; extra?: { label: string; path: string; count: number; what: string }[] }> = ({ counts, extra }) => (
+/** One figure of the overview: "<count> <a>label</a> after". */
+export interface OverviewFigure {
+  count: number;
+  label: string;
+  path: string;
+  after?: string;
+}
+
+export const Overview: FC<{ counts: InboxCounts; extra?: OverviewFigure[] }> = ({ counts, extra }) => (
   <>
     <h1>Overview</h1>
     <ul class="owner-counts">
@@ -94,7 +103,8 @@ export const Overview: FC<{ counts: InboxCounts; extra?: { label: string; path: 
       </li>
       {(extra ?? []).map((item) => (
         <li>
-          <strong>{item.count}</strong> {item.what} <a href={item.path}>{item.label}</a>
+          <strong>{item.count}</strong> <a href={item.path}>{item.label}</a>
+          {item.after ? ` ${item.after}` : null}
         </li>
       ))}
     </ul>
@@ -232,9 +242,13 @@ export const ConversationPage: FC<{
   messages: InboxMessage[];
   earlier?: string;
   notice?: string;
+  /** Messages to them the outbox has not delivered (outbox-pages.tsx's UndeliveredMessages), if any. */
+  undelivered?: Child;
   /** The answer form, when the outbox can send. */
   canAnswer: boolean;
+  /** Why the last answer was not sent; `draft` is its text, kept in the form. */
   error?: string;
+  draft?: string;
 }> = (props) => {
   const here = `/owner/inbox/conversations/${peerParam(props.peer)}`;
   return (
@@ -253,16 +267,22 @@ export const ConversationPage: FC<{
       <div class="owner-actions">
         <ActionButton action={`${here}/read`} label="Mark the whole conversation read" returnTo={here} />
       </div>
+      {props.undelivered ?? null}
       {props.canAnswer ? (
-        <form class="owner-form" method="post" action={`${here}/answer`}>
-          <h2>Answer @{props.username}</h2>
+        <form class="owner-form" method="post" action={`${here}/answer`} aria-labelledby="answer-heading">
+          <h2 id="answer-heading">Answer @{props.username}</h2>
           {props.error ? (
             <p class="owner-error" role="alert">
               {props.error}
             </p>
           ) : null}
           <label for="answer">Your message</label>
-          <textarea id="answer" name="message" required maxlength={5000}></textarea>
+          <textarea id="answer" name="message" required maxlength={LIMITS.messageLength} autofocus={props.error !== undefined}>
+            {props.draft ?? ""}
+          </textarea>
+          <p class="owner-meta">
+            Skein reads their feed, checks they take messages from you, and sends it now; if their server is down, the outbox tries again.
+          </p>
           <div class="owner-actions">
             <button type="submit" class="primary">
               Send

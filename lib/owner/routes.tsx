@@ -13,27 +13,40 @@ import { zValidator } from "@hono/zod-validator";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Child } from "hono/jsx";
 import { Hono } from "hono/tiny";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as z from "zod/mini";
 import { clientNetworkKey, withinLimit } from "../inbox/rate-limit.ts";
 import { conversationMessages, countInbox, deleteItem, listConversations, listReplies, markConversationRead, markRead, setModeration } from "../inbox/store.ts";
+import { countOutbox, undeliveredMessages } from "../outbox/store.ts";
 import { parseInteger } from "../shared/integers.ts";
-import { integerText } from "../shared/schemas.ts";
+import { describeIssues, integerText } from "../shared/schemas.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
+import { countRecentTimeline } from "../timeline/store.ts";
 import type { WorkerBindings, WorkerDeps } from "../worker/env.ts";
 import { constantTimeEqual } from "../worker/owner-auth.ts";
 import { ConversationPage, InboxPage, Overview, peerFromParam, peerParam, SignInPage } from "./inbox-pages.tsx";
 import { Layout, type LayoutProps, type OwnerSection } from "./layout.tsx";
-import { ownerPageHeaders, sameOrigin } from "./security.ts";
+import { UndeliveredMessages } from "./outbox-pages.tsx";
+import { answerForm, outboxPages, sendOutcome, typed } from "./outbox-routes.tsx";
+import { ownerPageHeaders, returnTarget, sameOrigin } from "./security.ts";
 import { clearSessionCookie, createSession, endSession, sessionIdOf, setSessionCookie, validSession } from "./session.ts";
 import { OWNER_CSS } from "./style.ts";
+import { timelinePages } from "./timeline-routes.tsx";
 
 /** The sections of the owner's pages; later capabilities add theirs through OwnerPagesOptions. */
 const BASE_SECTIONS: LayoutProps["sections"] = [
   { section: "overview", path: "/owner/", label: "Overview" },
   { section: "inbox", path: "/owner/inbox", label: "Inbox" },
+  { section: "timeline", path: "/owner/timeline", label: "Timeline" },
+  { section: "outbox", path: "/owner/outbox", label: "Outbox" },
 ];
 
 const PAGE_SIZE = 50;
+/** Undelivered messages shown under a conversation (the outbox page lists them all). */
+const UNDELIVERED_SHOWN = 10;
+/** The overview's windows: posts of the last day, mentions of the last week. */
+const RECENT_POSTS_MS = 24 * 60 * 60_000;
+const RECENT_MENTIONS_MS = 7 * RECENT_POSTS_MS;
 
 const signInForm = z.object({ token: z.string().check(z.minLength(1), z.maxLength(512)) });
 const returnForm = z.object({ return_to: z.optional(z.string().check(z.maxLength(2000))) });
@@ -41,23 +54,26 @@ const idParam = z.object({ id: integerText(1, Number.MAX_SAFE_INTEGER) });
 const peerParamSchema = z.object({ peer: z.string().check(z.maxLength(3000)) });
 const cursorQuery = z.object({ before: z.optional(z.string().check(z.maxLength(20))), notice: z.optional(z.string().check(z.maxLength(40))) });
 
-/** Where to go back to after an action: only a path of the owner's pages, with a notice key. */
-export function returnTarget(requested: string | undefined, fallback: string, notice: string): string {
-  const path = requested && /^\/owner\/[A-Za-z0-9/_.~%-]*(#[a-z-]+)?$/.test(requested) ? requested : fallback;
-  const [beforeHash, hash] = path.split("#");
-  return `${beforeHash}?notice=${notice}${hash ? `#${hash}` : ""}`;
-}
+export { returnTarget } from "./security.ts";
 
 export interface OwnerPagesOptions {
-  /** Sections of later capabilities (timeline, outbox), shown in the navigation. */
+  /** Sections of later capabilities, shown in the navigation. */
   sections?: LayoutProps["sections"];
+}
+
+/** What the page modules (timeline-routes.tsx, outbox-routes.tsx) share with this one. */
+export interface OwnerPageKit {
+  config: SiteConfig;
+  deps: WorkerDeps;
+  /** A whole page in the owner's frame, with this status. */
+  render(c: Context, status: ContentfulStatusCode, title: string, section: OwnerSection, body: Child, signedIn?: boolean): Promise<Response>;
 }
 
 export function ownerPages(config: SiteConfig, deps: WorkerDeps, options: OwnerPagesOptions = {}): Hono<WorkerBindings> {
   const routes = new Hono<WorkerBindings>();
   const sections = [...BASE_SECTIONS, ...(options.sections ?? [])];
 
-  const render = async (c: Context, status: 200 | 400 | 401 | 403 | 404 | 429, title: string, section: OwnerSection, body: Child, signedIn = true) => {
+  const render: OwnerPageKit["render"] = async (c, status, title, section, body, signedIn = true) => {
     const element = (
       <Layout title={title} section={section} username={config.owner.username} signedIn={signedIn} sections={sections}>
         {body}
@@ -65,6 +81,8 @@ export function ownerPages(config: SiteConfig, deps: WorkerDeps, options: OwnerP
     );
     return c.html(`<!doctype html>\n${await element.toString()}`, status);
   };
+
+  const kit: OwnerPageKit = { config, deps, render };
 
   routes.use("*", ownerPageHeaders);
 
@@ -125,7 +143,22 @@ export function ownerPages(config: SiteConfig, deps: WorkerDeps, options: OwnerP
   };
   routes.use("*", requireSession);
 
-  routes.get("/", async (c) => render(c, 200, "Overview", "overview", <Overview counts={await countInbox(c.var.db)} />));
+  routes.get("/", async (c) => {
+    const now = deps.now();
+    const [inbox, timeline, outbox] = await Promise.all([
+      countInbox(c.var.db),
+      countRecentTimeline(c.var.db, { postsSinceMs: now - RECENT_POSTS_MS, mentionsSinceMs: now - RECENT_MENTIONS_MS }),
+      countOutbox(c.var.db),
+    ]);
+    const extra = [
+      { count: timeline.posts, label: "posts in your timeline", path: "/owner/timeline", after: "in the last 24 hours" },
+      { count: timeline.mentions, label: "mentions of you", path: "/owner/timeline?mentions=1", after: "in the last 7 days" },
+      { count: outbox.queued, label: "waiting to be sent", path: "/owner/outbox?state=queued", after: "in the outbox" },
+      { count: outbox.failed, label: "not sent (failed)", path: "/owner/outbox?state=failed", after: "in the outbox" },
+      { count: outbox.refused, label: "refused by the receiver", path: "/owner/outbox?state=refused", after: "in the outbox" },
+    ];
+    return render(c, 200, "Overview", "overview", <Overview counts={inbox} extra={extra} />);
+  });
 
   routes.get(
     "/inbox",
@@ -152,31 +185,89 @@ export function ownerPages(config: SiteConfig, deps: WorkerDeps, options: OwnerP
     },
   );
 
+  /**
+   * One conversation, oldest first, its undelivered messages, and the answer form. An answer that
+   * was not sent comes back here with its text still in the form (`draft`) and why (`error`).
+   */
+  const conversationPage = async (
+    c: Context,
+    peer: string | undefined,
+    options: { beforeId?: number; notice?: string; draft?: string; error?: string; status?: ContentfulStatusCode } = {},
+  ) => {
+    // A zValidator hook's context is typed without our bindings; it is the same request.
+    const db = (c as Context<WorkerBindings>).var.db;
+    const [listed, undelivered] = peer
+      ? await Promise.all([
+          conversationMessages(db, peer, { limit: PAGE_SIZE, ...(options.beforeId !== undefined ? { beforeId: options.beforeId } : {}) }),
+          undeliveredMessages(db, peer, UNDELIVERED_SHOWN),
+        ])
+      : [undefined, []];
+    const newest = listed?.items[0];
+    if (!peer || !listed || !newest) return render(c, 404, "Not found", "inbox", <p>There is no such conversation.</p>);
+    return render(
+      c,
+      options.status ?? 200,
+      `@${newest.username}`,
+      "inbox",
+      <ConversationPage
+        peer={peer}
+        username={newest.username}
+        userLink={newest.user_link}
+        messages={[...listed.items].reverse()}
+        undelivered={
+          undelivered.length ? <UndeliveredMessages items={undelivered} returnTo={`/owner/inbox/conversations/${peerParam(peer)}#undelivered`} /> : undefined
+        }
+        canAnswer={true}
+        {...(listed.nextBeforeId !== undefined ? { earlier: `/owner/inbox/conversations/${peerParam(peer)}?before=${listed.nextBeforeId}` } : {})}
+        {...(options.notice !== undefined ? { notice: options.notice } : {})}
+        {...(options.draft !== undefined ? { draft: options.draft } : {})}
+        {...(options.error !== undefined ? { error: options.error } : {})}
+      />,
+    );
+  };
+
   routes.get(
     "/inbox/conversations/:peer",
     zValidator("param", peerParamSchema),
     zValidator("query", cursorQuery, () => undefined),
     async (c) => {
-      const peer = peerFromParam(c.req.valid("param").peer);
       const { before, notice } = c.req.valid("query");
       const beforeId = parseInteger(before, { min: 1 });
-      const listed = peer ? await conversationMessages(c.var.db, peer, { limit: PAGE_SIZE, ...(beforeId !== undefined ? { beforeId } : {}) }) : undefined;
-      const newest = listed?.items[0];
-      if (!peer || !listed || !newest) return render(c, 404, "Not found", "inbox", <p>There is no such conversation.</p>);
-      return render(
-        c,
-        200,
-        `@${newest.username}`,
-        "inbox",
-        <ConversationPage
-          peer={peer}
-          username={newest.username}
-          userLink={newest.user_link}
-          messages={[...listed.items].reverse()}
-          canAnswer={false}
-          {...(listed.nextBeforeId !== undefined ? { earlier: `/owner/inbox/conversations/${peerParam(peer)}?before=${listed.nextBeforeId}` } : {})}
-          {...(notice !== undefined ? { notice } : {})}
-        />,
+      return conversationPage(c, peerFromParam(c.req.valid("param").peer), {
+        ...(beforeId !== undefined ? { beforeId } : {}),
+        ...(notice !== undefined ? { notice } : {}),
+      });
+    },
+  );
+
+  // Answer the conversation through the outbox (the same sendMessage as POST /api/outbox/messages):
+  // to the sender of its newest message when that one was received (their feed must still be
+  // theirs), else to the feed the last message went to. Sent or queued: back to the conversation
+  // (POST-redirect-GET); not sent: the page again, the text still in the form, and why.
+  routes.post(
+    "/inbox/conversations/:peer/answer",
+    zValidator("param", peerParamSchema),
+    zValidator("form", answerForm, async (result, c) => {
+      if (result.success) return undefined;
+      const draft = typed(result.data, "message");
+      return conversationPage(c, peerFromParam(c.req.param("peer") ?? ""), {
+        draft,
+        error: `Not sent: ${describeIssues(result.error.issues).join("; ")}`,
+        status: 400,
+      });
+    }),
+    async (c) => {
+      const peer = peerFromParam(c.req.valid("param").peer);
+      const { message } = c.req.valid("form");
+      const newest = peer ? (await conversationMessages(c.var.db, peer, { limit: 1 })).items[0] : undefined;
+      if (!peer || !newest) return conversationPage(c, undefined);
+      const recipient =
+        newest.direction === "received" ? ({ kind: "message", id: newest.id } as const) : ({ kind: "address", value: newest.user_link } as const);
+      const sent = await sendOutcome(kit, c, recipient, message);
+      if (!sent.ok) return conversationPage(c, peer, { draft: message, error: sent.error.detail, status: sent.error.status as ContentfulStatusCode });
+      return c.redirect(
+        `/owner/inbox/conversations/${peerParam(peer)}?notice=${sent.value.outcome}${sent.value.outcome === "queued" ? "#undelivered" : ""}`,
+        303,
       );
     },
   );
@@ -215,6 +306,9 @@ export function ownerPages(config: SiteConfig, deps: WorkerDeps, options: OwnerP
     await markConversationRead(c.var.db, peer, deps.now());
     return c.redirect(returnTarget(c.req.valid("form").return_to, `/owner/inbox/conversations/${peerParam(peer)}`, "conversation-read"), 303);
   });
+
+  timelinePages(routes, kit);
+  outboxPages(routes, kit);
 
   routes.all("*", (c) => render(c, 404, "Not found", "overview", <p>There is no such page.</p>));
   return routes;

@@ -38,3 +38,10 @@ export function sameOrigin(request: Request): boolean {
   if (origin !== null && origin !== "null") return origin === new URL(request.url).origin;
   return request.headers.get("Sec-Fetch-Site") === "same-origin";
 }
+
+/** Where to go back to after an action: only a path of the owner's pages (never another site), with a notice key. */
+export function returnTarget(requested: string | undefined, fallback: string, notice: string): string {
+  const path = requested && /^\/owner\/[A-Za-z0-9/_.~%-]*(#[a-z-]+)?$/.test(requested) ? requested : fallback;
+  const [beforeHash, hash] = path.split("#");
+  return `${beforeHash}?notice=${notice}${hash ? `#${hash}` : ""}`;
+}

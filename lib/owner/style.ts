@@ -25,4 +25,16 @@ button.primary { background: var(--accent, #1a5fb4); color: var(--accent-text, #
 .badge { display: inline-block; border-radius: 999px; padding: 0 0.5rem; font-size: 0.85rem; border: 1px solid currentColor; }
 .from-me { border-left: 3px solid var(--accent, #1a5fb4); padding-left: 0.75rem; }
 .owner-post { border-left: 3px solid var(--line, #ccc); padding-left: 0.75rem; margin: 0.5rem 0; overflow-wrap: anywhere; }
+.owner-form select { font: inherit; min-height: 2.5rem; max-width: 100%; padding: 0.4rem 0.5rem; border: 1px solid var(--muted, #555); border-radius: 6px; background: var(--card, #fff); color: inherit; }
+.owner-filter { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 0.5rem 1rem; margin: 0.5rem 0 1rem; }
+.owner-filter label { margin-top: 0; }
+.owner-check { display: flex; align-items: center; gap: 0.5rem; min-height: 2.5rem; }
+.owner-check input { width: 1.25rem; height: 1.25rem; margin: 0; accent-color: var(--accent, #1a5fb4); }
+.owner-form .owner-check label { display: inline; margin: 0; }
+.owner-byline { font-size: 1.05rem; margin: 0 0 0.25rem; overflow-wrap: anywhere; }
+.owner-context { color: var(--muted, #555); font-size: 0.95rem; margin: 0.25rem 0; overflow-wrap: anywhere; }
+.owner-reason { border-left: 4px solid var(--muted, #555); padding: 0.25rem 0.75rem; overflow-wrap: anywhere; }
+.owner-pager { margin: 1.25rem 0; font-weight: 600; }
+.owner-list > li:target { outline: 3px solid var(--accent, #1a5fb4); outline-offset: 4px; border-radius: 4px; }
+h3 { overflow-wrap: anywhere; }
 `;

@@ -12,9 +12,11 @@ import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
 import type { FollowState, FollowStatus, ListPage, TimelineFollows, TimelineItem } from "../shared/api-types.ts";
+import type { Db } from "../shared/d1.ts";
 import { formatIsoUtc } from "../shared/dates.ts";
 import { parseInteger } from "../shared/integers.ts";
 import { problem } from "../shared/problem.ts";
+import { err, ok, type Result } from "../shared/result.ts";
 import { plainTextOf, sanitizeHtml } from "../shared/sanitize-html.ts";
 import { flagText, idPattern, integerText } from "../shared/schemas.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
@@ -152,49 +154,62 @@ function notYetPolled(follow: SiteConfig["follows"][number], items: number): Fol
   };
 }
 
+export type TimelineRequest = z.output<typeof timelineQuery>;
+
+/**
+ * One page of the timeline as GET /api/timeline answers it; the owner's pages (lib/owner/) call the
+ * same function, so ?user=, ?mentions=, ?limit= and the cursor follow one set of rules. The error is
+ * the one line a client gets for a cursor that is not one of ours.
+ */
+export async function readTimeline(db: Db, config: SiteConfig, request: TimelineRequest): Promise<Result<ListPage<TimelineItem>, string>> {
+  const { user, mentions, limit, cursor } = request;
+  const query: Parameters<typeof listTimeline>[1] = { mentionsOnly: mentions ?? false, limit: limit ?? DEFAULT_TIMELINE_PAGE };
+  if (user !== undefined) {
+    const name = user.replace(/^@/, "").toLowerCase();
+    // A followed account by username or user_id (the index serves it); else any stored account by either.
+    const followed = config.follows.find((follow) => follow.user_id === user || follow.username.toLowerCase() === name);
+    if (followed) query.userId = followed.user_id;
+    else query.userIdOrName = user.replace(/^@/, "");
+  }
+  if (cursor !== undefined) {
+    const before = decodeTimelineCursor(cursor);
+    if (!before) return err("cursor: not a cursor of the timeline; use next_cursor from the previous page");
+    query.before = before;
+  }
+  const { items, more } = await listTimeline(db, query);
+  const last = items.at(-1);
+  return ok({
+    items: items.map(timelineItemOf),
+    next_cursor: more && last ? encodeTimelineCursor(last.published_ms, last.id) : null,
+  });
+}
+
+/** Each followed feed's state as GET /api/timeline/follows answers it (and the owner's pages show it). */
+export async function readFollows(db: Db, config: SiteConfig, nowMs: number): Promise<TimelineFollows> {
+  const { follows, counts, lastRunMinute } = await followStatusRows(db);
+  const rows = new Map(follows.map((row) => [row.user_id, row]));
+  return {
+    // follows.yaml is the list (rows of unfollowed accounts are gone at the next run).
+    follows: config.follows.map((follow) => {
+      const row = rows.get(follow.user_id);
+      const items = counts.get(follow.user_id) ?? 0;
+      return row ? followStatusOf(row, items, lastRunMinute, nowMs) : notYetPolled(follow, items);
+    }),
+    last_run_at: lastRunMinute === null ? null : formatIsoUtc(lastRunMinute * MINUTE_MS),
+  };
+}
+
 export function timelineOwnerRoutes(config: SiteConfig, deps: WorkerDeps): Hono<WorkerBindings> {
   const routes = new Hono<WorkerBindings>();
   routes.use("*", requireOwner);
 
   routes.get("/", zValidator("query", timelineQuery, invalid), async (c) => {
-    const { user, mentions, limit, cursor } = c.req.valid("query");
-    const query: Parameters<typeof listTimeline>[1] = { mentionsOnly: mentions ?? false, limit: limit ?? DEFAULT_TIMELINE_PAGE };
-    if (user !== undefined) {
-      const name = user.replace(/^@/, "").toLowerCase();
-      // A followed account by username or user_id (the index serves it); else any stored account by either.
-      const followed = config.follows.find((follow) => follow.user_id === user || follow.username.toLowerCase() === name);
-      if (followed) query.userId = followed.user_id;
-      else query.userIdOrName = user.replace(/^@/, "");
-    }
-    if (cursor !== undefined) {
-      const before = decodeTimelineCursor(cursor);
-      if (!before) return problem(400, "cursor: not a cursor of the timeline; use next_cursor from the previous page");
-      query.before = before;
-    }
-    const { items, more } = await listTimeline(c.var.db, query);
-    const last = items.at(-1);
-    const page: ListPage<TimelineItem> = {
-      items: items.map(timelineItemOf),
-      next_cursor: more && last ? encodeTimelineCursor(last.published_ms, last.id) : null,
-    };
-    return c.json(page);
+    const page = await readTimeline(c.var.db, config, c.req.valid("query"));
+    if (!page.ok) return problem(400, page.error);
+    return c.json(page.value);
   });
 
-  routes.get("/follows", async (c) => {
-    const { follows, counts, lastRunMinute } = await followStatusRows(c.var.db);
-    const rows = new Map(follows.map((row) => [row.user_id, row]));
-    const now = deps.now();
-    const answer: TimelineFollows = {
-      // follows.yaml is the list (rows of unfollowed accounts are gone at the next run).
-      follows: config.follows.map((follow) => {
-        const row = rows.get(follow.user_id);
-        const items = counts.get(follow.user_id) ?? 0;
-        return row ? followStatusOf(row, items, lastRunMinute, now) : notYetPolled(follow, items);
-      }),
-      last_run_at: lastRunMinute === null ? null : formatIsoUtc(lastRunMinute * MINUTE_MS),
-    };
-    return c.json(answer);
-  });
+  routes.get("/follows", async (c) => c.json(await readFollows(c.var.db, config, deps.now())));
 
   // Known paths, other methods: 405 with Allow (registered last, so the routes above win).
   for (const path of ["/", "/follows"]) {

@@ -65,8 +65,27 @@ const UPDATABLE = new Set<keyof FollowUpdate>([
   "last_poll_ms",
 ]);
 
+/**
+ * What a run needs of EVERY follow -- to reconcile with follows.yaml and to decide what is due -- and
+ * nothing more: these rows are read and decoded in every run (once a minute, 300 follows), which is
+ * CPU of the Worker's own; a due feed's whole row is read afterwards (loadFollowRows).
+ */
+export interface FollowBrief {
+  user_id: string;
+  username: string;
+  user_link: string;
+  moved_to: string | null;
+  phase: number;
+  due_ms: number | null;
+  newest_item_ms: number | null;
+  /** 1: never read (its next poll is a first poll). */
+  first: number;
+  /** 1: a catch-up walk is in progress. */
+  walking: number;
+}
+
 export interface PollerState {
-  follows: FollowRow[];
+  follows: FollowBrief[];
   /** The minute of the last run that polled anything (slots after it are due). */
   lastRunMinute: number | null;
 }
@@ -74,11 +93,22 @@ export interface PollerState {
 /** Everything a run needs to decide what is due, in one D1 call. */
 export async function loadPollerState(db: Db): Promise<PollerState> {
   const [follows, meta] = await db.batch<unknown>([
-    db.prepare(`SELECT ${FOLLOW_COLUMNS} FROM timeline_follows`),
+    db.prepare(
+      "SELECT user_id, username, user_link, moved_to, phase, due_ms, newest_item_ms, seen IS NULL AS first, walk IS NOT NULL AS walking FROM timeline_follows",
+    ),
     db.prepare("SELECT last_run_minute FROM timeline_poller WHERE id = 1"),
   ]);
   const last = (meta?.results[0] as { last_run_minute?: number } | undefined)?.last_run_minute;
-  return { follows: (follows?.results ?? []) as FollowRow[], lastRunMinute: typeof last === "number" ? last : null };
+  return { follows: (follows?.results ?? []) as FollowBrief[], lastRunMinute: typeof last === "number" ? last : null };
+}
+
+/** The whole rows of the follows a run polls (one D1 call). */
+export async function loadFollowRows(db: Db, userIds: readonly string[]): Promise<Map<string, FollowRow>> {
+  const { results } = await db
+    .prepare(`SELECT ${FOLLOW_COLUMNS} FROM timeline_follows WHERE user_id IN (SELECT value FROM json_each(?1))`)
+    .bind(JSON.stringify(userIds))
+    .all<FollowRow>();
+  return new Map(results.map((row) => [row.user_id, row]));
 }
 
 export function insertFollowStatement(db: Db, follow: { user_id: string; username: string; user_link: string; phase: number; added_ms: number }): DbStatement {
@@ -265,4 +295,27 @@ export async function followStatusRows(db: Db): Promise<FollowStatusRows> {
     counts: new Map(((counts?.results ?? []) as { user_id: string; n: number }[]).map((row) => [row.user_id, row.n])),
     lastRunMinute: typeof last === "number" ? last : null,
   };
+}
+
+export interface RecentTimelineCounts {
+  /** Posts dated at or after `postsSinceMs`. */
+  posts: number;
+  /** Posts that mention the owner, dated at or after `mentionsSinceMs`. */
+  mentions: number;
+}
+
+/**
+ * The owner's overview (lib/owner/): how many posts and mentions arrived lately, in one D1 call.
+ * Both counts are ranges of an index (the date index, the partial mentions index), so they read
+ * only the rows they count, never the whole history.
+ */
+export async function countRecentTimeline(db: Db, since: { postsSinceMs: number; mentionsSinceMs: number }): Promise<RecentTimelineCounts> {
+  const row = await db
+    .prepare(
+      `SELECT (SELECT COUNT(*) FROM timeline_items WHERE published_ms >= ?1) AS posts,
+              (SELECT COUNT(*) FROM timeline_items WHERE mention = 1 AND published_ms >= ?2) AS mentions`,
+    )
+    .bind(since.postsSinceMs, since.mentionsSinceMs)
+    .first<RecentTimelineCounts>();
+  return { posts: Number(row?.posts ?? 0), mentions: Number(row?.mentions ?? 0) };
 }

@@ -6,4 +6,6 @@
  * README ("Benchmarks") has the measured size and what it is made of. Raise it on purpose, with a
  * reason, never to make a failing build pass unexamined.
  */
-export const BUNDLE_LIMIT_BYTES = 224 * 1024;
+// 224 -> 256 KiB (issue 10): the owner's timeline, follows and outbox pages, the answer and write
+// forms add 21 KiB minified (212.5 KiB before them, 233.3 KiB after, measured by wrangler's dry run).
+export const BUNDLE_LIMIT_BYTES = 256 * 1024;
