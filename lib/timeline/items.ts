@@ -59,8 +59,12 @@ export function absoluteLink(value: string | undefined, pageUrl: string): string
 }
 
 export function matchesIdentity(list: readonly Identity[], userId: string | undefined, link: string | undefined): boolean {
-  const normalized = link ? normalizeUserLink(link) : undefined;
-  return list.some((entry) => (userId !== undefined && entry.user_id === userId) || (normalized !== undefined && entry.link === normalized));
+  return isListed(list, userId, link ? normalizeUserLink(link) : undefined);
+}
+
+/** matchesIdentity with the link already normalized (normalizeUserLink). */
+export function isListed(list: readonly Identity[], userId: string | undefined, normalizedLink: string | undefined): boolean {
+  return list.some((entry) => (userId !== undefined && entry.user_id === userId) || (normalizedLink !== undefined && entry.link === normalizedLink));
 }
 
 function escapeRegExp(text: string): string {

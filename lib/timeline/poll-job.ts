@@ -24,17 +24,19 @@ import type { BudgetLimits } from "../shared/budget.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
 import { normalizeUserLink } from "../shared/urls.ts";
 import type { JobContext, JobOutcome, ScheduledJob } from "../worker/jobs.ts";
-import { matchesIdentity, mentionTest } from "./items.ts";
+import { isListed, matchesIdentity, mentionTest } from "./items.ts";
 import { DEFAULT_POLL_LIMITS, type PollLimits, type PollOutcome, pollFeed } from "./poll-feed.ts";
 import { backoffMinutes, MINUTE_MS, minuteOf, phaseOf, pollIntervalMinutes, slotDue } from "./schedule.ts";
 import {
   deleteFollowStatement,
   deleteItemsOfStatement,
+  type FollowBrief,
   type FollowRow,
   type FollowUpdate,
   finishRun,
   insertFollowStatement,
   insertItemsStatements,
+  loadFollowRows,
   loadPollerState,
   updateFollowStatement,
 } from "./store.ts";
@@ -61,7 +63,7 @@ export const DEFAULT_TIMELINE_OPTIONS: TimelinePollOptions = {
 export const TIMELINE_JOB_NAME = "timeline.poll";
 
 interface Reconciled {
-  rows: FollowRow[];
+  rows: FollowBrief[];
   added: number;
   removed: number;
   changed: number;
@@ -91,22 +93,23 @@ function newRow(follow: SiteConfig["follows"][number], nowMs: number): FollowRow
 }
 
 /** D1's follow rows made to match follows.yaml; writes (one batch) only what differs. */
-async function reconcile(context: JobContext, rows: FollowRow[]): Promise<Reconciled> {
+async function reconcile(context: JobContext, rows: FollowBrief[]): Promise<Reconciled> {
   const { db, config, now } = context;
   const byId = new Map(rows.map((row) => [row.user_id, row]));
   const statements = [];
-  const current: FollowRow[] = [];
+  const current: FollowBrief[] = [];
   let added = 0;
   let removed = 0;
   let changed = 0;
   for (const follow of config.follows) {
-    if (matchesIdentity(config.blocks, follow.user_id, follow.user_link)) continue;
+    // follow.link is normalized by the build: no URL parsing for each of 300 follows in every run.
+    if (isListed(config.blocks, follow.user_id, follow.link)) continue;
     const row = byId.get(follow.user_id);
     byId.delete(follow.user_id);
     if (!row) {
       const fresh = newRow(follow, now);
       statements.push(insertFollowStatement(db, fresh));
-      current.push(fresh);
+      current.push({ ...fresh, first: 1, walking: 0 });
       added += 1;
       continue;
     }
@@ -137,7 +140,7 @@ async function reconcile(context: JobContext, rows: FollowRow[]): Promise<Reconc
       statements.push(statement);
       changed += 1;
     }
-    current.push({ ...row, ...update });
+    current.push({ ...row, ...update, walking: update.walk === null ? 0 : row.walking });
   }
   for (const row of byId.values()) {
     statements.push(deleteFollowStatement(db, row.user_id));
@@ -149,9 +152,9 @@ async function reconcile(context: JobContext, rows: FollowRow[]): Promise<Reconc
 }
 
 /** Regular polls first (cheap), then catch-up walks, then first polls (their backfill parses the most). */
-function rank(row: FollowRow): number {
-  if (row.walk) return 1;
-  return row.seen === null ? 2 : 0;
+function rank(row: FollowBrief): number {
+  if (row.walking) return 1;
+  return row.first ? 2 : 0;
 }
 
 function label(row: FollowRow): string {
@@ -187,7 +190,7 @@ export function createTimelinePollJob(overrides: Partial<TimelinePollOptions> = 
       // Feeds a WebSub hub pushes to us (lib/timeline/websub-*.ts) are polled only as a slow backup: hubs fail silently.
       const [state, hubFed] = await Promise.all([loadPollerState(db), hubFedFollows(db, now)]);
       const reconciled = await reconcile(context, state.follows);
-      const isDue = (row: FollowRow): boolean => {
+      const isDue = (row: FollowBrief): boolean => {
         if (context.all) return true;
         if (row.due_ms !== null) return row.due_ms <= now;
         const interval = hubFed.has(row.user_id) ? HUB_FED_POLL_MINUTES : pollIntervalMinutes(row.newest_item_ms, now);
@@ -202,6 +205,10 @@ export function createTimelinePollJob(overrides: Partial<TimelinePollOptions> = 
       const followedText = `${plural(reconciled.rows.length, "followed feed")}${membership.length ? `; ${membership.join(", ")}` : ""}`;
       if (!due.length) return { summary: `no feed due (${followedText})` };
 
+      const rows = await loadFollowRows(
+        db,
+        due.map((brief) => brief.user_id),
+      );
       const mentions = mentionTest(context.config.owner);
       const allowance = { left: options.itemsPerRun };
       // Subrequests promised to D1 writes not made yet: the run's final write, and one per feed in progress.
@@ -288,7 +295,10 @@ export function createTimelinePollJob(overrides: Partial<TimelinePollOptions> = 
       };
 
       const worker = async (): Promise<void> => {
-        while (next < due.length) await pollOne(due[next++]!);
+        while (next < due.length) {
+          const row = rows.get(due[next++]!.user_id);
+          if (row) await pollOne(row);
+        }
       };
       await Promise.all(Array.from({ length: Math.min(options.concurrency, due.length) }, worker));
 
