@@ -1,0 +1,127 @@
+/**
+ * The Worker's own CPU time, per run, from V8's sampling profiler over the DevTools protocol that
+ * `wrangler dev --inspector-port` exposes for the Worker's isolate. A profile's samples tell where the
+ * isolate's thread was: in JavaScript, in the garbage collector, in V8 itself ("(program)"), or
+ * waiting ("(idle)": fetches and D1 calls in flight). CPU = every sample that is not idle. This is the
+ * time Cloudflare bills against an invocation's 10 ms, without what the local process also does for
+ * the dev server (the local D1's SQLite, the proxy) -- which /proc counts, so both are printed.
+ *
+ * Needs Node's WebSocket (`node --experimental-websocket` on Node 20; npm run bench:timeline passes
+ * it). The inspector proxy accepts local origins only, so the Origin header is set.
+ */
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export interface CpuSample {
+  /** JavaScript, GC and V8 internals: everything but idle, ms. */
+  cpuMs: number;
+  /**
+   * The same without the samples under the D1 binding (cloudflare-internal:d1-api): locally the D1
+   * database runs in the same process and its SQLite work lands there; deployed, D1 runs elsewhere
+   * and the binding only serializes (so this slightly underestimates).
+   */
+  cpuOutsideD1Ms: number;
+  gcMs: number;
+}
+
+export class IsolateProfiler {
+  private next = 0;
+  private readonly pending = new Map<number, (message: { result?: { profile?: Profile }; error?: { message: string } }) => void>();
+
+  private constructor(private readonly socket: WebSocket) {
+    socket.onmessage = (event) => {
+      const message = JSON.parse(String(event.data)) as { id?: number; result?: { profile?: Profile }; error?: { message: string } };
+      // wrangler's inspector proxy echoes some requests back (same id, with "method") and answers others
+      // itself: a request that needs its result waits for a message carrying one.
+      if (message.id !== undefined) this.pending.get(message.id)?.(message);
+    };
+  }
+
+  static async connect(inspectorPort: number, samplingMicros = 100): Promise<IsolateProfiler> {
+    if (typeof WebSocket === "undefined") throw new Error("no WebSocket in this Node: run with node --experimental-websocket (npm run bench:timeline does)");
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      try {
+        const socket = new WebSocket(`ws://127.0.0.1:${inspectorPort}/ws`, { headers: { Origin: "http://127.0.0.1" } } as unknown as string[]);
+        await new Promise<void>((resolve, reject) => {
+          socket.onopen = () => resolve();
+          socket.onerror = () => reject(new Error("the inspector refused the connection"));
+        });
+        const profiler = new IsolateProfiler(socket);
+        await profiler.send("Profiler.enable");
+        await profiler.send("Profiler.setSamplingInterval", { interval: samplingMicros });
+        return profiler;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
+
+  private send(
+    method: string,
+    params: Record<string, unknown> = {},
+    needsResult = false,
+  ): Promise<{ result?: { profile?: Profile }; error?: { message: string } }> {
+    const id = ++this.next;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the inspector did not answer ${method}`)), 30_000);
+      this.pending.set(id, (message) => {
+        if (needsResult && !message.result && !message.error) return;
+        clearTimeout(timer);
+        this.pending.delete(id);
+        if (message.error) reject(new Error(`${method}: ${message.error.message}`));
+        else resolve(message);
+      });
+      this.socket.send(JSON.stringify({ id, method, params }));
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.send("Profiler.start");
+  }
+
+  async stop(): Promise<CpuSample> {
+    const profile = (await this.send("Profiler.stop", {}, true)).result?.profile;
+    if (!profile) throw new Error("Profiler.stop gave no profile");
+    const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+    const parent = new Map<number, number>();
+    for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+    const underD1 = new Map<number, boolean>();
+    const isUnderD1 = (id: number): boolean => {
+      const known = underD1.get(id);
+      if (known !== undefined) return known;
+      const node = byId.get(id);
+      const up = parent.get(id);
+      const result = (node?.callFrame.url ?? "").includes("d1-api") || (up !== undefined && isUnderD1(up));
+      underD1.set(id, result);
+      return result;
+    };
+    let cpu = 0;
+    let outsideD1 = 0;
+    let gc = 0;
+    profile.samples.forEach((nodeId, index) => {
+      const name = byId.get(nodeId)?.callFrame.functionName;
+      const delta = profile.timeDeltas[index] ?? 0;
+      if (name === "(idle)") return;
+      cpu += delta;
+      if (!isUnderD1(nodeId)) outsideD1 += delta;
+      if (name === "(garbage collector)") gc += delta;
+    });
+    return { cpuMs: cpu / 1000, cpuOutsideD1Ms: outsideD1 / 1000, gcMs: gc / 1000 };
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
