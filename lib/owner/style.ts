@@ -32,6 +32,7 @@ button.primary { background: var(--accent, #1a5fb4); color: var(--accent-text, #
 .owner-check input { width: 1.25rem; height: 1.25rem; margin: 0; accent-color: var(--accent, #1a5fb4); }
 .owner-form .owner-check label { display: inline; margin: 0; }
 .owner-byline { font-size: 1.05rem; margin: 0 0 0.25rem; overflow-wrap: anywhere; }
+.owner-post a:not([href]) { color: inherit; text-decoration: none; }
 .owner-context { color: var(--muted, #555); font-size: 0.95rem; margin: 0.25rem 0; overflow-wrap: anywhere; }
 .owner-reason { border-left: 4px solid var(--muted, #555); padding: 0.25rem 0.75rem; overflow-wrap: anywhere; }
 .owner-pager { margin: 1.25rem 0; font-weight: 600; }
