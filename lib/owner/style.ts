@@ -35,6 +35,7 @@ button.primary { background: var(--accent, #1a5fb4); color: var(--accent-text, #
 .owner-post a:not([href]) { color: inherit; text-decoration: none; }
 .owner-context { color: var(--muted, #555); font-size: 0.95rem; margin: 0.25rem 0; overflow-wrap: anywhere; }
 .owner-reason { border-left: 4px solid var(--muted, #555); padding: 0.25rem 0.75rem; overflow-wrap: anywhere; }
+.owner-form h2 { margin-top: 2rem; }
 .owner-pager { margin: 1.25rem 0; font-weight: 600; }
 .owner-list > li:target { outline: 3px solid var(--accent, #1a5fb4); outline-offset: 4px; border-radius: 4px; }
 h3 { overflow-wrap: anywhere; }
