@@ -49,8 +49,8 @@ function log(message: string): void {
 }
 
 function quantile(values: readonly number[], q: number): number {
-  if (!values.length) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b);
+  if (!sorted.length) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
       return { minutes: at === undefined ? Number.POSITIVE_INFINITY : (at - post.date) / MINUTE, first };
     });
 
-    report({ feeds, chatty, daily, minutes, onboarding, onboardingStored, day, latencies, published: published.length, costs });
+    report({ feeds, chatty, daily, minutes, onboarding, onboardingStored, day, latencies, published: published.length, costs, lostProfiles: profiler.lost });
     await stop();
   } catch (error) {
     killAll();
@@ -215,6 +215,7 @@ function report(r: {
   latencies: { minutes: number; first: boolean }[];
   published: number;
   costs: ParseCost[];
+  lostProfiles: number;
 }): void {
   const { day } = r;
   const perDay = DAY_MINUTES / r.minutes;
@@ -346,6 +347,7 @@ function report(r: {
   console.log("  isolate w/o D1 = the Worker isolate's samples in V8's profiler that are not idle, minus those under the D1 binding");
   console.log("                   (locally D1's SQLite runs in-process and lands there; deployed, D1 runs elsewhere);");
   console.log("  isolate        = every non-idle sample of the Worker isolate;  process = every workerd thread (/proc), dev server included.");
+  if (r.lostProfiles) console.log(`  (${r.lostProfiles} runs have no isolate figures: the inspector proxy dropped their profile.)`);
   console.log(
     table([
       ["", "runs", "isolate w/o D1", "isolate", "process"],
