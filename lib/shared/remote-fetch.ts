@@ -34,8 +34,8 @@ export interface RemoteFetchOptions {
   limits?: Partial<PerFetchLimits>;
   headers?: Record<string, string>;
   method?: "GET" | "POST";
-  /** A JSON body for POST. */
-  body?: string;
+  /** A body for POST: JSON or a form as text; bytes as they are (a WebSub delivery: the very bytes signed). */
+  body?: string | Uint8Array;
 }
 
 export interface RemoteResponse {
@@ -95,7 +95,7 @@ export async function fetchRemote(start: string, options: RemoteFetchOptions): P
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
       const init: RequestInit = { method, redirect: "manual", signal: controller.signal, headers: { "User-Agent": USER_AGENT, ...options.headers } };
-      if (options.body !== undefined) init.body = options.body;
+      if (options.body !== undefined) init.body = options.body as BodyInit;
       const response = await options.fetch(url, init);
       const location = response.headers.get("Location");
       if (response.status >= 300 && response.status < 400 && response.status !== 304 && location) {

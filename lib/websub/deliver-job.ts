@@ -6,20 +6,27 @@
  * body> (§8).
  *
  * Within the free plan, spread over runs: a run reads the due deliveries (one D1 call, the due index
- * only), each topic's page once (one subrequest through ASSETS), then POSTs as many as its budget
- * allows -- one subrequest each, `signBytesPerRun` bytes of HMAC (the CPU of a run: 10 ms) -- and
- * writes every outcome in one batch. The rest wait for the next run: nobody is skipped, the oldest go
- * first. 2xx: delivered. 410 Gone: the subscription ends (§7). Anything else: retried with backoff,
- * `maxAttempts` times, then given up until the next deploy. Once an hour the run also deletes the
- * subscriptions whose lease ran out (§5.1).
+ * only), each topic's page once (one subrequest through ASSETS), chooses as many as its budget allows
+ * -- one subrequest each, `signBytesPerRun` bytes of HMAC (the CPU of a run: 10 ms), `batch` at most --
+ * claims them (one D1 call: the attempt is counted first, so a run cut off by the CPU limit cannot
+ * resend them in a loop), POSTs them and writes every outcome in one batch. The rest wait for the
+ * next run: nobody is skipped, the oldest go first. 2xx: delivered. 410 Gone: the subscription ends
+ * (§7). Anything else: retried with backoff, `maxAttempts` times, then given up until the next deploy.
+ * Once an hour the run also deletes the subscriptions whose lease ran out (§5.1).
  */
 import type { DbStatement } from "../shared/d1.ts";
 import { fetchRemote } from "../shared/remote-fetch.ts";
-import type { WebSubTopic } from "../shared/site-config.ts";
 import type { JobContext, JobOutcome, ScheduledJob } from "../worker/jobs.ts";
 import { type OwnTopicPage, readOwnTopic } from "./own-topic.ts";
 import { backoffMs, distributionLinks, signatureHeader } from "./protocol.ts";
-import { type DeliveryOutcome, deleteExpiredStatement, dueDeliveriesStatement, recordDeliveryStatement, type SubscriptionRow } from "./store.ts";
+import {
+  claimDeliveriesStatement,
+  type DeliveryOutcome,
+  deleteExpiredStatement,
+  dueDeliveriesStatement,
+  recordDeliveryStatement,
+  type SubscriptionRow,
+} from "./store.ts";
 
 export const DELIVER_JOB_NAME = "websub.deliver";
 
@@ -36,10 +43,17 @@ export interface DeliverOptions {
   timeoutMs: number;
 }
 
-export const DEFAULT_DELIVER_OPTIONS: DeliverOptions = { batch: 40, concurrency: 4, signBytesPerRun: 2 * 1024 * 1024, maxAttempts: 6, timeoutMs: 5000 };
+/**
+ * Measured by bench/websub.ts (see the notes): a delivery of a full head page (about 250 KB) costs a
+ * few ms of the isolate's CPU locally, a small page about 1 ms; 1 MiB signed and 20 deliveries a run
+ * keep a run near its 10 ms whatever the page size.
+ */
+export const DEFAULT_DELIVER_OPTIONS: DeliverOptions = { batch: 20, concurrency: 4, signBytesPerRun: 1024 * 1024, maxAttempts: 6, timeoutMs: 5000 };
+
+/** A claimed delivery whose run never recorded an outcome is due again after this. */
+export const CLAIM_MS = 10 * 60_000;
 
 const EXPIRY_SWEEP_MINUTES = 60;
-const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -65,101 +79,97 @@ export function createDeliverJob(overrides: Partial<DeliverOptions> = {}): Sched
       if (!rows.length) return { summary: `no delivery due${expiredText}` };
 
       const topics = new Map(websub.topics.map((topic) => [topic.url, topic]));
-      const pages = new Map<string, Promise<{ ok: true; value: OwnTopicPage } | { ok: false; error: string }>>();
-      const pageOf = (topic: WebSubTopic) => {
-        let page = pages.get(topic.url);
-        if (!page) {
-          page = readOwnTopic(topic, { assets: context.env.ASSETS, fetch: context.fetch, allowLoopback: context.allowLoopback, budget: context.budget });
-          pages.set(topic.url, page);
-        }
-        return page;
-      };
-
       const statements: DbStatement[] = [];
       const failures: { target: string; reason: string }[] = [];
       const counts = { delivered: 0, retrying: 0, givenUp: 0, gone: 0, waiting: 0 };
+
+      // The pages to deliver, each read once (a topic no longer published: given up at once).
+      const pages = new Map<string, OwnTopicPage>();
+      for (const url of new Set(rows.map((row) => row.topic))) {
+        const topic = topics.get(url);
+        if (!topic || context.budget.subrequestsLeft() < 4) continue;
+        const page = await readOwnTopic(topic, {
+          assets: context.env.ASSETS,
+          fetch: context.fetch,
+          allowLoopback: context.allowLoopback,
+          budget: context.budget,
+        });
+        if (page.ok) pages.set(url, page.value);
+        else failures.push({ target: url, reason: `not delivered: ${page.error}` });
+      }
+
+      // What this run can afford: a subrequest each (two kept for the claim and the outcomes) and the
+      // bytes it may sign (CPU). The rest stay due for the next run, oldest first.
+      const chosen: SubscriptionRow[] = [];
       let signed = 0;
-      // Subrequests promised to the final D1 write.
-      const reserved = 1;
-      let next = 0;
+      for (const row of rows) {
+        if (!topics.has(row.topic)) {
+          statements.push(
+            recordDeliveryStatement(db, row, { kind: "given-up", attempts: row.attempts, status: null, error: "the topic is no longer published" }, now),
+          );
+          counts.givenUp += 1;
+          continue;
+        }
+        const page = pages.get(row.topic);
+        const size = page?.bytes.byteLength ?? 0;
+        const affordable =
+          page !== undefined &&
+          context.budget.subrequestsLeft() - 2 > chosen.length &&
+          (row.secret === null || signed === 0 || signed + size <= options.signBytesPerRun);
+        if (!affordable) {
+          counts.waiting += 1;
+          continue;
+        }
+        if (row.secret !== null) signed += size;
+        chosen.push(row);
+      }
 
-      const retry = (row: SubscriptionRow, status: number | null, error: string): DeliveryOutcome => {
-        const attempts = row.attempts + 1;
-        if (attempts >= options.maxAttempts)
-          return { kind: "given-up", attempts, status, error: `${error} (gave up after ${attempts} attempts)`.slice(0, 300) };
-        return { kind: "retry", attempts, nextAttemptMs: now + backoffMs(attempts), status, error: error.slice(0, 300) };
-      };
-
-      const deliverOne = async (row: SubscriptionRow): Promise<void> => {
-        const topic = topics.get(row.topic);
-        let outcome: DeliveryOutcome;
-        if (!topic) {
-          // A topic the site no longer publishes: nothing to deliver, ever.
-          outcome = { kind: "given-up", attempts: row.attempts, status: null, error: "the topic is no longer published" };
-        } else {
-          if (context.budget.subrequestsLeft() - reserved < 2) {
-            counts.waiting += 1;
-            return;
-          }
-          const page = await pageOf(topic);
-          if (!page.ok) {
-            counts.waiting += 1;
-            failures.push({ target: topic.url, reason: `not delivered: ${page.error}` });
-            return;
-          }
-          const body = page.value.bytes;
-          if (row.secret !== null && signed + body.byteLength > options.signBytesPerRun && signed > 0) {
-            counts.waiting += 1;
-            return;
-          }
-          if (context.budget.subrequestsLeft() - reserved < 1) {
-            counts.waiting += 1;
-            return;
-          }
+      if (chosen.length) {
+        // The claim: each try counts BEFORE it is made and the row is due again only after CLAIM_MS. An
+        // invocation cut off mid-way (the CPU limit, a deploy) cannot resend the same deliveries in a
+        // loop: they come back later, one attempt nearer to being given up.
+        await claimDeliveriesStatement(db, chosen, now + CLAIM_MS).run();
+        const retry = (row: SubscriptionRow, status: number | null, error: string): DeliveryOutcome => {
+          const attempts = row.attempts + 1;
+          if (attempts >= options.maxAttempts)
+            return { kind: "given-up", attempts, status, error: `${error} (gave up after ${attempts} attempts)`.slice(0, 300) };
+          return { kind: "retry", attempts, nextAttemptMs: now + backoffMs(attempts), status, error: error.slice(0, 300) };
+        };
+        let next = 0;
+        const deliverOne = async (row: SubscriptionRow): Promise<void> => {
+          const topic = topics.get(row.topic)!;
+          const page = pages.get(row.topic)!;
           const headers: Record<string, string> = { "Content-Type": topic.content_type, Link: distributionLinks(hub, topic.url) };
-          if (row.secret !== null) {
-            // Counted before the await, so deliveries in flight at once cannot all pass the check.
-            signed += body.byteLength;
-            headers["X-Hub-Signature"] = await signatureHeader(row.secret, body);
-          }
+          if (row.secret !== null) headers["X-Hub-Signature"] = await signatureHeader(row.secret, page.bytes);
           const answer = await fetchRemote(row.callback, {
             fetch: context.fetch,
             allowLoopback: context.allowLoopback,
             budget: context.budget,
             method: "POST",
             headers,
-            // The very bytes signed: our pages are UTF-8 (and a BOM, were there one, is kept).
-            body: utf8.decode(body),
+            // The very bytes signed, sent as they are.
+            body: page.bytes,
             limits: { timeoutMs: options.timeoutMs, maxBytes: 4096, maxRedirects: 0 },
           });
-          if (!answer.ok) {
-            if (answer.error.kind === "budget") {
-              counts.waiting += 1;
-              return;
-            }
-            outcome = retry(row, null, answer.error.detail);
-          } else if (answer.value.status >= 200 && answer.value.status < 300) {
-            outcome = { kind: "delivered", sha256: page.value.sha256, status: answer.value.status };
-          } else if (answer.value.status === 410) {
-            outcome = { kind: "gone" };
-          } else {
-            outcome = retry(row, answer.value.status, `the callback answered HTTP ${answer.value.status}`);
+          let outcome: DeliveryOutcome;
+          if (!answer.ok) outcome = retry(row, null, answer.error.detail);
+          else if (answer.value.status >= 200 && answer.value.status < 300) outcome = { kind: "delivered", sha256: page.sha256, status: answer.value.status };
+          else if (answer.value.status === 410) outcome = { kind: "gone" };
+          else outcome = retry(row, answer.value.status, `the callback answered HTTP ${answer.value.status}`);
+          statements.push(recordDeliveryStatement(db, row, outcome, now));
+          if (outcome.kind === "delivered") counts.delivered += 1;
+          else if (outcome.kind === "gone") counts.gone += 1;
+          else {
+            if (outcome.kind === "retry") counts.retrying += 1;
+            else counts.givenUp += 1;
+            failures.push({ target: row.callback, reason: outcome.error });
           }
-        }
-        statements.push(recordDeliveryStatement(db, row, outcome, now));
-        if (outcome.kind === "delivered") counts.delivered += 1;
-        else if (outcome.kind === "gone") counts.gone += 1;
-        else {
-          if (outcome.kind === "retry") counts.retrying += 1;
-          else counts.givenUp += 1;
-          failures.push({ target: row.callback, reason: outcome.error });
-        }
-      };
-
-      const worker = async (): Promise<void> => {
-        while (next < rows.length) await deliverOne(rows[next++]!);
-      };
-      await Promise.all(Array.from({ length: Math.min(options.concurrency, rows.length) }, worker));
+        };
+        const worker = async (): Promise<void> => {
+          while (next < chosen.length) await deliverOne(chosen[next++]!);
+        };
+        await Promise.all(Array.from({ length: Math.min(options.concurrency, chosen.length) }, worker));
+      }
       if (statements.length) await db.batch(statements);
 
       const parts = [

@@ -121,6 +121,16 @@ export function dueDeliveriesStatement(db: Db, now: number, limit: number): DbSt
     .bind(now, limit);
 }
 
+/** A run is about to try these deliveries: one more attempt each, due again at `untilMs` unless an outcome is recorded. */
+export function claimDeliveriesStatement(db: Db, rows: readonly Pick<SubscriptionRow, "topic" | "callback">[], untilMs: number): DbStatement {
+  return db
+    .prepare(
+      `UPDATE websub_subscriptions SET attempts = attempts + 1, next_attempt_ms = ?2
+       WHERE EXISTS (SELECT 1 FROM json_each(?1) AS k WHERE json_extract(k.value, '$.topic') = topic AND json_extract(k.value, '$.callback') = callback)`,
+    )
+    .bind(JSON.stringify(rows.map((row) => ({ topic: row.topic, callback: row.callback }))), untilMs);
+}
+
 /** §5.1 "lease_seconds": a subscription not renewed in time ends. */
 export function deleteExpiredStatement(db: Db, now: number): DbStatement {
   return db.prepare("DELETE FROM websub_subscriptions WHERE expires_ms <= ?1").bind(now);

@@ -7,8 +7,8 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createDeliverJob } from "../../lib/websub/deliver-job.ts";
-import { queueDeliveriesStatement, upsertSubscription } from "../../lib/websub/store.ts";
+import { CLAIM_MS, createDeliverJob } from "../../lib/websub/deliver-job.ts";
+import { claimDeliveriesStatement, queueDeliveriesStatement, upsertSubscription } from "../../lib/websub/store.ts";
 import {
   bodyBytes,
   FIXED_NOW,
@@ -75,8 +75,8 @@ describe("delivering our new posts to subscribers", () => {
     expect(plain!.headers["x-hub-signature"]).toBeUndefined();
     expect(await sha256Of(bodyBytes(plain!))).toBe(atom!.sha256);
 
-    // One D1 call to read what is due, one batch for both outcomes; two pages read, two POSTs.
-    expect(usage.calls).toBe(2);
+    // D1: read what is due, claim the two, one batch for both outcomes; two pages read, two POSTs.
+    expect(usage.calls).toBe(3);
     expect(report.fetches).toBe(2 * 2 + 2);
     const state = await rows<{ pending_sha256: string | null; delivered_sha256: string; last_status: number }>(
       "SELECT pending_sha256, delivered_sha256, last_status FROM websub_subscriptions WHERE callback = ?1",
@@ -173,6 +173,20 @@ describe("delivering our new posts to subscribers", () => {
     expect(await received(live.name)).toHaveLength(1);
     expect((await runJob(createDeliverJob(), { config: site.config, now: hour })).summary).toBe("no delivery due; 1 expired subscription removed");
     expect(await rows("SELECT * FROM websub_subscriptions WHERE callback = ?1", expired.callback)).toEqual([]);
+  });
+
+  it("a run cut off after its claim (the CPU limit) does not resend at once: the deliveries come back after the claim, one attempt used", async () => {
+    const site = await ownSite();
+    const [rss] = site.topics;
+    const sub = await subscribed(rss!.url, "k");
+    await queue(rss!);
+    await claimDeliveriesStatement(env.DB, [{ topic: rss!.url, callback: sub.callback }], FIXED_NOW + CLAIM_MS).run();
+    expect((await runJob(createDeliverJob(), { config: site.config, now: FIXED_NOW + MINUTE })).summary).toBe("no delivery due");
+    expect(await received(sub.name)).toEqual([]);
+    expect((await runJob(createDeliverJob(), { config: site.config, now: FIXED_NOW + CLAIM_MS })).summary).toBe("1 delivery made");
+    expect(await rows("SELECT attempts, pending_sha256 FROM websub_subscriptions WHERE callback = ?1", sub.callback)).toEqual([
+      { attempts: 0, pending_sha256: null },
+    ]);
   });
 
   it("a site that is not a hub runs nothing", async () => {
