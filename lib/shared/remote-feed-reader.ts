@@ -2,12 +2,13 @@
  * A small, lenient reader for Open Microblog 0.5 feeds (RSS 2.0 shaped), for the inbox functions
  * (verifying reply notifications against the sender's feed) and for importing old feeds.
  *
- * Why not a general XML library: the functions bundle must stay <= 50 KB minified and Hono + zod/mini
- * already take most of it. This reader handles what feeds use -- elements, attributes, text, CDATA,
- * comments, processing instructions, the five predefined entities and character references -- and
- * refuses the rest with a FeedReadError: no DOCTYPE at all (so no entity expansion attacks), no unknown
- * entities, no malformed nesting. Every scan moves forward (indexOf / sticky regexes without nested
- * quantifiers) and nesting is capped, so hostile input costs linear time and bounded memory.
+ * Why not a general XML library: the Worker's bundle stays small and Hono + zod/mini already take most
+ * of it, and the poller reads only up to the items it wants (ReadOptions.stopAfter). The XML itself is
+ * read by lib/shared/xml-scanner.ts, the one tokenizer (shared with the validator's positioned tree):
+ * elements, attributes, text, CDATA, comments, processing instructions, the five predefined entities
+ * and character references, and nothing else: no DOCTYPE at all (so no entity expansion attacks), no
+ * unknown entities, no malformed nesting, linear time and capped nesting. Every way a document fails
+ * is a FeedReadError, with its line and column.
  *
  * Lenient where real feeds differ (spec "Main Feed Layout" and "Alternate Feed Layout" disagree with
  * their own samples, e.g. pubDate vs <pubdate>, reposted_user_link vs reposted_status_user_link, and
@@ -17,7 +18,7 @@
  * and a field's value is its own text and CDATA (elements inside it, which feeds should not have, are
  * checked but skipped).
  */
-import { findNonXmlCharacter } from "./xml-text.ts";
+import { scanXml, type XmlScanner, type XmlScanOptions, XmlSyntaxError, XmlToken } from "./xml-scanner.ts";
 
 export class FeedReadError extends Error {
   override name = "FeedReadError";
@@ -90,11 +91,8 @@ export interface ReadOptions {
   stopAfter?: (item: FeedItem, index: number) => boolean;
 }
 
-/** Stops the scan from inside the tokenizer; caught in readFeed. */
-class StopReading {}
-
 /** Deep enough for any feed; shallow enough that a nesting bomb stops at once. */
-const MAX_DEPTH = 64;
+const FEED_SCAN: XmlScanOptions = { subject: "feed", maxDepth: 64 };
 
 /** Lenient match key of a name: local part (no prefix), lower case, underscores dropped. */
 const matchKey = (local: string): string => local.replace(/_/g, "");
@@ -123,15 +121,6 @@ const CHANNEL_FIELDS = fieldsByKey(
 /** Channel elements whose value is a URL plus one attribute (spec: blocks/follows "count", message "accept"). */
 const URL_WITH_ATTRIBUTE: Record<string, string> = { message: "accept", blocks: "count", follows: "count" };
 
-/** XML 1.0 §4.6. A Map, so "&constructor;" or "&__proto__;" cannot reach Object.prototype. */
-const PREDEFINED_ENTITIES = new Map(Object.entries({ lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" }));
-
-/** "&", a body, and ";" if there is one. [^;&]* stops at the next "&", so each character is scanned once. */
-const REFERENCE = /&([^;&]*)(;?)/g;
-
-/** XML 1.0 §2.3 Name, loosely: any non-ASCII counts as a name character. Sticky: matches at lastIndex only. */
-const NAME = /[A-Za-z_:\u0080-\uFFFF][\w.:\u0080-\uFFFF-]*/y;
-
 enum Kind {
   Other,
   Rss,
@@ -141,8 +130,6 @@ enum Kind {
 }
 
 interface Frame {
-  /** Qualified name as written: the end tag must repeat it exactly (XML is case-sensitive). */
-  name: string;
   kind: Kind;
   /** Where a Channel/Item/Field writes its values. */
   target?: Record<string, unknown>;
@@ -153,64 +140,32 @@ interface Frame {
   attribute?: string;
 }
 
-const isSpace = (code: number): boolean => code === 0x20 || code === 0x0a || code === 0x09 || code === 0x0d;
-
-/** Code points a character reference may produce (XML 1.0 §2.2 Char, §4.1 WFC: Legal Character). */
-const isXmlChar = (c: number): boolean =>
-  c === 0x09 || c === 0x0a || c === 0x0d || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+/** An attribute of the current start tag by local name, any case, trimmed; undefined when absent or empty. */
+function attributeValue(scanner: XmlScanner, wanted: string): string | undefined {
+  for (let k = 0; k < scanner.attributeCount; k++) {
+    const key = scanner.attributeNames[k]!;
+    if (key.slice(key.lastIndexOf(":") + 1).toLowerCase() !== wanted) continue;
+    const value = scanner.attributeValues[k]!.trim();
+    if (value) return value;
+  }
+  return undefined;
+}
 
 export function readFeed(xml: string, options: ReadOptions = {}): Feed {
   if (typeof xml !== "string") throw new FeedReadError("a feed must be given as text");
-  // A leading BOM is not content; line ends are normalized first, as XML 1.0 §2.11 says.
-  const src = (xml.charCodeAt(0) === 0xfeff ? xml.slice(1) : xml).replace(/\r\n?/g, "\n");
-  if (!src.trim()) throw new FeedReadError("the feed is empty");
+  try {
+    return read(scanXml(xml, FEED_SCAN), options);
+  } catch (error) {
+    // One error type for every reason a feed cannot be read; the message keeps the line and column.
+    if (error instanceof XmlSyntaxError) throw new FeedReadError(error.message);
+    throw error;
+  }
+}
 
-  const fail = (message: string, at: number): never => {
-    const before = src.slice(0, at);
-    throw new FeedReadError(`${message} (line ${before.split("\n").length}, column ${at - before.lastIndexOf("\n")})`);
-  };
-  const bad = findNonXmlCharacter(src);
-  if (bad) throw new FeedReadError(`character ${bad.codePoint} is not allowed in XML (line ${bad.line}, column ${bad.column})`);
-
-  /** Replace entity and character references (XML 1.0 §4.1); anything else after "&" is an error. */
-  const decode = (text: string, at: number): string => {
-    const first = text.indexOf("&");
-    if (first < 0) return text;
-    const parts: string[] = [];
-    let from = 0;
-    REFERENCE.lastIndex = first;
-    // exec, not replace: the first bad reference stops the scan instead of matching all the others first.
-    for (let match: RegExpExecArray | null; (match = REFERENCE.exec(text)); from = REFERENCE.lastIndex) {
-      const body = match[1]!;
-      const semicolon = match[2];
-      const where = at + match.index;
-      if (!semicolon) fail('"&" must start an entity like &amp; (write & as &amp;)', where);
-      const numeric = /^#(x[\da-f]+|\d+)$/i.exec(body);
-      let value = PREDEFINED_ENTITIES.get(body);
-      if (numeric) {
-        const digits = numeric[1]!;
-        const code = digits[0] === "x" || digits[0] === "X" ? parseInt(digits.slice(1), 16) : parseInt(digits, 10);
-        if (!isXmlChar(code)) fail(`&${body}; is not a character XML allows`, where);
-        value = String.fromCodePoint(code);
-      } else if (value === undefined) {
-        fail(`unknown entity &${body}; (only &lt; &gt; &amp; &quot; &apos; and &#...; are allowed)`, where);
-      }
-      parts.push(text.slice(from, match.index), value!);
-    }
-    parts.push(text.slice(from));
-    return parts.join("");
-  };
-
-  const readName = (at: number): string => {
-    NAME.lastIndex = at;
-    const match = NAME.exec(src);
-    return match ? match[0] : fail(at >= src.length ? "the feed ends in the middle of a tag" : "expected an element or attribute name", at);
-  };
-
+function read(scanner: XmlScanner, options: ReadOptions): Feed {
   const stack: Frame[] = [];
   const items: FeedItem[] = [];
   let channel: Record<string, unknown> | undefined;
-  let sawRoot = false;
 
   const finish = (frame: Frame): void => {
     if (frame.kind !== Kind.Field) return;
@@ -228,60 +183,17 @@ export function readFeed(xml: string, options: ReadOptions = {}): Feed {
     }
   };
 
-  const startTag = (lt: number): number => {
-    const name = readName(lt + 1);
-    let i = lt + 1 + name.length;
-    const attributes = new Map<string, string>();
-    let selfClosing = false;
-    for (;;) {
-      const spaced = i;
-      while (isSpace(src.charCodeAt(i))) i++;
-      if (i >= src.length) fail(`<${name}> is not finished`, lt);
-      if (src[i] === ">") {
-        i++;
-        break;
-      }
-      if (src.startsWith("/>", i)) {
-        i += 2;
-        selfClosing = true;
-        break;
-      }
-      if (i === spaced) fail(`expected a space, ">" or "/>" in <${name}>`, i);
-      const attribute = readName(i);
-      i += attribute.length;
-      while (isSpace(src.charCodeAt(i))) i++;
-      if (src[i] !== "=") fail(`attribute ${attribute} needs ="value"`, i);
-      i++;
-      while (isSpace(src.charCodeAt(i))) i++;
-      const quote = src[i];
-      if (quote !== '"' && quote !== "'") fail(`the value of attribute ${attribute} must be in quotes`, i);
-      const close = src.indexOf(quote!, i + 1);
-      if (close < 0) fail(`the value of attribute ${attribute} is not closed`, i);
-      const raw = src.slice(i + 1, close);
-      if (raw.includes("<")) fail(`"<" is not allowed in the value of attribute ${attribute}`, i);
-      if (attributes.has(attribute)) fail(`attribute ${attribute} appears twice in <${name}>`, i);
-      // XML 1.0 §3.3.3: literal white space in attribute values reads as spaces.
-      attributes.set(attribute, decode(raw.replace(/[\t\n]/g, " "), i + 1));
-      i = close + 1;
-    }
-
-    /** An attribute by local name, any case, trimmed; undefined when absent or empty. */
-    const attributeValue = (wanted: string): string | undefined => {
-      for (const [key, value] of attributes) if (key.slice(key.lastIndexOf(":") + 1).toLowerCase() === wanted && value.trim()) return value.trim();
-      return undefined;
-    };
-
+  const start = (): Frame => {
+    const name = scanner.name;
     const local = name.slice(name.lastIndexOf(":") + 1).toLowerCase();
-    const parent = stack.at(-1);
-    const frame: Frame = { name, kind: Kind.Other };
+    const parent = stack[stack.length - 1];
+    const frame: Frame = { kind: Kind.Other };
     if (!parent) {
-      if (sawRoot) fail(`a second root element <${name}>`, lt);
-      if (local !== "rss") fail(`the root element is <${name}>, not <rss>: this is not an RSS feed`, lt);
-      sawRoot = true;
+      if (local !== "rss") scanner.fail(`the root element is <${name}>, not <rss>: this is not an RSS feed`, scanner.at);
       frame.kind = Kind.Rss;
     } else if (parent.kind === Kind.Rss && local === "channel" && !channel) {
       channel = {};
-      const count = attributeValue("count");
+      const count = attributeValue(scanner, "count");
       if (count) channel.count = count;
       frame.kind = Kind.Channel;
       frame.target = channel;
@@ -290,11 +202,11 @@ export function readFeed(xml: string, options: ReadOptions = {}): Feed {
       items.push(item);
       frame.kind = Kind.Item;
       frame.target = item as Record<string, unknown>;
-    } else if (parent.kind === Kind.Channel && local === "link" && attributeValue("href") !== undefined) {
+    } else if (parent.kind === Kind.Channel && local === "link" && attributeValue(scanner, "href") !== undefined) {
       // <atom:link rel href/> (any prefix): WebSub discovery reads rel="hub" and rel="self"; the RSS
       // <link> (text, no href) is the field below.
-      const rel = attributeValue("rel")?.toLowerCase();
-      const href = attributeValue("href");
+      const rel = attributeValue(scanner, "rel")?.toLowerCase();
+      const href = attributeValue(scanner, "href");
       if (href && rel === "hub") {
         const hubs = (channel!.hubs ??= []) as string[];
         if (hubs.length < MAX_HUB_LINKS && !hubs.includes(href)) hubs.push(href);
@@ -307,82 +219,33 @@ export function readFeed(xml: string, options: ReadOptions = {}): Feed {
         frame.target = parent.target!;
         frame.parts = [];
         const attributeName = URL_WITH_ATTRIBUTE[field];
-        if (attributeName) frame.attribute = attributeValue(attributeName);
+        if (attributeName) frame.attribute = attributeValue(scanner, attributeName);
       }
     }
-    if (selfClosing) finish(frame);
-    else if (stack.push(frame) > MAX_DEPTH) fail(`elements are nested more than ${MAX_DEPTH} deep`, lt);
-    return i;
+    return frame;
   };
 
-  const scan = (): void => {
-    let pos = 0;
-    while (pos < src.length) {
-      const lt = src.indexOf("<", pos);
-      const textEnd = lt < 0 ? src.length : lt;
-      if (textEnd > pos) {
-        const text = src.slice(pos, textEnd);
-        const top = stack.at(-1);
-        if (top) {
-          const value = decode(text, pos);
-          top.parts?.push(value);
-        } else if (/\S/.test(text)) {
-          fail(sawRoot ? "text after the end of the feed" : "text before the first element: this is not an XML feed", pos);
+  for (;;) {
+    switch (scanner.next()) {
+      case XmlToken.StartElement:
+        stack.push(start());
+        break;
+      case XmlToken.Text:
+      case XmlToken.Cdata:
+        // Text is decoded (and checked) wherever it is; only a field keeps it.
+        stack[stack.length - 1]!.parts?.push(scanner.value);
+        break;
+      case XmlToken.EndElement: {
+        const frame = stack.pop()!;
+        finish(frame);
+        if (frame.kind === Kind.Item && options.stopAfter?.(frame.target as FeedItem, items.length - 1)) {
+          return { channel: channel as FeedChannel, items, complete: false };
         }
+        break;
       }
-      if (lt < 0) break;
-
-      if (src.startsWith("<!--", lt)) {
-        const close = src.indexOf("-->", lt + 4);
-        if (close < 0) fail("a comment is not closed (missing -->)", lt);
-        pos = close + 3;
-      } else if (src.startsWith("<![CDATA[", lt)) {
-        const close = src.indexOf("]]>", lt + 9);
-        if (close < 0) fail("a CDATA section is not closed (missing ]]>)", lt);
-        const top = stack.at(-1);
-        if (!top) fail("CDATA outside the root element", lt);
-        top!.parts?.push(src.slice(lt + 9, close));
-        pos = close + 3;
-      } else if (src.startsWith("<?", lt)) {
-        const target = readName(lt + 2);
-        // The XML declaration belongs before the root element (leniently: not necessarily first).
-        if (target.toLowerCase() === "xml" && (sawRoot || stack.length)) fail("<?xml ...?> may only come before the root element", lt);
-        const close = src.indexOf("?>", lt + 2 + target.length);
-        if (close < 0) fail("a processing instruction is not closed (missing ?>)", lt);
-        pos = close + 2;
-      } else if (src.startsWith("<!", lt)) {
-        fail(
-          /^<!doctype/i.test(src.slice(lt, lt + 9))
-            ? "<!DOCTYPE> is not allowed in a feed (no DTDs, no custom entities)"
-            : 'unexpected "<!" (only comments and CDATA sections start that way)',
-          lt,
-        );
-      } else if (src.startsWith("</", lt)) {
-        const name = readName(lt + 2);
-        let i = lt + 2 + name.length;
-        while (isSpace(src.charCodeAt(i))) i++;
-        if (src[i] !== ">") fail(`</${name}> is not finished`, lt);
-        const open = stack.pop();
-        if (!open) fail(`</${name}> closes nothing`, lt);
-        if (open!.name !== name) fail(`</${name}> does not match <${open!.name}>`, lt);
-        finish(open!);
-        if (open!.kind === Kind.Item && options.stopAfter?.(open!.target as FeedItem, items.length - 1)) throw new StopReading();
-        pos = i + 1;
-      } else {
-        pos = startTag(lt);
-      }
+      case XmlToken.End:
+        if (!channel) throw new FeedReadError("<rss> has no <channel>");
+        return { channel: channel as FeedChannel, items, complete: true };
     }
-  };
-  try {
-    scan();
-  } catch (error) {
-    if (error instanceof StopReading) return { channel: channel as FeedChannel, items, complete: false };
-    throw error;
   }
-
-  const unclosed = stack.at(-1);
-  if (unclosed) fail(`<${unclosed.name}> is not closed`, src.length);
-  if (!sawRoot) throw new FeedReadError("the feed has no root element");
-  if (!channel) throw new FeedReadError("<rss> has no <channel>");
-  return { channel: channel as FeedChannel, items, complete: true };
 }

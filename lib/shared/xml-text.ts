@@ -20,8 +20,18 @@ export function findNonXmlCharacter(text: string): BadCharacter | undefined {
   const before = text.slice(0, match.index);
   const line = before.split("\n").length;
   const column = match.index - before.lastIndexOf("\n");
-  const code = match[0].codePointAt(0) ?? 0;
-  return { codePoint: `U+${code.toString(16).toUpperCase().padStart(4, "0")}`, line, column };
+  return { codePoint: codePointLabel(match[0].codePointAt(0) ?? 0), line, column };
+}
+
+/** U+XXXX. */
+export function codePointLabel(code: number): string {
+  return `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/** Offset of the first character XML cannot carry in text[from, to), or -1. */
+export function indexOfNonXmlCharacter(text: string, from: number, to: number): number {
+  const match = NOT_XML_CHAR.exec(from === 0 && to === text.length ? text : text.slice(from, to));
+  return match ? from + match.index : -1;
 }
 
 export function isXmlSafe(text: string): boolean {

@@ -43,13 +43,13 @@ describe("parseXml", () => {
   });
 
   for (const [name, input, reason] of [
-    ["a DOCTYPE (no DTDs, no entity expansion)", '<!DOCTYPE a [<!ENTITY x "xx">]><a>&x;</a>', /<!DOCTYPE> is not accepted/],
+    ["a DOCTYPE (no DTDs, no entity expansion)", '<!DOCTYPE a [<!ENTITY x "xx">]><a>&x;</a>', /<!DOCTYPE> is not allowed/],
     ["an unknown entity", "<a>&nbsp;</a>", /unknown entity &nbsp;/],
     ["a bare ampersand", "<a>Q&A</a>", /"&" must start an entity/],
     ["a character reference XML forbids", "<a>&#0;</a>", /&#0; is not a character XML allows/],
     ["a control character", "<a>\u0001</a>", /U\+0001 is not allowed/],
     ["mismatched tags", "<a><b></a>", /<\/a> does not match <b> of line 1/],
-    ["an unclosed element", "<a><b>", /<b> of line 1 is not closed/],
+    ["an unclosed element", "<a><b>", /<b> is not closed: it starts on line 1/],
     ["two roots", "<a/><b/>", /a second root element/],
     ["text outside the root", "x<a/>", /text before the first element/],
     ["a duplicate attribute", '<a x="1" x="2"/>', /attribute x appears twice/],
