@@ -48,7 +48,7 @@ export function planIds(root: string): IdsPlan {
     const bytes = readFileSync(path.join(dir, name));
     const result = parsePost({ file, bytes });
     if (!result.ok) {
-      problems.push(...result.errors.map((e) => `  ${e.file}: ${e.message}`));
+      problems.push(...result.error.map((e) => `  ${e.file}: ${e.message}`));
       continue;
     }
     parsed.push(result.value);

@@ -23,6 +23,7 @@ import { readListPage, readSourcePage, type SourcePage } from "../lib/move/sourc
 import { buildSite, type FileSource, SiteBuildError, type SiteModel } from "../lib/publish/site.ts";
 import { type ListEntry, profile as profileSchema } from "../lib/publish/site-schemas.ts";
 import { Budget } from "../lib/shared/budget.ts";
+import { err, ok } from "../lib/shared/result.ts";
 import { describeIssues } from "../lib/shared/schemas.ts";
 import { createPageLoader, type PageLoader } from "../lib/validate/page-loader.ts";
 import { mapLocalSite } from "../lib/validate/validate-feed.ts";
@@ -73,13 +74,17 @@ async function readList(url: string, loader: PageLoader, maxPages: number, progr
     maxPages,
     read: (page) => {
       const list = readListPage(page);
-      if (!list.ok) return { unreadable: list.error };
-      return { value: list.value.entries, ...(list.value.next ? { next: list.value.next } : {}), ...(list.value.nextAt ? { nextAt: list.value.nextAt } : {}) };
+      if (!list.ok) return list;
+      return ok({
+        value: list.value.entries,
+        ...(list.value.next ? { next: list.value.next } : {}),
+        ...(list.value.nextAt ? { nextAt: list.value.nextAt } : {}),
+      });
     },
     onPage: (step, index) => progress?.(`list page ${index + 1}: ${step.page.label} (${count(step.value.length, "entry", "entries")})`),
   });
-  if (walked.end.kind !== "end") return { failed: chainFailure(walked.end, `the list ${url}`, walked.steps.length) };
-  return { entries: walked.steps.flatMap((step) => step.value) };
+  if (walked.end.kind !== "end") return err(chainFailure(walked.end, `the list ${url}`, walked.steps.length));
+  return ok(walked.steps.flatMap((step) => step.value));
 }
 
 /** site/_data/<list>.yaml with entries appended after everything that is there (comments and all). */
@@ -225,9 +230,9 @@ export async function main(argv: string[]): Promise<void> {
     maxPages,
     read: (page, index) => {
       const read = readSourcePage(page);
-      if (!read.ok) return { unreadable: read.error };
+      if (!read.ok) return read;
       if (index === 0) mapLocalSite(loader, page.url, { ...(read.value.profile.link ? { link: { value: read.value.profile.link, line: 0, column: 0 } } : {}) });
-      return { value: read.value, ...(read.value.next ? { next: read.value.next } : {}), ...(read.value.nextAt ? { nextAt: read.value.nextAt } : {}) };
+      return ok({ value: read.value, ...(read.value.next ? { next: read.value.next } : {}), ...(read.value.nextAt ? { nextAt: read.value.nextAt } : {}) });
     },
     onPage: (step, index) => {
       items += step.value.items.length;
@@ -244,7 +249,7 @@ export async function main(argv: string[]): Promise<void> {
     try {
       url = new URL(link, head.page.url).href;
     } catch {
-      source[kind] = { failed: `its URL "${link}" cannot be read` };
+      source[kind] = err(`its URL "${link}" cannot be read`);
       continue;
     }
     source[kind] = await readList(url, loader, maxPages, progress);

@@ -50,7 +50,7 @@ const id = nextGuid(posts);
 const file = newPostFile({ text, now: Date.now(), id, ...(language ? { language } : {}) }, (name) => existsSync(path.join(postsDir, name)));
 const check = parsePost({ file: `${SOURCE_PATHS.posts}/${file.name}`, bytes: new TextEncoder().encode(file.content) });
 if (!check.ok) {
-  console.error(`npm run new: not created, the post would not build:\n${check.errors.map((e) => `  ${e.message}`).join("\n")}`);
+  console.error(`npm run new: not created, the post would not build:\n${check.error.map((e) => `  ${e.message}`).join("\n")}`);
   process.exit(1);
 }
 writeFileSync(path.join(postsDir, file.name), file.content);

@@ -15,6 +15,7 @@ import { parseDocument } from "yaml";
 import { profile as profileSchema } from "../lib/publish/site-schemas.ts";
 import { Budget } from "../lib/shared/budget.ts";
 import { fetchFeedPage } from "../lib/shared/remote-feed-page.ts";
+import { err, ok, type Result } from "../lib/shared/result.ts";
 import { describeIssues } from "../lib/shared/schemas.ts";
 import { normalizeUserLink, paths, siteUrls } from "../lib/shared/urls.ts";
 import { isEntryPoint } from "./cli/entry-point.ts";
@@ -40,8 +41,8 @@ function isLoopback(url: URL): boolean {
   return /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i.test(url.hostname);
 }
 
-/** Read the new feed once: `problem` says why it is not a readable feed; `note`, what looks odd about it. */
-export async function checkNewFeed(url: string, ownUserId: string): Promise<{ problem?: string; note?: string }> {
+/** Read the new feed once: what looks odd about it (if anything), or why it is not a readable feed. */
+export async function checkNewFeed(url: string, ownUserId: string): Promise<Result<string | undefined, string>> {
   const budget = new Budget({ subrequests: 5, bytes: 4 * 1024 * 1024, durationMs: 20_000 }, Date.now);
   const page = await fetchFeedPage(url, {
     fetch,
@@ -50,12 +51,12 @@ export async function checkNewFeed(url: string, ownUserId: string): Promise<{ pr
     limits: { timeoutMs: 15_000, maxBytes: 4 * 1024 * 1024 },
     stopAfter: () => true,
   });
-  if (!page.ok) return { problem: page.error.detail };
+  if (!page.ok) return err(page.error.detail);
   const channel = page.value.feed?.channel;
   if (channel?.user_id && channel.user_id !== ownUserId) {
-    return { note: `the new feed says user_id ${oneLine(channel.user_id)}, not yours (${ownUserId}); followers will see a new account` };
+    return ok(`the new feed says user_id ${oneLine(channel.user_id)}, not yours (${ownUserId}); followers will see a new account`);
   }
-  return {};
+  return ok(undefined);
 }
 
 /**
@@ -157,9 +158,9 @@ export async function main(argv: string[]): Promise<void> {
     throw new CliError(`${url.href} is this site itself; relocate names the feed of your NEW service`);
   }
   if (!values.force) {
-    const { problem, note } = await checkNewFeed(url.href, profile.user_id);
-    if (problem) throw new CliError(`nothing changed: ${oneLine(problem)}. Check the URL, or pass --force if the new feed is not up yet`);
-    if (note) console.log(`Note: ${note}.`);
+    const checked = await checkNewFeed(url.href, profile.user_id);
+    if (!checked.ok) throw new CliError(`nothing changed: ${oneLine(checked.error)}. Check the URL, or pass --force if the new feed is not up yet`);
+    if (checked.value) console.log(`Note: ${checked.value}.`);
   }
   writeChecked(file, withRelocate(text, url.href), url.href);
   console.log(

@@ -28,6 +28,7 @@ import { type ParsedPost, parsePost } from "../publish/posts.ts";
 import { type BuildOptions, buildSite, type FileSource, SiteBuildError, type SiteSources } from "../publish/site.ts";
 import { imageRef, type ListEntry, languageTag, listEntry, ownUserId, ownUsername } from "../publish/site-schemas.ts";
 import { formatIsoUtc, parseFlexibleDate, parseIsoDateTime } from "../shared/dates.ts";
+import { err, ok, type Result } from "../shared/result.ts";
 import { describeIssues, httpUrl, idPattern, otherUserId } from "../shared/schemas.ts";
 import { LIMITS } from "../shared/spec.ts";
 import { normalizeUserLink } from "../shared/urls.ts";
@@ -45,7 +46,8 @@ export interface ImportSource {
   blocks?: SourceList;
 }
 
-export type SourceList = { entries: SourceListEntry[] } | { failed: string };
+/** A list's entries (newest first, as the list feed gives them), or why it could not be read. */
+export type SourceList = Result<SourceListEntry[], string>;
 
 export interface ExistingSite {
   /** Every post of the site, each with its id (the build passed). */
@@ -148,10 +150,11 @@ interface Converted {
   notes: string[];
 }
 
-function convertItem(item: SourceItem, source: ImportSource, site: ExistingSite): Converted | { skip: string } {
-  if (!item.date) return { skip: "no date" };
+/** The post an item becomes, or why it is skipped. */
+function convertItem(item: SourceItem, source: ImportSource, site: ExistingSite): Result<Converted, string> {
+  if (!item.date) return err("no date");
   const date = parseFlexibleDate(item.date) ?? parseIsoDateTime(item.date);
-  if (date === undefined) return { skip: `the date "${item.date.slice(0, 60)}" cannot be read` };
+  if (date === undefined) return err(`the date "${item.date.slice(0, 60)}" cannot be read`);
   const notes: string[] = [];
   const front: Record<string, unknown> = { date: formatIsoUtc(date) };
 
@@ -217,9 +220,9 @@ function convertItem(item: SourceItem, source: ImportSource, site: ExistingSite)
   });
   if (language && language.toLowerCase() !== site.language.toLowerCase()) front.language = language;
   const body = htmlToMarkdown(bodyHtml);
-  if (!body && !front.repost) return { skip: "no text" };
-  if (!isXmlSafe(body)) return { skip: "the text holds characters a feed cannot carry" };
-  return { front, body, date, notes, words: plainText(bodyHtml) || plainText(html) };
+  if (!body && !front.repost) return err("no text");
+  if (!isXmlSafe(body)) return err("the text holds characters a feed cannot carry");
+  return ok({ front, body, date, notes, words: plainText(bodyHtml) || plainText(html) });
 }
 
 function postText(front: Record<string, unknown>, body: string): string {
@@ -253,12 +256,12 @@ export function planImport(source: ImportSource, site: ExistingSite): ImportPlan
       continue;
     }
     const result = convertItem(item, source, site);
-    if ("skip" in result) {
-      plan.skipped.push({ where: item.where, reason: result.skip });
+    if (!result.ok) {
+      plan.skipped.push({ where: item.where, reason: result.error });
       continue;
     }
     hashes.add(hash!);
-    converted.push({ item, post: result, hash: hash!, ...(guid !== undefined ? { guid } : {}) });
+    converted.push({ item, post: result.value, hash: hash!, ...(guid !== undefined ? { guid } : {}) });
   }
 
   // Ids: the old integer guid where it is free, then the next free ids, both in date order.
@@ -284,7 +287,7 @@ export function planImport(source: ImportSource, site: ExistingSite): ImportPlan
     const text = withIdInFrontMatter(postText(entry.post.front, entry.post.body), assigned.id)!;
     const parsed = parsePost({ file: `posts/${name}`, bytes: new TextEncoder().encode(text) });
     if (!parsed.ok) {
-      plan.skipped.push({ where: entry.item.where, reason: `it would not build: ${parsed.errors[0]!.message}` });
+      plan.skipped.push({ where: entry.item.where, reason: `it would not build: ${parsed.error[0]!.message}` });
       continue;
     }
     for (const note of entry.post.notes) plan.notes.push({ where: entry.item.where, reason: note });
@@ -305,10 +308,10 @@ export function planImport(source: ImportSource, site: ExistingSite): ImportPlan
 }
 
 function planList(list: SourceList, existing: readonly ListEntry[], other: ReadonlySet<string>, otherName: string): PlannedList {
-  if ("failed" in list) return { add: [], already: 0, skipped: [], failed: list.failed };
+  if (!list.ok) return { add: [], already: 0, skipped: [], failed: list.error };
   const planned: PlannedList = { add: [], already: 0, skipped: [] };
   const known = new Set(existing.flatMap((e) => [`id:${e.user_id}`, `link:${normalizeUserLink(e.user_link)}`]));
-  for (const entry of [...list.entries].reverse()) {
+  for (const entry of [...list.value].reverse()) {
     // Lists are written newest first; files are appended to, oldest first.
     const checked = listEntry.safeParse({ user_id: entry.user_id, username: entry.user_name, user_link: entry.user_link });
     if (!checked.success) {

@@ -1,5 +1,6 @@
 import matter from "gray-matter";
 import { parse as parseYaml, YAMLParseError } from "yaml";
+import { err, ok, type Result } from "../shared/result.ts";
 import { describeIssues } from "../shared/schemas.ts";
 import { findNonXmlCharacter } from "../shared/xml-text.ts";
 import { plainText, renderMarkdown, renderQuotedMarkdown, truncate } from "./markdown.ts";
@@ -39,16 +40,14 @@ export interface FileError {
   message: string;
 }
 
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: FileError[] };
-
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** Decode strictly: a file that is not UTF-8 is an error, never a page of U+FFFD. */
-export function decodeUtf8(file: string, bytes: Uint8Array): ParseResult<string> {
+export function decodeUtf8(file: string, bytes: Uint8Array): Result<string, FileError[]> {
   try {
-    return { ok: true, value: utf8.decode(bytes).replace(/^\uFEFF/, "") };
+    return ok(utf8.decode(bytes).replace(/^\uFEFF/, ""));
   } catch {
-    return { ok: false, errors: [{ file, message: "is not valid UTF-8 text" }] };
+    return err([{ file, message: "is not valid UTF-8 text" }]);
   }
 }
 
@@ -77,14 +76,15 @@ function yamlErrorMessage(error: unknown, lineOffset: number): string {
   return `front matter is not valid YAML: ${error instanceof Error ? error.message : String(error)}`;
 }
 
-export function parsePost(source: PostSource): ParseResult<ParsedPost> {
+/** A post file read and checked; every problem found in it, each naming the file. */
+export function parsePost(source: PostSource): Result<ParsedPost, FileError[]> {
   const { file } = source;
   const decoded = decodeUtf8(file, source.bytes);
   if (!decoded.ok) return decoded;
   // CRLF files (Windows editors): gray-matter would leave a "\r" on the last front matter value.
   const text = decoded.value.replace(/\r\n?/g, "\n");
   const badChar = checkXmlCharacters(file, text);
-  if (badChar) return { ok: false, errors: [badChar] };
+  if (badChar) return err([badChar]);
 
   let data: unknown;
   let content: string;
@@ -96,21 +96,21 @@ export function parsePost(source: PostSource): ParseResult<ParsedPost> {
   } catch (error) {
     // gray-matter hands the YAML over with the line break after the opening "---" still in front,
     // so YAML line numbers are already file line numbers.
-    return { ok: false, errors: [{ file, message: yamlErrorMessage(error, 0) }] };
+    return err([{ file, message: yamlErrorMessage(error, 0) }]);
   }
   if (!/^\uFEFF?---\r?\n/.test(text)) {
-    return { ok: false, errors: [{ file, message: "has no front matter: start the file with a --- block holding at least `date:`" }] };
+    return err([{ file, message: "has no front matter: start the file with a --- block holding at least `date:`" }]);
   }
 
   const checked = postFrontMatter.safeParse(data ?? {});
   if (!checked.success) {
-    return { ok: false, errors: describeIssues(checked.error.issues).map((message) => ({ file, message })) };
+    return err(describeIssues(checked.error.issues).map((message) => ({ file, message })));
   }
   const front = checked.data;
   const bodyHtml = content.trim() ? renderMarkdown(content) : "";
   const repostHtml = front.repost ? renderQuotedMarkdown(front.repost.text) : "";
   if (!bodyHtml && !front.repost) {
-    return { ok: false, errors: [{ file, message: "has no text: write the post below the front matter" }] };
+    return err([{ file, message: "has no text: write the post below the front matter" }]);
   }
   // A repost carries the original text; a repost with a comment quotes it below the comment.
   const html = !front.repost ? bodyHtml : bodyHtml ? `${bodyHtml}<blockquote>\n${repostHtml}</blockquote>\n` : repostHtml;
@@ -128,7 +128,7 @@ export function parsePost(source: PostSource): ParseResult<ParsedPost> {
     const { text: _text, ...rest } = front.repost;
     post.repost = { ...rest, html: repostHtml };
   }
-  return { ok: true, value: post };
+  return ok(post);
 }
 
 /** Chronological order, ties broken by file name (code units, so no locale can change it). */

@@ -99,7 +99,7 @@ export const DEFAULT_HTML_PAGE_SIZE = 20;
 function parseYamlFile(source: FileSource, errors: FileError[]): unknown {
   const decoded = decodeUtf8(source.file, source.bytes);
   if (!decoded.ok) {
-    errors.push(...decoded.errors);
+    errors.push(...decoded.error);
     return undefined;
   }
   const badChar = checkXmlCharacters(source.file, decoded.value);
@@ -223,7 +223,7 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
   for (const source of sources.posts) {
     const result = parsePost(source);
     if (result.ok) parsed.push(result.value);
-    else errors.push(...result.errors);
+    else errors.push(...result.error);
   }
   const { posts, errors: idErrors } = assignGuids(parsed);
   errors.push(...idErrors);

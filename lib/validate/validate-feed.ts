@@ -10,11 +10,12 @@
  * - the channel <link> names the head on every page; RFC 5005 prev-archive agrees with next_node;
  * - the main feed's follows/blocks count attributes match the entries their lists hold.
  */
+import { err, ok } from "../shared/result.ts";
 import { normalizeUserLink } from "../shared/urls.ts";
 import type { PageLoader } from "./page-loader.ts";
 import { checkPage, type FeedKind, type PageFacts } from "./page-rules.ts";
 import { countBySeverity, type Problem, SECTION, type Severity, sortProblems } from "./problems.ts";
-import { type ChainEnd, type ChainStep, walkChain } from "./walk.ts";
+import { type ChainEnd, type ChainStep, type PageReading, walkChain } from "./walk.ts";
 import type { Position } from "./xml-tree.ts";
 
 export interface ValidateOptions {
@@ -69,14 +70,14 @@ export async function validateFeed(start: string, options: ValidateOptions): Pro
       read: (page, index) => {
         const checked = checkPage({ text: page.text, bytes: page.bytes, encoding: page.encoding, page: page.label, kind, head: index === 0 });
         problems.push(...checked.problems);
-        if (!checked.facts) return { unreadable: "not an RSS feed" };
+        if (!checked.facts) return err("not an RSS feed");
         if (index === 0 && kind === "main") mapLocalSite(options.loader, page.url, checked.facts);
-        const reading: { value: PageFacts; next?: string; nextAt?: Position } = { value: checked.facts };
+        const reading: PageReading<PageFacts> = { value: checked.facts };
         if (checked.facts.nextNode) {
           reading.next = checked.facts.nextNode.value;
           reading.nextAt = checked.facts.nextNode;
         }
-        return reading;
+        return ok(reading);
       },
       onPage: (step, index) => {
         pages.push({ url: step.page.url, label: step.page.label, kind, items: step.value.items.length, bytes: step.page.bytes });

@@ -5,6 +5,7 @@
  * a link back to a page already read (a loop, also through redirects), a page that cannot be loaded,
  * a link that is no URL, a file: link from a page that came from the web, more pages than allowed.
  */
+import type { Result } from "../shared/result.ts";
 import type { LoadedPage, LoadFailure, PageLoader } from "./page-loader.ts";
 import type { Position } from "./xml-tree.ts";
 
@@ -14,8 +15,12 @@ export interface ChainStep<T> {
   value: T;
 }
 
-/** What `read` says about a page: what it holds and where it links next (as written), or that it cannot go on. */
-export type PageReading<T> = { value: T; next?: string; nextAt?: Position } | { unreadable: string };
+/** What `read` made of a page: what it holds and where it links next (as written). */
+export interface PageReading<T> {
+  value: T;
+  next?: string;
+  nextAt?: Position;
+}
 
 /** Why the walk stopped. `from` is the page whose link led there, with where the link is. */
 export type ChainEnd =
@@ -30,7 +35,8 @@ export interface WalkOptions<T> {
   loader: PageLoader;
   /** Most pages read in this chain. */
   maxPages: number;
-  read(page: LoadedPage, index: number): PageReading<T>;
+  /** The page's reading, or why the walk cannot go on from it. */
+  read(page: LoadedPage, index: number): Result<PageReading<T>, string>;
   /** Called after each page is read (progress). */
   onPage?(step: ChainStep<T>, index: number): void;
 }
@@ -64,8 +70,9 @@ export async function walkChain<T>(start: string, options: WalkOptions<T>): Prom
     if (landed !== undefined && from) return { steps, end: withAt({ kind: "loop", url: page.url, backTo: landed, from: from.label }, from.at) };
     seen.set(pageKey(url), steps.length);
     seen.set(pageKey(page.url), steps.length);
-    const reading = options.read(page, steps.length);
-    if ("unreadable" in reading) return { steps, end: { kind: "unreadable", url: page.url, label: page.label, detail: reading.unreadable } };
+    const read = options.read(page, steps.length);
+    if (!read.ok) return { steps, end: { kind: "unreadable", url: page.url, label: page.label, detail: read.error } };
+    const reading = read.value;
     const step = { page, value: reading.value };
     steps.push(step);
     options.onPage?.(step, steps.length - 1);

@@ -12,6 +12,7 @@
  * lib/shared/remote-feed-reader.ts), so every encoding XML allows is read here too.
  */
 import { type Feed, FeedReadError, readFeed } from "../../lib/shared/remote-feed-reader.ts";
+import { err, ok, type Result } from "../../lib/shared/result.ts";
 import { otherUserId, otherUsername } from "../../lib/shared/schemas.ts";
 import { parseHttpUrl } from "../../lib/shared/urls.ts";
 import { decodeXmlBytes } from "../../lib/shared/xml-decoding.ts";
@@ -157,16 +158,22 @@ export function feedLinksOf(html: string, pageUrl: string): string[] {
   return links;
 }
 
-type Reading = { ok: true; feed: Feed } | { ok: false; reason: string };
+/** Why an answer is not a feed; an HTML page comes with its text, to look for the feed's link in it. */
+interface NotAFeed {
+  reason: string;
+  html?: string;
+}
 
-function readAnswer(answer: Answer): Reading & { html?: string } {
+type Reading = Result<Feed, NotAFeed>;
+
+function readAnswer(answer: Answer): Reading {
   const decoded = decodeXmlBytes(answer.bytes, answer.contentType);
-  if (!decoded.ok) return { ok: false, reason: `${answer.url}: ${decoded.error}` };
-  if (looksLikeHtml(answer, decoded.value.text)) return { ok: false, reason: `${answer.url} is an HTML page`, html: decoded.value.text };
+  if (!decoded.ok) return err({ reason: `${answer.url}: ${decoded.error}` });
+  if (looksLikeHtml(answer, decoded.value.text)) return err({ reason: `${answer.url} is an HTML page`, html: decoded.value.text });
   try {
-    return { ok: true, feed: readFeed(decoded.value.text) };
+    return ok(readFeed(decoded.value.text));
   } catch (error) {
-    if (error instanceof FeedReadError) return { ok: false, reason: `${answer.url} is not an RSS feed (${error.message})` };
+    if (error instanceof FeedReadError) return err({ reason: `${answer.url} is not an RSS feed (${error.message})` });
     throw error;
   }
 }
@@ -196,8 +203,8 @@ export async function discoverFeed(input: string, options: { fetch?: typeof fetc
   for (let relocations = 0; ; relocations++) {
     let answer = await fetcher.get(url);
     let reading = readAnswer(answer);
-    if (!reading.ok && reading.html !== undefined) {
-      const candidates = feedLinksOf(reading.html, answer.url);
+    if (!reading.ok && reading.error.html !== undefined) {
+      const candidates = feedLinksOf(reading.error.html, answer.url);
       if (!candidates.length) {
         throw new CliError(`${answer.url} is a web page with no <link rel="alternate" type="application/rss+xml"> to a feed; give the feed's URL instead`);
       }
@@ -206,7 +213,7 @@ export async function discoverFeed(input: string, options: { fetch?: typeof fetc
       for (const candidate of candidates.slice(0, 3)) {
         const candidateAnswer = await fetcher.get(candidate);
         const candidateReading = readAnswer(candidateAnswer);
-        const why = candidateReading.ok ? notOpenMicroblog(candidateReading.feed, candidateAnswer.url) : candidateReading.reason;
+        const why = candidateReading.ok ? notOpenMicroblog(candidateReading.value, candidateAnswer.url) : candidateReading.error.reason;
         if (!why) {
           found = { answer: candidateAnswer, reading: candidateReading };
           break;
@@ -218,10 +225,10 @@ export async function discoverFeed(input: string, options: { fetch?: typeof fetc
       answer = found.answer;
       reading = found.reading;
     }
-    if (!reading.ok) throw new CliError(reading.reason);
-    const why = notOpenMicroblog(reading.feed, answer.url);
+    if (!reading.ok) throw new CliError(reading.error.reason);
+    const why = notOpenMicroblog(reading.value, answer.url);
     if (why) throw new CliError(why);
-    const channel = reading.feed.channel;
+    const channel = reading.value.channel;
     const feedUrl = answer.redirected && !answer.permanent ? url : answer.url;
     if (answer.redirected && answer.permanent) notes.push(`${url} moved permanently to ${answer.url}`);
     const relocate = channel.relocate ? parseHttpUrl(new URL(channel.relocate, answer.url).href)?.href : undefined;

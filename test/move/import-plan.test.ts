@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { type ExistingSite, type ImportSource, planImport, splitTrailingQuote, verifyPlan } from "../../lib/move/import-plan.ts";
 import type { SourceItem } from "../../lib/move/source-page.ts";
 import { type ParsedPost, parsePost } from "../../lib/publish/posts.ts";
+import { err, ok } from "../../lib/shared/result.ts";
 import { fixedDate, isoUtc, person, siteSources } from "../support/factories.ts";
 
 const rfc822 = (epoch: number) => new Date(epoch).toUTCString();
@@ -27,7 +28,7 @@ function site(posts: { id: number; date: number }[] = [], extra: Partial<Existin
 
 const front = (text: string) => {
   const parsed = parsePost({ file: "posts/x.md", bytes: new TextEncoder().encode(text) });
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.error));
   return parsed.value;
 };
 
@@ -135,8 +136,8 @@ describe("lists", () => {
     const blocked = { user_id: person(7).user_id, username: "friend_7", user_link: person(7).user_link };
     const plan = planImport(
       source([], {
-        follows: { entries: [entry(3), entry(2, { user_link: "HTTPS://FRIEND0.example/feed.xml/" }), entry(1), entry(7), entry(4, { user_link: "ftp://x" })] },
-        blocks: { entries: [entry(9)] },
+        follows: ok([entry(3), entry(2, { user_link: "HTTPS://FRIEND0.example/feed.xml/" }), entry(1), entry(7), entry(4, { user_link: "ftp://x" })]),
+        blocks: ok([entry(9)]),
       }),
       site([], { follows: [existing], blocks: [blocked] }),
     );
@@ -144,7 +145,7 @@ describe("lists", () => {
     expect(plan.follows!.already).toBe(1);
     expect(plan.follows!.skipped.map((s) => s.reason)).toEqual(["user_link: must be an absolute http:// or https:// URL", "friend_7 is also in blocks.yaml"]);
     expect(plan.blocks!.add.map((e) => e.username)).toEqual(["friend_9"]);
-    expect(planImport(source([], { follows: { failed: "page 2 answered HTTP 500" } }), site()).follows).toEqual({
+    expect(planImport(source([], { follows: err("page 2 answered HTTP 500") }), site()).follows).toEqual({
       add: [],
       already: 0,
       skipped: [],

@@ -108,7 +108,7 @@ describe("nextGuid", () => {
 describe("withIdInFrontMatter", () => {
   const read = (text: string) => {
     const result = parsePost({ file: "posts/x.md", bytes: new TextEncoder().encode(text) });
-    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    if (!result.ok) throw new Error(JSON.stringify(result.error));
     return result.value;
   };
 

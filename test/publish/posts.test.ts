@@ -8,7 +8,7 @@ import { fixedDate, type PostSpec, postFile, rawPostFile } from "../support/fact
 
 function parseOk(spec: PostSpec | ReturnType<typeof rawPostFile>): ParsedPost {
   const result = parsePost("bytes" in spec ? spec : postFile(spec));
-  if (!result.ok) expect.fail(JSON.stringify(result.errors));
+  if (!result.ok) expect.fail(JSON.stringify(result.error));
   return result.value;
 }
 
@@ -98,20 +98,20 @@ describe("parsePost", () => {
 
   it("errors carry the file name", () => {
     const result = parsePost(rawPostFile("x.md", "---\ndate: 2026-01-01T00:00:00Z\nwhat: 1\n---\nText\n"));
-    expect(result).toEqual({ ok: false, errors: [{ file: "posts/x.md", message: 'unknown field "what"' }] });
+    expect(result).toEqual({ ok: false, error: [{ file: "posts/x.md", message: 'unknown field "what"' }] });
   });
 
   it("a front matter that is not a mapping is refused with the schema's words", () => {
     const result = parsePost(rawPostFile("x.md", "---\njust a string\n---\nText\n"));
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.errors[0]!.file).toBe("posts/x.md");
+    if (!result.ok) expect(result.error[0]!.file).toBe("posts/x.md");
   });
 });
 
 describe("helpers", () => {
   it("decodeUtf8 is strict and strips a BOM", () => {
     expect(decodeUtf8("a", new TextEncoder().encode("\uFEFFcafé"))).toEqual({ ok: true, value: "café" });
-    expect(decodeUtf8("a", new Uint8Array([0x63, 0x61, 0x66, 0xe9]))).toEqual({ ok: false, errors: [{ file: "a", message: "is not valid UTF-8 text" }] });
+    expect(decodeUtf8("a", new Uint8Array([0x63, 0x61, 0x66, 0xe9]))).toEqual({ ok: false, error: [{ file: "a", message: "is not valid UTF-8 text" }] });
   });
 
   it("checkXmlCharacters points at line and column", () => {
