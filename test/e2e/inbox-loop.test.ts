@@ -8,6 +8,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SCHEDULED_JOBS } from "../../lib/worker/job-list.ts";
 import { listYaml, person, postMarkdown, profileYaml } from "../support/factories.ts";
 import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../support/project-copy.ts";
 import { livingInGroups, type NpmStart, npmStart } from "./support/npm-start.ts";
@@ -100,8 +101,14 @@ describe("npm start + remote clients + npm run inbox", () => {
   it("runs the scheduled jobs on its own timer, as the cron trigger does when deployed", async () => {
     for (let i = 0; i < 40 && !server.output().includes("scheduled jobs ran"); i++) await new Promise((resolve) => setTimeout(resolve, 250));
     const ran = /\[skein\] scheduled jobs ran \(([a-z., ]+)\); they run again every interval/.exec(server.output())?.[1]?.split(", ");
-    // The every-minute jobs; housekeeping runs only in the run at 00:00 UTC.
-    expect(ran?.filter((job) => job !== "housekeeping")).toEqual(["inbox.reverify", "outbox.send", "timeline.poll"]);
+    // Every every-minute job of lib/worker/job-list.ts ran, in its order; the others (housekeeping at
+    // 00:00 UTC, the WebSub subscriber every 5 minutes) only when the run's minute is theirs.
+    const everyMinute = SCHEDULED_JOBS.filter((job) => job.everyMinutes === 1).map((job) => job.name);
+    expect(everyMinute).toContain("timeline.poll");
+    expect(ran?.filter((job) => everyMinute.includes(job))).toEqual(everyMinute);
+    const order = SCHEDULED_JOBS.map((job) => job.name);
+    expect(ran?.map((job) => order.indexOf(job))).toEqual(ran?.map((job) => order.indexOf(job)).sort((a, b) => a - b));
+    expect(ran?.every((job) => order.includes(job))).toBe(true);
   });
 
   it("npm run tick runs the scheduled jobs on this server and prints what each did", () => {
