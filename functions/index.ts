@@ -6,8 +6,8 @@
  * `npm run build -- --worker-config`; it is build output, not committed.
  */
 import type { SiteConfig } from "../lib/shared/site-config.ts";
-import type { WorkerEnv } from "../lib/worker/env.ts";
 import { createWorker } from "../lib/worker/worker.ts";
+import type { WorkerEnv } from "../lib/worker-kit/env.ts";
 import siteConfig from "./_generated/site-config.json";
 
 // Compile-time check that wrangler's generated Env (worker-configuration.d.ts) gives the Worker what it reads.

@@ -1,5 +1,5 @@
 /**
- * The owner's side of the inbox (bearer token, lib/worker/owner-auth.ts), mounted at /api/inbox:
+ * The owner's side of the inbox (bearer token, lib/worker-kit/owner-auth.ts), mounted at /api/inbox:
  * counts, lists newest first with an opaque cursor, mark read, delete. `npm run inbox` and the
  * owner's pages read the same routes.
  */
@@ -8,10 +8,10 @@ import { Hono } from "hono/tiny";
 import type { ListPage } from "../shared/api-types.ts";
 import { parseInteger } from "../shared/integers.ts";
 import { problem } from "../shared/problem.ts";
-import type { WorkerBindings, WorkerDeps } from "../worker/env.ts";
-import { requireOwner } from "../worker/owner-auth.ts";
-import { invalid, missing } from "../worker/validation.ts";
-import { jsonBody } from "./json-body.ts";
+import type { WorkerBindings, WorkerDeps } from "../worker-kit/env.ts";
+import { jsonBody } from "../worker-kit/json-body.ts";
+import { requireOwner } from "../worker-kit/owner-auth.ts";
+import { invalid, missing } from "../worker-kit/validation.ts";
 import { DEFAULT_PAGE_SIZE, type InboxKind, itemParam, kindParam, listQuery, moderationBody, replyParam } from "./schemas.ts";
 import { countInbox, deleteItem, getReply, type ListQuery, listMessages, listReplies, markRead, setModeration } from "./store.ts";
 

@@ -5,7 +5,7 @@
  * and this job re-verifies the ones that are due, as many as the run's budget holds, oldest first.
  * With `all` (npm run tick -- --all) every reply with a next check is due now.
  */
-import type { ScheduledJob } from "../worker/jobs.ts";
+import type { ScheduledJob } from "../worker-kit/jobs.ts";
 import { dueReplies } from "./store.ts";
 import { verifyAndRecord } from "./verification.ts";
 import { VERIFY_BUDGET } from "./verify-reply.ts";

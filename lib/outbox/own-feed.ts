@@ -17,7 +17,7 @@ import { type Feed, FeedReadError, readFeed } from "../shared/remote-feed-reader
 import { DEFAULT_FETCH_LIMITS } from "../shared/remote-fetch.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { decodeXmlBytes } from "../shared/xml-decoding.ts";
-import type { AssetsFetcher } from "../worker/env.ts";
+import type { AssetsFetcher } from "../worker-kit/env.ts";
 
 export interface OwnFeedOptions {
   feedUrl: string;

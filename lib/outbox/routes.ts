@@ -1,5 +1,5 @@
 /**
- * The owner's side of the outbox (bearer token, lib/worker/owner-auth.ts), mounted at /api/outbox:
+ * The owner's side of the outbox (bearer token, lib/worker-kit/owner-auth.ts), mounted at /api/outbox:
  *
  *   GET  /api/outbox[?state=&limit=&cursor=]   every notification and message, newest first (npm run outbox)
  *   POST /api/outbox/messages                  send a private message now (npm run message, npm run inbox -- reply)
@@ -7,15 +7,15 @@
  */
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono/tiny";
-import { jsonBody } from "../inbox/json-body.ts";
 import type { ListPage, OutboxItem } from "../shared/api-types.ts";
 import { Budget } from "../shared/budget.ts";
 import { parseInteger } from "../shared/integers.ts";
 import { problem } from "../shared/problem.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
-import { allowLoopback, type WorkerBindings, type WorkerDeps } from "../worker/env.ts";
-import { requireOwner } from "../worker/owner-auth.ts";
-import { invalid, missing } from "../worker/validation.ts";
+import { allowLoopback, type WorkerBindings, type WorkerDeps } from "../worker-kit/env.ts";
+import { jsonBody } from "../worker-kit/json-body.ts";
+import { requireOwner } from "../worker-kit/owner-auth.ts";
+import { invalid, missing } from "../worker-kit/validation.ts";
 import { SEND_BUDGET } from "./policy.ts";
 import { DEFAULT_PAGE_SIZE, itemParam, listQuery, sendBody } from "./schemas.ts";
 import { sendMessage } from "./send-message.ts";

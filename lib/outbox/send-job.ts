@@ -23,7 +23,7 @@
 import type { OutboxItem } from "../shared/api-types.ts";
 import { parseRfc822 } from "../shared/dates.ts";
 import { NOTIFY_WINDOW_DAYS, type SiteConfig } from "../shared/site-config.ts";
-import type { JobContext, JobOutcome, ScheduledJob } from "../worker/jobs.ts";
+import type { JobContext, JobOutcome, ScheduledJob } from "../worker-kit/jobs.ts";
 import { type Delivery, deliver } from "./deliver.ts";
 import { livePosts, readOwnFeed } from "./own-feed.ts";
 import {

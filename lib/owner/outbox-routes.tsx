@@ -27,10 +27,10 @@ import type { Problem } from "../shared/problem.ts";
 import { ok, type Result } from "../shared/result.ts";
 import { describeIssues } from "../shared/schemas.ts";
 import { LIMITS } from "../shared/spec.ts";
-import { allowLoopback, type WorkerBindings } from "../worker/env.ts";
+import { allowLoopback, type WorkerBindings } from "../worker-kit/env.ts";
 import { peerParam } from "./inbox-pages.tsx";
 import { OutboxPage, WritePage } from "./outbox-pages.tsx";
-import type { OwnerPageKit } from "./routes.tsx";
+import type { OwnerPageKit } from "./page-kit.ts";
 import { returnTarget } from "./security.ts";
 
 /** A notice key (the text is fixed in inbox-pages.tsx's Notice). */

@@ -11,23 +11,23 @@
  */
 import { zValidator } from "@hono/zod-validator";
 import type { Context, MiddlewareHandler } from "hono";
-import type { Child } from "hono/jsx";
 import { Hono } from "hono/tiny";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as z from "zod/mini";
-import { clientNetworkKey, withinLimit } from "../inbox/rate-limit.ts";
 import { conversationMessages, countInbox, deleteItem, listConversations, listReplies, markConversationRead, markRead, setModeration } from "../inbox/store.ts";
 import { countOutbox, undeliveredMessages } from "../outbox/store.ts";
 import { parseInteger } from "../shared/integers.ts";
 import { describeIssues, integerText } from "../shared/schemas.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
 import { countRecentTimeline } from "../timeline/store.ts";
-import type { WorkerBindings, WorkerDeps } from "../worker/env.ts";
-import { constantTimeEqual } from "../worker/owner-auth.ts";
+import type { WorkerBindings, WorkerDeps } from "../worker-kit/env.ts";
+import { constantTimeEqual } from "../worker-kit/owner-auth.ts";
+import { clientNetworkKey, withinLimit } from "../worker-kit/rate-limit.ts";
 import { ConversationPage, InboxPage, Overview, peerFromParam, peerParam, SignInPage } from "./inbox-pages.tsx";
-import { Layout, type LayoutProps, type OwnerSection } from "./layout.tsx";
+import { Layout, type LayoutProps } from "./layout.tsx";
 import { UndeliveredMessages } from "./outbox-pages.tsx";
 import { answerForm, outboxPages, sendOutcome, typed } from "./outbox-routes.tsx";
+import type { OwnerPageKit } from "./page-kit.ts";
 import { ownerPageHeaders, returnTarget, sameOrigin } from "./security.ts";
 import { clearSessionCookie, createSession, endSession, sessionIdOf, setSessionCookie, validSession } from "./session.ts";
 import { OWNER_CSS } from "./style.ts";
@@ -59,14 +59,6 @@ export { returnTarget } from "./security.ts";
 export interface OwnerPagesOptions {
   /** Sections of later capabilities, shown in the navigation. */
   sections?: LayoutProps["sections"];
-}
-
-/** What the page modules (timeline-routes.tsx, outbox-routes.tsx) share with this one. */
-export interface OwnerPageKit {
-  config: SiteConfig;
-  deps: WorkerDeps;
-  /** A whole page in the owner's frame, with this status. */
-  render(c: Context, status: ContentfulStatusCode, title: string, section: OwnerSection, body: Child, signedIn?: boolean): Promise<Response>;
 }
 
 export function ownerPages(config: SiteConfig, deps: WorkerDeps, options: OwnerPagesOptions = {}): Hono<WorkerBindings> {

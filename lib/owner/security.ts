@@ -10,7 +10,7 @@
  *   lock).
  */
 import type { MiddlewareHandler } from "hono";
-import type { WorkerBindings } from "../worker/env.ts";
+import type { WorkerBindings } from "../worker-kit/env.ts";
 
 export const OWNER_CSP = ["default-src 'none'", "style-src 'self'", "img-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"].join(
   "; ",

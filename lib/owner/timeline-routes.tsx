@@ -13,8 +13,8 @@ import type { Hono } from "hono/tiny";
 import * as z from "zod/mini";
 import { describeIssues } from "../shared/schemas.ts";
 import { readFollows, readTimeline, timelineQuery } from "../timeline/owner-routes.ts";
-import type { WorkerBindings } from "../worker/env.ts";
-import type { OwnerPageKit } from "./routes.tsx";
+import type { WorkerBindings } from "../worker-kit/env.ts";
+import type { OwnerPageKit } from "./page-kit.ts";
 import { FollowsPage, TimelinePage } from "./timeline-pages.tsx";
 
 /** The API's query; the filter form sends user="" for "everyone you follow". */

@@ -1,5 +1,5 @@
 /**
- * The owner's timeline (bearer token, lib/worker/owner-auth.ts), mounted at /api/timeline:
+ * The owner's timeline (bearer token, lib/worker-kit/owner-auth.ts), mounted at /api/timeline:
  *
  *   GET /api/timeline            posts of followed accounts, newest first; ?user= (user_id or
  *                                username), ?mentions=1, ?limit= (1-100), ?cursor= (next_cursor)
@@ -20,9 +20,9 @@ import { err, ok, type Result } from "../shared/result.ts";
 import { plainTextOf, sanitizeHtml } from "../shared/sanitize-html.ts";
 import { flagText, idPattern, integerText } from "../shared/schemas.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
-import type { WorkerBindings, WorkerDeps } from "../worker/env.ts";
-import { requireOwner } from "../worker/owner-auth.ts";
-import { invalid } from "../worker/validation.ts";
+import type { WorkerBindings, WorkerDeps } from "../worker-kit/env.ts";
+import { requireOwner } from "../worker-kit/owner-auth.ts";
+import { invalid } from "../worker-kit/validation.ts";
 import { parseWalk } from "./poll-feed.ts";
 import { lastSlotMinute, MINUTE_MS, minuteOf, nextSlotMinute, pollIntervalMinutes } from "./schedule.ts";
 import { type FollowRow, followStatusRows, type ItemRow, listTimeline } from "./store.ts";

@@ -23,7 +23,7 @@
 import type { BudgetLimits } from "../shared/budget.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
 import { normalizeUserLink } from "../shared/urls.ts";
-import type { JobContext, JobOutcome, ScheduledJob } from "../worker/jobs.ts";
+import type { JobContext, JobOutcome, ScheduledJob } from "../worker-kit/jobs.ts";
 import { isListed, matchesIdentity, mentionTest } from "./items.ts";
 import { DEFAULT_POLL_LIMITS, type PollLimits, type PollOutcome, pollFeed } from "./poll-feed.ts";
 import { backoffMinutes, MINUTE_MS, minuteOf, phaseOf, pollIntervalMinutes, slotDue } from "./schedule.ts";

@@ -23,7 +23,7 @@ import { fetchFeedPage } from "../shared/remote-feed-page.ts";
 import { fetchRemote } from "../shared/remote-fetch.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
 import { backoffMs, DEFAULT_LEASE_SECONDS, FORM_CONTENT_TYPE, formBody, randomHex } from "../websub/protocol.ts";
-import type { JobContext, JobOutcome, ScheduledJob } from "../worker/jobs.ts";
+import type { JobContext, JobOutcome, ScheduledJob } from "../worker-kit/jobs.ts";
 import { absoluteLink, matchesIdentity } from "./items.ts";
 import {
   deleteWebSubFollowStatement,

@@ -16,7 +16,7 @@
  */
 import type { DbStatement } from "../shared/d1.ts";
 import { fetchRemote } from "../shared/remote-fetch.ts";
-import type { JobContext, JobOutcome, ScheduledJob } from "../worker/jobs.ts";
+import type { JobContext, JobOutcome, ScheduledJob } from "../worker-kit/jobs.ts";
 import { type OwnTopicPage, readOwnTopic } from "./own-topic.ts";
 import { backoffMs, distributionLinks, signatureHeader } from "./protocol.ts";
 import {

@@ -10,7 +10,7 @@ import { readCappedBytes } from "../shared/capped-body.ts";
 import { DEFAULT_FETCH_LIMITS, fetchRemote } from "../shared/remote-fetch.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import type { WebSubTopic } from "../shared/site-config.ts";
-import type { AssetsFetcher } from "../worker/env.ts";
+import type { AssetsFetcher } from "../worker-kit/env.ts";
 import { sha256Hex } from "./protocol.ts";
 
 export interface OwnTopicOptions {

@@ -23,7 +23,7 @@
  */
 import { fetchRemote } from "../shared/remote-fetch.ts";
 import type { WebSubTopic } from "../shared/site-config.ts";
-import type { JobContext, JobOutcome, ScheduledJob } from "../worker/jobs.ts";
+import type { JobContext, JobOutcome, ScheduledJob } from "../worker-kit/jobs.ts";
 import { readOwnTopic } from "./own-topic.ts";
 import { backoffMs, FORM_CONTENT_TYPE, formBody } from "./protocol.ts";
 import { deleteOtherPingsStatement, loadPings, type PingRow, queueDeliveriesStatement, savePingStatement } from "./store.ts";

@@ -27,7 +27,8 @@ import type { SiteConfig } from "../shared/site-config.ts";
 import { timelineOwnerRoutes } from "../timeline/owner-routes.ts";
 import { websubCallbackRoutes } from "../timeline/websub-routes.ts";
 import { websubHubRoutes } from "../websub/hub-routes.ts";
-import { type WorkerApp, type WorkerBindings, type WorkerOptions, workerDeps } from "./env.ts";
+import type { WorkerApp, WorkerBindings, WorkerOptions } from "../worker-kit/env.ts";
+import { workerDeps } from "./deps.ts";
 import { jobsRoutes } from "./jobs-routes.ts";
 
 /** D1 failed (for example the free plan's daily limits are used up, until 00:00 UTC): retry later. */

@@ -10,7 +10,7 @@
 import { deleteDailyCountsBefore, deleteRejectedBefore } from "../inbox/store.ts";
 import { deleteExpiredSessions } from "../owner/session.ts";
 import { formatIsoUtc } from "../shared/dates.ts";
-import type { ScheduledJob } from "./jobs.ts";
+import type { ScheduledJob } from "../worker-kit/jobs.ts";
 
 export const REJECTED_KEEP_DAYS = 30;
 

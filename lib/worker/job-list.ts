@@ -8,8 +8,8 @@ import { timelinePollJob } from "../timeline/poll-job.ts";
 import { timelineSubscribeJob } from "../timeline/websub-subscribe-job.ts";
 import { websubDeliverJob } from "../websub/deliver-job.ts";
 import { websubPublishJob } from "../websub/publish-job.ts";
+import type { ScheduledJob } from "../worker-kit/jobs.ts";
 import { housekeepingJob } from "./housekeeping-job.ts";
-import type { ScheduledJob } from "./jobs.ts";
 
 // The outbox before the timeline: it usually costs one D1 call, and when it has work it is the
 // owner's own replies and messages, which should not wait behind a run spent reading others' feeds.

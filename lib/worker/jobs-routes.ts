@@ -7,14 +7,14 @@
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
-import { jsonBody } from "../inbox/json-body.ts";
 import { problem } from "../shared/problem.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
-import type { WorkerBindings, WorkerDeps } from "./env.ts";
+import type { WorkerBindings, WorkerDeps } from "../worker-kit/env.ts";
+import { runJobs } from "../worker-kit/jobs.ts";
+import { jsonBody } from "../worker-kit/json-body.ts";
+import { requireOwner } from "../worker-kit/owner-auth.ts";
+import { invalid } from "../worker-kit/validation.ts";
 import { SCHEDULED_JOBS } from "./job-list.ts";
-import { runJobs } from "./jobs.ts";
-import { requireOwner } from "./owner-auth.ts";
-import { invalid } from "./validation.ts";
 
 const runBody = z.strictObject({ all: z.optional(z.boolean()) });
 

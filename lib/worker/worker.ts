@@ -1,14 +1,15 @@
 /**
  * The Worker itself: HTTP requests go to the Hono app (lib/worker/app.ts), cron triggers to the
- * scheduled jobs (lib/worker/jobs.ts). functions/index.ts calls this with the build's site config.
+ * scheduled jobs (lib/worker-kit/jobs.ts). functions/index.ts calls this with the build's site config.
  */
 import type { ExecutionContext } from "hono";
 import type { JobsRunReport } from "../shared/api-types.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
+import type { WorkerEnv, WorkerOptions } from "../worker-kit/env.ts";
+import { runJobs } from "../worker-kit/jobs.ts";
 import { createApp } from "./app.ts";
-import { type WorkerEnv, type WorkerOptions, workerDeps } from "./env.ts";
+import { workerDeps } from "./deps.ts";
 import { SCHEDULED_JOBS } from "./job-list.ts";
-import { runJobs } from "./jobs.ts";
 
 export interface ScheduledEventLike {
   scheduledTime: number;

@@ -2,8 +2,8 @@
 // wrangler.toml (30 a minute per client network, 10 a minute per sender), and what each kind of
 // answer costs in D1, read from D1's own meta through the meter: a refused request writes nothing.
 import { describe, expect, it } from "vitest";
-import { clientNetworkKey } from "../../lib/inbox/rate-limit.ts";
-import type { WorkerApp } from "../../lib/worker/env.ts";
+import type { WorkerApp } from "../../lib/worker-kit/env.ts";
+import { clientNetworkKey } from "../../lib/worker-kit/rate-limit.ts";
 import { countRows, messageFrom, meteredEnv, problemOf, replyFrom, replyPath, send, testApp, testConfig } from "../worker/support/inbox.ts";
 import { BLOCKED, FOLLOWED, type Person, STRANGER } from "../worker/support/people.ts";
 

@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { reverifyRepliesJob } from "../../lib/inbox/reverify-job.ts";
 import { MAX_VERIFY_ATTEMPTS, RETRY_AFTER_MINUTES } from "../../lib/inbox/verify-reply.ts";
-import { runJobs } from "../../lib/worker/jobs.ts";
+import { runJobs } from "../../lib/worker-kit/jobs.ts";
 import { clearInbox, FIXED_NOW, loopbackOnlyFetch, replyFrom, replyPath, send, testApp, testConfig, testEnv } from "../worker/support/inbox.ts";
 import { BOB_STATUS, feedServer, type Person, SITES, siteFeedUrl } from "../worker/support/people.ts";
 

@@ -1,7 +1,7 @@
 // Reply verification in the background (waitUntil) against real feeds on a loopback server
 // (feed-server.ts): verified / rejected / unreachable, stored with a detail and a time.
 import { beforeEach, describe, expect, inject, it } from "vitest";
-import type { WorkerOptions as AppOptions } from "../../lib/worker/env.ts";
+import type { WorkerOptions as AppOptions } from "../../lib/worker-kit/env.ts";
 import { allRows, clearInbox, FIXED_NOW, replyFrom, replyPath, send, testApp, testEnv } from "../worker/support/inbox.ts";
 import { BOB_STATUS, feedServer, IMPOSTOR_CLAIM, PAGED_STATUS, type Person, SITES, siteFeedUrl } from "../worker/support/people.ts";
 

@@ -9,8 +9,8 @@ import { outboxSendJob } from "../../lib/outbox/send-job.ts";
 import type { JobsRunReport, OutboxItem } from "../../lib/shared/api-types.ts";
 import type { BudgetLimits } from "../../lib/shared/budget.ts";
 import type { OutboxList, OutboxNotification, SiteConfig } from "../../lib/shared/site-config.ts";
-import type { WorkerEnv } from "../../lib/worker/env.ts";
-import { runJobs } from "../../lib/worker/jobs.ts";
+import type { WorkerEnv } from "../../lib/worker-kit/env.ts";
+import { runJobs } from "../../lib/worker-kit/jobs.ts";
 import { FIXED_NOW, loopbackOnlyFetch, testConfig, testEnv } from "../worker/support/worker.ts";
 import { type Lane, ME, type ReceiverType, receiverName, receiverUserId, receiverUsername } from "./sites.ts";
 

@@ -4,7 +4,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { SESSION_LIFETIME_MS } from "../../lib/owner/session.ts";
-import type { WorkerApp, WorkerEnv } from "../../lib/worker/env.ts";
+import type { WorkerApp, WorkerEnv } from "../../lib/worker-kit/env.ts";
 import { clearInbox, FIXED_NOW, messageFrom, meteredEnv, OWNER_TOKEN, replyFrom, replyPath, send, testApp, testEnv } from "../worker/support/inbox.ts";
 import { STRANGER } from "../worker/support/people.ts";
 

@@ -11,7 +11,7 @@ import type { Db } from "../../lib/shared/d1.ts";
 import { normalizeUserLink } from "../../lib/shared/urls.ts";
 import type { NewTimelineItem } from "../../lib/timeline/items.ts";
 import { insertFollowStatement, insertItemsStatement } from "../../lib/timeline/store.ts";
-import type { WorkerEnv } from "../../lib/worker/env.ts";
+import type { WorkerEnv } from "../../lib/worker-kit/env.ts";
 import { ME } from "../outbox/sites.ts";
 import { clearOutbox, outboxConfig, outboxEnv, outboxItems, ownFeed, type Receiver, receivedBy, receiver } from "../outbox/support.ts";
 import { followedAccount, meteredEnv, OWNER_TOKEN, owner, send, testApp } from "../worker/support/worker.ts";

@@ -1,8 +1,10 @@
 /**
  * The house's rooms (ARCHITECTURE.md): the Worker is built from functions/ and the Worker rooms of
- * lib/ (worker, inbox, timeline, outbox, owner, websub, shared) and never from the publish path -- the build's
- * markdown, YAML, front matter and XML writer stay out of the Worker's bundle -- and lib/shared/
- * depends on no other room. Followed from the Worker's entry through every relative import, so
+ * lib/ (worker, worker-kit, inbox, timeline, outbox, owner, websub, shared) and never from the publish path --
+ * the build's markdown, YAML, front matter and XML writer stay out of the Worker's bundle. lib/shared/
+ * depends on no other room; lib/worker-kit/ (what every Worker room builds on) only on lib/shared/; and
+ * lib/worker/, the composition root that mounts every room's routes and lists every job, is imported
+ * by no room: arrows between rooms run one way, down. Followed from the Worker's entry through every relative import, so
  * an indirect import is caught too.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -52,7 +54,9 @@ describe("the Worker's rooms", () => {
   const worker = reachable("functions/index.ts");
 
   it("the Worker reaches nothing of the publish path, the scripts or the site templates", () => {
-    const outside = [...worker.files].map(relative).filter((file) => !/^(functions|lib\/(worker|inbox|timeline|outbox|owner|websub|shared))\//.test(file));
+    const outside = [...worker.files]
+      .map(relative)
+      .filter((file) => !/^(functions|lib\/(worker|worker-kit|inbox|timeline|outbox|owner|websub|shared))\//.test(file));
     expect(outside).toEqual([]);
   });
 
@@ -77,9 +81,30 @@ describe("the Worker's rooms", () => {
       importsOf(file)
         .filter((specifier) => specifier.startsWith("."))
         .map((specifier) => relative(path.resolve(path.dirname(file), specifier)))
-        .filter((target) => /^lib\/(worker|inbox|timeline|outbox|owner|websub)\//.test(target))
+        .filter((target) => /^lib\/(worker|worker-kit|inbox|timeline|outbox|owner|websub)\//.test(target))
         .map((target) => `${relative(file)} -> ${target}`),
     );
     expect(leaks).toEqual([]);
+  });
+
+  /** `from -> to` for every relative import of a file under `room` whose target `leaves` says is wrong. */
+  function importsLeaving(room: string, leaves: (target: string) => boolean): string[] {
+    return filesUnder(room).flatMap((file) =>
+      importsOf(file)
+        .filter((specifier) => specifier.startsWith("."))
+        .map((specifier) => relative(path.resolve(path.dirname(file), specifier)))
+        .filter(leaves)
+        .map((target) => `${relative(file)} -> ${target}`),
+    );
+  }
+
+  it("lib/worker-kit depends only on lib/shared", () => {
+    expect(importsLeaving("lib/worker-kit", (target) => !/^lib\/(worker-kit|shared)\//.test(target))).toEqual([]);
+  });
+
+  it("no room imports lib/worker, the composition root (only functions/ does)", () => {
+    const rooms = readdirSync(path.join(REPO_ROOT, "lib")).filter((name) => name !== "worker");
+    expect(rooms).toContain("inbox");
+    expect(rooms.flatMap((room) => importsLeaving(`lib/${room}`, (target) => target.startsWith("lib/worker/")))).toEqual([]);
   });
 });

@@ -10,8 +10,8 @@ import type { FollowedAccount, SiteConfig } from "../../lib/shared/site-config.t
 import { normalizeUserLink } from "../../lib/shared/urls.ts";
 import { createTimelinePollJob, type TimelinePollOptions } from "../../lib/timeline/poll-job.ts";
 import type { FollowRow } from "../../lib/timeline/store.ts";
-import type { WorkerEnv } from "../../lib/worker/env.ts";
-import { runJobs } from "../../lib/worker/jobs.ts";
+import type { WorkerEnv } from "../../lib/worker-kit/env.ts";
+import { runJobs } from "../../lib/worker-kit/jobs.ts";
 import type { PostDescription, SiteSpec } from "../worker/support/feed-server-timeline.ts";
 import { FIXED_NOW, loopbackOnlyFetch, meteredEnv, testConfig, testEnv } from "../worker/support/worker.ts";
 

@@ -7,8 +7,8 @@
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
 import type { SiteConfig, WebSubConfig, WebSubTopic } from "../../lib/shared/site-config.ts";
-import type { WorkerEnv } from "../../lib/worker/env.ts";
-import { runJobs, type ScheduledJob } from "../../lib/worker/jobs.ts";
+import type { WorkerEnv } from "../../lib/worker-kit/env.ts";
+import { runJobs, type ScheduledJob } from "../../lib/worker-kit/jobs.ts";
 import type { Received } from "../worker/support/feed-server-websub.ts";
 import { FIXED_NOW, loopbackOnlyFetch, meteredEnv, testConfig, testEnv } from "../worker/support/worker.ts";
 

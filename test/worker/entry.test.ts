@@ -8,7 +8,7 @@ import generated from "../../functions/_generated/site-config.json";
 import worker from "../../functions/index.ts";
 import type { JobsRunReport } from "../../lib/shared/api-types.ts";
 import type { SiteConfig } from "../../lib/shared/site-config.ts";
-import type { WorkerEnv } from "../../lib/worker/env.ts";
+import type { WorkerEnv } from "../../lib/worker-kit/env.ts";
 import { OWNER_TOKEN } from "./support/worker.ts";
 
 const config = generated as unknown as SiteConfig;

@@ -10,7 +10,7 @@ import { type DbUsage, emptyUsage, meteredDb } from "../../../lib/shared/d1.ts";
 import type { SiteConfig } from "../../../lib/shared/site-config.ts";
 import { normalizeUserLink } from "../../../lib/shared/urls.ts";
 import { createApp } from "../../../lib/worker/app.ts";
-import type { WorkerApp, WorkerEnv, WorkerOptions } from "../../../lib/worker/env.ts";
+import type { WorkerApp, WorkerEnv, WorkerOptions } from "../../../lib/worker-kit/env.ts";
 import { BLOCKED, FOLLOWED, OWNER, OWNER_POST_IDS, type Person, SELECTED } from "./people.ts";
 
 /** 2026-03-01T12:00:30Z: the clock of every test app unless a test moves it. */

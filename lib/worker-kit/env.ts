@@ -5,10 +5,9 @@
  * `npm run types`) satisfies it.
  */
 import type { Hono } from "hono";
-import type { RateLimiter } from "../inbox/rate-limit.ts";
-import { VERIFY_BUDGET } from "../inbox/verify-reply.ts";
 import type { BudgetLimits } from "../shared/budget.ts";
 import type { Db, DbUsage } from "../shared/d1.ts";
+import type { RateLimiter } from "./rate-limit.ts";
 
 export interface AssetsFetcher {
   fetch(request: Request): Promise<Response>;
@@ -20,7 +19,7 @@ export interface WorkerEnv {
   ASSETS?: AssetsFetcher;
   /** Owner API bearer token: a wrangler secret in production, .dev.vars locally. */
   OWNER_TOKEN?: string;
-  /** Rate Limiting bindings of the inbox's POST endpoints (lib/inbox/rate-limit.ts). */
+  /** Rate Limiting bindings of the inbox's POST endpoints (lib/worker-kit/rate-limit.ts). */
   INBOX_IP_LIMIT?: RateLimiter;
   INBOX_SENDER_LIMIT?: RateLimiter;
   /** Sign-in attempts on the owner's pages, per client network (lib/owner/routes.tsx). */
@@ -59,14 +58,6 @@ export interface WorkerDeps {
   now: () => number;
   fetch: typeof fetch;
   verifyBudget: BudgetLimits;
-}
-
-export function workerDeps(options: WorkerOptions): WorkerDeps {
-  return {
-    now: options.now ?? (() => Date.now()),
-    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
-    verifyBudget: { ...VERIFY_BUDGET, ...options.verifyBudget },
-  };
 }
 
 export function allowLoopback(env: WorkerEnv): boolean {
