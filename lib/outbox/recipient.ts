@@ -57,25 +57,78 @@ function failureOf(error: { kind: string; status?: number; detail: string }, bud
 }
 
 export interface HeadFeed {
-  /** The URL that answered (after redirects): their feed URL as we use it. */
+  /** The URL that answered (after redirects and relocations): their feed URL as we use it. */
   url: string;
+  /** The URL we started from, when their feed said it moved (spec "Relocation"). */
+  relocatedFrom?: string;
   channel: FeedChannel;
   /** The items read (reading may stop early). */
   items: FeedItem[];
   feed: Feed;
 }
 
-/** The head page of a feed, read up to the first item for which `stopAfter` is true. */
+/** Relocations followed at most when reading someone's head feed: a move, and one more. */
+export const MAX_RELOCATIONS = 2;
+
+/**
+ * Where their head feed says they moved, when it does (spec "Relocation": "Clients who come across a
+ * <relocate> tag should immediately redirect their crawlers at this new feed URL. The old URL can be
+ * discarded and is considered dead."). Undefined when it does not, or names a URL already read.
+ */
+function relocationOf(feed: Feed, pageUrl: string, read: ReadonlySet<string>): string | undefined {
+  const target = absoluteUrl(feed.channel.relocate?.trim(), pageUrl);
+  return target !== undefined && !read.has(feedKey(target)) ? target : undefined;
+}
+
+/** One key for the URLs of one feed, however they are written. */
+function feedKey(url: string): string {
+  return normalizeUserLink(url) ?? url;
+}
+
+/**
+ * The head page of a feed, read up to the first item for which `stopAfter` is true. A head that
+ * relocates is not theirs any more: the new feed is read instead (at most MAX_RELOCATIONS moves;
+ * a relocation back to a URL already read is ignored, so two feeds naming each other end).
+ */
 export async function readHead(
   url: string,
   options: ReadOptions,
   stopAfter?: (item: FeedItem, index: number) => boolean,
 ): Promise<Result<HeadFeed, ReadFailure>> {
-  const read = await fetchFeedPage(url, { ...options, ...(stopAfter ? { stopAfter } : {}) });
-  if (!read.ok) return err(failureOf(read.error, options.budget));
-  const { feed } = read.value;
-  if (!feed) return err({ kind: "final", detail: `${read.value.url} answered 304 to a request that was not conditional` });
-  return ok({ url: read.value.movedTo ?? url, channel: feed.channel, items: feed.items, feed });
+  return followHead(url, options, stopAfter, { origin: url, moves: 0, read: new Set() });
+}
+
+/** Where a read of someone's head feed started, how often it moved, and the URLs read so far. */
+interface HeadTrail {
+  origin: string;
+  moves: number;
+  read: Set<string>;
+}
+
+async function followHead(
+  url: string,
+  options: ReadOptions,
+  stopAfter: ((item: FeedItem, index: number) => boolean) | undefined,
+  trail: HeadTrail,
+): Promise<Result<HeadFeed, ReadFailure>> {
+  let current = url;
+  for (let moves = trail.moves; ; moves++) {
+    const page = await fetchFeedPage(current, { ...options, ...(stopAfter ? { stopAfter } : {}) });
+    if (!page.ok) return err(failureOf(page.error, options.budget));
+    const { feed } = page.value;
+    if (!feed) return err({ kind: "final", detail: `${page.value.url} answered 304 to a request that was not conditional` });
+    const here = page.value.movedTo ?? current;
+    trail.read.add(feedKey(here));
+    trail.read.add(feedKey(page.value.url));
+    const relocate = relocationOf(feed, page.value.url, trail.read);
+    if (relocate === undefined) {
+      return ok({ url: here, ...(moves > 0 ? { relocatedFrom: trail.origin } : {}), channel: feed.channel, items: feed.items, feed });
+    }
+    if (moves >= MAX_RELOCATIONS) {
+      return err({ kind: "final", detail: `${trail.origin} moved ${moves} times and ${here} relocates again, to ${relocate}: not followed further` });
+    }
+    current = relocate;
+  }
 }
 
 /** A URL a feed gives (message, reply, follows, blocks), made absolute against the page; undefined if unusable. */
@@ -235,7 +288,11 @@ export async function resolveFeed(url: string, options: ReadOptions): Promise<Re
   // The one feed reader, on the bytes we have (no second fetch).
   try {
     const feed = readFeed(decoded.value.text, { stopAfter: (_, index) => index === 0 });
-    return ok({ url: answer.movedTo ?? url, channel: feed.channel, items: feed.items, feed });
+    const here = answer.movedTo ?? url;
+    const read = new Set([feedKey(here), feedKey(answer.url)]);
+    const relocate = relocationOf(feed, answer.url, read);
+    if (relocate !== undefined) return followHead(relocate, options, (_, index) => index === 0, { origin: url, moves: 1, read });
+    return ok({ url: here, channel: feed.channel, items: feed.items, feed });
   } catch (error) {
     if (error instanceof FeedReadError) return err({ kind: "final", detail: `${answer.url} is neither a feed nor a web page: ${error.message}`.slice(0, 300) });
     throw error;

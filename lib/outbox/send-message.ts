@@ -92,6 +92,11 @@ function cleanUsername(name: string | undefined): string {
   return (name ?? "").replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\s]+/g, "").slice(0, 25);
 }
 
+/** Said when their feed relocated: the message went to the new one, and what the owner may update. */
+function movedNote(from: string | undefined, to: string): string {
+  return from === undefined ? "" : `; their feed ${from} relocates to ${to}, so it went there (update follows.yaml if you follow them)`;
+}
+
 export async function sendMessage(
   config: SiteConfig,
   recipient: Recipient,
@@ -164,7 +169,14 @@ export async function sendMessage(
   const item = await insertMessageAttempt(deps.db, { peer, body: text, dateRaw: date, dateEpochMs: sentAt }, messageUrl, outcome, at);
   switch (outcome.state) {
     case "sent":
-      return ok({ status: 201, answer: { outcome: "sent", detail: `sent to ${name} (${messageUrl} answered ${outcome.httpStatus})`, item } });
+      return ok({
+        status: 201,
+        answer: {
+          outcome: "sent",
+          detail: `sent to ${name} (${messageUrl} answered ${outcome.httpStatus})${movedNote(head.value.relocatedFrom, head.value.url)}`,
+          item,
+        },
+      });
     case "queued":
       return ok({
         status: 202,

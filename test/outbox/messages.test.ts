@@ -118,6 +118,21 @@ describe("a message that is delivered", () => {
     ]);
   });
 
+  it('to an account whose feed relocates (spec "Relocation"): to the new feed\'s message URL, never the old one', async () => {
+    const moved = receiver("moved", "m");
+    const home = receiver("newhome", "m");
+    const response = await sendTo({ recipient: moved.user_link, text: "Where did you go?" });
+    expect(response.status).toBe(201);
+    const answer = (await response.json()) as OutboxSendAnswer;
+    expect(answer.detail).toContain(`their feed ${moved.user_link} relocates to ${home.user_link}, so it went there`);
+    expect(await receivedBy(moved)).toEqual([]);
+    expect((await receivedBy(home)).map((r) => [r.path, r.body.message])).toEqual([[`/t/${home.name}/api/message`, "Where did you go?"]]);
+    expect(answer.item).toMatchObject({ user_id: home.user_id, user_link: home.user_link });
+    // Given as a profile page, the feed it links to relocates just the same.
+    expect((await sendTo({ recipient: receiver("moved", "n").profile, text: "Again" })).status).toBe(201);
+    expect(await receivedBy(receiver("newhome", "n"))).toHaveLength(1);
+  });
+
   it('to accept="follows" when their follows list names us', async () => {
     const friend = receiver("friend", "m");
     expect((await sendTo({ recipient: friend.user_link, text: "Friends" })).status).toBe(201);

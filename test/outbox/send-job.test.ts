@@ -63,6 +63,15 @@ describe("a reply notification", () => {
     expect(await outboxItems()).toHaveLength(1);
   });
 
+  it("to an account whose feed relocates: the item is found in the new feed and its reply URL notified", async () => {
+    const moved = receiver("moved", "a");
+    const home = receiver("newhome", "a");
+    const report = await runOutbox(outboxConfig([replyTo(2, moved, 1)]));
+    expect(summary(report)).toBe("new build: 1 notification queued, 0 cancelled; tried 1: 1 sent");
+    expect(await receivedBy(moved)).toEqual([]);
+    expect((await receivedBy(home)).map((r) => r.path)).toEqual([`/t/${home.name}/api/posts/1/reply`]);
+  });
+
   it("finds an item on an older page by walking next_node", async () => {
     const deep = receiver("deep", "a");
     await runOutbox(outboxConfig([replyTo(3, deep, 1)]));

@@ -30,6 +30,10 @@ export const RECEIVER_TYPES = {
   deep: { accept: "everyone" },
   /** accept="everyone", but its reply and message URLs are on a port nobody listens on. */
   dead: { accept: "everyone" },
+  /** accept="everyone", but its head feed relocates to newhome's of the same lane (spec "Relocation"). */
+  moved: { accept: "everyone" },
+  /** accept="everyone": where moved went. */
+  newhome: { accept: "everyone" },
 } as const;
 export type ReceiverType = keyof typeof RECEIVER_TYPES;
 

@@ -53,6 +53,7 @@ function receiverFiles(base: string, type: ReceiverType, name: string): Map<stri
     functions_url: type === "dead" ? "http://127.0.0.1:9" : url,
   };
   if (type === "blocker") profile.public_blocks = true;
+  if (type === "moved") profile.relocate = `${base}/t/${name.replace("moved-", "newhome-")}/feed.xml`;
   const follows = type === "friend" ? [someoneElse, us] : [someoneElse];
   const files = buildSiteFiles(
     {
