@@ -13,3 +13,12 @@ it("names only npm scripts that exist", () => {
   expect(named.size).toBeGreaterThan(5);
   expect([...named].filter((name) => !scripts.includes(name))).toEqual([]);
 });
+
+/** Scripts that are plumbing, not commands a reader types: npm test and npm start are the two commands; the rest are called by them. */
+const PLUMBING = new Set(["test", "start", "eleventy", "types"]);
+
+it("explains every user command of package.json", () => {
+  expect(scripts).toContain("tick");
+  const unexplained = scripts.filter((name) => !PLUMBING.has(name) && !README.includes(`npm run ${name}`));
+  expect(unexplained).toEqual([]);
+});
