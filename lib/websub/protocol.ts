@@ -24,10 +24,12 @@ export function grantedLease(requested: number | undefined): number {
 
 const encoder = new TextEncoder();
 
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
 export function hex(bytes: ArrayBuffer | Uint8Array): string {
   const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   let out = "";
-  for (const byte of view) out += byte.toString(16).padStart(2, "0");
+  for (const byte of view) out += HEX_BYTES[byte];
   return out;
 }
 
