@@ -28,6 +28,7 @@ import { DEFAULT_TIMELINE_OPTIONS } from "../lib/timeline/poll-job.ts";
 import { freePort } from "../test/e2e/support/static-server.ts";
 import { startFeedServer } from "./timeline/feeds.ts";
 import { type ParseCost, parseCosts } from "./timeline/parse-cost.ts";
+import { profileRuns } from "./timeline/profile-runs.ts";
 import { IsolateProfiler } from "./timeline/profiler.ts";
 import { killAll, type RunResult, startOwnerWorker } from "./timeline/worker.ts";
 
@@ -42,7 +43,12 @@ const USAGE = `Usage: npm run bench:timeline -- [options]
   --chatty N     of them posting every 30-90 minutes from 08:00 to 22:00 (default 5)
   --daily N      of them posting 1-3 times in the day (default 5)
   --minutes N    length of the simulated day (default 1440)
-  --keep         keep the temporary folder (its path is printed)`;
+  --keep         keep the temporary folder (its path is printed)
+  --profile-runs K   instead: profile K cron runs (quiet feeds: no feed due or 304s) and print where
+                     the isolate's CPU goes, by function and module (bench/timeline/profile-runs.ts)
+  --warmup N     with --profile-runs: runs before the profiled ones (default 60)
+  --top N        with --profile-runs: rows per table (default 25)
+  --feed-delay-ms N  with --profile-runs: the feeds answer N ms late (default 0)`;
 
 function log(message: string): void {
   process.stderr.write(`[bench:timeline] ${message}\n`);
@@ -107,10 +113,33 @@ async function main(): Promise<void> {
       daily: { type: "string", default: "5" },
       minutes: { type: "string", default: String(DAY_MINUTES) },
       keep: { type: "boolean", default: false },
+      "profile-runs": { type: "string" },
+      warmup: { type: "string", default: "60" },
+      top: { type: "string", default: "25" },
+      "feed-delay-ms": { type: "string", default: "0" },
       help: { type: "boolean", default: false },
     },
   });
   if (values.help) return void console.log(USAGE);
+  if (values["profile-runs"] !== undefined) {
+    const runs = Number(values["profile-runs"]);
+    const warmup = Number(values.warmup);
+    const top = Number(values.top);
+    const feedDelayMs = Number(values["feed-delay-ms"]);
+    if (![runs, warmup, top].every((n) => Number.isInteger(n) && n >= 1) || !Number.isInteger(feedDelayMs) || feedDelayMs < 0) {
+      console.error(USAGE);
+      process.exitCode = 2;
+      return;
+    }
+    const parentDir = mkdtempSync(path.join(os.tmpdir(), "skein-bench-timeline-"));
+    try {
+      await profileRuns({ feeds: Number(values.feeds), runs, warmup, top, parentDir, feedDelayMs });
+    } finally {
+      if (values.keep) log(`kept ${parentDir}`);
+      else rmSync(parentDir, { recursive: true, force: true });
+    }
+    return;
+  }
   const feeds = Number(values.feeds);
   const chatty = Number(values.chatty);
   const daily = Number(values.daily);
@@ -326,8 +355,8 @@ function report(r: {
     ]),
   );
 
-  type CpuKey = "isolateOutsideD1Ms" | "isolateCpuMs" | "cpuMs";
-  const keys: CpuKey[] = ["isolateOutsideD1Ms", "isolateCpuMs", "cpuMs"];
+  type CpuKey = "isolateWaitsCutMs" | "isolateOutsideD1WaitsCutMs" | "isolateOutsideD1Ms" | "isolateCpuMs" | "cpuMs";
+  const keys: CpuKey[] = ["isolateWaitsCutMs", "isolateOutsideD1WaitsCutMs", "isolateOutsideD1Ms", "isolateCpuMs", "cpuMs"];
   const pair = (values: number[]) => (values.length ? `${fmt(quantile(values, 0.5), 2)} / ${fmt(quantile(values, 0.99), 2)}` : "n/a");
   const baseOf = (key: CpuKey) =>
     quantile(
@@ -342,15 +371,21 @@ function report(r: {
   ];
   const onboardingRuns = r.onboarding.filter((run) => run.polls > 0);
   console.log(
-    `\nCPU per run, ms, p50 / p99 (an invocation has ${FREE.cpuMsPerInvocation} ms). Three measures, from the closest to what Cloudflare bills to the loosest bound:`,
+    `\nCPU per run, ms, p50 / p99 (an invocation has ${FREE.cpuMsPerInvocation} ms). Five measures, from the closest to what Cloudflare bills to the loosest bound:`,
   );
-  console.log("  isolate w/o D1 = the Worker isolate's samples in V8's profiler that are not idle, minus those under the D1 binding");
-  console.log("                   (locally D1's SQLite runs in-process and lands there; deployed, D1 runs elsewhere);");
-  console.log("  isolate        = every non-idle sample of the Worker isolate;  process = every workerd thread (/proc), dev server included.");
+  console.log("  isolate          = the Worker isolate's samples in V8's profiler that are not idle, each counted for the time since the");
+  console.log("                     sample before -- except a sample right after a wait, counted as one sampling interval (V8 samples");
+  console.log("                     the isolate only while workerd holds its lock: the first sample after a fetch or a D1 call would");
+  console.log("                     otherwise carry the whole wait; bench/timeline/profiler.ts). The D1 binding's own JavaScript");
+  console.log("                     (queries out, rows in) counts: deployed it runs in the isolate too;");
+  console.log("  w/o D1 binding   = the same without the samples under the D1 binding;");
+  console.log("  old w/o D1       = every sample's whole delta, minus the D1 binding (this bench's figure before: it counts waits");
+  console.log("                     that end in JavaScript as CPU -- a feed server 30 ms late adds about 30 ms a poll);");
+  console.log("  old isolate      = every sample's whole delta;  process = every workerd thread (/proc), dev server and local D1 included.");
   if (r.lostProfiles) console.log(`  (${r.lostProfiles} runs have no isolate figures: the inspector proxy dropped their profile.)`);
   console.log(
     table([
-      ["", "runs", "isolate w/o D1", "isolate", "process"],
+      ["", "runs", "isolate", "w/o D1 binding", "old w/o D1", "old isolate", "process"],
       runRow("run, no feed due (the baseline)", idle),
       runRow("run, only 304s", only304),
       runRow("run, new posts stored", withNew),

@@ -61,7 +61,15 @@ function build(site: Site, base: string): void {
  * `count` accounts; the first `chatty` post every 30-90 minutes from 08:00 to 22:00 of the day that
  * starts at `dayStart`, the next `daily` post 1-3 times that day, the rest last posted 10-40 days ago.
  */
-export async function startFeedServer(options: { count: number; chatty: number; daily: number; dayStart: number; seed: number }): Promise<FeedServer> {
+export async function startFeedServer(options: {
+  count: number;
+  chatty: number;
+  daily: number;
+  dayStart: number;
+  seed: number;
+  /** Every answer waits this long (ms): a remote server's latency, which must not show as the Worker's CPU. */
+  delayMs?: number;
+}): Promise<FeedServer> {
   const random = seededRandom(options.seed);
   const counts = new Map<number, number>();
   const sites: Site[] = [];
@@ -71,8 +79,12 @@ export async function startFeedServer(options: { count: number; chatty: number; 
     const file = match ? sites[Number(match[1])]?.files.get(match[2]!) : undefined;
     const answer = (status: number, headers: Record<string, string>, body?: Buffer) => {
       counts.set(status, (counts.get(status) ?? 0) + 1);
-      res.writeHead(status, headers);
-      res.end(body);
+      const send = () => {
+        res.writeHead(status, headers);
+        res.end(body);
+      };
+      if (options.delayMs) setTimeout(send, options.delayMs);
+      else send();
     };
     if (!file) return answer(404, { "Content-Type": "text/plain" }, Buffer.from("not found"));
     if (req.headers["if-none-match"] === file.etag) return answer(304, { ETag: file.etag });

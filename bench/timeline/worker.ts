@@ -51,6 +51,10 @@ export interface RunResult {
   isolateCpuMs: number;
   /** The same without what ran under the D1 binding (the local D1's SQLite work). */
   isolateOutsideD1Ms: number;
+  /** The isolate's CPU with the waits cut (profiler.ts: a sample after a wait counts one interval), D1 binding included. */
+  isolateWaitsCutMs: number;
+  /** The same without the D1 binding's samples. */
+  isolateOutsideD1WaitsCutMs: number;
   isolateGcMs: number;
   wallMs: number;
   jobs: JobLine[];
@@ -225,7 +229,9 @@ export async function startOwnerWorker(options: {
       const body = await response.text();
       const wallMs = performance.now() - started;
       const cpuMs = (cpuNanoseconds(pids) - cpuBefore) / 1e6;
-      const isolate = profiler ? await profiler.stop() : { cpuMs: Number.NaN, cpuOutsideD1Ms: Number.NaN, gcMs: Number.NaN };
+      const isolate = profiler
+        ? await profiler.stop()
+        : { cpuMs: Number.NaN, cpuOutsideD1Ms: Number.NaN, cpuOutsideD1GapsCutMs: Number.NaN, cpuGapsCutMs: Number.NaN, gcMs: Number.NaN };
       if (!response.ok) throw new Error(`the scheduled run at ${new Date(time).toISOString()} answered ${response.status}: ${body}\n${output.slice(-4000)}`);
       const waitUntil = Date.now() + 10_000;
       for (;;) {
@@ -237,6 +243,8 @@ export async function startOwnerWorker(options: {
             cpuMs,
             isolateCpuMs: isolate.cpuMs,
             isolateOutsideD1Ms: isolate.cpuOutsideD1Ms,
+            isolateWaitsCutMs: isolate.cpuGapsCutMs,
+            isolateOutsideD1WaitsCutMs: isolate.cpuOutsideD1GapsCutMs,
             isolateGcMs: isolate.gcMs,
             wallMs,
             jobs: readJobLines(true)!,
