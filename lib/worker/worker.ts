@@ -25,13 +25,19 @@ export interface SkeinWorker {
   runScheduled(scheduledTime: number, env: WorkerEnv): Promise<JobsRunReport>;
 }
 
-/** One line per job that did something, for `wrangler tail` and the dashboard's logs. */
+/**
+ * One line per job that ran, for `wrangler tail` and the dashboard's logs -- in ONE console.log call:
+ * each call costs the isolate CPU of its own (serializing it for the log, and for an attached
+ * inspector), and a run logs every minute.
+ */
 function logReport(report: JobsRunReport): void {
+  const lines: string[] = [];
   for (const job of report.jobs) {
     if (!job.ran) continue;
-    console.log(`skein job ${job.job}: ${job.summary} (${job.fetches} fetches, ${job.d1_calls} D1 calls, ${job.rows_written} rows written, ${job.ms} ms)`);
-    for (const failure of job.failures) console.log(`skein job ${job.job}: ${failure.target}: ${failure.reason}`);
+    lines.push(`skein job ${job.job}: ${job.summary} (${job.fetches} fetches, ${job.d1_calls} D1 calls, ${job.rows_written} rows written, ${job.ms} ms)`);
+    for (const failure of job.failures) lines.push(`skein job ${job.job}: ${failure.target}: ${failure.reason}`);
   }
+  if (lines.length) console.log(lines.join("\n"));
 }
 
 export function createWorker(config: SiteConfig, options: WorkerOptions = {}): SkeinWorker {
