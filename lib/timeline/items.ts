@@ -8,7 +8,7 @@
  */
 import { parseFlexibleDate } from "../shared/dates.ts";
 import type { FeedItem } from "../shared/remote-feed-reader.ts";
-import type { Identity, SiteConfig } from "../shared/site-config.ts";
+import type { FollowedAccount, Identity, SiteConfig } from "../shared/site-config.ts";
 import { normalizeUserLink, parseHttpUrl } from "../shared/urls.ts";
 import { itemKey } from "./seen.ts";
 
@@ -67,12 +67,45 @@ export function isListed(list: readonly Identity[], userId: string | undefined, 
   return list.some((entry) => (userId !== undefined && entry.user_id === userId) || (normalizedLink !== undefined && entry.link === normalizedLink));
 }
 
+/*
+ * Per-isolate caches of what depends only on the bundled SiteConfig. The config is a module constant
+ * of the Worker (functions/index.ts), so within an isolate every scheduled run and request sees the
+ * same objects; the cron asks for these every minute, and each costs CPU proportional to follows.yaml
+ * (a URL parse per follow, for the block check) or a RegExp compile. Keyed by the object itself
+ * (WeakMap): another config -- a test's, a new deploy's -- is another key and is computed afresh.
+ */
+const followedCache = new WeakMap<SiteConfig, readonly FollowedAccount[]>();
+const mentionCache = new WeakMap<SiteConfig["owner"], (item: FeedItem) => boolean>();
+
+/**
+ * The accounts the timeline reads: follows.yaml without anyone in blocks.yaml (the build refuses an
+ * account in both, but a block by link can still catch a follow), matched on the link the build
+ * normalized (FollowedAccount.link), so no URL is parsed. Once per config.
+ */
+export function followedAccounts(config: SiteConfig): readonly FollowedAccount[] {
+  let followed = followedCache.get(config);
+  if (!followed) {
+    followed = Object.freeze(config.follows.filter((follow) => !isListed(config.blocks, follow.user_id, follow.link)));
+    followedCache.set(config, followed);
+  }
+  return followed;
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** A compiled mention test for one owner. */
+/** A compiled mention test for one owner (compiled once per owner object: see the caches above). */
 export function mentionTest(owner: SiteConfig["owner"]): (item: FeedItem) => boolean {
+  let test = mentionCache.get(owner);
+  if (!test) {
+    test = compileMentionTest(owner);
+    mentionCache.set(owner, test);
+  }
+  return test;
+}
+
+function compileMentionTest(owner: SiteConfig["owner"]): (item: FeedItem) => boolean {
   const word = new RegExp(`(?<![\\w@/.])@${escapeRegExp(owner.username)}(?![\\w])`, "i");
   const urls = [owner.feed_url, owner.profile_url, owner.post_url_prefix];
   const feedLink = normalizeUserLink(owner.feed_url);

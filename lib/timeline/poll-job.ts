@@ -24,7 +24,7 @@ import type { BudgetLimits } from "../shared/budget.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
 import { normalizeUserLink } from "../shared/urls.ts";
 import type { JobContext, JobOutcome, ScheduledJob } from "../worker-kit/jobs.ts";
-import { isListed, matchesIdentity, mentionTest } from "./items.ts";
+import { followedAccounts, matchesIdentity, mentionTest } from "./items.ts";
 import { DEFAULT_POLL_LIMITS, type PollLimits, type PollOutcome, pollFeed } from "./poll-feed.ts";
 import { backoffMinutes, MINUTE_MS, minuteOf, phaseOf, pollIntervalMinutes, slotDue } from "./schedule.ts";
 import {
@@ -36,6 +36,7 @@ import {
   finishRun,
   insertFollowStatement,
   insertItemsStatements,
+  loadDueFollows,
   loadFollowRows,
   loadPollerState,
   updateFollowStatement,
@@ -92,25 +93,33 @@ function newRow(follow: SiteConfig["follows"][number], nowMs: number): FollowRow
   };
 }
 
-/** D1's follow rows made to match follows.yaml; writes (one batch) only what differs. */
+/**
+ * D1's follow rows made to match follows.yaml; writes (one batch) only what differs. This runs every
+ * minute over every follow, so the common case -- nothing changed -- allocates nothing per follow: the
+ * row read from D1 is used as it is.
+ */
 async function reconcile(context: JobContext, rows: FollowBrief[]): Promise<Reconciled> {
   const { db, config, now } = context;
-  const byId = new Map(rows.map((row) => [row.user_id, row]));
+  const byId = new Map<string, FollowBrief>();
+  for (const row of rows) byId.set(row.user_id, row);
   const statements = [];
   const current: FollowBrief[] = [];
   let added = 0;
   let removed = 0;
   let changed = 0;
-  for (const follow of config.follows) {
-    // follow.link is normalized by the build: no URL parsing for each of 300 follows in every run.
-    if (isListed(config.blocks, follow.user_id, follow.link)) continue;
+  // Blocked accounts are left out once per config (followedAccounts: the build's normalized links, no URL parsing).
+  for (const follow of followedAccounts(config)) {
     const row = byId.get(follow.user_id);
-    byId.delete(follow.user_id);
     if (!row) {
       const fresh = newRow(follow, now);
       statements.push(insertFollowStatement(db, fresh));
       current.push({ ...fresh, first: 1, walking: 0 });
       added += 1;
+      continue;
+    }
+    byId.delete(follow.user_id);
+    if (row.username === follow.username && row.user_link === follow.user_link) {
+      current.push(row);
       continue;
     }
     const update: FollowUpdate = {};
@@ -151,6 +160,43 @@ async function reconcile(context: JobContext, rows: FollowBrief[]): Promise<Reco
   return { rows: current, added, removed, changed };
 }
 
+/** What the fast path needs of follows.yaml, computed once per config (see items.ts on the caches). */
+interface ListedFollows {
+  /** JSON [[user_id, username, user_link], ...] for loadDueFollows. */
+  json: string;
+  count: number;
+  /** False when a user_id is listed twice (the build refuses it): then every run takes the full path. */
+  distinct: boolean;
+  /** user_id -> position in follows.yaml: the order due follows are taken in, after rank and due time. */
+  order: Map<string, number>;
+}
+
+const listedCache = new WeakMap<SiteConfig, ListedFollows>();
+
+export function listedFollows(config: SiteConfig): ListedFollows {
+  let listed = listedCache.get(config);
+  if (!listed) {
+    const follows = followedAccounts(config);
+    const order = new Map<string, number>();
+    for (const [index, follow] of follows.entries()) if (!order.has(follow.user_id)) order.set(follow.user_id, index);
+    listed = {
+      json: JSON.stringify(follows.map((follow) => [follow.user_id, follow.username, follow.user_link])),
+      count: follows.length,
+      distinct: order.size === follows.length,
+      order,
+    };
+    listedCache.set(config, listed);
+  }
+  return listed;
+}
+
+/** Is this follow due in the run at `now`? (loadDueFollows asks SQLite the same question.) */
+export function isDueBrief(row: FollowBrief, run: { now: number; nowMinute: number; lastRunMinute: number | null; hubFed: ReadonlySet<string> }): boolean {
+  if (row.due_ms !== null) return row.due_ms <= run.now;
+  const interval = run.hubFed.has(row.user_id) ? HUB_FED_POLL_MINUTES : pollIntervalMinutes(row.newest_item_ms, run.now);
+  return slotDue(run.lastRunMinute, run.nowMinute, row.phase, interval);
+}
+
 /** Regular polls first (cheap), then catch-up walks, then first polls (their backfill parses the most). */
 function rank(row: FollowBrief): number {
   if (row.walking) return 1;
@@ -187,22 +233,29 @@ export function createTimelinePollJob(overrides: Partial<TimelinePollOptions> = 
     async run(context): Promise<JobOutcome> {
       const { db, now } = context;
       const nowMinute = minuteOf(now);
-      // Feeds a WebSub hub pushes to us (lib/timeline/websub-*.ts) are polled only as a slow backup: hubs fail silently.
-      const [state, hubFed] = await Promise.all([loadPollerState(db), hubFedFollows(db, now)]);
-      const reconciled = await reconcile(context, state.follows);
-      const isDue = (row: FollowBrief): boolean => {
-        if (context.all) return true;
-        if (row.due_ms !== null) return row.due_ms <= now;
-        const interval = hubFed.has(row.user_id) ? HUB_FED_POLL_MINUTES : pollIntervalMinutes(row.newest_item_ms, now);
-        return slotDue(state.lastRunMinute, nowMinute, row.phase, interval);
-      };
-      const due = reconciled.rows.filter(isDue).sort((a, b) => rank(a) - rank(b) || (a.due_ms ?? 0) - (b.due_ms ?? 0));
-      const membership = [
-        reconciled.added ? `${reconciled.added} new` : "",
-        reconciled.removed ? `${reconciled.removed} unfollowed` : "",
-        reconciled.changed ? `${reconciled.changed} changed in follows.yaml` : "",
-      ].filter(Boolean);
-      const followedText = `${plural(reconciled.rows.length, "followed feed")}${membership.length ? `; ${membership.join(", ")}` : ""}`;
+      const listed = listedFollows(context.config);
+      // Most runs: D1 matches follows.yaml, and SQLite hands back only the due follows (one D1 call).
+      const fast = context.all || !listed.distinct ? undefined : await loadDueFollows(db, listed.json, listed.count, now, nowMinute, HUB_FED_POLL_MINUTES);
+      let due: FollowBrief[];
+      let followedCount: number;
+      const membership: string[] = [];
+      if (fast?.consistent) {
+        due = fast.due;
+        followedCount = fast.stored;
+      } else {
+        // The full path: every follow read, reconciled with follows.yaml (written), the schedule in JavaScript.
+        // Feeds a WebSub hub pushes to us (lib/timeline/websub-*.ts) are polled only as a slow backup: hubs fail silently.
+        const [state, hubFed] = await Promise.all([loadPollerState(db), hubFedFollows(db, now)]);
+        const reconciled = await reconcile(context, state.follows);
+        due = reconciled.rows.filter((row) => context.all || isDueBrief(row, { now, nowMinute, lastRunMinute: state.lastRunMinute, hubFed }));
+        followedCount = reconciled.rows.length;
+        if (reconciled.added) membership.push(`${reconciled.added} new`);
+        if (reconciled.removed) membership.push(`${reconciled.removed} unfollowed`);
+        if (reconciled.changed) membership.push(`${reconciled.changed} changed in follows.yaml`);
+      }
+      // follows.yaml's order breaks ties, whichever path found them.
+      due.sort((a, b) => rank(a) - rank(b) || (a.due_ms ?? 0) - (b.due_ms ?? 0) || (listed.order.get(a.user_id) ?? 0) - (listed.order.get(b.user_id) ?? 0));
+      const followedText = `${plural(followedCount, "followed feed")}${membership.length ? `; ${membership.join(", ")}` : ""}`;
       if (!due.length) return { summary: `no feed due (${followedText})` };
 
       const rows = await loadFollowRows(
@@ -317,7 +370,7 @@ export function createTimelinePollJob(overrides: Partial<TimelinePollOptions> = 
       ].filter(Boolean);
       const waiting = deferred.length ? `; ${deferred.length} wait for the next run` : "";
       return {
-        summary: `polled ${counts.polled} of ${plural(reconciled.rows.length, "followed feed")}${parts.length ? `: ${parts.join(", ")}` : ""}${waiting}${membership.length ? ` (${membership.join(", ")})` : ""}`,
+        summary: `polled ${counts.polled} of ${plural(followedCount, "followed feed")}${parts.length ? `: ${parts.join(", ")}` : ""}${waiting}${membership.length ? ` (${membership.join(", ")})` : ""}`,
         failures: [...failures, ...notes],
       };
     },

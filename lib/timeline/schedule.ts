@@ -20,7 +20,7 @@
 
 export const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
-const DAY_MINUTES = 24 * 60;
+export const DAY_MINUTES = 24 * 60;
 
 /** Age of the newest post -> minutes between polls. Every interval divides 1440. */
 export const POLL_TIERS: readonly { youngerThanMs: number; minutes: number }[] = [

@@ -10,6 +10,7 @@
  */
 import type { Db, DbStatement } from "../shared/d1.ts";
 import type { NewTimelineItem } from "./items.ts";
+import { DAY_MINUTES, MAX_POLL_MINUTES, POLL_TIERS } from "./schedule.ts";
 
 /** A row of timeline_follows, as the poller reads and writes it. Times are epoch ms. */
 export interface FollowRow {
@@ -100,6 +101,90 @@ export async function loadPollerState(db: Db): Promise<PollerState> {
   ]);
   const last = (meta?.results[0] as { last_run_minute?: number } | undefined)?.last_run_minute;
   return { follows: (follows?.results ?? []) as FollowBrief[], lastRunMinute: typeof last === "number" ? last : null };
+}
+
+/**
+ * What a run needs when D1 already matches follows.yaml (every run but the first after a deploy that
+ * changed it): the follows that are due, the schedule (schedule.ts) evaluated by SQLite, so a run reads
+ * back a handful of rows instead of every follow -- 300 rows turned into objects by the D1 binding and
+ * walked in JavaScript each minute were most of a quiet run's CPU. `consistent` is false when D1 and
+ * follows.yaml differ (a row missing, unlisted, or with another username or user_link): the caller
+ * then takes the full path (loadPollerState + reconcile), which also writes the difference.
+ */
+export interface DueFollows {
+  consistent: boolean;
+  /** Follow rows in D1. */
+  stored: number;
+  lastRunMinute: number | null;
+  /** The due follows (only meaningful when consistent). */
+  due: FollowBrief[];
+}
+
+/** pollIntervalMinutes (schedule.ts) in SQL, from its own tiers; ?2 = now (ms). */
+const INTERVAL_SQL = `CASE WHEN f.newest_item_ms IS NULL THEN ${MAX_POLL_MINUTES} ${POLL_TIERS.map(
+  (tier) => `WHEN max(0, ?2 - f.newest_item_ms) < ${tier.youngerThanMs} THEN ${tier.minutes}`,
+).join(" ")} ELSE ${MAX_POLL_MINUTES} END`;
+
+/**
+ * `listedJson`: JSON [[user_id, username, user_link], ...] of the followed accounts (distinct
+ * user_ids); ?3 = the run's minute; ?4 = the interval of a follow a WebSub hub feeds (active lease).
+ * slotDue (schedule.ts) in SQL: from = last run + 1 (at most a day back; this minute when there is no
+ * last run); due when the first slot at or after `from`, from + ((-(from + phase)) mod interval), is
+ * not after this minute. SQLite's % keeps the dividend's sign, hence ((x % n) + n) % n.
+ * One scan of timeline_follows (the rows D1 reads are the same as loadPollerState's); one row back.
+ */
+export async function loadDueFollows(
+  db: Db,
+  listedJson: string,
+  listedCount: number,
+  nowMs: number,
+  nowMinute: number,
+  hubFedMinutes: number,
+): Promise<DueFollows> {
+  const row = await db
+    .prepare(
+      `WITH listed AS (
+         SELECT json_extract(value, '$[0]') AS user_id, json_extract(value, '$[1]') AS username, json_extract(value, '$[2]') AS user_link FROM json_each(?1)
+       ),
+       hub_fed AS (SELECT user_id FROM websub_follows WHERE state = 'active' AND lease_expires_ms > ?2),
+       meta AS (SELECT (SELECT last_run_minute FROM timeline_poller WHERE id = 1) AS last_run),
+       follows AS (
+         SELECT f.user_id, f.username, f.user_link, f.moved_to, f.phase, f.due_ms, f.newest_item_ms, f.seen IS NULL AS first, f.walk IS NOT NULL AS walking,
+                l.user_id IS NOT NULL AS is_listed,
+                l.user_id IS NOT NULL AND (l.username IS NOT f.username OR l.user_link IS NOT f.user_link) AS differs,
+                CASE WHEN f.user_id IN (SELECT user_id FROM hub_fed) THEN ?4 ELSE ${INTERVAL_SQL} END AS interval_minutes,
+                CASE WHEN meta.last_run IS NULL THEN ?3 ELSE max(meta.last_run + 1, ?3 - ${DAY_MINUTES - 1}) END AS from_minute
+         FROM timeline_follows AS f CROSS JOIN meta LEFT JOIN listed AS l ON l.user_id = f.user_id
+       )
+       SELECT COUNT(*) AS stored, COALESCE(SUM(is_listed), 0) AS listed, COALESCE(SUM(differs), 0) AS differing, (SELECT last_run FROM meta) AS last_run_minute,
+              json_group_array(json_array(user_id, username, user_link, moved_to, phase, due_ms, newest_item_ms, first, walking)) FILTER (
+                WHERE CASE WHEN due_ms IS NOT NULL THEN due_ms <= ?2
+                           ELSE from_minute <= ?3 AND from_minute + (((-(from_minute + phase)) % interval_minutes) + interval_minutes) % interval_minutes <= ?3 END
+              ) AS due
+       FROM follows`,
+    )
+    .bind(listedJson, nowMs, nowMinute, hubFedMinutes)
+    .first<{ stored: number; listed: number; differing: number; last_run_minute: number | null; due: string | null }>();
+  const stored = Number(row?.stored ?? 0);
+  const consistent = stored === listedCount && Number(row?.listed ?? 0) === listedCount && Number(row?.differing ?? 0) === 0;
+  const due: FollowBrief[] = [];
+  if (consistent && row?.due) {
+    for (const [user_id, username, user_link, moved_to, phase, due_ms, newest_item_ms, first, walking] of JSON.parse(row.due) as [
+      string,
+      string,
+      string,
+      string | null,
+      number,
+      number | null,
+      number | null,
+      number,
+      number,
+    ][]) {
+      due.push({ user_id, username, user_link, moved_to, phase, due_ms, newest_item_ms, first, walking });
+    }
+  }
+  const last = row?.last_run_minute;
+  return { consistent, stored, lastRunMinute: typeof last === "number" ? last : null, due };
 }
 
 /** The whole rows of the follows a run polls (one D1 call). */

@@ -24,7 +24,7 @@ import { fetchRemote } from "../shared/remote-fetch.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
 import { backoffMs, DEFAULT_LEASE_SECONDS, FORM_CONTENT_TYPE, formBody, randomHex } from "../websub/protocol.ts";
 import type { JobContext, JobOutcome, ScheduledJob } from "../worker-kit/jobs.ts";
-import { absoluteLink, matchesIdentity } from "./items.ts";
+import { absoluteLink, followedAccounts } from "./items.ts";
 import {
   deleteWebSubFollowStatement,
   loadSubscriberState,
@@ -106,7 +106,8 @@ export function createSubscribeJob(overrides: Partial<SubscribeOptions> = {}): S
       if (!websub) return { summary: "no callback URL in the site config (rebuild the site)" };
       const state = await loadSubscriberState(db);
       const rows = new Map(state.rows.map((row) => [row.user_id, row]));
-      const followed = config.follows.filter((follow) => !matchesIdentity(config.blocks, follow.user_id, follow.user_link));
+      // Once per config, without a URL parse per follow (this job runs every 5 minutes over every follow).
+      const followed = followedAccounts(config);
       const followedIds = new Set(followed.map((follow) => follow.user_id));
 
       const before: ReturnType<typeof saveWebSubFollowStatement>[] = [];
