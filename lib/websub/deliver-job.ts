@@ -7,9 +7,10 @@
  *
  * Within the free plan, spread over runs: a run reads the due deliveries (one D1 call, the due index
  * only), each topic's page once (one subrequest through ASSETS), chooses as many as its budget allows
- * -- one subrequest each, `signBytesPerRun` bytes of HMAC (the CPU of a run: 10 ms), `batch` at most --
- * claims them (one D1 call: the attempt is counted first, so a run cut off by the CPU limit cannot
- * resend them in a loop), POSTs them and writes every outcome in one batch. The rest wait for the
+ * -- one subrequest each, and their estimated CPU (deliveryCpuMs) within `cpuMsPerRun`: the
+ * invocation's 10 ms less what the other jobs of the run take; `batch` at most -- claims them (one D1
+ * call: the attempt is counted first, so a run cut off by the CPU limit cannot resend them in a
+ * loop), POSTs them and writes every outcome in one batch. The rest wait for the
  * next run: nobody is skipped, the oldest go first. 2xx: delivered. 410 Gone: the subscription ends
  * (§7). Anything else: retried with backoff, `maxAttempts` times, then given up until the next deploy.
  * Once an hour the run also deletes the subscriptions whose lease ran out (§5.1).
@@ -31,12 +32,20 @@ import {
 export const DELIVER_JOB_NAME = "websub.deliver";
 
 export interface DeliverOptions {
-  /** Deliveries read per run (the budget usually stops earlier). */
+  /** Deliveries read per run (the subrequests or the CPU estimate usually stop earlier). */
   batch: number;
   /** Deliveries in flight at once (Workers allow 6 open connections per invocation). */
   concurrency: number;
-  /** Bytes signed with HMAC per run: the CPU of signing is what grows with deliveries. */
-  signBytesPerRun: number;
+  /** The isolate CPU a run may spend on deliveries, estimated (deliveryCpuMs), ms. */
+  cpuMsPerRun: number;
+  /** CPU of one delivery whatever its size: the POST through fetchRemote, the HMAC key, its outcome, ms. */
+  cpuMsPerDelivery: number;
+  /** CPU per MiB of a page sent (copied into the request), ms. */
+  sendMsPerMiB: number;
+  /** CPU per MiB signed (HMAC-SHA256), on top of sending it, ms. */
+  signMsPerMiB: number;
+  /** CPU per MiB of a topic page read once per run (the ASSETS read and its SHA-256), ms. */
+  readMsPerMiB: number;
   /** Tries of one delivery (§7 leaves retries to the hub). */
   maxAttempts: number;
   /** Per delivery: the subscriber must answer within this. */
@@ -44,11 +53,47 @@ export interface DeliverOptions {
 }
 
 /**
- * Measured by bench/websub.ts (see the notes): a delivery of a full head page (about 250 KB) costs a
- * few ms of the isolate's CPU locally, a small page about 1 ms; 1 MiB signed and 20 deliveries a run
- * keep a run near its 10 ms whatever the page size.
+ * The CPU figures are what bench/websub.ts measured (`--profile`, at f48c6d2, wrangler dev on the
+ * 2-core build machine, load average 5 to 7; V8's samples of the isolate with the waits cut and the
+ * D1 binding left out -- see the bench's top comment): one delivery costs 0.25 to 0.3 ms whatever its
+ * size (the runtime's fetch, fetchRemote's guard and timer, the HMAC key, the outcome's statement),
+ * plus about 1 ms per MiB sent and 1.1 to 1.4 ms per MiB signed; reading a page costs about 1.4 ms per
+ * MiB (mostly its SHA-256). A run with nothing to deliver (every job) took 1.5 to 2.7 ms (median), so
+ * 6 ms for the deliveries keeps a run near 8 ms, within the invocation's 10: 18 deliveries of an
+ * 11 KiB head page a run, 6 of a 240 KiB one. Deployed, Cloudflare's dashboard is the final word.
  */
-export const DEFAULT_DELIVER_OPTIONS: DeliverOptions = { batch: 20, concurrency: 4, signBytesPerRun: 1024 * 1024, maxAttempts: 6, timeoutMs: 5000 };
+export const DEFAULT_DELIVER_OPTIONS: DeliverOptions = {
+  batch: 40,
+  concurrency: 4,
+  cpuMsPerRun: 6,
+  cpuMsPerDelivery: 0.3,
+  sendMsPerMiB: 1,
+  signMsPerMiB: 1.2,
+  readMsPerMiB: 1.5,
+  maxAttempts: 6,
+  timeoutMs: 5000,
+};
+
+const MiB = 1024 * 1024;
+
+/** The estimated isolate CPU of one delivery of `bytes`, signed or not, ms. */
+export function deliveryCpuMs(options: DeliverOptions, bytes: number, signed: boolean): number {
+  return options.cpuMsPerDelivery + (bytes / MiB) * (options.sendMsPerMiB + (signed ? options.signMsPerMiB : 0));
+}
+
+/** The estimated isolate CPU of reading a topic page of `bytes` (once per run), ms. */
+export function pageReadCpuMs(options: DeliverOptions, bytes: number): number {
+  return (bytes / MiB) * options.readMsPerMiB;
+}
+
+/**
+ * How many deliveries of one page size a run makes when every due one is alike and the subrequests
+ * do not stop it first: the rule the run applies one delivery at a time (the oldest always goes).
+ */
+export function deliveriesPerRun(options: DeliverOptions, bytes: number, signed: boolean): number {
+  const allowance = options.cpuMsPerRun - pageReadCpuMs(options, bytes);
+  return Math.min(options.batch, Math.max(1, Math.floor(allowance / deliveryCpuMs(options, bytes, signed))));
+}
 
 /** A claimed delivery whose run never recorded an outcome is due again after this. */
 export const CLAIM_MS = 10 * 60_000;
@@ -99,9 +144,11 @@ export function createDeliverJob(overrides: Partial<DeliverOptions> = {}): Sched
       }
 
       // What this run can afford: a subrequest each (two kept for the claim and the outcomes) and the
-      // bytes it may sign (CPU). The rest stay due for the next run, oldest first.
+      // CPU estimate within cpuMsPerRun, the pages' reads counted first. The oldest due always goes
+      // (however large its page); the rest stay due for the next run, oldest first.
       const chosen: SubscriptionRow[] = [];
-      let signed = 0;
+      let cpuMs = 0;
+      for (const page of pages.values()) cpuMs += pageReadCpuMs(options, page.bytes.byteLength);
       for (const row of rows) {
         if (!topics.has(row.topic)) {
           statements.push(
@@ -111,16 +158,14 @@ export function createDeliverJob(overrides: Partial<DeliverOptions> = {}): Sched
           continue;
         }
         const page = pages.get(row.topic);
-        const size = page?.bytes.byteLength ?? 0;
+        const cost = page ? deliveryCpuMs(options, page.bytes.byteLength, row.secret !== null) : 0;
         const affordable =
-          page !== undefined &&
-          context.budget.subrequestsLeft() - 2 > chosen.length &&
-          (row.secret === null || signed === 0 || signed + size <= options.signBytesPerRun);
+          page !== undefined && context.budget.subrequestsLeft() - 2 > chosen.length && (chosen.length === 0 || cpuMs + cost <= options.cpuMsPerRun);
         if (!affordable) {
           counts.waiting += 1;
           continue;
         }
-        if (row.secret !== null) signed += size;
+        cpuMs += cost;
         chosen.push(row);
       }
 
@@ -135,18 +180,20 @@ export function createDeliverJob(overrides: Partial<DeliverOptions> = {}): Sched
             return { kind: "given-up", attempts, status, error: `${error} (gave up after ${attempts} attempts)`.slice(0, 300) };
           return { kind: "retry", attempts, nextAttemptMs: now + backoffMs(attempts), status, error: error.slice(0, 300) };
         };
+        // What every delivery of a topic shares, made once per run: its headers but the signature.
+        const shared = new Map<string, Record<string, string>>();
+        for (const url of pages.keys()) shared.set(url, { "Content-Type": topics.get(url)!.content_type, Link: distributionLinks(hub, url) });
         let next = 0;
         const deliverOne = async (row: SubscriptionRow): Promise<void> => {
-          const topic = topics.get(row.topic)!;
           const page = pages.get(row.topic)!;
-          const headers: Record<string, string> = { "Content-Type": topic.content_type, Link: distributionLinks(hub, topic.url) };
-          if (row.secret !== null) headers["X-Hub-Signature"] = await signatureHeader(row.secret, page.bytes);
+          const headers = shared.get(row.topic)!;
+          const signature = row.secret === null ? undefined : await signatureHeader(row.secret, page.bytes);
           const answer = await fetchRemote(row.callback, {
             fetch: context.fetch,
             allowLoopback: context.allowLoopback,
             budget: context.budget,
             method: "POST",
-            headers,
+            headers: signature ? { ...headers, "X-Hub-Signature": signature } : headers,
             // The very bytes signed, sent as they are.
             body: page.bytes,
             limits: { timeoutMs: options.timeoutMs, maxBytes: 4096, maxRedirects: 0 },

@@ -3,11 +3,12 @@
  * subscribers receive the topic's page with its Content-Type, the Link header (§7) and
  * X-Hub-Signature: sha256=<HMAC> checked here with an independent HMAC; 410 ends a subscription,
  * failures are retried with backoff then given up; a crowd of subscribers is spread over runs within
- * the run's 45 subrequests, each served exactly once; expired leases get nothing and are removed.
+ * the run's 45 subrequests and its CPU estimate, each served exactly once, oldest first; expired
+ * leases get nothing and are removed.
  */
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { CLAIM_MS, createDeliverJob } from "../../lib/websub/deliver-job.ts";
+import { CLAIM_MS, createDeliverJob, DEFAULT_DELIVER_OPTIONS, deliveriesPerRun, deliveryCpuMs, pageReadCpuMs } from "../../lib/websub/deliver-job.ts";
 import { claimDeliveriesStatement, queueDeliveriesStatement, upsertSubscription } from "../../lib/websub/store.ts";
 import {
   bodyBytes,
@@ -128,14 +129,19 @@ describe("delivering our new posts to subscribers", () => {
     expect(await rows("SELECT callback FROM websub_subscriptions WHERE callback = ?1 AND pending_sha256 IS NULL", dead.callback)).toHaveLength(1);
   });
 
-  it("60 subscribers: spread over runs within the run's subrequests, each delivered exactly once", async () => {
+  it("60 subscribers: spread over runs by the CPU estimate within the run's subrequests, each delivered exactly once", async () => {
     const site = await ownSite();
     const [rss] = site.topics;
     const subs = [];
     for (let i = 0; i < 60; i++) subs.push(await subscribed(rss!.url, `secret-${i}`));
     await queue(rss!);
+    const pageBytes = (await (await fetch(rss!.url)).arrayBuffer()).byteLength;
+    const perRun = deliveriesPerRun(DEFAULT_DELIVER_OPTIONS, pageBytes, true);
+    // The run's subrequests (45, less the due read, the page, the claim and the outcomes) do not stop it first.
+    expect(perRun).toBeLessThan(45 - 4);
+    expect(perRun).toBeLessThan(60);
     const runs: { fetches: number; calls: number; delivered: number }[] = [];
-    for (let run = 0; run < 5; run++) {
+    for (let run = 0; run < 60; run++) {
       const { report, usage } = await meteredJob(createDeliverJob(), { config: site.config, now: FIXED_NOW + run * MINUTE });
       const delivered = Number(/^(\d+) deliver/.exec(report.summary)?.[1] ?? 0);
       runs.push({ fetches: report.fetches, calls: usage.calls, delivered });
@@ -143,19 +149,48 @@ describe("delivering our new posts to subscribers", () => {
     }
     for (const run of runs) expect(run.fetches + run.calls).toBeLessThanOrEqual(45);
     expect(runs.reduce((n, run) => n + run.delivered, 0)).toBe(60);
-    expect(runs.filter((run) => run.delivered > 0).length).toBeGreaterThanOrEqual(2);
+    // Every run makes as many as the rule allows, the last the rest.
+    let left = 60;
+    for (const run of runs.filter((r) => r.delivered > 0)) {
+      expect(run.delivered).toBe(Math.min(left, perRun));
+      left -= run.delivered;
+    }
     for (const sub of subs) expect(await received(sub.name)).toHaveLength(1);
   });
 
-  it("signing is capped per run (the CPU): the rest wait for the next run", async () => {
+  it("a run's CPU estimate caps it: the page read, then each delivery by its size and its signature; the rest wait, oldest first", async () => {
     const site = await ownSite(30);
     const [rss] = site.topics;
-    const subs = [await subscribed(rss!.url, "1"), await subscribed(rss!.url, "2"), await subscribed(rss!.url, "3")];
+    const subs = [];
+    for (let i = 0; i < 5; i++) subs.push(await subscribed(rss!.url, `k${i}`, 86_400, FIXED_NOW - HOUR + i));
     await queue(rss!);
-    const job = () => createDeliverJob({ signBytesPerRun: 100, concurrency: 1 });
-    expect((await runJob(job(), { config: site.config, now: FIXED_NOW })).summary).toBe("1 delivery made, 2 wait for the next run");
-    expect((await runJob(job(), { config: site.config, now: FIXED_NOW + MINUTE })).summary).toBe("1 delivery made, 1 wait for the next run");
+    const pageBytes = (await (await fetch(rss!.url)).arrayBuffer()).byteLength;
+    // An allowance for the page and two and a half signed deliveries of it: two a run.
+    const options = { ...DEFAULT_DELIVER_OPTIONS, concurrency: 1 };
+    options.cpuMsPerRun = pageReadCpuMs(options, pageBytes) + 2.5 * deliveryCpuMs(options, pageBytes, true);
+    expect(deliveriesPerRun(options, pageBytes, true)).toBe(2);
+    const job = () => createDeliverJob(options);
+    expect((await runJob(job(), { config: site.config, now: FIXED_NOW })).summary).toBe("2 deliveries made, 3 wait for the next run");
+    expect((await runJob(job(), { config: site.config, now: FIXED_NOW + MINUTE })).summary).toBe("2 deliveries made, 1 wait for the next run");
     expect((await runJob(job(), { config: site.config, now: FIXED_NOW + 2 * MINUTE })).summary).toBe("1 delivery made");
+    for (const sub of subs) expect(await received(sub.name)).toHaveLength(1);
+    // Oldest first: the first two subscriptions were served by the first run.
+    const deliveredAt = await rows<{ callback: string; delivered_ms: number }>(
+      "SELECT callback, delivered_ms FROM websub_subscriptions WHERE topic = ?1",
+      rss!.url,
+    );
+    const at = new Map(deliveredAt.map((row) => [row.callback, row.delivered_ms]));
+    expect(subs.map((sub) => at.get(sub.callback))).toEqual([FIXED_NOW, FIXED_NOW, FIXED_NOW + MINUTE, FIXED_NOW + MINUTE, FIXED_NOW + 2 * MINUTE]);
+  });
+
+  it("the oldest due delivery goes even when alone it is over the run's estimate (nobody waits forever)", async () => {
+    const site = await ownSite(30);
+    const [rss] = site.topics;
+    const subs = [await subscribed(rss!.url, "a"), await subscribed(rss!.url, null)];
+    await queue(rss!);
+    const job = () => createDeliverJob({ cpuMsPerRun: 0 });
+    expect((await runJob(job(), { config: site.config, now: FIXED_NOW })).summary).toBe("1 delivery made, 1 wait for the next run");
+    expect((await runJob(job(), { config: site.config, now: FIXED_NOW + MINUTE })).summary).toBe("1 delivery made");
     for (const sub of subs) expect(await received(sub.name)).toHaveLength(1);
   });
 
