@@ -30,15 +30,19 @@ const COLUMNS =
 
 export interface SubscriberState {
   rows: WebSubFollowRow[];
-  /** timeline_follows' feed URL per account (where it moved, if it did). */
+  /**
+   * timeline_follows' feed URL of each account whose feed is polled somewhere else than its
+   * user_link (it moved); any other is polled at its user_link. Only those rows come back: every
+   * row read is parsed by the D1 binding in the isolate, and this job runs every 5 minutes.
+   */
   feedUrls: Map<string, string>;
 }
 
-/** Every subscription row and where each followed feed is polled, in one D1 call. */
+/** Every subscription row and where the followed feeds that moved are polled, in one D1 call. */
 export async function loadSubscriberState(db: Db): Promise<SubscriberState> {
   const [rows, follows] = await db.batch<unknown>([
     db.prepare(`SELECT ${COLUMNS} FROM websub_follows`),
-    db.prepare("SELECT user_id, feed_url FROM timeline_follows"),
+    db.prepare("SELECT user_id, feed_url FROM timeline_follows WHERE feed_url IS NOT user_link"),
   ]);
   return {
     rows: (rows?.results ?? []) as WebSubFollowRow[],

@@ -188,6 +188,7 @@ export function createSubscribeJob(overrides: Partial<SubscribeOptions> = {}): S
         discoveries.map(async ({ follow, row }) => {
           // One fetch each, the run's final writes kept: 2 D1 batches and the requests that may follow.
           if (context.budget.subrequestsLeft() < 4) return;
+          // Where the poller polls it (a feed that moved), else follows.yaml's URL (the poller, which runs first, has reconciled the row with it).
           const feedUrl = state.feedUrls.get(follow.user_id) ?? follow.user_link;
           counts.looked += 1;
           const read = await fetchFeedPage(feedUrl, {

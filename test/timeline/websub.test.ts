@@ -149,6 +149,19 @@ describe("subscribing to the hubs of followed feeds", () => {
     expect((await runJob(createSubscribeJob(), { config, now: FIXED_NOW + 5 * MINUTE })).summary).toBe("nothing to do (2 followed feeds)");
   });
 
+  it("a followed feed that moved (the poller polls it elsewhere) is looked at where it moved, not at follows.yaml's URL", async () => {
+    const follow = await hubbedFollow();
+    const oldUrl = `${server}/control/gone/${unique("old")}/feed.xml`;
+    const config = configFollowing([followed(follow.who, oldUrl)]);
+    // The poller's row: follows.yaml still names the old URL; the feed moved to the hubbed one.
+    await env.DB.prepare("INSERT INTO timeline_follows (user_id, username, user_link, feed_url, moved_to, phase, added_ms) VALUES (?1, ?2, ?3, ?4, ?4, 0, ?5)")
+      .bind(follow.who.user_id, follow.who.username, oldUrl, follow.feed, FIXED_NOW)
+      .run();
+    const report = await runJob(createSubscribeJob(), { config, now: FIXED_NOW });
+    expect(report.summary).toBe("1 feed looked at for a hub (1 with one), 1 subscription requested");
+    expect(formOf((await received(follow.hub))[0]!)["hub.topic"]).toBe(follow.feed);
+  });
+
   it("verification: the challenge is echoed only for what we asked (our token, our topic, the mode our row is in)", async () => {
     const follow = await hubbedFollow();
     await runJob(createSubscribeJob(), { config: follow.config, now: FIXED_NOW });
