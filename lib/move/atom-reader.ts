@@ -6,6 +6,7 @@
  * first one winning. Text constructs (title, subtitle, summary, content) come back as HTML whatever
  * their type ("text" escaped, "html" as is, "xhtml" re-serialized), so the importer has one path.
  */
+import { plainText } from "../publish/markdown.ts";
 import { attributeOf, childElements, innerXml, ownText, XML_NAMESPACE, type XmlDocument, type XmlElement } from "../validate/xml-tree.ts";
 
 export const ATOM_NS = "http://www.w3.org/2005/Atom";
@@ -81,14 +82,9 @@ function textConstructPlain(element: XmlElement | undefined): string | undefined
   if (!element) return undefined;
   const type = (attributeOf(element, "type")?.value ?? "text").trim().toLowerCase();
   const raw = type === "xhtml" ? innerXml(element) : ownText(element);
-  const plain = (type === "text" ? raw : raw.replace(/<[^>]*>/g, " "))
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, "&")
-    .replace(/\s+/g, " ")
-    .trim();
+  // A text construct's characters are already its text (the parser decoded them once); html and
+  // xhtml hold markup whose entities are text once more.
+  const plain = type === "text" ? raw.replace(/\s+/g, " ").trim() : plainText(raw);
   return plain || undefined;
 }
 

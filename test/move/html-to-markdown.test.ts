@@ -74,6 +74,8 @@ describe("readAtom", () => {
       { line: 6, id: "1", title: "T", published: "2020-01-01T00:00:00Z", html: "<p>Un <em>deux</em></p>", link: "https://a.example/1", language: "fr" },
       { line: 8, id: "2", updated: "2020-01-02T00:00:00Z", html: "<p>a &lt; b</p>", language: "en" },
     ]);
+    // A plain text title is decoded once, by the parser: "&amp;lt;" is the text "&lt;", never "<".
+    expect(readAtom(parseXml(`<feed xmlns="http://www.w3.org/2005/Atom"><title>AT&amp;amp;T &amp;lt;3</title></feed>`))?.title).toBe("AT&amp;T &lt;3");
     expect(readAtom(parseXml("<rss/>"))).toBeUndefined();
   });
 });
