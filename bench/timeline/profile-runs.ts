@@ -253,6 +253,8 @@ export async function profileRuns(options: {
     const idle = emptyTally();
     const only304 = emptyTally();
     const busy = emptyTally();
+    /** Every 5th minute the WebSub subscriber job runs too (over every follow). */
+    const idleWithSubscriber = emptyTally();
     const otherSummaries = new Map<string, number>();
     log(`profiling ${options.runs} runs ...`);
     for (let run = 0; run < options.runs; run++, time += MINUTE) {
@@ -266,7 +268,9 @@ export async function profileRuns(options: {
       const others = result.jobs.filter((job) => job.job !== "timeline.poll" && (job.fetches > 0 || job.rowsWritten > 0));
       for (const job of result.jobs)
         if (job.job !== "timeline.poll") otherSummaries.set(`${job.job}: ${job.summary}`, (otherSummaries.get(`${job.job}: ${job.summary}`) ?? 0) + 1);
+      const subscriberRan = result.jobs.some((job) => job.job === "timeline.websub");
       if (others.length) add(busy, profile, bundle, polls);
+      else if (polls === 0 && subscriberRan) add(idleWithSubscriber, profile, bundle, 0);
       else if (polls === 0) add(idle, profile, bundle, 0);
       else if (notModified === polls) add(only304, profile, bundle, polls);
       else add(busy, profile, bundle, polls);
@@ -277,6 +281,7 @@ export async function profileRuns(options: {
     console.log(`the other jobs' reports over those runs:`);
     for (const [summary, n] of [...otherSummaries].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(4)}x ${summary}`);
     print("run, no feed due", idle, options.top);
+    print("run, no feed due, the WebSub subscriber's minute (every 5)", idleWithSubscriber, options.top);
     print("run, only 304s", only304, options.top);
     if (busy.runs) print("run, other work (a job fetched or wrote)", busy, options.top);
     const perRun = only304.polls / Math.max(1, only304.runs);

@@ -36,18 +36,65 @@ export interface SubscriberState {
    * row read is parsed by the D1 binding in the isolate, and this job runs every 5 minutes.
    */
   feedUrls: Map<string, string>;
+  /**
+   * True: `rows` is every subscription row. False: only the rows that may need work now came back
+   * (loadSubscriberState with `quiet`), and every followed account has a row: a followed account
+   * without one in `rows` has nothing to do.
+   */
+  complete: boolean;
 }
 
-/** Every subscription row and where the followed feeds that moved are polled, in one D1 call. */
-export async function loadSubscriberState(db: Db): Promise<SubscriberState> {
-  const [rows, follows] = await db.batch<unknown>([
-    db.prepare(`SELECT ${COLUMNS} FROM websub_follows`),
-    db.prepare("SELECT user_id, feed_url FROM timeline_follows WHERE feed_url IS NOT user_link"),
-  ]);
-  return {
-    rows: (rows?.results ?? []) as WebSubFollowRow[],
-    feedUrls: new Map(((follows?.results ?? []) as { user_id: string; feed_url: string }[]).map((row) => [row.user_id, row.feed_url])),
-  };
+/** What the quiet read needs: the followed accounts and the job's times (websub-subscribe-job.ts). */
+export interface QuietRead {
+  /** JSON array of the followed accounts' user_ids (distinct). */
+  followedJson: string;
+  followedCount: number;
+  nowMs: number;
+  recheckMs: number;
+  renewBeforeMs: number;
+}
+
+const MOVED_FEEDS = "SELECT user_id, feed_url FROM timeline_follows WHERE feed_url IS NOT user_link";
+
+function feedUrlsOf(result: { results?: unknown[] } | undefined): Map<string, string> {
+  return new Map(((result?.results ?? []) as { user_id: string; feed_url: string }[]).map((row) => [row.user_id, row.feed_url]));
+}
+
+/**
+ * The subscription rows and where the followed feeds that moved are polled, in one D1 call.
+ *
+ * `quiet` (a run that is not `all`): SQLite returns only the rows that may need work -- rows of
+ * accounts no longer followed, and of followed ones: no hub and due for a recheck or a retry
+ * (exactly the job's test), subscribing (all: few), active with a lease ending within renewBeforeMs
+ * or unknown (a superset of the job's renewal test) -- and counts the followed accounts that have a
+ * row, in one scan; the job decides on those rows as on all of them. When a followed account has
+ * no row yet (a new follow: discovery), every row is read as before (a second call).
+ */
+export async function loadSubscriberState(db: Db, quiet?: QuietRead): Promise<SubscriberState> {
+  if (quiet) {
+    const [summary, moved] = await db.batch<unknown>([
+      db
+        .prepare(
+          `WITH followed AS (SELECT value AS user_id FROM json_each(?1))
+           SELECT COUNT(f.user_id) AS present,
+                  json_group_array(json_object(${COLUMNS.split(", ")
+                    .map((column) => `'${column}', w.${column}`)
+                    .join(", ")})) FILTER (WHERE f.user_id IS NULL
+                    OR (w.state IN ('none', 'failed') AND (w.checked_ms + ?3 <= ?2 OR (w.next_attempt_ms IS NOT NULL AND w.next_attempt_ms <= ?2)))
+                    OR w.state = 'subscribing'
+                    OR (w.state = 'active' AND (w.lease_expires_ms IS NULL OR w.lease_expires_ms - ?2 <= ?4))) AS rows
+           FROM websub_follows AS w LEFT JOIN followed AS f ON f.user_id = w.user_id`,
+        )
+        .bind(quiet.followedJson, quiet.nowMs, quiet.recheckMs, quiet.renewBeforeMs),
+      db.prepare(MOVED_FEEDS),
+    ]);
+    const row = summary?.results[0] as { present?: number; rows?: string | null } | undefined;
+    if (Number(row?.present ?? 0) === quiet.followedCount) {
+      return { rows: JSON.parse(row?.rows ?? "[]") as WebSubFollowRow[], feedUrls: feedUrlsOf(moved), complete: false };
+    }
+  }
+  const [rows, follows] = await db.batch<unknown>([db.prepare(`SELECT ${COLUMNS} FROM websub_follows`), db.prepare(MOVED_FEEDS)]);
+  return { rows: (rows?.results ?? []) as WebSubFollowRow[], feedUrls: feedUrlsOf(follows), complete: true };
 }
 
 /** The whole row, inserted or replaced (the job's decisions: discovery, a request about to be sent). */

@@ -78,6 +78,22 @@ function newRow(userId: string, nowMs: number): WebSubFollowRow {
   };
 }
 
+const idsCache = new WeakMap<SiteConfig, { set: ReadonlySet<string>; json: string }>();
+
+function followedIdsOf(config: SiteConfig): { set: ReadonlySet<string>; json: string } {
+  let ids = idsCache.get(config);
+  if (!ids) {
+    const list = followedAccounts(config).map((follow) => follow.user_id);
+    ids = { set: new Set(list), json: JSON.stringify(list) };
+    idsCache.set(config, ids);
+  }
+  return ids;
+}
+
+/** The followed accounts' user_ids, once per config (see lib/timeline/items.ts on the caches). */
+export const followedIds = (config: SiteConfig): ReadonlySet<string> => followedIdsOf(config).set;
+const followedIdsJson = (config: SiteConfig): string => followedIdsOf(config).json;
+
 /**
  * Is a renewal due for an active subscription? When its lease ends within a day, or within half of
  * itself for leases shorter than two days -- unless a renewal already waits for its verification
@@ -104,11 +120,17 @@ export function createSubscribeJob(overrides: Partial<SubscribeOptions> = {}): S
       const { config, db, now } = context;
       const websub = config.websub;
       if (!websub) return { summary: "no callback URL in the site config (rebuild the site)" };
-      const state = await loadSubscriberState(db);
-      const rows = new Map(state.rows.map((row) => [row.user_id, row]));
       // Once per config, without a URL parse per follow (this job runs every 5 minutes over every follow).
       const followed = followedAccounts(config);
-      const followedIds = new Set(followed.map((follow) => follow.user_id));
+      const ids = followedIds(config);
+      // Most runs: only the rows that may need work are read back (see loadSubscriberState).
+      const state = await loadSubscriberState(
+        db,
+        context.all || ids.size !== followed.length
+          ? undefined
+          : { followedJson: followedIdsJson(config), followedCount: followed.length, nowMs: now, recheckMs: RECHECK_MS, renewBeforeMs: RENEW_BEFORE_MS },
+      );
+      const rows = new Map(state.rows.map((row) => [row.user_id, row]));
 
       const before: ReturnType<typeof saveWebSubFollowStatement>[] = [];
       const after: ReturnType<typeof saveWebSubFollowStatement>[] = [];
@@ -118,7 +140,7 @@ export function createSubscribeJob(overrides: Partial<SubscribeOptions> = {}): S
 
       // Unfollowed (or blocked): unsubscribe, then forget.
       for (const row of rows.values()) {
-        if (followedIds.has(row.user_id)) continue;
+        if (ids.has(row.user_id)) continue;
         const waitedEnough = row.requested_ms === null || row.requested_ms + VERIFY_WAIT_MS <= now;
         if ((row.state === "active" || row.state === "subscribing") && row.hub && row.topic) {
           const updated: WebSubFollowRow = { ...row, state: "unsubscribing", requested_ms: now, attempts: 0, next_attempt_ms: null, last_error: null };
@@ -135,6 +157,8 @@ export function createSubscribeJob(overrides: Partial<SubscribeOptions> = {}): S
       for (const follow of followed) {
         const row = rows.get(follow.user_id);
         if (!row) {
+          // Not read back by the quiet read: it has a row, with nothing to do now.
+          if (!state.complete) continue;
           toDiscover.push({ follow, row: newRow(follow.user_id, now) });
           continue;
         }

@@ -12,7 +12,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { FollowedAccount, SiteConfig } from "../../lib/shared/site-config.ts";
 import { normalizeUserLink } from "../../lib/shared/urls.ts";
 import { createTimelinePollJob } from "../../lib/timeline/poll-job.ts";
-import { createSubscribeJob, MAX_ATTEMPTS, VERIFY_WAIT_MS } from "../../lib/timeline/websub-subscribe-job.ts";
+import { loadSubscriberState, type WebSubFollowRow } from "../../lib/timeline/websub-store.ts";
+import { createSubscribeJob, MAX_ATTEMPTS, RECHECK_MS, RENEW_BEFORE_MS, VERIFY_WAIT_MS } from "../../lib/timeline/websub-subscribe-job.ts";
 import {
   CALLBACK_PREFIX,
   FIXED_NOW,
@@ -396,5 +397,104 @@ describe("polling continues as a backup", () => {
     // The newest post is 1-3 hours old: 10-minute slots without a hub; 240-minute slots with one.
     expect(plainPolls).toBe(6);
     expect(fedPolls).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("the quiet read (most runs)", () => {
+  /** mulberry32: deterministic, so a failure can be replayed. */
+  function random(seed: number): () => number {
+    let state = seed >>> 0;
+    return () => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(state ^ (state >>> 15), state | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  /** The job's own tests (websub-subscribe-job.ts), without `all`: would it do anything with this row? */
+  function acts(row: WebSubFollowRow, followed: boolean, now: number): boolean {
+    if (!followed) return true;
+    const retryDue = row.next_attempt_ms !== null && row.next_attempt_ms <= now;
+    if (row.state === "none" || row.state === "failed") return row.checked_ms + RECHECK_MS <= now || retryDue;
+    if (row.state === "subscribing") {
+      const unverified = row.requested_ms === null || row.requested_ms + VERIFY_WAIT_MS <= now;
+      return unverified && (row.next_attempt_ms === null || retryDue);
+    }
+    if (row.state === "active") {
+      if (row.lease_expires_ms !== null && row.lease_expires_ms <= now) return true;
+      if (row.lease_expires_ms === null) return true;
+      if (row.next_attempt_ms !== null && row.next_attempt_ms > now) return false;
+      const total = row.verified_ms !== null ? row.lease_expires_ms - row.verified_ms : Number.POSITIVE_INFINITY;
+      return row.lease_expires_ms - now <= Math.min(RENEW_BEFORE_MS, total / 2);
+    }
+    return false;
+  }
+
+  it("reads back every row the job would act on, and few others; a followed account without a row makes it read them all", async () => {
+    const next = random(11);
+    const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
+    const now = FIXED_NOW;
+    const around = () =>
+      pick([
+        null,
+        now - 3 * 24 * HOUR,
+        now - RECHECK_MS,
+        now - RECHECK_MS + 1,
+        now - HOUR,
+        now - 1,
+        now,
+        now + 1,
+        now + HOUR,
+        now + RENEW_BEFORE_MS,
+        now + 3 * 24 * HOUR,
+      ]);
+    const all: WebSubFollowRow[] = Array.from({ length: 200 }, (_, i) => ({
+      user_id: `9e1e0000-0000-4000-8000-${i.toString(16).padStart(12, "0")}`,
+      token: `t${i}`,
+      secret: `s${i}`,
+      hub: next() < 0.5 ? null : "http://127.0.0.1:9/hub",
+      topic: null,
+      state: pick(["none", "subscribing", "active", "unsubscribing", "failed"] as const),
+      lease_expires_ms: around(),
+      verified_ms: around(),
+      requested_ms: around(),
+      checked_ms: around() ?? now - HOUR,
+      next_attempt_ms: around(),
+      attempts: Math.floor(next() * 6),
+      last_error: next() < 0.3 ? "error" : null,
+      pushes: Math.floor(next() * 3),
+      pushed_ms: around(),
+    }));
+    await env.DB.batch(
+      all.map((row) =>
+        env.DB.prepare(
+          `INSERT INTO websub_follows (user_id, token, secret, hub, topic, state, lease_expires_ms, verified_ms, requested_ms, checked_ms, next_attempt_ms, attempts, last_error, pushes, pushed_ms)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)`,
+        ).bind(...Object.values(row)),
+      ),
+    );
+    const followed = all.filter(() => next() < 0.85).map((row) => row.user_id);
+    const read = (ids: string[]) =>
+      loadSubscriberState(env.DB, {
+        followedJson: JSON.stringify(ids),
+        followedCount: ids.length,
+        nowMs: now,
+        recheckMs: RECHECK_MS,
+        renewBeforeMs: RENEW_BEFORE_MS,
+      });
+    const quiet = await read(followed);
+    expect(quiet.complete).toBe(false);
+    const back = new Map(quiet.rows.map((row) => [row.user_id, row]));
+    const needed = all.filter((row) => acts(row, followed.includes(row.user_id), now));
+    expect(needed.length).toBeGreaterThan(20);
+    for (const row of needed) expect(back.get(row.user_id), row.user_id).toEqual(row);
+    // Rows come back whole and as stored; most quiet rows stay in D1.
+    for (const row of quiet.rows) expect(row).toEqual(all.find((stored) => stored.user_id === row.user_id));
+    expect(quiet.rows.length).toBeLessThan(all.length);
+    // A followed account without a row (a new follow): every row is read, as before.
+    const full = await read([...followed, "9e1e0000-0000-4000-8000-ffffffffffff"]);
+    expect(full.complete).toBe(true);
+    expect(full.rows).toHaveLength(all.length);
   });
 });
