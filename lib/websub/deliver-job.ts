@@ -58,9 +58,12 @@ export interface DeliverOptions {
  * D1 binding left out -- see the bench's top comment): one delivery costs 0.25 to 0.3 ms whatever its
  * size (the runtime's fetch, fetchRemote's guard and timer, the HMAC key, the outcome's statement),
  * plus about 1 ms per MiB sent and 1.1 to 1.4 ms per MiB signed; reading a page costs about 1.4 ms per
- * MiB (mostly its SHA-256). A run with nothing to deliver (every job) took 1.5 to 2.7 ms (median), so
- * 6 ms for the deliveries keeps a run near 8 ms, within the invocation's 10: 18 deliveries of an
- * 11 KiB head page a run, 6 of a 240 KiB one. Deployed, Cloudflare's dashboard is the final word.
+ * MiB (mostly its SHA-256; an isolate reads a live page once, own-topic.ts). A run with nothing to
+ * deliver (every job) took 1.2 to 3.3 ms (median), so 6 ms for the deliveries keeps a run near 8 ms,
+ * within the invocation's 10: 18 deliveries of an 11 KiB head page a run, 7 of a 240 KiB one (6 when
+ * the run reads it). Measured, runs after the first two: 5 to 9 ms; the first run after a deploy (a
+ * new isolate compiling its code, the publisher queueing) took 15 to 25 ms. Deployed, Cloudflare's
+ * dashboard is the final word.
  */
 export const DEFAULT_DELIVER_OPTIONS: DeliverOptions = {
   batch: 40,
@@ -89,9 +92,10 @@ export function pageReadCpuMs(options: DeliverOptions, bytes: number): number {
 /**
  * How many deliveries of one page size a run makes when every due one is alike and the subrequests
  * do not stop it first: the rule the run applies one delivery at a time (the oldest always goes).
+ * `pageRead`: the run reads the page (the first run of an isolate, or a page not kept).
  */
-export function deliveriesPerRun(options: DeliverOptions, bytes: number, signed: boolean): number {
-  const allowance = options.cpuMsPerRun - pageReadCpuMs(options, bytes);
+export function deliveriesPerRun(options: DeliverOptions, bytes: number, signed: boolean, pageRead = true): number {
+  const allowance = options.cpuMsPerRun - (pageRead ? pageReadCpuMs(options, bytes) : 0);
   return Math.min(options.batch, Math.max(1, Math.floor(allowance / deliveryCpuMs(options, bytes, signed))));
 }
 
@@ -128,34 +132,35 @@ export function createDeliverJob(overrides: Partial<DeliverOptions> = {}): Sched
       const failures: { target: string; reason: string }[] = [];
       const counts = { delivered: 0, retrying: 0, givenUp: 0, gone: 0, waiting: 0 };
 
-      // The pages to deliver, each read once (a topic no longer published: given up at once).
-      const pages = new Map<string, OwnTopicPage>();
-      for (const url of new Set(rows.map((row) => row.topic))) {
-        const topic = topics.get(url);
-        if (!topic || context.budget.subrequestsLeft() < 4) continue;
-        const page = await readOwnTopic(topic, {
-          assets: context.env.ASSETS,
-          fetch: context.fetch,
-          allowLoopback: context.allowLoopback,
-          budget: context.budget,
-        });
-        if (page.ok) pages.set(url, page.value);
-        else failures.push({ target: url, reason: `not delivered: ${page.error}` });
-      }
-
-      // What this run can afford: a subrequest each (two kept for the claim and the outcomes) and the
-      // CPU estimate within cpuMsPerRun, the pages' reads counted first. The oldest due always goes
-      // (however large its page); the rest stay due for the next run, oldest first.
+      // What this run can afford, row by row, oldest first: a subrequest each (two kept for the claim
+      // and the outcomes) and the CPU estimate within cpuMsPerRun. A topic's page is read when its first
+      // row comes up, only while the allowance is not spent (a page nobody gets this run is not read),
+      // and its read is counted unless the page was kept from an earlier run (own-topic.ts). The oldest
+      // due always goes, however large its page; the rest stay due for the next run, oldest first.
+      const pages = new Map<string, OwnTopicPage | undefined>();
       const chosen: SubscriptionRow[] = [];
       let cpuMs = 0;
-      for (const page of pages.values()) cpuMs += pageReadCpuMs(options, page.bytes.byteLength);
       for (const row of rows) {
-        if (!topics.has(row.topic)) {
+        const topic = topics.get(row.topic);
+        if (!topic) {
+          // A topic no longer published: given up at once.
           statements.push(
             recordDeliveryStatement(db, row, { kind: "given-up", attempts: row.attempts, status: null, error: "the topic is no longer published" }, now),
           );
           counts.givenUp += 1;
           continue;
+        }
+        const room = chosen.length === 0 || cpuMs < options.cpuMsPerRun;
+        if (!pages.has(row.topic) && room && context.budget.subrequestsLeft() - 2 - chosen.length > 1) {
+          const read = await readOwnTopic(topic, {
+            assets: context.env.ASSETS,
+            fetch: context.fetch,
+            allowLoopback: context.allowLoopback,
+            budget: context.budget,
+          });
+          pages.set(row.topic, read.ok ? read.value : undefined);
+          if (!read.ok) failures.push({ target: row.topic, reason: `not delivered: ${read.error}` });
+          else if (read.value.read) cpuMs += pageReadCpuMs(options, read.value.bytes.byteLength);
         }
         const page = pages.get(row.topic);
         const cost = page ? deliveryCpuMs(options, page.bytes.byteLength, row.secret !== null) : 0;
@@ -182,7 +187,8 @@ export function createDeliverJob(overrides: Partial<DeliverOptions> = {}): Sched
         };
         // What every delivery of a topic shares, made once per run: its headers but the signature.
         const shared = new Map<string, Record<string, string>>();
-        for (const url of pages.keys()) shared.set(url, { "Content-Type": topics.get(url)!.content_type, Link: distributionLinks(hub, url) });
+        for (const { topic } of chosen)
+          if (!shared.has(topic)) shared.set(topic, { "Content-Type": topics.get(topic)!.content_type, Link: distributionLinks(hub, topic) });
         let next = 0;
         const deliverOne = async (row: SubscriptionRow): Promise<void> => {
           const page = pages.get(row.topic)!;

@@ -22,11 +22,25 @@ export interface OwnTopicOptions {
 export interface OwnTopicPage {
   bytes: Uint8Array;
   sha256: string;
+  /** False when the page came from this isolate's memory: no read and no hash this time. */
+  read: boolean;
 }
+
+/**
+ * Head pages read through ASSETS whose hash is the build's, by URL. The static assets are the
+ * Worker's own version's (deployed with it, never changed), so while an isolate lives such a page
+ * cannot change: the hub reads and hashes it once per isolate, not every run it delivers (a 240 KB
+ * page: about 0.35 ms of a run's CPU, bench/websub.ts). A page that is not the build's (not live yet)
+ * or that came over the network (the API-only Worker: the site lives elsewhere) is never kept. At
+ * most one entry per head page (the profile's feeds: a few).
+ */
+const livePages = new Map<string, OwnTopicPage>();
 
 export async function readOwnTopic(topic: WebSubTopic, options: OwnTopicOptions): Promise<Result<OwnTopicPage, string>> {
   const maxBytes = DEFAULT_FETCH_LIMITS.maxBytes;
   if (options.assets) {
+    const kept = livePages.get(topic.url);
+    if (kept && kept.sha256 === topic.sha256) return ok({ ...kept, read: false });
     const refusal = options.budget.refusal();
     if (refusal) return err(`${topic.url} was not read: ${refusal}`);
     options.budget.recordFetch();
@@ -40,7 +54,9 @@ export async function readOwnTopic(topic: WebSubTopic, options: OwnTopicOptions)
       const bytes = read.byteLength <= maxBytes ? read : undefined;
       if (!bytes) return err(`${topic.url} is larger than ${maxBytes} bytes`);
       options.budget.recordBytes(bytes.byteLength);
-      return ok({ bytes, sha256: await sha256Hex(bytes) });
+      const page = { bytes, sha256: await sha256Hex(bytes), read: true };
+      if (page.sha256 === topic.sha256) livePages.set(topic.url, page);
+      return ok(page);
     }
     await response.body?.cancel().catch(() => {});
     if (response.status !== 404) return err(`${topic.url} answered HTTP ${response.status} from the static assets`);
@@ -53,5 +69,5 @@ export async function readOwnTopic(topic: WebSubTopic, options: OwnTopicOptions)
   });
   if (!fetched.ok) return err(fetched.error.detail);
   if (fetched.value.status !== 200) return err(`${topic.url} answered HTTP ${fetched.value.status}`);
-  return ok({ bytes: fetched.value.bytes, sha256: await sha256Hex(fetched.value.bytes) });
+  return ok({ bytes: fetched.value.bytes, sha256: await sha256Hex(fetched.value.bytes), read: true });
 }

@@ -103,6 +103,31 @@ describe("delivering our new posts to subscribers", () => {
     expect(new TextDecoder().decode(bodyBytes((await received(sub.name))[0]!))).toContain("Stands in for _site/");
   });
 
+  it("a page from the static assets that is the build's is read and hashed once per isolate, not every run; one that is not, every run", async () => {
+    const served = new Uint8Array(await (await env.ASSETS.fetch("https://bea.example/index.html")).arrayBuffer());
+    const live = { url: "https://bea.example/index.html", content_type: "text/html", sha256: await sha256Of(served) };
+    const stale = { url: "https://bea.example/index.html?stale", content_type: "text/html", sha256: "d".repeat(64) };
+    const config = websubSiteConfig({ hubs: [OWN_HUB], self_hub: OWN_HUB, topics: [live, stale] });
+    const subs = [await subscribed(live.url, "k1"), await subscribed(live.url, "k2"), await subscribed(stale.url, "k3"), await subscribed(stale.url, "k4")];
+    await queue(live);
+    await queue(stale);
+    // One delivery of each page a run (the oldest of each goes; nothing else fits an allowance of 0).
+    const first = await runJob(createDeliverJob({ cpuMsPerRun: 0 }), { config, now: FIXED_NOW });
+    expect(first.summary).toBe("1 delivery made, 3 wait for the next run");
+    const runs = [first];
+    for (let run = 1; run < 4; run++) runs.push(await runJob(createDeliverJob({ cpuMsPerRun: 0 }), { config, now: FIXED_NOW + run * MINUTE }));
+    expect(runs.map((r) => r.summary)).toEqual([
+      "1 delivery made, 3 wait for the next run",
+      "1 delivery made, 2 wait for the next run",
+      "1 delivery made, 1 wait for the next run",
+      "1 delivery made",
+    ]);
+    for (const sub of subs) expect(bodyBytes((await received(sub.name))[0]!)).toEqual(served);
+    // Each run its POST; a page read only for the row delivered (not for the ones that wait), and the
+    // live page only once: kept after its first read. The stale one is read each time.
+    expect(runs.map((r) => r.fetches)).toEqual([2, 1, 2, 2]);
+  });
+
   it("410 Gone ends the subscription; 5xx is retried with backoff, then delivered; retries are bounded", async () => {
     const site = await ownSite();
     const [rss] = site.topics;
