@@ -53,17 +53,17 @@ export interface DeliverOptions {
 }
 
 /**
- * The CPU figures are what bench/websub.ts measured (`--profile`, at f48c6d2, wrangler dev on the
- * 2-core build machine, load average 5 to 7; V8's samples of the isolate with the waits cut and the
+ * The CPU figures are what bench/websub.ts measured (`--profile`, at 2e754da, wrangler dev on the
+ * 2-core build machine, load average 3 to 6; V8's samples of the isolate with the waits cut and the
  * D1 binding left out -- see the bench's top comment): one delivery costs 0.25 to 0.3 ms whatever its
  * size (the runtime's fetch, fetchRemote's guard and timer, the HMAC key, the outcome's statement),
- * plus about 1 ms per MiB sent and 1.1 to 1.4 ms per MiB signed; reading a page costs about 1.4 ms per
+ * plus about 1 ms per MiB sent and 1 to 1.4 ms per MiB signed; reading a page costs about 1.4 ms per
  * MiB (mostly its SHA-256; an isolate reads a live page once, own-topic.ts). A run with nothing to
  * deliver (every job) took 1.2 to 3.3 ms (median), so 6 ms for the deliveries keeps a run near 8 ms,
  * within the invocation's 10: 18 deliveries of an 11 KiB head page a run, 7 of a 240 KiB one (6 when
- * the run reads it). Measured, runs after the first two: 5 to 9 ms; the first run after a deploy (a
- * new isolate compiling its code, the publisher queueing) took 15 to 25 ms. Deployed, Cloudflare's
- * dashboard is the final word.
+ * the run reads it). Runs after the first two measured 4.2 to 7.6 ms (median), 7.4 to 12 ms (p90);
+ * the first run after a deploy (a new isolate compiling what it runs, the publisher queueing) 18 to
+ * 26 ms, whatever the deliveries. Deployed, Cloudflare's dashboard is the final word.
  */
 export const DEFAULT_DELIVER_OPTIONS: DeliverOptions = {
   batch: 40,
