@@ -3,8 +3,12 @@
  * follows (spec "Following") and stores their new posts in D1 for the owner's timeline.
  *
  * A run:
- * 1. reads every follow's state and the last run's minute (one D1 call);
- * 2. reconciles it with follows.yaml as the build bundled it (SiteConfig.follows): a new follow gets
+ * 1. asks D1 which follows are due (one D1 call: SQLite evaluates the slot schedule over every row and
+ *    checks that the rows still match follows.yaml; only the due follows come back -- parsing all 300
+ *    rows in the isolate every minute was most of a quiet run's CPU). When they do not match (a deploy
+ *    changed follows.yaml) or with `all`, the full path: every follow's state and the last run's
+ *    minute are read (one call more) and
+ * 2. reconciled with follows.yaml as the build bundled it (SiteConfig.follows): a new follow gets
  *    a row and is polled at once (bounded backfill), an unfollowed account's row is deleted (its
  *    stored items stay in the timeline, unless the account is now in blocks.yaml, which deletes them),
  *    a changed user_link (`npm run follow -- <new URL>` after a relocation) is taken over (one call,
