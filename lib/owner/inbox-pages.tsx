@@ -77,6 +77,14 @@ export const Notice: FC<{ notice: string | undefined }> = ({ notice }) => {
   ) : null;
 };
 
+/** Why what the owner asked for did not happen, announced to screen readers; nothing when there is no error. */
+export const ErrorAlert: FC<{ error: string | undefined }> = ({ error }) =>
+  error ? (
+    <p class="owner-error" role="alert">
+      {error}
+    </p>
+  ) : null;
+
 /** One figure of the overview: "<count> <a>label</a> after". */
 export interface OverviewFigure {
   count: number;
@@ -271,11 +279,7 @@ export const ConversationPage: FC<{
       {props.canAnswer ? (
         <form class="owner-form" method="post" action={`${here}/answer`} aria-labelledby="answer-heading">
           <h2 id="answer-heading">Answer @{props.username}</h2>
-          {props.error ? (
-            <p class="owner-error" role="alert">
-              {props.error}
-            </p>
-          ) : null}
+          <ErrorAlert error={props.error} />
           <label for="answer">Your message</label>
           <textarea id="answer" name="message" required maxlength={LIMITS.messageLength} autofocus={props.error !== undefined}>
             {props.draft ?? ""}
@@ -300,11 +304,7 @@ export const SignInPage: FC<{ error?: string }> = ({ error }) => (
     <p>
       Paste your owner token: OWNER_TOKEN in .dev.vars on your machine, or the secret you set when you deployed. This device then stays signed in for 14 days.
     </p>
-    {error ? (
-      <p class="owner-error" role="alert">
-        {error}
-      </p>
-    ) : null}
+    <ErrorAlert error={error} />
     <form class="owner-form" method="post" action="/owner/sign-in">
       <label for="token">Owner token</label>
       <input id="token" name="token" type="password" autocomplete="current-password" required maxlength={512} />

@@ -10,7 +10,7 @@
 import type { FC } from "hono/jsx";
 import { OUTBOX_STATES, type OutboxItem, type OutboxState } from "../shared/api-types.ts";
 import { LIMITS } from "../shared/spec.ts";
-import { ActionButton, Notice, SafeLink, When } from "./inbox-pages.tsx";
+import { ActionButton, ErrorAlert, Notice, SafeLink, When } from "./inbox-pages.tsx";
 
 /** What each state means to the owner, beside its name (never colour alone). */
 const STATE_TEXT: Record<OutboxState, string> = {
@@ -130,11 +130,7 @@ export const OutboxPage: FC<{
     <h1>Outbox</h1>
     <p>Everything Skein sends for you: reply and mention notifications of your posts, and your private messages.</p>
     <Notice notice={props.notice} />
-    {props.error ? (
-      <p class="owner-error" role="alert">
-        {props.error}
-      </p>
-    ) : null}
+    <ErrorAlert error={props.error} />
     <p>
       <a href="/owner/outbox/write">Write a new message</a>
     </p>
@@ -176,11 +172,7 @@ export const WritePage: FC<{ recipient: string; draft: string; error?: string; f
     <h1>Write a message</h1>
     <p>A private message (spec "Private Messaging"): Skein reads their feed, checks that they take messages from you, and sends it now.</p>
     <form class="owner-form" method="post" action="/owner/outbox/write">
-      {props.error ? (
-        <p class="owner-error" role="alert">
-          {props.error}
-        </p>
-      ) : null}
+      <ErrorAlert error={props.error} />
       <label for="recipient">To</label>
       <input
         id="recipient"

@@ -13,7 +13,7 @@ import type { FC } from "hono/jsx";
 import type { FollowState, FollowStatus, TimelineFollows, TimelineItem } from "../shared/api-types.ts";
 import type { FollowedAccount, SiteConfig } from "../shared/site-config.ts";
 import { normalizeUserLink, parseHttpUrl } from "../shared/urls.ts";
-import { Notice, SafeLink, When } from "./inbox-pages.tsx";
+import { ErrorAlert, Notice, SafeLink, When } from "./inbox-pages.tsx";
 
 type Owner = SiteConfig["owner"];
 
@@ -156,11 +156,7 @@ export const TimelinePage: FC<{
     <>
       <h1>Timeline</h1>
       <Notice notice={props.notice} />
-      {props.error ? (
-        <p class="owner-error" role="alert">
-          {props.error}
-        </p>
-      ) : null}
+      <ErrorAlert error={props.error} />
       <form class="owner-form owner-filter" method="get" action="/owner/timeline" aria-label="Filter the timeline">
         <div>
           <label for="user">Account</label>
