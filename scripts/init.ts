@@ -1,65 +1,84 @@
 /**
- * npm run init [-- --username ada --name "Ada L." --url https://ada.example]
+ * npm run init [-- --username ada --name "Ada L." --url https://ada.example] [--new-id]
  * Makes the example site yours: a fresh user_id (a UUID that identifies you for good), optional
  * username / full name / URL, and a local owner token in .dev.vars. Comments in profile.yaml are kept.
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { parseDocument } from "yaml";
 import { profile as profileSchema } from "../lib/publish/site-schemas.ts";
 import { describeIssues } from "../lib/shared/schemas.ts";
 import { ensureOwnerToken } from "./cli/dev-vars.ts";
+import { isEntryPoint } from "./cli/entry-point.ts";
+import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 import { SOURCE_PATHS } from "./cli/site-source.ts";
 
 const EXAMPLE_USER_ID = "8d3c6f0e-2b1a-4e57-9c4d-1f6a2e9b7c30";
 
-const args = process.argv.slice(2);
-const option = (name: string): string | undefined => {
-  const index = args.indexOf(`--${name}`);
-  if (index < 0) return undefined;
-  const value = args[index + 1];
-  if (!value || value.startsWith("--")) {
-    console.error(`npm run init: --${name} needs a value`);
-    process.exit(2);
-  }
-  return value;
-};
+export const USAGE = `Usage: npm run init [-- --username NAME] [--name "Full Name"] [--url https://you.example] [--new-id]
 
-const file = SOURCE_PATHS.profile;
-const doc = parseDocument(readFileSync(file, "utf8"));
-const changes: string[] = [];
-const currentId = String(doc.get("user_id") ?? "");
-if (currentId === EXAMPLE_USER_ID || !currentId || args.includes("--new-id")) {
-  const id = randomUUID();
-  doc.set("user_id", id);
-  changes.push(`user_id: ${id}`);
-}
-for (const [flag, field] of [
-  ["username", "username"],
-  ["name", "full_name"],
-  ["url", "url"],
-] as const) {
-  const value = option(flag);
-  if (value !== undefined) {
-    doc.set(field, value);
-    changes.push(`${field}: ${value}`);
+  Makes the example site yours: writes a fresh user_id into site/_data/profile.yaml (only while it
+  is still the example's, or with --new-id), the fields given below, and a local OWNER_TOKEN into
+  .dev.vars. Comments in profile.yaml are kept; nothing is written if the profile would not build.
+
+  --username NAME   1-25 letters, digits or underscores
+  --name TEXT       your full name (full_name)
+  --url URL         where the site is served from
+  --new-id          replace the user_id even if it is already yours (never once people follow you)`;
+
+export async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseCommandLine(argv, {
+    username: { type: "string" },
+    name: { type: "string" },
+    url: { type: "string" },
+    "new-id": { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  });
+  if (values.help) return void console.log(USAGE);
+  if (positionals.length) throw new UsageError(`unexpected ${JSON.stringify(positionals[0])}`);
+
+  const root = process.cwd();
+  const file = SOURCE_PATHS.profile;
+  let text: string;
+  try {
+    text = readFileSync(path.join(root, file), "utf8");
+  } catch {
+    throw new CliError(`${file} is missing: copy the example from the Skein repository`);
   }
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw new CliError(`${file} is not valid YAML, nothing changed: ${doc.errors[0]?.message.split("\n")[0]}`);
+  const changes: string[] = [];
+  const currentId = String(doc.get("user_id") ?? "");
+  if (currentId === EXAMPLE_USER_ID || !currentId || values["new-id"]) {
+    const id = randomUUID();
+    doc.set("user_id", id);
+    changes.push(`user_id: ${id}`);
+  }
+  for (const [flag, field] of [
+    ["username", "username"],
+    ["name", "full_name"],
+    ["url", "url"],
+  ] as const) {
+    const value = values[flag];
+    if (value !== undefined) {
+      doc.set(field, value);
+      changes.push(`${field}: ${value}`);
+    }
+  }
+  const checked = profileSchema.safeParse(doc.toJS());
+  if (!checked.success) {
+    throw new CliError(`${file} would not be valid, nothing changed: ${describeIssues(checked.error.issues).join("; ")}`);
+  }
+  if (changes.length) {
+    writeFileSync(path.join(root, file), doc.toString());
+    console.log(`Updated ${file}:\n${changes.map((c) => `  ${c}`).join("\n")}`);
+  } else {
+    console.log(`${file} already has your own user_id (use --new-id to replace it).`);
+  }
+  const { created } = ensureOwnerToken(root);
+  console.log(created ? "Created .dev.vars with a local OWNER_TOKEN for the inbox owner API." : ".dev.vars already has an OWNER_TOKEN.");
+  console.log('Next: edit the rest of site/_data/profile.yaml, write a post with `npm run new -- "Hello"`, then `npm start`.');
 }
-const checked = profileSchema.safeParse(doc.toJS());
-if (!checked.success) {
-  console.error(
-    `npm run init: ${file} would not be valid, nothing changed:\n${describeIssues(checked.error.issues)
-      .map((m) => `  ${m}`)
-      .join("\n")}`,
-  );
-  process.exit(1);
-}
-if (changes.length) {
-  writeFileSync(file, doc.toString());
-  console.log(`Updated ${file}:\n${changes.map((c) => `  ${c}`).join("\n")}`);
-} else {
-  console.log(`${file} already has your own user_id (use --new-id to replace it).`);
-}
-const { created } = ensureOwnerToken(process.cwd());
-console.log(created ? "Created .dev.vars with a local OWNER_TOKEN for the inbox owner API." : ".dev.vars already has an OWNER_TOKEN.");
-console.log('Next: edit the rest of site/_data/profile.yaml, write a post with `npm run new -- "Hello"`, then `npm start`.');
+
+if (isEntryPoint(import.meta.url)) await runCommand("npm run init", USAGE, main);
