@@ -10,50 +10,68 @@ import { newPostFile } from "../lib/publish/new-post.ts";
 import { type ParsedPost, parsePost } from "../lib/publish/posts.ts";
 import { languageTag } from "../lib/publish/site-schemas.ts";
 import { describeIssues } from "../lib/shared/schemas.ts";
+import { isEntryPoint } from "./cli/entry-point.ts";
+import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 import { SOURCE_PATHS } from "./cli/site-source.ts";
 
-function usage(message?: string): never {
-  if (message) console.error(`npm run new: ${message}`);
-  console.error('Usage: npm run new -- "Your post text" [--language fr]');
-  process.exit(2);
-}
+export const USAGE = `Usage: npm run new -- "Your post text" [--language fr]
 
-const args = process.argv.slice(2);
-let language: string | undefined;
-const words: string[] = [];
-for (let i = 0; i < args.length; i++) {
-  const arg = args[i] as string;
-  if (arg === "--language" || arg === "--lang") {
-    language = args[++i];
-    if (!language) usage("--language needs a language tag, e.g. fr");
+  Creates posts/<today>-<slug>.md with the date (UTC) and the next free id, checked as the build
+  checks every post. Edit it like any markdown file; npm start publishes it at once.
+
+  --language TAG   the post's language when it differs from your profile's (fr, pt-BR, ...)
+
+  A text that starts like an option ("--"): npm run new -- -- "--verbose is my new nickname"`;
+
+/**
+ * Post text may start with "-" ("-5 degrees this morning", "- a list"): only what looks like an
+ * option name (-h, --language, --lang=fr, --bogus) is read as an option. Anything else that starts
+ * with "-" is marked with a NUL (no command-line argument can hold one) so that parseArgs reads it
+ * as text, and unmarked after.
+ */
+const TEXT_MARK = "\u0000";
+const OPTION_LIKE = /^--?[A-Za-z]/;
+const markText = (arg: string) => (arg !== "--" && arg.startsWith("-") && !OPTION_LIKE.test(arg) ? TEXT_MARK + arg : arg);
+const unmarkText = (arg: string) => (arg.startsWith(TEXT_MARK) ? arg.slice(TEXT_MARK.length) : arg);
+
+export async function main(argv: string[]): Promise<void> {
+  const parsed = parseCommandLine(argv.map(markText), {
+    language: { type: "string" },
+    lang: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  });
+  const values = { ...parsed.values, language: parsed.values.language ?? parsed.values.lang };
+  const positionals = parsed.positionals.map(unmarkText);
+  if (values.help) return void console.log(USAGE);
+  const language = values.language === undefined ? undefined : unmarkText(values.language);
+  if (language !== undefined) {
     const checked = languageTag.safeParse(language);
-    if (!checked.success) usage(`--language ${describeIssues(checked.error.issues).join("; ")}`);
-  } else if (arg === "--help" || arg === "-h") usage();
-  else words.push(arg);
-}
-const text = words.join(" ").trim();
-if (!text) usage("write the post text in quotes");
+    if (!checked.success) throw new UsageError(`--language ${describeIssues(checked.error.issues).join("; ")}`);
+  }
+  const text = positionals.join(" ").trim();
+  if (!text) throw new UsageError("write the post text in quotes");
 
-const postsDir = path.resolve(SOURCE_PATHS.posts);
-mkdirSync(postsDir, { recursive: true });
-const existing = readdirSync(postsDir).filter((name) => name.endsWith(".md"));
-const parsed: ParsedPost[] = [];
-let unreadable = 0;
-for (const name of existing) {
-  const result = parsePost({ file: `${SOURCE_PATHS.posts}/${name}`, bytes: readFileSync(path.join(postsDir, name)) });
-  if (result.ok) parsed.push(result.value);
-  else unreadable++;
-}
-const { posts } = assignGuids(parsed);
-const id = nextGuid(posts);
+  const root = process.cwd();
+  const postsDir = path.join(root, SOURCE_PATHS.posts);
+  mkdirSync(postsDir, { recursive: true });
+  const existing = readdirSync(postsDir).filter((name) => name.endsWith(".md"));
+  const readable: ParsedPost[] = [];
+  let unreadable = 0;
+  for (const name of existing) {
+    const result = parsePost({ file: `${SOURCE_PATHS.posts}/${name}`, bytes: readFileSync(path.join(postsDir, name)) });
+    if (result.ok) readable.push(result.value);
+    else unreadable++;
+  }
+  const { posts } = assignGuids(readable);
+  const id = nextGuid(posts);
 
-const file = newPostFile({ text, now: Date.now(), id, ...(language ? { language } : {}) }, (name) => existsSync(path.join(postsDir, name)));
-const check = parsePost({ file: `${SOURCE_PATHS.posts}/${file.name}`, bytes: new TextEncoder().encode(file.content) });
-if (!check.ok) {
-  console.error(`npm run new: not created, the post would not build:\n${check.error.map((e) => `  ${e.message}`).join("\n")}`);
-  process.exit(1);
+  const file = newPostFile({ text, now: Date.now(), id, ...(language ? { language } : {}) }, (name) => existsSync(path.join(postsDir, name)));
+  const check = parsePost({ file: `${SOURCE_PATHS.posts}/${file.name}`, bytes: new TextEncoder().encode(file.content) });
+  if (!check.ok) throw new CliError(`not created, the post would not build: ${check.error.map((e) => e.message).join("; ")}`);
+  writeFileSync(path.join(postsDir, file.name), file.content);
+  console.log(`Created ${SOURCE_PATHS.posts}/${file.name} (id ${id}).`);
+  if (unreadable) console.log(`Note: ${unreadable} existing post(s) have errors; \`npm run build\` lists them.`);
+  console.log("Run `npm run build` (or keep `npm start` running) to publish it.");
 }
-writeFileSync(path.join(postsDir, file.name), file.content);
-console.log(`Created ${SOURCE_PATHS.posts}/${file.name} (id ${id}).`);
-if (unreadable) console.log(`Note: ${unreadable} existing post(s) have errors; \`npm run build\` lists them.`);
-console.log("Run `npm run build` (or keep `npm start` running) to publish it.");
+
+if (isEntryPoint(import.meta.url)) await runCommand("npm run new", USAGE, main);
