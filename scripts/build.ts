@@ -12,6 +12,7 @@ import { performance } from "node:perf_hooks";
 import Eleventy from "@11ty/eleventy";
 import { SiteBuildError, type SiteModel } from "../lib/publish/site.ts";
 import { isEntryPoint } from "./cli/entry-point.ts";
+import { runningLocalServer } from "./cli/local-server.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 import { SITE_CONFIG_PATH, writeSiteConfig } from "./cli/site-config-file.ts";
 import { forgetSiteModel, loadSiteModel } from "./cli/site-source.ts";
@@ -111,6 +112,24 @@ export function summary(result: BuildResult): string {
   return lines.join("\n");
 }
 
+/**
+ * `npm start` serves _site/ and rebuilds it for its local URL only when posts/ or site/ change, so a
+ * plain `npm run build` beside it (the README's "npm run build writes the whole site") silently swaps
+ * in a site made for the profile's url: the local feed then names https://you.example, and the local
+ * Worker's config with it. Say so, and how to put the local site back.
+ */
+export function localServerNote(root: string, outDir: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.SKEIN_URL) return undefined;
+  if (path.resolve(root, outDir ?? "_site") !== path.resolve(root, "_site")) return undefined;
+  const server = runningLocalServer(root);
+  if (!server) return undefined;
+  return (
+    `note: npm start is running here (${server.url}) and now serves this build, made for the profile's url, ` +
+    "until its next rebuild. npm start rebuilds by itself when posts/ or site/ change; to put its local site back now, " +
+    `run SKEIN_URL=${server.url} npm run build`
+  );
+}
+
 export const USAGE = `Usage: npm run build [-- --out _site] [--quiet] [--sync] [--worker-config]
 
   --out DIR          write the site into DIR (default _site)
@@ -140,6 +159,8 @@ export async function main(argv: string[]): Promise<void> {
     }
     const result = await buildSiteFolder(root, values.out, { replace: values.sync ? "sync" : "rename" });
     if (!values.quiet) console.log(summary(result));
+    const note = localServerNote(root, values.out);
+    if (note) console.error(note);
   } catch (error) {
     if (error instanceof SiteBuildError) throw new CliError(`Build failed, nothing was written.\n${error.message}`);
     throw error;
