@@ -28,7 +28,7 @@ import { DEFAULT_TIMELINE_OPTIONS } from "../lib/timeline/poll-job.ts";
 import { freePort } from "../test/e2e/support/static-server.ts";
 import { startFeedServer } from "./timeline/feeds.ts";
 import { type ParseCost, parseCosts } from "./timeline/parse-cost.ts";
-import { profileRuns } from "./timeline/profile-runs.ts";
+import { profileOnboarding, profileRuns } from "./timeline/profile-runs.ts";
 import { IsolateProfiler } from "./timeline/profiler.ts";
 import { killAll, type RunResult, startOwnerWorker } from "./timeline/worker.ts";
 
@@ -46,6 +46,8 @@ const USAGE = `Usage: npm run bench:timeline -- [options]
   --keep         keep the temporary folder (its path is printed)
   --profile-runs K   instead: profile K cron runs (quiet feeds: no feed due or 304s) and print where
                      the isolate's CPU goes, by function and module (bench/timeline/profile-runs.ts)
+  --profile-onboarding  instead: profile the onboarding runs (every follow new at once: first polls with
+                     their backfill) and print where the isolate's CPU goes, the first run apart
   --warmup N     with --profile-runs: runs before the profiled ones (default 60)
   --top N        with --profile-runs: rows per table (default 25)
   --feed-delay-ms N  with --profile-runs: the feeds answer N ms late (default 0)`;
@@ -114,6 +116,7 @@ async function main(): Promise<void> {
       minutes: { type: "string", default: String(DAY_MINUTES) },
       keep: { type: "boolean", default: false },
       "profile-runs": { type: "string" },
+      "profile-onboarding": { type: "boolean", default: false },
       warmup: { type: "string", default: "60" },
       top: { type: "string", default: "25" },
       "feed-delay-ms": { type: "string", default: "0" },
@@ -121,6 +124,16 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) return void console.log(USAGE);
+  if (values["profile-onboarding"]) {
+    const parentDir = mkdtempSync(path.join(os.tmpdir(), "skein-bench-timeline-"));
+    try {
+      await profileOnboarding({ feeds: Number(values.feeds), top: Number(values.top), parentDir });
+    } finally {
+      if (values.keep) log(`kept ${parentDir}`);
+      else rmSync(parentDir, { recursive: true, force: true });
+    }
+    return;
+  }
   if (values["profile-runs"] !== undefined) {
     const runs = Number(values["profile-runs"]);
     const warmup = Number(values.warmup);

@@ -296,3 +296,59 @@ export async function profileRuns(options: {
     await feedServer.close();
   }
 }
+
+/**
+ * `npm run bench:timeline -- --profile-onboarding`: where the isolate's CPU goes in the onboarding
+ * runs (every follow new at once: first polls, each backfilling the head page's newest items), the
+ * runs the benchmark's "onboarding run" row measures. The first run of the isolate (V8 compiles the
+ * poller's code then) is tallied on its own; every later run until no follow is left unread, together.
+ */
+export async function profileOnboarding(options: { feeds: number; top: number; parentDir: string }): Promise<void> {
+  const dayStart = Date.UTC(2026, 5, 2, 0, 0, 0);
+  log(`building ${options.feeds} quiet followed sites ...`);
+  const feedServer = await startFeedServer({ count: options.feeds, chatty: 0, daily: 0, dayStart, seed: 42 });
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  log("building, migrating and starting the owner's site under wrangler dev ...");
+  const worker = await startOwnerWorker({
+    parentDir: options.parentDir,
+    port,
+    inspectorPort,
+    accounts: feedServer.accounts,
+    ownerUrl: `http://127.0.0.1:${port}`,
+  });
+  const profiler = await IsolateProfiler.connect(inspectorPort);
+  try {
+    const bundle = new BundleMap(findBundle(worker.project.root));
+    const firstRun = emptyTally();
+    const later = emptyTally();
+    const perRun: string[] = [];
+    let time = dayStart - 180 * MINUTE;
+    for (let run = 0; run < 170; run++, time += MINUTE) {
+      const result: RunResult = await worker.runAt(time, profiler);
+      const profile = profiler.last;
+      const poller = result.jobs.find((job) => job.job === "timeline.poll")!;
+      const polls = Number(/^polled (\d+) of/.exec(poller.summary)?.[1] ?? 0);
+      if (profile) {
+        if (process.env.SKEIN_PROFILE_DUMP) writeFileSync(path.join(process.env.SKEIN_PROFILE_DUMP, `onboarding-${run}.cpuprofile`), JSON.stringify(profile));
+        add(run === 0 ? firstRun : later, profile, bundle, polls);
+      }
+      perRun.push(
+        `  run ${String(run + 1).padStart(3)}: ${result.isolateWaitsCutMs.toFixed(2).padStart(6)} ms (${result.isolateOutsideD1WaitsCutMs.toFixed(2).padStart(6)} w/o D1), ${poller.d1Calls} D1 calls, ${poller.rowsWritten} rows | ${poller.summary}`,
+      );
+      const status = await worker.get<{ follows: { state: string }[] }>("/api/timeline/follows");
+      const fresh = status.follows.filter((follow) => follow.state === "new").length;
+      if (fresh === 0) break;
+    }
+    console.log(`\nprofile of the onboarding runs: ${options.feeds} followed feeds, every follow new at once (quiet feeds of 5 posts each)`);
+    console.log("isolate CPU per run, ms, waits cut (D1 binding included), then without the D1 binding:");
+    for (const line of perRun) console.log(line);
+    print("the isolate's first run (the poller's code compiled on first use)", firstRun, options.top);
+    print("the onboarding runs after the first", later, options.top);
+    if (profiler.lost) console.log(`(${profiler.lost} profiles dropped by the inspector proxy)`);
+  } finally {
+    profiler.close();
+    await worker.stop();
+    await feedServer.close();
+  }
+}
