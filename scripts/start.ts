@@ -7,7 +7,6 @@
  * .wrangler/skein-server.json. Ctrl-C stops everything it started. Offline; no Cloudflare account.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { type FSWatcher, watch } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import type { JobsRunReport } from "../lib/shared/api-types.ts";
@@ -16,6 +15,7 @@ import { ensureOwnerToken } from "./cli/dev-vars.ts";
 import { isEntryPoint } from "./cli/entry-point.ts";
 import { clearServerState, writeServerState } from "./cli/local-server.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
+import { type TreeWatcher, watchTree } from "./cli/watch-tree.ts";
 
 export const USAGE = `Usage: npm start [-- --port 8788] [--no-watch] [--no-jobs] [--jobs-every 60]
 
@@ -140,7 +140,7 @@ export async function main(argv: string[]): Promise<void> {
   });
 
   let stopping = false;
-  const watchers: FSWatcher[] = [];
+  const watchers: TreeWatcher[] = [];
   let jobTimer: NodeJS.Timeout | undefined;
   const stop = (code: number) => {
     if (stopping) return;
@@ -227,7 +227,7 @@ export async function main(argv: string[]): Promise<void> {
     };
     for (const dir of ["posts", "site"]) {
       watchers.push(
-        watch(path.join(root, dir), { recursive: true }, () => {
+        watchTree(path.join(root, dir), () => {
           clearTimeout(timer);
           timer = setTimeout(rebuild, 300);
         }),
