@@ -17,6 +17,9 @@
  *    now), a few at a time so one slow feed does not hold up the others, each within its own share
  *    of the run (subrequests, bytes, time) so no feed can starve the rest, and all of them within the
  *    run's budget (lib/shared/budget.ts) and a number of items to parse per run (the 10 ms of CPU);
+ *    first polls (new follows: a fetch, a backfill, a D1 batch each, about 2 ms of CPU) are bounded
+ *    by a CPU estimate per run (firstPollsPerRun), so onboarding many follows at once is spread over
+ *    runs instead of taking 20-70 ms in one;
  *    each feed that changed is written in one D1 batch (its new items and its state);
  * 4. writes the run's minute, and marks feeds that were due but did not fit as due first next run
  *    (one call).
@@ -56,6 +59,18 @@ export interface TimelinePollOptions {
   /** One feed's share of a run: fetches (every redirect hop counts), bytes, time. */
   feedLimits: Partial<BudgetLimits>;
   poll: PollLimits;
+  /**
+   * The isolate CPU a run may spend on first polls, ms (of the invocation's 10: the rest of the run,
+   * 1.4-2.5 ms when quiet, and the jitter need the remainder): first polls beyond it wait for the next
+   * run. Their backfill is what onboarding stores; it is only spread over more runs.
+   */
+  firstPollCpuMsPerRun: number;
+  /**
+   * The estimated isolate CPU of one first poll (firstPollCpuMs), ms: `perPoll` for the fetch and its
+   * body, the D1 batch through the binding and the bookkeeping, plus `perItem` for each backfilled item
+   * (read, turned into a row, its JSON for D1).
+   */
+  firstPollCpu: { perPoll: number; perItem: number };
 }
 
 export const DEFAULT_TIMELINE_OPTIONS: TimelinePollOptions = {
@@ -63,7 +78,28 @@ export const DEFAULT_TIMELINE_OPTIONS: TimelinePollOptions = {
   itemsPerRun: 150,
   feedLimits: { subrequests: 5, bytes: 1536 * 1024, durationMs: 15_000 },
   poll: DEFAULT_POLL_LIMITS,
+  // Measured by `npm run bench:timeline -- --profile-onboarding` at feb032b (300 new follows, 5-item
+  // feeds): 20 first polls a run took 28 ms median of isolate CPU with waits cut (D1 binding included),
+  // about 1.35 ms a first poll above a quiet run; of it the reader and the item rows ~0.05 ms an item,
+  // the fetch ~0.35 ms and the feed's D1 batch ~0.45 ms. 1.1 + 20 x 0.05 = 2.1 ms: 2 first polls a run.
+  firstPollCpuMsPerRun: 6,
+  firstPollCpu: { perPoll: 1.1, perItem: 0.05 },
 };
+
+/** The estimated isolate CPU of one first poll (its backfill of options.poll.backfillItems), ms. */
+export function firstPollCpuMs(options: Pick<TimelinePollOptions, "firstPollCpu" | "poll">): number {
+  return options.firstPollCpu.perPoll + options.firstPollCpu.perItem * options.poll.backfillItems;
+}
+
+/**
+ * First polls a run starts: as many as their estimate fits in firstPollCpuMsPerRun, and at least one
+ * (a new follow is always read eventually, however its estimate compares). Onboarding N follows at
+ * once takes ceil(N / firstPollsPerRun) runs when nothing else stops a run first (subrequests, items).
+ */
+export function firstPollsPerRun(options: Pick<TimelinePollOptions, "firstPollCpu" | "firstPollCpuMsPerRun" | "poll">): number {
+  const estimate = firstPollCpuMs(options);
+  return Math.max(1, estimate > 0 ? Math.floor(options.firstPollCpuMsPerRun / estimate) : Number.MAX_SAFE_INTEGER);
+}
 
 export const TIMELINE_JOB_NAME = "timeline.poll";
 
@@ -272,6 +308,8 @@ export function createTimelinePollJob(overrides: Partial<TimelinePollOptions> = 
       let reserved = 1;
       // Items promised to first polls in progress (their backfill), so concurrent first polls do not all start on one share.
       let promisedItems = 0;
+      // First polls this run may still start (their CPU estimate within firstPollCpuMsPerRun).
+      let firstPollsLeft = firstPollsPerRun(options);
       const sleepers: (() => void)[] = [];
       const deferred: FollowRow[] = [];
       const failures: { target: string; reason: string }[] = [];
@@ -282,6 +320,10 @@ export function createTimelinePollJob(overrides: Partial<TimelinePollOptions> = 
       const pollOne = async (row: FollowRow): Promise<void> => {
         const firstPoll = row.seen === null && row.walk === null;
         const backfill = firstPoll ? options.poll.backfillItems : 0;
+        if (firstPoll && firstPollsLeft <= 0) {
+          deferred.push(row);
+          return;
+        }
         // A first poll waits for the first polls in progress to give back the items they did not use.
         while (backfill && allowance.left - promisedItems < backfill && promisedItems > 0) await new Promise<void>((resolve) => sleepers.push(resolve));
         if (context.budget.refusal() || context.budget.subrequestsLeft() - reserved < 2 || (firstPoll && allowance.left - promisedItems < backfill)) {
@@ -290,6 +332,7 @@ export function createTimelinePollJob(overrides: Partial<TimelinePollOptions> = 
         }
         reserved += 1;
         promisedItems += backfill;
+        if (firstPoll) firstPollsLeft -= 1;
         try {
           let outcome: PollOutcome;
           try {
