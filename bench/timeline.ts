@@ -24,7 +24,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { ListPage, TimelineFollows, TimelineItem } from "../lib/shared/api-types.ts";
-import { DEFAULT_TIMELINE_OPTIONS } from "../lib/timeline/poll-job.ts";
+import { DEFAULT_TIMELINE_OPTIONS, firstPollCpuMs, firstPollsPerRun } from "../lib/timeline/poll-job.ts";
 import { freePort } from "../test/e2e/support/static-server.ts";
 import { startFeedServer } from "./timeline/feeds.ts";
 import { type ParseCost, parseCosts } from "./timeline/parse-cost.ts";
@@ -166,9 +166,9 @@ async function main(): Promise<void> {
   log("measuring the poller's parsing in V8 ...");
   const costs = parseCosts(DEFAULT_TIMELINE_OPTIONS.itemsPerRun, DEFAULT_TIMELINE_OPTIONS.poll.backfillItems);
   const temp = mkdtempSync(path.join(os.tmpdir(), "skein-bench-timeline-"));
-  // Onboarding starts 3 hours before the day; the runs between its end and midnight are not counted.
+  // Onboarding starts 4 hours before the day (300 follows take 150 runs at 2 first polls a run); the runs between its end and midnight are not counted.
   const dayStart = Date.UTC(2026, 5, 2, 0, 0, 0);
-  const onboardStart = dayStart - 180 * MINUTE;
+  const onboardStart = dayStart - 240 * MINUTE;
   log(`building ${feeds} followed sites (${chatty} chatty, ${daily} posting daily) ...`);
   const feedServer = await startFeedServer({ count: feeds, chatty, daily, dayStart, seed: 42 });
   const port = await freePort();
@@ -193,7 +193,9 @@ async function main(): Promise<void> {
     // 1. Onboarding: every follow is new.
     const onboarding: Run[] = [];
     let time = onboardStart;
-    for (let run = 0; run < 170; run++) {
+    // Enough runs for every first poll at firstPollsPerRun, and some to spare (failures, retries).
+    const maxOnboardingRuns = Math.ceil(feeds / firstPollsPerRun(DEFAULT_TIMELINE_OPTIONS)) + 30;
+    for (let run = 0; run < maxOnboardingRuns; run++) {
       const result = analyse(time, await worker.runAt(time, profiler));
       onboarding.push(result);
       time += MINUTE;
@@ -270,7 +272,7 @@ function report(r: {
     `\nnpm run bench:timeline: ${r.feeds} followed feeds (${r.chatty} post every 30-90 min from 08:00 to 22:00, ${r.daily} post 1-3 times a day, the rest are quiet),`,
   );
   console.log(
-    `one owner's Worker under wrangler dev, cron runs on a simulated clock. Poller settings: ${DEFAULT_TIMELINE_OPTIONS.itemsPerRun} items parsed per run, backfill ${DEFAULT_TIMELINE_OPTIONS.poll.backfillItems} items, ${DEFAULT_TIMELINE_OPTIONS.concurrency} feeds at a time, a feed's share ${DEFAULT_TIMELINE_OPTIONS.feedLimits.subrequests} fetches.\n`,
+    `one owner's Worker under wrangler dev, cron runs on a simulated clock. Poller settings: ${DEFAULT_TIMELINE_OPTIONS.itemsPerRun} items parsed per run, backfill ${DEFAULT_TIMELINE_OPTIONS.poll.backfillItems} items, ${DEFAULT_TIMELINE_OPTIONS.concurrency} feeds at a time, a feed's share ${DEFAULT_TIMELINE_OPTIONS.feedLimits.subrequests} fetches, ${firstPollsPerRun(DEFAULT_TIMELINE_OPTIONS)} first polls a run (estimated ${fmt(firstPollCpuMs(DEFAULT_TIMELINE_OPTIONS), 2)} ms each, within ${DEFAULT_TIMELINE_OPTIONS.firstPollCpuMsPerRun} ms).\n`,
   );
 
   console.log("Onboarding (every follow new at once):");

@@ -324,7 +324,7 @@ export async function profileOnboarding(options: { feeds: number; top: number; p
     const later = emptyTally();
     const perRun: string[] = [];
     let time = dayStart - 180 * MINUTE;
-    for (let run = 0; run < 170; run++, time += MINUTE) {
+    for (let run = 0; run < options.feeds + 30; run++, time += MINUTE) {
       const result: RunResult = await worker.runAt(time, profiler);
       const profile = profiler.last;
       const poller = result.jobs.find((job) => job.job === "timeline.poll")!;
