@@ -39,6 +39,12 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
+/** The first free port after `port` (up to 50 further), to suggest when `port` is taken: port + 1 may be another npm start. */
+export async function nextFreePort(port: number): Promise<number | undefined> {
+  for (let candidate = port + 1; candidate <= Math.min(port + 50, 65535); candidate++) if (await portFree(candidate)) return candidate;
+  return undefined;
+}
+
 /** The same command as `npm run build`, for the local URL. */
 function build(root: string, baseUrl: string, sync: boolean): boolean {
   const result = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "scripts/build.ts", ...(sync ? ["--sync"] : [])], {
@@ -112,7 +118,12 @@ export async function main(argv: string[]): Promise<void> {
   const baseUrl = `http://${HOST}:${port}`;
   const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
 
-  if (!(await portFree(port))) throw new CliError(`port ${port} on ${HOST} is in use. Stop the other server or run: npm start -- --port ${port + 1}`);
+  if (!(await portFree(port))) {
+    const free = await nextFreePort(port);
+    throw new CliError(
+      `port ${port} on ${HOST} is in use. Stop the other server${free ? ` or run: npm start -- --port ${free}` : ", or pick another port: npm start -- --port N"}`,
+    );
+  }
   const { token, created } = ensureOwnerToken(root);
   if (created) log("created .dev.vars with a local OWNER_TOKEN (the owner API token)");
 
