@@ -69,9 +69,27 @@ function failure(kind: RemoteFailureKind, detail: string): { ok: false; error: R
 }
 
 /** workerd reports DNS and connection failures as "internal error; reference = ...": say what that means. */
-function networkReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return /internal error|network connection lost|connect|ECONNREFUSED|ENOTFOUND/i.test(message) ? "network error: no such host or connection refused" : message;
+/**
+ * Why a fetch failed, in words. workerd says "Network connection lost" or "internal error"; Node's
+ * fetch (the commands) says only "fetch failed" and keeps the reason in `cause` (ECONNREFUSED,
+ * ENOTFOUND, ...), so the causes are read too.
+ */
+export function networkReason(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
+    parts.push(current instanceof Error ? current.message : String(current));
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") parts.push(code);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  const text = parts.join(" ");
+  if (/ENOTFOUND|EAI_AGAIN|EAI_NONAME|getaddrinfo|DNS lookup/i.test(text)) return "network error: no such host";
+  if (/ECONNREFUSED|connection refused/i.test(text)) return "network error: connection refused";
+  if (/ECONNRESET|EPIPE|socket hang up|other side closed/i.test(text)) return "network error: the connection was reset";
+  if (/internal error|network connection lost|connect/i.test(text)) return "network error: no such host or connection refused";
+  // Otherwise every distinct reason, outermost first ("fetch failed: bad port").
+  return [...new Set(parts.filter((part) => part && !/^[A-Z_]+$/.test(part)))].join(": ") || "network error";
 }
 
 export async function fetchRemote(start: string, options: RemoteFetchOptions): Promise<Result<RemoteResponse, RemoteFailure>> {

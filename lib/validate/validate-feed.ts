@@ -188,7 +188,7 @@ function reportEnd(end: ChainEnd, name: string, add: Add): void {
       return;
     case "load-failed": {
       const where = end.from ?? end.url;
-      const what = end.from ? `next_node ${end.url} cannot be read` : `the ${name} feed cannot be read`;
+      const what = end.from ? `next_node ${end.url} cannot be read` : `the ${name === "feed" ? "" : `${name} `}feed cannot be read`;
       add("error", where, end.from ? SECTION.paging : SECTION.rss, `${what}: ${end.failure.detail}`, end.at);
       return;
     }
