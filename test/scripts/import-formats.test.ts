@@ -242,7 +242,10 @@ describe("bad input: one line, exit 1, posts/ exactly as it was", () => {
     const before = content(copy);
 
     const cases: [string[], RegExp][] = [
-      [["http://127.0.0.1:1/feed.xml"], /^npm run import: nothing was imported: http:\/\/127\.0\.0\.1:1\/feed\.xml could not be fetched \(fetch failed: bad port\)/],
+      [
+        ["http://127.0.0.1:1/feed.xml"],
+        /^npm run import: nothing was imported: http:\/\/127\.0\.0\.1:1\/feed\.xml could not be fetched \(fetch failed: bad port\)/,
+      ],
       [[`${server.base}/bad/page.html`], /^npm run import: nothing was imported: .*\/bad\/page\.html is not a feed: /],
       [
         [`${server.base}/loop/a.xml`],
