@@ -26,6 +26,8 @@ import { invalid } from "../worker-kit/validation.ts";
 import { parseWalk } from "./poll-feed.ts";
 import { lastSlotMinute, MINUTE_MS, minuteOf, nextSlotMinute, pollIntervalMinutes } from "./schedule.ts";
 import { type FollowRow, followStatusRows, type ItemRow, listTimeline } from "./store.ts";
+import { hubFedFollows } from "./websub-store.ts";
+import { HUB_FED_POLL_MINUTES } from "./websub-subscribe-job.ts";
 
 export const DEFAULT_TIMELINE_PAGE = 50;
 export const MAX_TIMELINE_PAGE = 100;
@@ -106,11 +108,13 @@ function stateOf(row: FollowRow): FollowState {
  * slot schedule is the last slot at or before the last run (every due feed of a run is polled, or
  * gets a due time of its own).
  */
-export function followStatusOf(row: FollowRow, items: number, lastRunMinute: number | null, nowMs: number): FollowStatus {
-  const interval = pollIntervalMinutes(row.newest_item_ms, nowMs);
+export function followStatusOf(row: FollowRow, items: number, lastRunMinute: number | null, nowMs: number, hubFed = false): FollowStatus {
+  // A feed a hub pushes to us is polled only as a backup (the poller's own rule, poll-job.ts).
+  const intervalAt = (ms: number) => (hubFed ? HUB_FED_POLL_MINUTES : pollIntervalMinutes(row.newest_item_ms, ms));
+  const interval = intervalAt(nowMs);
   let lastPoll = row.last_poll_ms;
   if (row.due_ms === null && lastRunMinute !== null && lastPoll !== null) {
-    const slot = lastSlotMinute(lastRunMinute, row.phase, pollIntervalMinutes(row.newest_item_ms, lastRunMinute * MINUTE_MS)) * MINUTE_MS;
+    const slot = lastSlotMinute(lastRunMinute, row.phase, intervalAt(lastRunMinute * MINUTE_MS)) * MINUTE_MS;
     if (slot > lastPoll) lastPoll = slot;
   }
   let nextPoll: number | null;
@@ -186,14 +190,14 @@ export async function readTimeline(db: Db, config: SiteConfig, request: Timeline
 
 /** Each followed feed's state as GET /api/timeline/follows answers it (and the owner's pages show it). */
 export async function readFollows(db: Db, config: SiteConfig, nowMs: number): Promise<TimelineFollows> {
-  const { follows, counts, lastRunMinute } = await followStatusRows(db);
+  const [{ follows, counts, lastRunMinute }, hubFed] = await Promise.all([followStatusRows(db), hubFedFollows(db, nowMs)]);
   const rows = new Map(follows.map((row) => [row.user_id, row]));
   return {
     // follows.yaml is the list (rows of unfollowed accounts are gone at the next run).
     follows: config.follows.map((follow) => {
       const row = rows.get(follow.user_id);
       const items = counts.get(follow.user_id) ?? 0;
-      return row ? followStatusOf(row, items, lastRunMinute, nowMs) : notYetPolled(follow, items);
+      return row ? followStatusOf(row, items, lastRunMinute, nowMs, hubFed.has(row.user_id)) : notYetPolled(follow, items);
     }),
     last_run_at: lastRunMinute === null ? null : formatIsoUtc(lastRunMinute * MINUTE_MS),
   };

@@ -11,9 +11,17 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { FollowedAccount, SiteConfig } from "../../lib/shared/site-config.ts";
 import { normalizeUserLink } from "../../lib/shared/urls.ts";
+import { readFollows } from "../../lib/timeline/owner-routes.ts";
 import { createTimelinePollJob } from "../../lib/timeline/poll-job.ts";
 import { loadSubscriberState, type WebSubFollowRow } from "../../lib/timeline/websub-store.ts";
-import { createSubscribeJob, MAX_ATTEMPTS, RECHECK_MS, RENEW_BEFORE_MS, VERIFY_WAIT_MS } from "../../lib/timeline/websub-subscribe-job.ts";
+import {
+  createSubscribeJob,
+  HUB_FED_POLL_MINUTES,
+  MAX_ATTEMPTS,
+  RECHECK_MS,
+  RENEW_BEFORE_MS,
+  VERIFY_WAIT_MS,
+} from "../../lib/timeline/websub-subscribe-job.ts";
 import {
   CALLBACK_PREFIX,
   FIXED_NOW,
@@ -397,6 +405,11 @@ describe("polling continues as a backup", () => {
     // The newest post is 1-3 hours old: 10-minute slots without a hub; 240-minute slots with one.
     expect(plainPolls).toBe(6);
     expect(fedPolls).toBeLessThanOrEqual(1);
+    // npm run timeline -- status and the owner's pages say the same: 240 minutes for the hub-fed feed.
+    const status = await readFollows(env.DB, config, FIXED_NOW + 60 * MINUTE);
+    const every = new Map(status.follows.map((follow) => [follow.user_id, follow.poll_every_minutes]));
+    expect(every.get(plainWho.user_id)).toBe(10);
+    expect(every.get(fed.config.follows[0]!.user_id)).toBe(HUB_FED_POLL_MINUTES);
   });
 });
 
