@@ -84,8 +84,8 @@ function about(item: OutboxItem): string {
 }
 
 /** One line per item, newest first; under any item not sent, why (and when it is tried next). */
-export function outboxTable(items: readonly OutboxItem[]): string[] {
-  if (!items.length) return ["  (nothing sent yet)"];
+export function outboxTable(items: readonly OutboxItem[], state?: OutboxState): string[] {
+  if (!items.length) return [state ? `  (nothing ${state})` : "  (nothing sent yet)"];
   const table = renderTable(
     items,
     [
@@ -131,7 +131,7 @@ export async function run(options: Options, out: (line: string) => void, root = 
   const page = (await api.call<ListPage<OutboxItem>>("GET", `/api/outbox${query ? `?${query}` : ""}`)).body!;
   if (options.json) return out(terminalSafeJson(page));
   out(`Outbox${command.state ? ` (${command.state})` : ""}: newest first`);
-  for (const line of outboxTable(page.items)) out(line);
+  for (const line of outboxTable(page.items, command.state)) out(line);
   if (page.next_cursor) {
     out(
       `  more: npm run outbox -- list${command.state ? ` --state ${command.state}` : ""}${command.limit ? ` --limit ${command.limit}` : ""} --cursor ${page.next_cursor}`,

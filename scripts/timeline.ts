@@ -81,8 +81,15 @@ function postText(item: TimelineItem): string {
 }
 
 /** One line per post (time, name, @username, text), then its link, indented. */
-export function timelineLines(items: readonly TimelineItem[]): string[] {
-  if (!items.length) return ["  (no posts)"];
+export function timelineLines(items: readonly TimelineItem[], filter: { user?: string; mentions?: boolean } = {}): string[] {
+  if (!items.length) {
+    // Say what was asked for: an empty page after a filter is not an empty timeline.
+    if (filter.user !== undefined) {
+      const who = filter.user.startsWith("@") || /^[0-9a-f-]{36}$/i.test(filter.user) ? filter.user : `@${filter.user}`;
+      return [`  (no posts from ${oneLine(who)}${filter.mentions ? " that mention you" : ""}: npm run timeline -- status lists the accounts you follow)`];
+    }
+    return [filter.mentions ? "  (no posts that mention you)" : "  (no posts)"];
+  }
   const table = renderTable(
     items,
     [
@@ -163,7 +170,7 @@ export async function run(options: Options, out: (line: string) => void, root = 
   }
   const page = (await api.call<ListPage<TimelineItem>>("GET", timelinePath(options))).body!;
   if (options.json) return out(terminalSafeJson(page));
-  for (const line of timelineLines(page.items)) out(line);
+  for (const line of timelineLines(page.items, options)) out(line);
   if (page.next_cursor) out(`  more: ${moreCommand(options, oneLine(page.next_cursor))}`);
   if (page.items.some((item) => item.mention)) out("* = mentions you.");
 }

@@ -131,5 +131,6 @@ describe("npm run outbox", { timeout: 60_000 }, () => {
 
   it("an empty outbox says so", () => {
     expect(outboxTable([])).toEqual(["  (nothing sent yet)"]);
+    expect(outboxTable([], "failed")).toEqual(["  (nothing failed)"]);
   });
 });

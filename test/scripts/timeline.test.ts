@@ -8,6 +8,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ListPage, TimelineFollows, TimelineItem } from "../../lib/shared/api-types.ts";
+import { timelineLines } from "../../scripts/timeline.ts";
 import { runScript } from "../support/cli.ts";
 import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 
@@ -200,5 +201,14 @@ describe("npm run timeline", { timeout: 30_000 }, () => {
     expect(refused.stderr).toBe("npm run timeline: the owner token was refused: the owner token does not match\n");
     const bad = await timeline("--cursor", "bad");
     expect(bad.stderr).toBe("npm run timeline: GET /api/timeline?limit=20&cursor=bad answered 400: cursor: not a cursor of the timeline\n");
+  });
+});
+
+describe("an empty page says what was asked for", () => {
+  it("no posts at all, none from an account, none that mention you", () => {
+    expect(timelineLines([])).toEqual(["  (no posts)"]);
+    expect(timelineLines([], { mentions: true })).toEqual(["  (no posts that mention you)"]);
+    expect(timelineLines([], { user: "nobody" })).toEqual(["  (no posts from @nobody: npm run timeline -- status lists the accounts you follow)"]);
+    expect(timelineLines([], { user: "@fern", mentions: true })[0]).toMatch(/^ {2}\(no posts from @fern that mention you: /);
   });
 });
