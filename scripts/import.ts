@@ -23,6 +23,7 @@ import { readListPage, readSourcePage, type SourcePage } from "../lib/move/sourc
 import { buildSite, type FileSource, SiteBuildError, type SiteModel } from "../lib/publish/site.ts";
 import { type ListEntry, profile as profileSchema } from "../lib/publish/site-schemas.ts";
 import { Budget } from "../lib/shared/budget.ts";
+import { feedLinksOf, looksLikeHtml } from "../lib/shared/feed-links.ts";
 import { err, ok } from "../lib/shared/result.ts";
 import { describeIssues } from "../lib/shared/schemas.ts";
 import { createPageLoader, type PageLoader } from "../lib/validate/page-loader.ts";
@@ -225,20 +226,32 @@ export async function main(argv: string[]): Promise<void> {
     fileLabel: relativeLabel(root),
   });
   let items = 0;
-  const walked = await walkChain<SourcePage>(start.url, {
-    loader,
-    maxPages,
-    read: (page, index) => {
-      const read = readSourcePage(page);
-      if (!read.ok) return read;
-      if (index === 0) mapLocalSite(loader, page.url, { ...(read.value.profile.link ? { link: { value: read.value.profile.link, line: 0, column: 0 } } : {}) });
-      return ok({ value: read.value, ...(read.value.next ? { next: read.value.next } : {}), ...(read.value.nextAt ? { nextAt: read.value.nextAt } : {}) });
-    },
-    onPage: (step, index) => {
-      items += step.value.items.length;
-      progress?.(`page ${index + 1}: ${step.page.label} (${count(step.value.items.length, "item")}, ${items.toLocaleString("en-US")} so far)`);
-    },
-  });
+  // A profile page instead of the feed (as `npm run follow` takes): the feed it links to is read instead.
+  let linkedFeed: string | undefined;
+  const walkFrom = (url: string) =>
+    walkChain<SourcePage>(url, {
+      loader,
+      maxPages,
+      read: (page, index) => {
+        if (index === 0 && looksLikeHtml(page.text)) linkedFeed = feedLinksOf(page.text, page.url)[0];
+        const read = readSourcePage(page);
+        if (!read.ok) return read;
+        if (index === 0)
+          mapLocalSite(loader, page.url, { ...(read.value.profile.link ? { link: { value: read.value.profile.link, line: 0, column: 0 } } : {}) });
+        return ok({ value: read.value, ...(read.value.next ? { next: read.value.next } : {}), ...(read.value.nextAt ? { nextAt: read.value.nextAt } : {}) });
+      },
+      onPage: (step, index) => {
+        items += step.value.items.length;
+        progress?.(`page ${index + 1}: ${step.page.label} (${count(step.value.items.length, "item")}, ${items.toLocaleString("en-US")} so far)`);
+      },
+    });
+  let walked = await walkFrom(start.url);
+  if (walked.steps.length === 0 && walked.end.kind === "unreadable" && linkedFeed !== undefined) {
+    progress?.(`${start.url} is a web page; reading the feed it links to, ${linkedFeed}`);
+    const page = linkedFeed;
+    linkedFeed = undefined;
+    walked = await walkFrom(page);
+  }
   if (walked.end.kind !== "end") throw new CliError(`nothing was imported: ${chainFailure(walked.end, "the feed", walked.steps.length)}`);
   const head = walked.steps[0]!;
   const source: ImportSource = { format: head.value.format, profile: head.value.profile, items: walked.steps.flatMap((step) => step.value.items) };

@@ -9,6 +9,8 @@
  * content:encoded, each item's line -- is taken from the same text parsed with lib/validate/xml-tree.ts.
  * Atom is lib/move/atom-reader.ts.
  */
+
+import { feedLinksOf, looksLikeHtml } from "../shared/feed-links.ts";
 import { FeedReadError, readFeed } from "../shared/remote-feed-reader.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { plainTextOf } from "../shared/sanitize-html.ts";
@@ -91,6 +93,10 @@ function set<T extends object, K extends keyof T>(target: T, key: K, value: T[K]
 }
 
 export function readSourcePage(page: LoadedPage): Result<SourcePage, string> {
+  if (looksLikeHtml(page.text)) {
+    const feed = feedLinksOf(page.text, page.url)[0];
+    return err(`${page.label} is a web page, not a feed${feed ? `; the feed it links to is ${feed}` : ": give the URL of its feed"}`);
+  }
   const tree = parse(page.text);
   if (!tree.ok) return err(`${page.label} is not a feed: ${tree.error}`);
   const root = tree.value.root;

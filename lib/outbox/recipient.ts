@@ -12,6 +12,7 @@
  *   deferred   our run's budget ran out first: not their doing; nothing is counted
  */
 import type { Budget } from "../shared/budget.ts";
+import { feedLinksOf } from "../shared/feed-links.ts";
 import { fetchFeedPage, nextNodeUrl } from "../shared/remote-feed-page.ts";
 import { type Feed, type FeedChannel, type FeedItem, FeedReadError, readFeed } from "../shared/remote-feed-reader.ts";
 import { fetchRemote } from "../shared/remote-fetch.ts";
@@ -243,22 +244,6 @@ export async function courtesyChecks(head: HeadFeed, us: Us, who: string, option
 /** Bytes of a profile page read to find its feed link (the <head> is near the start). */
 const PROFILE_PAGE_BYTES = 256 * 1024;
 
-/** The RSS feed a profile page links to (<link rel="alternate" type="application/rss+xml" href="...">). */
-export function feedLinkOfHtml(html: string, pageUrl: string): string | undefined {
-  for (const match of html.matchAll(/<link\b[^>]*>/gi)) {
-    const tag = match[0];
-    const attribute = (name: string) => new RegExp(`\\b${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`, "i").exec(tag);
-    const rel = attribute("rel");
-    const type = attribute("type");
-    const href = attribute("href");
-    const value = (m: RegExpExecArray | null) => (m ? (m[1] ?? m[2] ?? m[3] ?? "") : "");
-    if (!/\balternate\b/i.test(value(rel)) || !/rss\+xml/i.test(value(type))) continue;
-    const url = absoluteUrl(value(href).replace(/&amp;/g, "&"), pageUrl);
-    if (url) return url;
-  }
-  return undefined;
-}
-
 /**
  * A recipient given as a feed URL or a profile URL: the feed itself, or the feed the profile page
  * links to. The head page is read up to its first item (the channel is what we need).
@@ -279,7 +264,7 @@ export async function resolveFeed(url: string, options: ReadOptions): Promise<Re
   const start = new TextDecoder().decode(answer.bytes.subarray(0, 512)).trimStart().toLowerCase();
   if (/html/i.test(type) || start.startsWith("<!doctype html") || start.startsWith("<html")) {
     const html = new TextDecoder().decode(answer.bytes.subarray(0, PROFILE_PAGE_BYTES));
-    const feedUrl = feedLinkOfHtml(html, answer.url);
+    const feedUrl = feedLinksOf(html, answer.url)[0];
     if (!feedUrl) return err({ kind: "final", detail: `${answer.url} is a web page that links to no RSS feed; give their feed URL` });
     return readHead(feedUrl, options, (_, index) => index === 0);
   }

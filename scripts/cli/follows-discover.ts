@@ -11,6 +11,7 @@
  * Feeds are decoded and read with the same code the Worker uses (lib/shared/xml-decoding.ts,
  * lib/shared/remote-feed-reader.ts), so every encoding XML allows is read here too.
  */
+import { feedLinksOf } from "../../lib/shared/feed-links.ts";
 import { type Feed, FeedReadError, readFeed } from "../../lib/shared/remote-feed-reader.ts";
 import { err, ok, type Result } from "../../lib/shared/result.ts";
 import { otherUserId, otherUsername } from "../../lib/shared/schemas.ts";
@@ -125,37 +126,6 @@ function looksLikeHtml(answer: Answer, text: string): boolean {
   if (/^\uFEFF?\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<rss\b/i.test(text.slice(0, 4096))) return false;
   if (/html/i.test(answer.contentType ?? "")) return true;
   return /^\s*(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html)\b/i.test(text.slice(0, 2048));
-}
-
-function decodeEntities(value: string): string {
-  return value
-    .replace(/&amp;/gi, "&")
-    .replace(/&quot;/gi, '"')
-    .replace(/&#39;|&apos;/gi, "'")
-    .replace(/&lt;/gi, "<")
-    .replace(/&gt;/gi, ">");
-}
-
-/** <link rel="alternate" type="application/rss+xml" href> of an HTML page, resolved, in page order. */
-export function feedLinksOf(html: string, pageUrl: string): string[] {
-  const links: string[] = [];
-  for (const [tag] of html.matchAll(/<link\b[^>]*>/gi)) {
-    const attributes = new Map<string, string>();
-    for (const match of tag.matchAll(/([a-zA-Z_:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/g)) {
-      attributes.set(match[1]!.toLowerCase(), decodeEntities(match[2] ?? match[3] ?? match[4] ?? ""));
-    }
-    const rel = (attributes.get("rel") ?? "").toLowerCase().split(/\s+/);
-    const type = (attributes.get("type") ?? "").toLowerCase().trim();
-    const href = attributes.get("href")?.trim();
-    if (!rel.includes("alternate") || type !== "application/rss+xml" || !href) continue;
-    try {
-      const resolved = parseHttpUrl(new URL(href, pageUrl).href);
-      if (resolved && !links.includes(resolved.href)) links.push(resolved.href);
-    } catch {
-      // not a URL: skipped
-    }
-  }
-  return links;
 }
 
 /** Why an answer is not a feed; an HTML page comes with its text, to look for the feed's link in it. */

@@ -246,7 +246,7 @@ describe("bad input: one line, exit 1, posts/ exactly as it was", () => {
         ["http://127.0.0.1:1/feed.xml"],
         /^npm run import: nothing was imported: http:\/\/127\.0\.0\.1:1\/feed\.xml could not be fetched \(fetch failed: bad port\)/,
       ],
-      [[`${server.base}/bad/page.html`], /^npm run import: nothing was imported: .*\/bad\/page\.html is not a feed: /],
+      [[`${server.base}/bad/page.html`], /^npm run import: nothing was imported: .*\/bad\/page\.html is a web page, not a feed: give the URL of its feed$/],
       [
         [`${server.base}/loop/a.xml`],
         /^npm run import: nothing was imported: the feed has a loop: .*\/loop\/b\.xml links back to .*\/loop\/a\.xml \(page 1\), so it never ends$/,

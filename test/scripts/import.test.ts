@@ -169,4 +169,20 @@ describe("importing a 1,200-post Open Microblog feed chain", () => {
     ]);
     for (const [file, bytes] of before) expect(readFileSync(path.join(project.root, "posts", file)).equals(bytes), file).toBe(true);
   });
+
+  it("a profile page instead of the feed: the feed it links to is read (as npm run follow takes it)", { timeout: TIMEOUT }, async () => {
+    server.routes.set("/old/", {
+      status: 200,
+      headers: { "Content-Type": "text/html; charset=utf-8" },
+      body: `<!doctype html><html><head><title>Old Me</title><link rel="alternate" type="application/rss+xml" href="feed.xml"></head><body>hi</body></html>`,
+    });
+    const page = await runScript(project.root, "scripts/import.ts", [`${server.base}/old/`]);
+    expect(page.code, page.stderr).toBe(0);
+    expect(page.stderr).toContain(`import: ${server.base}/old/ is a web page; reading the feed it links to, ${server.base}/old/feed.xml`);
+    expect(page.stdout).toContain("Posts: 0 posts imported into posts/");
+    server.routes.set("/lost/", { status: 200, headers: { "Content-Type": "text/html" }, body: "<!DOCTYPE html><html><body>no feed here</body></html>" });
+    const lost = await runScript(project.root, "scripts/import.ts", [`${server.base}/lost/`, "--quiet"]);
+    expect(lost.code).toBe(1);
+    expect(lost.stderr).toMatch(/is a web page, not a feed: give the URL of its feed/);
+  });
 });
