@@ -13,22 +13,12 @@ import { DAY_MINUTES, minuteOf, phaseOf, slotDue } from "../../lib/timeline/sche
 import { type FollowBrief, loadDueFollows, loadPollerState } from "../../lib/timeline/store.ts";
 import { hubFedFollows } from "../../lib/timeline/websub-store.ts";
 import { HUB_FED_POLL_MINUTES } from "../../lib/timeline/websub-subscribe-job.ts";
+import { seededRandom } from "../support/seeded-random.ts";
 import { FIXED_NOW, testConfig } from "../worker/support/worker.ts";
 import { followed, plainPosts, poll, serveSite, account as siteAccount } from "./support.ts";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-
-/** mulberry32: a small deterministic generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function account(i: number): FollowedAccount {
   const userLink = `http://127.0.0.1:9/d${i}/feed.xml`;
@@ -113,7 +103,7 @@ describe("the due follows, decided by SQLite", () => {
   beforeEach(reset);
 
   it("are exactly those the JavaScript schedule finds due, row for row, over random follows, runs and last runs", async () => {
-    const next = random(8);
+    const next = seededRandom(8).next;
     const follows = Array.from({ length: 240 }, (_, i) => account(i));
     const config = testConfig({ follows, blocks: [] });
     await seed(next, follows, FIXED_NOW);
@@ -143,7 +133,7 @@ describe("the due follows, decided by SQLite", () => {
 
   it("notice every difference from follows.yaml: a follow without a row, a row not followed, another username or user_link", async () => {
     const follows = Array.from({ length: 5 }, (_, i) => account(1000 + i));
-    await seed(random(3), follows, FIXED_NOW);
+    await seed(seededRandom(3).next, follows, FIXED_NOW);
     const check = async (list: FollowedAccount[]) => {
       const listed = listedFollows(testConfig({ follows: list, blocks: [] }));
       return loadDueFollows(env.DB, listed.json, listed.count, FIXED_NOW, minuteOf(FIXED_NOW), HUB_FED_POLL_MINUTES);

@@ -22,6 +22,7 @@ import {
   RENEW_BEFORE_MS,
   VERIFY_WAIT_MS,
 } from "../../lib/timeline/websub-subscribe-job.ts";
+import { seededRandom } from "../support/seeded-random.ts";
 import {
   CALLBACK_PREFIX,
   FIXED_NOW,
@@ -414,17 +415,6 @@ describe("polling continues as a backup", () => {
 });
 
 describe("the quiet read (most runs)", () => {
-  /** mulberry32: deterministic, so a failure can be replayed. */
-  function random(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = Math.imul(state ^ (state >>> 15), state | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   /** The job's own tests (websub-subscribe-job.ts), without `all`: would it do anything with this row? */
   function acts(row: WebSubFollowRow, followed: boolean, now: number): boolean {
     if (!followed) return true;
@@ -445,7 +435,7 @@ describe("the quiet read (most runs)", () => {
   }
 
   it("reads back every row the job would act on, and few others; a followed account without a row makes it read them all", async () => {
-    const next = random(11);
+    const next = seededRandom(11).next;
     const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
     const now = FIXED_NOW;
     const around = () =>
