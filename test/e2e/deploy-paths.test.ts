@@ -4,7 +4,7 @@
  * Worker really serves the inbox at the URLs the static feed advertises when `functions_url` points at
  * it. The two wrangler configs describe the same Worker but for [assets].
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { XMLParser } from "fast-xml-parser";
@@ -66,6 +66,42 @@ describe("bundling for deploy", () => {
     const bytes = jsBytes(outdir);
     expect(bytes).toBeGreaterThan(1000);
     expect(bytes).toBeLessThanOrEqual(BUNDLE_LIMIT);
+  });
+});
+
+describe("scripts/deploy.sh --dry-run: the publishing path's steps without the upload", () => {
+  const DEPLOY_TIMEOUT = 180_000;
+  const env = { CLOUDFLARE_API_TOKEN: "", CLOUDFLARE_ACCOUNT_ID: "", SKEIN_DRY_RUN_OUTDIR: "dry-run-out" };
+
+  it("builds, checks the feeds with Skein's validator, and bundles", { timeout: DEPLOY_TIMEOUT }, () => {
+    const site = createProjectCopy();
+    try {
+      const result = run("bash", ["scripts/deploy.sh", "worker", "--dry-run"], site.root, env);
+      expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+      expect(result.stdout).toContain("Valid Open Microblog 0.5 (no errors).");
+      expect(result.stdout).toContain("--dry-run: exiting now.");
+      expect(jsBytes(path.join(site.root, "dry-run-out"))).toBeGreaterThan(1000);
+    } finally {
+      site.cleanup();
+    }
+  });
+
+  it("stops at a post that does not parse: no check, no bundle, the previous _site kept", { timeout: DEPLOY_TIMEOUT }, () => {
+    const site = createProjectCopy();
+    try {
+      buildProject(site, "https://wren.example");
+      const feedBefore = readFileSync(path.join(site.root, "_site/feed.xml"));
+      site.write("posts/2099-01-01-broken.md", "---\nid: [not a number\n---\nBroken\n");
+      const result = run("bash", ["scripts/deploy.sh", "worker", "--dry-run"], site.root, env);
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain("posts/2099-01-01-broken.md");
+      expect(result.stdout).not.toContain("Valid Open Microblog");
+      expect(`${result.stdout}${result.stderr}`).not.toContain("--dry-run: exiting now.");
+      expect(existsSync(path.join(site.root, "dry-run-out"))).toBe(false);
+      expect(readFileSync(path.join(site.root, "_site/feed.xml")).equals(feedBefore)).toBe(true);
+    } finally {
+      site.cleanup();
+    }
   });
 });
 
