@@ -22,6 +22,8 @@ export interface WorkerEnv {
   /** Rate Limiting bindings of the inbox's POST endpoints (lib/worker-kit/rate-limit.ts). */
   INBOX_IP_LIMIT?: RateLimiter;
   INBOX_SENDER_LIMIT?: RateLimiter;
+  /** Failed owner authentications (API bearer token, pages' sign-in), per client network (rate-limit.ts countAuthFailure). */
+  OWNER_AUTH_FAILURE_LIMIT?: RateLimiter;
   /** Sign-in attempts on the owner's pages, per client network (lib/owner/routes.tsx). */
   OWNER_SIGNIN_LIMIT?: RateLimiter;
   /** Subscription requests to our own WebSub hub, per client network (lib/websub/hub-routes.ts). */

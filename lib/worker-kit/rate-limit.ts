@@ -12,6 +12,11 @@
  * holds a whole /64 and could otherwise rotate through 2^64 addresses. The per-sender limit keys on
  * the claimed user_id (the spec has no sender authentication), so one identity cannot flood from
  * many addresses.
+ *
+ * Failed owner authentications (the owner API's bearer token, the owner pages' sign-in form) are
+ * counted per client network too, with a binding of their own, and ONLY when they fail
+ * (countAuthFailure): a request with the right token never asks the limiter, so no one sharing the
+ * owner's network can lock the owner out.
  */
 import { parseIpv6 } from "../shared/address-guard.ts";
 
@@ -48,4 +53,13 @@ export async function withinLimit(limiter: RateLimiter | undefined, key: string)
   if (!limiter) return true;
   const { success } = await limiter.limit({ key });
   return success;
+}
+
+/**
+ * Counts one failed owner authentication (a wrong or missing token) for the client's network; false
+ * once that network has failed more often than the binding allows in its window. Call it on failure
+ * paths only: the right token must never be refused for what others on the same network did.
+ */
+export async function countAuthFailure(limiter: RateLimiter | undefined, connectingIp: string | undefined): Promise<boolean> {
+  return withinLimit(limiter, `auth-failure:${clientNetworkKey(connectingIp ?? "unknown")}`);
 }

@@ -97,6 +97,8 @@ export function createApp(config: SiteConfig, options: WorkerOptions = {}): Work
   });
 
   app.onError((error, c) => {
+    // Hono's own middleware (bearer-auth) throws with the whole answer already built.
+    if (error instanceof HTTPException && error.res) return error.getResponse();
     // Client-caused errors that escaped a handler (e.g. Hono's HTTPException for a bad body) stay 4xx.
     if (error instanceof HTTPException && error.status >= 400 && error.status < 500) {
       return problem(error.status, error.message || "the request could not be read");
