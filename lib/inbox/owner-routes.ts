@@ -6,8 +6,8 @@
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono/tiny";
 import type { ListPage } from "../shared/api-types.ts";
-import { parseInteger } from "../shared/integers.ts";
 import { problem } from "../shared/problem.ts";
+import { idCursor, idFromCursor } from "../worker-kit/cursor.ts";
 import type { WorkerBindings, WorkerDeps } from "../worker-kit/env.ts";
 import { jsonBody } from "../worker-kit/json-body.ts";
 import { requireOwner } from "../worker-kit/owner-auth.ts";
@@ -17,22 +17,7 @@ import { countInbox, deleteItem, getReply, type ListQuery, listMessages, listRep
 
 const SINGULAR: Record<InboxKind, string> = { messages: "message", replies: "reply" };
 
-/** Opaque to clients; encodes the kind and the last id seen (items come id DESC). */
-export function encodeCursor(kind: InboxKind, beforeId: number): string {
-  return btoa(`${kind}:${beforeId}`).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
-}
-
-export function decodeCursor(kind: InboxKind, cursor: string): number | undefined {
-  let text: string;
-  try {
-    text = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
-  } catch {
-    return undefined;
-  }
-  const [cursorKind, id] = text.split(":");
-  return cursorKind === kind ? parseInteger(id, { min: 1 }) : undefined;
-}
-
+// Cursors are opaque to clients: the kind and the last id seen (items come id DESC).
 export function inboxOwnerRoutes(deps: WorkerDeps): Hono<WorkerBindings> {
   const routes = new Hono<WorkerBindings>();
   routes.use("*", requireOwner);
@@ -47,14 +32,14 @@ export function inboxOwnerRoutes(deps: WorkerDeps): Hono<WorkerBindings> {
     if (verification) query.verification = verification;
     if (moderation) query.moderation = moderation;
     if (cursor) {
-      const beforeId = decodeCursor(kind, cursor);
+      const beforeId = idFromCursor(kind, cursor);
       if (beforeId === undefined) return problem(400, `cursor: not a cursor of this list; use next_cursor from the previous page of ${kind}`);
       query.beforeId = beforeId;
     }
     const listed = kind === "messages" ? await listMessages(c.var.db, query) : await listReplies(c.var.db, query);
     const page: ListPage<(typeof listed.items)[number]> = {
       items: listed.items,
-      next_cursor: listed.nextBeforeId === undefined ? null : encodeCursor(kind, listed.nextBeforeId),
+      next_cursor: listed.nextBeforeId === undefined ? null : idCursor(kind, listed.nextBeforeId),
     };
     return c.json(page);
   });

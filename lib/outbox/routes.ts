@@ -9,9 +9,9 @@ import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono/tiny";
 import type { ListPage, OutboxItem } from "../shared/api-types.ts";
 import { Budget } from "../shared/budget.ts";
-import { parseInteger } from "../shared/integers.ts";
 import { problem } from "../shared/problem.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
+import { idCursor, idFromCursor } from "../worker-kit/cursor.ts";
 import { allowLoopback, type WorkerBindings, type WorkerDeps } from "../worker-kit/env.ts";
 import { jsonBody } from "../worker-kit/json-body.ts";
 import { requireOwner } from "../worker-kit/owner-auth.ts";
@@ -20,22 +20,6 @@ import { SEND_BUDGET } from "./policy.ts";
 import { DEFAULT_PAGE_SIZE, itemParam, listQuery, sendBody } from "./schemas.ts";
 import { sendMessage } from "./send-message.ts";
 import { type ListQuery, listOutbox, requeue } from "./store.ts";
-
-/** Opaque to clients: the last id seen (items come id DESC). */
-export function encodeCursor(beforeId: number): string {
-  return btoa(`outbox:${beforeId}`).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
-}
-
-export function decodeCursor(cursor: string): number | undefined {
-  let text: string;
-  try {
-    text = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
-  } catch {
-    return undefined;
-  }
-  const [kind, id] = text.split(":");
-  return kind === "outbox" ? parseInteger(id, { min: 1 }) : undefined;
-}
 
 export function outboxRoutes(config: SiteConfig, deps: WorkerDeps): Hono<WorkerBindings> {
   const routes = new Hono<WorkerBindings>();
@@ -46,12 +30,12 @@ export function outboxRoutes(config: SiteConfig, deps: WorkerDeps): Hono<WorkerB
     const query: ListQuery = { limit: limit ?? DEFAULT_PAGE_SIZE };
     if (state) query.state = state;
     if (cursor) {
-      const beforeId = decodeCursor(cursor);
+      const beforeId = idFromCursor("outbox", cursor);
       if (beforeId === undefined) return problem(400, "cursor: not a cursor of the outbox; use next_cursor from the previous page");
       query.beforeId = beforeId;
     }
     const listed = await listOutbox(c.var.db, query);
-    const page: ListPage<OutboxItem> = { items: listed.items, next_cursor: listed.nextBeforeId === undefined ? null : encodeCursor(listed.nextBeforeId) };
+    const page: ListPage<OutboxItem> = { items: listed.items, next_cursor: listed.nextBeforeId === undefined ? null : idCursor("outbox", listed.nextBeforeId) };
     return c.json(page);
   });
 

@@ -1,123 +1,18 @@
 /**
- * The owner's pages of the inbox: the overview, conversations (received and sent messages grouped by
+ * The owner's pages of the inbox: conversations (received and sent messages grouped by
  * the other party), one conversation, and reply notifications with what checking them found. They
  * read the same store functions as the owner API (lib/inbox/store.ts): one store, one set of rules.
  *
  * Strangers' text is escaped by JSX (usernames, messages) or sanitized (the replier's post HTML,
  * lib/shared/sanitize-html.ts); links to strangers' pages are only ever absolute http(s) URLs.
  */
-
 import { raw } from "hono/html";
 import type { Child, FC } from "hono/jsx";
 import type { ConversationSummary } from "../inbox/store.ts";
-import type { InboxCounts, InboxMessage, InboxReply } from "../shared/api-types.ts";
+import type { InboxMessage, InboxReply } from "../shared/api-types.ts";
 import { sanitizeHtml } from "../shared/sanitize-html.ts";
 import { LIMITS } from "../shared/spec.ts";
-import { parseHttpUrl } from "../shared/urls.ts";
-
-/** "2026-03-01T12:00:30Z" -> "2026-03-01 12:00 UTC" in a <time> element. */
-export const When: FC<{ iso: string | null }> = ({ iso }) => (iso ? <time datetime={iso}>{`${iso.replace("T", " ").slice(0, 16)} UTC`}</time> : <span>-</span>);
-
-/** A link to a stranger's URL only when it is an absolute http(s) URL; otherwise its text. */
-export const SafeLink: FC<{ href: string | null | undefined; children?: unknown }> = ({ href, children }) =>
-  href && parseHttpUrl(href) ? (
-    <a href={href} rel="nofollow ugc noopener noreferrer">
-      {children as string}
-    </a>
-  ) : (
-    <span>{children as string}</span>
-  );
-
-/** The conversation key in a URL: the normalized link, base64url (it contains slashes). */
-export function peerParam(peer: string): string {
-  return btoa(String.fromCharCode(...new TextEncoder().encode(peer)))
-    .replace(/=+$/, "")
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_");
-}
-
-export function peerFromParam(param: string): string | undefined {
-  if (!/^[A-Za-z0-9_-]{1,3000}$/.test(param)) return undefined;
-  try {
-    const binary = atob(param.replace(/-/g, "+").replace(/_/g, "/"));
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
-  } catch {
-    return undefined;
-  }
-}
-
-/** A POST button for one action, carrying where to come back to. */
-export const ActionButton: FC<{ action: string; label: string; returnTo: string; primary?: boolean }> = (props) => (
-  <form method="post" action={props.action}>
-    <input type="hidden" name="return_to" value={props.returnTo} />
-    <button type="submit" class={props.primary ? "primary" : undefined}>
-      {props.label}
-    </button>
-  </form>
-);
-
-const NOTICES: Record<string, string> = {
-  read: "Marked as read.",
-  deleted: "Deleted.",
-  "conversation-read": "The conversation is marked as read.",
-  sent: "Your message was sent.",
-  queued: "Your message could not be sent yet; it waits in the outbox and is retried.",
-  retried: "It is queued again.",
-  approved: "Approved. Run npm run replies -- pull on your machine to write it into the repository, then push.",
-  rejected: "It will not be listed again.",
-};
-
-/** A fixed notice chosen by a key from the query string (never text from the URL). */
-export const Notice: FC<{ notice: string | undefined }> = ({ notice }) => {
-  const text = notice ? NOTICES[notice] : undefined;
-  return text ? (
-    <p class="owner-notice" role="status">
-      {text}
-    </p>
-  ) : null;
-};
-
-/** Why what the owner asked for did not happen, announced to screen readers; nothing when there is no error. */
-export const ErrorAlert: FC<{ error: string | undefined }> = ({ error }) =>
-  error ? (
-    <p class="owner-error" role="alert">
-      {error}
-    </p>
-  ) : null;
-
-/** One figure of the overview: "<count> <a>label</a> after". */
-export interface OverviewFigure {
-  count: number;
-  label: string;
-  path: string;
-  after?: string;
-}
-
-export const Overview: FC<{ counts: InboxCounts; extra?: OverviewFigure[] }> = ({ counts, extra }) => (
-  <>
-    <h1>Overview</h1>
-    <ul class="owner-counts">
-      <li>
-        <strong>{counts.messages.unread}</strong> unread of {counts.messages.total} <a href="/owner/inbox#conversations">messages</a>
-      </li>
-      <li>
-        <strong>{counts.replies.unread}</strong> unread of {counts.replies.total} <a href="/owner/inbox#replies">reply notifications</a>
-      </li>
-      <li>
-        <strong>{counts.replies.verified}</strong> verified replies
-      </li>
-      <li>
-        <strong>{counts.replies.pending + counts.replies.unreachable}</strong> replies still being checked
-      </li>
-      {(extra ?? []).map((item) => (
-        <li>
-          <strong>{item.count}</strong> <a href={item.path}>{item.label}</a>
-          {item.after ? ` ${item.after}` : null}
-        </li>
-      ))}
-    </ul>
-  </>
-);
+import { ActionButton, ErrorAlert, Notice, peerParam, SafeLink, When } from "./components.tsx";
 
 const ConversationItem: FC<{ conversation: ConversationSummary }> = ({ conversation }) => (
   <li>
@@ -297,22 +192,3 @@ export const ConversationPage: FC<{
     </>
   );
 };
-
-export const SignInPage: FC<{ error?: string }> = ({ error }) => (
-  <>
-    <h1>Sign in</h1>
-    <p>
-      Paste your owner token: OWNER_TOKEN in .dev.vars on your machine, or the secret you set when you deployed. This device then stays signed in for 14 days.
-    </p>
-    <ErrorAlert error={error} />
-    <form class="owner-form" method="post" action="/owner/sign-in">
-      <label for="token">Owner token</label>
-      <input id="token" name="token" type="password" autocomplete="current-password" required maxlength={512} />
-      <div class="owner-actions">
-        <button type="submit" class="primary">
-          Sign in
-        </button>
-      </div>
-    </form>
-  </>
-);

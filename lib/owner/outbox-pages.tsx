@@ -10,7 +10,7 @@
 import type { FC } from "hono/jsx";
 import { OUTBOX_STATES, type OutboxItem, type OutboxState } from "../shared/api-types.ts";
 import { LIMITS } from "../shared/spec.ts";
-import { ActionButton, ErrorAlert, Notice, SafeLink, When } from "./inbox-pages.tsx";
+import { ActionButton, ErrorAlert, Notice, SafeLink, When } from "./components.tsx";
 
 /** What each state means to the owner, beside its name (never colour alone). */
 const STATE_TEXT: Record<OutboxState, string> = {

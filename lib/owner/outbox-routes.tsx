@@ -1,5 +1,5 @@
 /**
- * The outbox on the owner's pages (registered by routes.tsx after the session check):
+ * The outbox section of the owner's pages (mounted at /owner/outbox, behind the session):
  *
  *   GET  /owner/outbox[?state=&cursor=]   every notification and message, newest first, by state
  *   POST /owner/outbox/:id/retry          a refused or failed one back in the queue
@@ -13,146 +13,89 @@
  */
 import { zValidator } from "@hono/zod-validator";
 import type { Context } from "hono";
-import type { Hono } from "hono/tiny";
+import { Hono } from "hono/tiny";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as z from "zod/mini";
-import { SEND_BUDGET } from "../outbox/policy.ts";
-import { decodeCursor, encodeCursor } from "../outbox/routes.ts";
-import { DEFAULT_PAGE_SIZE, itemParam, listQuery, messageText, recipientText } from "../outbox/schemas.ts";
-import { type Recipient, sendMessage } from "../outbox/send-message.ts";
-import { type ListQuery, listOutbox, normalizedLink, requeue } from "../outbox/store.ts";
-import type { OutboxSendAnswer } from "../shared/api-types.ts";
-import { Budget } from "../shared/budget.ts";
-import type { Problem } from "../shared/problem.ts";
-import { ok, type Result } from "../shared/result.ts";
+import { itemParam, listQuery } from "../outbox/schemas.ts";
+import { normalizedLink, requeue } from "../outbox/store.ts";
 import { describeIssues } from "../shared/schemas.ts";
 import { LIMITS } from "../shared/spec.ts";
-import { allowLoopback, type WorkerBindings } from "../worker-kit/env.ts";
-import { peerParam } from "./inbox-pages.tsx";
+import type { WorkerBindings } from "../worker-kit/env.ts";
+import { peerParam } from "./components.tsx";
+import { noticeKey, returnForm, typed } from "./forms.ts";
+import type { OwnerKit } from "./kit.ts";
 import { OutboxPage, WritePage } from "./outbox-pages.tsx";
-import type { OwnerPageKit } from "./page-kit.ts";
+import { outboxView } from "./outbox-queries.ts";
 import { returnTarget } from "./security.ts";
-
-/** A notice key (the text is fixed in inbox-pages.tsx's Notice). */
-const noticeKey = z.optional(z.string().check(z.maxLength(40)));
+import { sendOutcome, writeForm } from "./send.ts";
 
 /** The filter form sends state="" for "everything". */
 export const outboxPageQuery = z.extend(listQuery, {
   state: z.optional(z.union([z.literal(""), listQuery.shape.state])),
   notice: noticeKey,
 });
-
-/**
- * A browser submits a textarea's line breaks as CRLF (HTML's form encoding); the message goes out
- * with the LF line breaks the CLI sends.
- */
-const formText = <T extends z.ZodMiniType<string, string>>(schema: T) =>
-  z.pipe(
-    z.pipe(
-      z.string(),
-      z.transform((value: string) => value.replace(/\r\n?/g, "\n")),
-    ),
-    schema,
-  );
-
-export const answerForm = z.object({ message: formText(messageText) });
-export const writeForm = z.object({ recipient: recipientText, message: formText(messageText) });
 const writeQuery = z.object({ to: z.optional(z.string().check(z.maxLength(LIMITS.urlLength))) });
-const returnForm = z.object({ return_to: z.optional(z.string().check(z.maxLength(2000))) });
 
-/** Send a private message exactly as POST /api/outbox/messages does (same function, same budget). */
-export async function sendOutcome(
-  kit: OwnerPageKit,
-  c: Context<WorkerBindings>,
-  recipient: Recipient,
-  text: string,
-): Promise<Result<OutboxSendAnswer, Problem>> {
-  const sent = await sendMessage(kit.config, recipient, text, {
-    db: c.var.db,
-    fetch: kit.deps.fetch,
-    allowLoopback: allowLoopback(c.env),
-    budget: new Budget(SEND_BUDGET, kit.deps.now),
-    now: kit.deps.now,
-  });
-  return sent.ok ? ok(sent.value.answer) : sent;
+const OUTBOX = { title: "Outbox", section: "outbox" } as const;
+const WRITE = { title: "Write a message", section: "outbox" } as const;
+
+function notFound(c: Context) {
+  c.status(404);
+  return c.render(<p>There is no such outbox item.</p>, { title: "Not found", section: "outbox" });
 }
 
-/** The field of a form that failed its schema, as typed (kept in the form shown again). */
-export function typed(data: unknown, field: string): string {
-  const value = data && typeof data === "object" ? (data as Record<string, unknown>)[field] : undefined;
-  return typeof value === "string" ? value : "";
-}
-
-export function outboxPages(routes: Hono<WorkerBindings>, kit: OwnerPageKit): void {
-  const { render, config } = kit;
+export function outboxRoutes(kit: OwnerKit): Hono<WorkerBindings> {
+  const { config } = kit;
   const postUrlPrefix = config.owner.post_url_prefix;
+  const routes = new Hono<WorkerBindings>();
 
   routes.get(
-    "/outbox",
-    zValidator("query", outboxPageQuery, async (result, c) =>
-      result.success
-        ? undefined
-        : render(
-            c,
-            400,
-            "Outbox",
-            "outbox",
-            <OutboxPage
-              items={[]}
-              postUrlPrefix={postUrlPrefix}
-              error={`That is not a view of the outbox: ${describeIssues(result.error.issues).join("; ")}`}
-            />,
-          ),
-    ),
+    "/",
+    zValidator("query", outboxPageQuery, (result, c) => {
+      if (result.success) return undefined;
+      c.status(400);
+      const error = `That is not a view of the outbox: ${describeIssues(result.error.issues).join("; ")}`;
+      return c.render(<OutboxPage items={[]} postUrlPrefix={postUrlPrefix} error={error} />, OUTBOX);
+    }),
     async (c) => {
       const { limit, cursor, state, notice } = c.req.valid("query");
-      const query: ListQuery = { limit: limit ?? DEFAULT_PAGE_SIZE };
-      if (state) query.state = state;
-      const page = (body: Parameters<typeof OutboxPage>[0], status: ContentfulStatusCode = 200) =>
-        render(c, status, "Outbox", "outbox", <OutboxPage {...body} />);
-      if (cursor) {
-        const beforeId = decodeCursor(cursor);
-        if (beforeId === undefined) return page({ items: [], postUrlPrefix, error: "That is not a page of the outbox; start again from the first page." }, 400);
-        query.beforeId = beforeId;
+      const view = await outboxView(c.var.db, { ...(state ? { state } : {}), ...(limit !== undefined ? { limit } : {}), ...(cursor ? { cursor } : {}) });
+      if (!view) {
+        c.status(400);
+        return c.render(
+          <OutboxPage items={[]} postUrlPrefix={postUrlPrefix} error="That is not a page of the outbox; start again from the first page." />,
+          OUTBOX,
+        );
       }
-      const listed = await listOutbox(c.var.db, query);
-      let older: string | undefined;
-      if (listed.nextBeforeId !== undefined) {
-        const params = new URLSearchParams();
-        if (state) params.set("state", state);
-        if (limit !== undefined) params.set("limit", String(limit));
-        params.set("cursor", encodeCursor(listed.nextBeforeId));
-        older = `/owner/outbox?${params}`;
-      }
-      return page({
-        items: listed.items,
-        postUrlPrefix,
-        ...(state ? { state } : {}),
-        ...(older ? { older } : {}),
-        ...(notice !== undefined ? { notice } : {}),
-      });
+      return c.render(
+        <OutboxPage
+          items={view.items}
+          postUrlPrefix={postUrlPrefix}
+          {...(state ? { state } : {})}
+          {...(view.older ? { older: view.older } : {})}
+          {...(notice !== undefined ? { notice } : {})}
+        />,
+        OUTBOX,
+      );
     },
   );
 
-  const notFound = (c: Context) => render(c, 404, "Not found", "outbox", <p>There is no such outbox item.</p>);
-
   // The same requeue as POST /api/outbox/:id/retry: refused or failed -> queued, due now.
   routes.post(
-    "/outbox/:id/retry",
+    "/:id/retry",
     zValidator("param", itemParam, (result, c) => (result.success ? undefined : notFound(c))),
-    zValidator("form", returnForm, (result, c) =>
-      result.success ? undefined : render(c, 400, "Bad request", "outbox", <p class="owner-error">That form was not one of these pages'.</p>),
-    ),
+    zValidator("form", returnForm, (result, c) => {
+      if (result.success) return undefined;
+      c.status(400);
+      return c.render(<p class="owner-error">That form was not one of these pages'.</p>, { title: "Bad request", section: "outbox" });
+    }),
     async (c) => {
       const { id } = c.req.valid("param");
       const result = await requeue(c.var.db, id, kit.deps.now());
       if (result.status === "missing") return notFound(c);
       if (result.status === "not-retryable") {
-        return render(
-          c,
-          409,
-          "Outbox",
-          "outbox",
+        c.status(409);
+        return c.render(
           <>
             <p class="owner-error" role="alert">
               {`Outbox item ${id} is ${result.item.state}; only a refused or failed one can be retried.`}
@@ -161,6 +104,7 @@ export function outboxPages(routes: Hono<WorkerBindings>, kit: OwnerPageKit): vo
               <a href={`/owner/outbox#item-${id}`}>Back to the outbox</a>
             </p>
           </>,
+          OUTBOX,
         );
       }
       const back = returnTarget(c.req.valid("form").return_to, "/owner/outbox", "retried");
@@ -169,44 +113,32 @@ export function outboxPages(routes: Hono<WorkerBindings>, kit: OwnerPageKit): vo
   );
 
   routes.get(
-    "/outbox/write",
-    zValidator("query", writeQuery, (result, c) =>
-      result.success
-        ? undefined
-        : render(c, 400, "Write a message", "outbox", <WritePage recipient="" draft="" follows={config.follows} error="That link is too long." />),
-    ),
-    (c) => render(c, 200, "Write a message", "outbox", <WritePage recipient={c.req.valid("query").to ?? ""} draft="" follows={config.follows} />),
+    "/write",
+    zValidator("query", writeQuery, (result, c) => {
+      if (result.success) return undefined;
+      c.status(400);
+      return c.render(<WritePage recipient="" draft="" follows={config.follows} error="That link is too long." />, WRITE);
+    }),
+    (c) => c.render(<WritePage recipient={c.req.valid("query").to ?? ""} draft="" follows={config.follows} />, WRITE),
   );
 
   routes.post(
-    "/outbox/write",
-    zValidator("form", writeForm, (result, c) =>
-      result.success
-        ? undefined
-        : render(
-            c,
-            400,
-            "Write a message",
-            "outbox",
-            <WritePage
-              recipient={typed(result.data, "recipient")}
-              draft={typed(result.data, "message")}
-              follows={config.follows}
-              error={`Not sent: ${describeIssues(result.error.issues).join("; ")}`}
-            />,
-          ),
-    ),
+    "/write",
+    zValidator("form", writeForm, (result, c) => {
+      if (result.success) return undefined;
+      c.status(400);
+      const error = `Not sent: ${describeIssues(result.error.issues).join("; ")}`;
+      return c.render(
+        <WritePage recipient={typed(result.data, "recipient")} draft={typed(result.data, "message")} follows={config.follows} error={error} />,
+        WRITE,
+      );
+    }),
     async (c) => {
       const { recipient, message } = c.req.valid("form");
       const sent = await sendOutcome(kit, c, { kind: "address", value: recipient }, message);
       if (!sent.ok) {
-        return render(
-          c,
-          sent.error.status as ContentfulStatusCode,
-          "Write a message",
-          "outbox",
-          <WritePage recipient={recipient} draft={message} follows={config.follows} error={`Not sent: ${sent.error.detail}`} />,
-        );
+        c.status(sent.error.status as ContentfulStatusCode);
+        return c.render(<WritePage recipient={recipient} draft={message} follows={config.follows} error={`Not sent: ${sent.error.detail}`} />, WRITE);
       }
       const { outcome, item } = sent.value;
       // Sent: the conversation now holds it. Queued: the outbox shows when it is tried next.
@@ -214,4 +146,6 @@ export function outboxPages(routes: Hono<WorkerBindings>, kit: OwnerPageKit): vo
       return c.redirect(`/owner/outbox?notice=queued#item-${item.id}`, 303);
     },
   );
+
+  return routes;
 }

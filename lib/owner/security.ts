@@ -1,42 +1,46 @@
 /**
- * The owner pages' walls (issue "The owner's pages", Security):
+ * The owner pages' walls (issue "The owner's pages", Security), all Hono's own middleware:
  * - every response under /owner/ carries a strict Content-Security-Policy (no script at all, styles
  *   only from this origin, nothing framed, forms only to this origin), Referrer-Policy: no-referrer
- *   (private URLs never leak to the sites the owner follows links to), Cache-Control: no-store (never
- *   cached by the CDN or the browser), nosniff and frame denial;
- * - every state-changing request is a POST that must come from a page of this origin: the Origin
- *   header (or, without it, Sec-Fetch-Site) must say so, so a cross-site form post is refused even
- *   with a valid session cookie (SameSite=Strict already keeps the cookie off it; this is the second
- *   lock).
+ *   (private URLs never leak to the sites the owner follows links to), nosniff and frame denial
+ *   (hono/secure-headers), and Cache-Control: no-store (never cached by the CDN or the browser);
+ * - every state-changing request must come from a page of this origin (hono/csrf): Sec-Fetch-Site,
+ *   which only the browser sets, is "same-origin", or the Origin header is this origin. Our own pages
+ *   send `Origin: null` (with Referrer-Policy: no-referrer the Fetch standard serializes a form POST's
+ *   origin as "null"), so for them Sec-Fetch-Site decides. A cross-site form post is refused even with
+ *   a valid session cookie (SameSite=Strict already keeps the cookie off it; this is the second lock).
  */
 import type { MiddlewareHandler } from "hono";
-import type { WorkerBindings } from "../worker-kit/env.ts";
+import { csrf } from "hono/csrf";
+import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
 
-export const OWNER_CSP = ["default-src 'none'", "style-src 'self'", "img-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"].join(
-  "; ",
-);
+export const ownerSecureHeaders: MiddlewareHandler = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+  },
+  xFrameOptions: "DENY",
+  referrerPolicy: "no-referrer",
+  // HSTS is the deployment's choice (Cloudflare's edge setting), not one page's: it would bind every subdomain.
+  strictTransportSecurity: false,
+});
 
-export const ownerPageHeaders: MiddlewareHandler<WorkerBindings> = async (c, next) => {
+export const noStore: MiddlewareHandler = async (c, next) => {
   await next();
-  const headers = c.res.headers;
-  headers.set("Content-Security-Policy", OWNER_CSP);
-  headers.set("Referrer-Policy", "no-referrer");
-  headers.set("Cache-Control", "no-store");
-  headers.set("X-Content-Type-Options", "nosniff");
-  headers.set("X-Frame-Options", "DENY");
-  headers.set("Cross-Origin-Opener-Policy", "same-origin");
+  c.res.headers.set("Cache-Control", "no-store");
 };
 
-/**
- * Did this request come from a page of our own origin? The Origin header says so -- except that our
- * own pages send `Origin: null`: with Referrer-Policy: no-referrer the Fetch standard serializes a
- * form POST's origin as "null". Then Sec-Fetch-Site, which only the browser can set, decides: it must
- * be "same-origin" ("same-site" is a neighbour on another port or subdomain; "cross-site" an attacker).
- */
-export function sameOrigin(request: Request): boolean {
-  const origin = request.headers.get("Origin");
-  if (origin !== null && origin !== "null") return origin === new URL(request.url).origin;
-  return request.headers.get("Sec-Fetch-Site") === "same-origin";
+/** Same origin by Sec-Fetch-Site or Origin (hono/csrf's default rules); a refusal throws csrfRefusal's kind. */
+export const ownerCsrf: MiddlewareHandler = csrf();
+
+/** Is this error hono/csrf's refusal (the only 403 the owner pages throw)? */
+export function isCsrfRefusal(error: unknown): boolean {
+  return error instanceof HTTPException && error.status === 403;
 }
 
 /** Where to go back to after an action: only a path of the owner's pages (never another site), with a notice key. */

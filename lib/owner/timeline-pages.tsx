@@ -3,7 +3,7 @@
  * filter by account and "mentions only", each post linking to its original and saying what it
  * replies to or reposts; and the state of each followed feed (what npm run timeline -- status says).
  *
- * The items are the owner API's own TimelineItem (lib/timeline/owner-routes.ts): their `html` has
+ * The items are the owner API's own TimelineItem (lib/timeline/queries.ts): their `html` has
  * been through sanitizeHtml() there, on the way out of the store, and only that HTML is put in the
  * page unescaped (`raw`). Everything else of theirs (names, usernames, links) is escaped by JSX, and
  * links to them are only ever absolute http(s) URLs.
@@ -13,7 +13,7 @@ import type { FC } from "hono/jsx";
 import type { FollowState, FollowStatus, TimelineFollows, TimelineItem } from "../shared/api-types.ts";
 import type { FollowedAccount, SiteConfig } from "../shared/site-config.ts";
 import { normalizeUserLink, parseHttpUrl } from "../shared/urls.ts";
-import { ErrorAlert, Notice, SafeLink, When } from "./inbox-pages.tsx";
+import { ErrorAlert, Notice, SafeLink, When } from "./components.tsx";
 
 type Owner = SiteConfig["owner"];
 
@@ -121,7 +121,7 @@ export const TimelinePost: FC<{ item: TimelineItem; owner: Owner; follows: reado
       )}
     </p>
     <Context item={item} owner={owner} follows={follows} />
-    {/* Sanitized by timelineItemOf (lib/timeline/owner-routes.ts): allowlisted tags, http(s) links only, images as links. */}
+    {/* Sanitized by timelineItemOf (lib/timeline/queries.ts): allowlisted tags, http(s) links only, images as links. */}
     <div class="owner-post">{raw(item.html)}</div>
     <p class="owner-meta">
       {item.link && parseHttpUrl(item.link) ? (

@@ -1,5 +1,5 @@
 /**
- * The timeline on the owner's pages (registered by routes.tsx after the session check):
+ * The timeline section of the owner's pages (mounted at /owner/timeline, behind the session):
  *
  *   GET /owner/timeline[?user=&mentions=1&limit=&cursor=]   followed accounts' posts, newest first
  *   GET /owner/timeline/follows                            each followed feed's state
@@ -9,43 +9,46 @@
  * state is readFollows() (GET /api/timeline/follows). Both only read D1.
  */
 import { zValidator } from "@hono/zod-validator";
-import type { Hono } from "hono/tiny";
+import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
 import { describeIssues } from "../shared/schemas.ts";
-import { readFollows, readTimeline, timelineQuery } from "../timeline/owner-routes.ts";
+import { readFollows, readTimeline, timelineQuery } from "../timeline/queries.ts";
 import type { WorkerBindings } from "../worker-kit/env.ts";
-import type { OwnerPageKit } from "./page-kit.ts";
+import { noticeKey } from "./forms.ts";
+import type { OwnerKit } from "./kit.ts";
 import { FollowsPage, TimelinePage } from "./timeline-pages.tsx";
 
 /** The API's query; the filter form sends user="" for "everyone you follow". */
 export const timelinePageQuery = z.extend(timelineQuery, {
   user: z.optional(z.union([z.literal(""), timelineQuery.shape.user])),
-  notice: z.optional(z.string().check(z.maxLength(40))),
+  notice: noticeKey,
 });
 
-export function timelinePages(routes: Hono<WorkerBindings>, kit: OwnerPageKit): void {
-  const { render, config } = kit;
+const TIMELINE = { title: "Timeline", section: "timeline" } as const;
+
+/** The next page's link keeps the filters; the cursor is the API's own. */
+function olderLink(user: string | undefined, mentions: boolean | undefined, limit: number | undefined, cursor: string): string {
+  const params = new URLSearchParams();
+  if (user !== undefined) params.set("user", user);
+  if (mentions) params.set("mentions", "1");
+  if (limit !== undefined) params.set("limit", String(limit));
+  params.set("cursor", cursor);
+  return `/owner/timeline?${params}`;
+}
+
+export function timelineRoutes(kit: OwnerKit): Hono<WorkerBindings> {
+  const { config } = kit;
   const { owner, follows } = config;
+  const routes = new Hono<WorkerBindings>();
 
   routes.get(
-    "/timeline",
-    zValidator("query", timelinePageQuery, (result, c) =>
-      result.success
-        ? undefined
-        : render(
-            c,
-            400,
-            "Timeline",
-            "timeline",
-            <TimelinePage
-              items={[]}
-              owner={owner}
-              follows={follows}
-              mentions={false}
-              error={`That is not a view of the timeline: ${describeIssues(result.error.issues).join("; ")}`}
-            />,
-          ),
-    ),
+    "/",
+    zValidator("query", timelinePageQuery, (result, c) => {
+      if (result.success) return undefined;
+      c.status(400);
+      const error = `That is not a view of the timeline: ${describeIssues(result.error.issues).join("; ")}`;
+      return c.render(<TimelinePage items={[]} owner={owner} follows={follows} mentions={false} error={error} />, TIMELINE);
+    }),
     async (c) => {
       const { user: chosen, mentions, limit, cursor, notice } = c.req.valid("query");
       const user = chosen || undefined;
@@ -56,29 +59,19 @@ export function timelinePages(routes: Hono<WorkerBindings>, kit: OwnerPageKit): 
         ...(cursor !== undefined ? { cursor } : {}),
       });
       const common = { owner, follows, mentions: mentions ?? false, ...(user !== undefined ? { user } : {}), ...(notice !== undefined ? { notice } : {}) };
-      if (!page.ok)
-        return render(
-          c,
-          400,
-          "Timeline",
-          "timeline",
-          <TimelinePage items={[]} {...common} error="That is not a page of the timeline; start again from the newest posts." />,
-        );
-      let older: string | undefined;
-      if (page.value.next_cursor) {
-        // The next page keeps the filters; the cursor is the API's own.
-        const params = new URLSearchParams();
-        if (user !== undefined) params.set("user", user);
-        if (mentions) params.set("mentions", "1");
-        if (limit !== undefined) params.set("limit", String(limit));
-        params.set("cursor", page.value.next_cursor);
-        older = `/owner/timeline?${params}`;
+      if (!page.ok) {
+        c.status(400);
+        return c.render(<TimelinePage items={[]} {...common} error="That is not a page of the timeline; start again from the newest posts." />, TIMELINE);
       }
-      return render(c, 200, "Timeline", "timeline", <TimelinePage items={page.value.items} {...common} {...(older ? { older } : {})} />);
+      const next = page.value.next_cursor;
+      const older = next ? olderLink(user, mentions, limit, next) : undefined;
+      return c.render(<TimelinePage items={page.value.items} {...common} {...(older ? { older } : {})} />, TIMELINE);
     },
   );
 
-  routes.get("/timeline/follows", async (c) =>
-    render(c, 200, "Feeds you follow", "timeline", <FollowsPage follows={await readFollows(c.var.db, config, kit.deps.now())} />),
+  routes.get("/follows", async (c) =>
+    c.render(<FollowsPage follows={await readFollows(c.var.db, config, kit.deps.now())} />, { title: "Feeds you follow", section: "timeline" }),
   );
+
+  return routes;
 }

@@ -136,7 +136,7 @@ export interface OutboxSendAnswer {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Timeline (GET /api/timeline, GET /api/timeline/follows; lib/timeline/owner-routes.ts)
+// Timeline (GET /api/timeline, GET /api/timeline/follows; lib/timeline/queries.ts)
 
 /** A post of a followed account, newest first in the timeline. */
 export interface TimelineItem {

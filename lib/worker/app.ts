@@ -9,7 +9,7 @@
  *   /api/jobs/run                         run the scheduled jobs now    lib/worker/jobs-routes.ts
  *   /api/timeline, /api/timeline/follows  the owner's timeline          lib/timeline/owner-routes.ts
  *   /api/outbox/...                       what Skein sends (owner)      lib/outbox/routes.ts
- *   /owner/...                            the owner's pages (a session) lib/owner/routes.tsx
+ *   /owner/...                            the owner's pages (a session) lib/owner/app.tsx
  *   /api/websub/hub                       our own WebSub hub            lib/websub/hub-routes.ts
  *   /api/websub/callback/<token>          the timeline's subscriptions  lib/timeline/websub-routes.ts
  */
@@ -19,7 +19,7 @@ import { Hono } from "hono/tiny";
 import { inboxOwnerRoutes } from "../inbox/owner-routes.ts";
 import { inboxPublicRoutes } from "../inbox/public-routes.ts";
 import { outboxRoutes } from "../outbox/routes.ts";
-import { ownerPages } from "../owner/routes.tsx";
+import { ownerPages } from "../owner/app.tsx";
 import { meteredDb } from "../shared/d1.ts";
 import { secondsToNextUtcDay } from "../shared/dates.ts";
 import { problem } from "../shared/problem.ts";

@@ -2,8 +2,8 @@
 // the unread filter, mark read, delete.
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor } from "../../lib/inbox/owner-routes.ts";
 import type { InboxMessage as MessageItem } from "../../lib/shared/api-types.ts";
+import { idCursor, idFromCursor } from "../../lib/worker-kit/cursor.ts";
 import { clearInbox, countRows, messageFrom, OWNER_TOKEN, owner, problemOf, replyFrom, replyPath, send, testApp, testEnv } from "../worker/support/inbox.ts";
 import { FOLLOWED, type Person, STRANGER } from "../worker/support/people.ts";
 
@@ -156,7 +156,7 @@ describe("GET /api/inbox/messages", () => {
     ["limit=ten", "limit: must be an integer from 1 to 100"],
     ["unread=maybe", "unread: must be 1 or 0"],
     ["cursor=%%%", "cursor: not a cursor of this list; use next_cursor from the previous page of messages"],
-    [`cursor=${encodeCursor("replies", 5)}`, "cursor: not a cursor of this list; use next_cursor from the previous page of messages"],
+    [`cursor=${idCursor("replies", 5)}`, "cursor: not a cursor of this list; use next_cursor from the previous page of messages"],
   ])("400 for ?%s", async (query, detail) => {
     const response = await owner(app, `/api/inbox/messages?${query}`);
     expect(response.status).toBe(400);
@@ -170,11 +170,11 @@ describe("GET /api/inbox/messages", () => {
   });
 
   it("cursors are opaque but round-trip", () => {
-    const cursor = encodeCursor("messages", 42);
+    const cursor = idCursor("messages", 42);
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(decodeCursor("messages", cursor)).toBe(42);
-    expect(decodeCursor("replies", cursor)).toBeUndefined();
-    expect(decodeCursor("messages", "bm90LWEtY3Vyc29y")).toBeUndefined();
+    expect(idFromCursor("messages", cursor)).toBe(42);
+    expect(idFromCursor("replies", cursor)).toBeUndefined();
+    expect(idFromCursor("messages", "bm90LWEtY3Vyc29y")).toBeUndefined();
   });
 });
 

@@ -11,8 +11,8 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { FollowedAccount, SiteConfig } from "../../lib/shared/site-config.ts";
 import { normalizeUserLink } from "../../lib/shared/urls.ts";
-import { readFollows } from "../../lib/timeline/owner-routes.ts";
 import { createTimelinePollJob } from "../../lib/timeline/poll-job.ts";
+import { readFollows } from "../../lib/timeline/queries.ts";
 import { loadSubscriberState, type WebSubFollowRow } from "../../lib/timeline/websub-store.ts";
 import {
   createSubscribeJob,

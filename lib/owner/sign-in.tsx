@@ -1,0 +1,91 @@
+/**
+ * Signing in and out of the owner's pages, and the session every other page needs. The owner token
+ * is pasted once per device (sign-in attempts are counted by the Rate Limiting binding: a refused
+ * attempt writes nothing; one answer for every wrong token); the session lives in a __Host- cookie
+ * (session.ts). No token or session id ever in a URL.
+ */
+import { zValidator } from "@hono/zod-validator";
+import type { MiddlewareHandler } from "hono";
+import type { FC } from "hono/jsx";
+import { Hono } from "hono/tiny";
+import * as z from "zod/mini";
+import type { WorkerBindings } from "../worker-kit/env.ts";
+import { constantTimeEqual } from "../worker-kit/owner-auth.ts";
+import { clientNetworkKey, withinLimit } from "../worker-kit/rate-limit.ts";
+import { ErrorAlert } from "./components.tsx";
+import type { OwnerKit } from "./kit.ts";
+import { clearSessionCookie, createSession, endSession, sessionIdOf, setSessionCookie, validSession } from "./session.ts";
+
+const signInForm = z.object({ token: z.string().check(z.minLength(1), z.maxLength(512)) });
+const SIGN_IN = { title: "Sign in", section: "sign-in", signedIn: false } as const;
+
+export const SignInPage: FC<{ error?: string }> = ({ error }) => (
+  <>
+    <h1>Sign in</h1>
+    <p>
+      Paste your owner token: OWNER_TOKEN in .dev.vars on your machine, or the secret you set when you deployed. This device then stays signed in for 14 days.
+    </p>
+    <ErrorAlert error={error} />
+    <form class="owner-form" method="post" action="/owner/sign-in">
+      <label for="token">Owner token</label>
+      <input id="token" name="token" type="password" autocomplete="current-password" required maxlength={512} />
+      <div class="owner-actions">
+        <button type="submit" class="primary">
+          Sign in
+        </button>
+      </div>
+    </form>
+  </>
+);
+
+export function signInRoutes(kit: OwnerKit): Hono<WorkerBindings> {
+  const routes = new Hono<WorkerBindings>();
+
+  routes.get("/sign-in", async (c) => {
+    if (await validSession(c.var.db, sessionIdOf(c), kit.deps.now())) return c.redirect("/owner/", 303);
+    return c.render(<SignInPage />, SIGN_IN);
+  });
+
+  routes.post(
+    "/sign-in",
+    zValidator("form", signInForm, (result, c) => {
+      if (result.success) return undefined;
+      c.status(400);
+      return c.render(<SignInPage error="Paste the owner token." />, SIGN_IN);
+    }),
+    async (c) => {
+      if (!(await withinLimit(c.env.OWNER_SIGNIN_LIMIT, clientNetworkKey(c.req.header("CF-Connecting-IP") ?? "unknown")))) {
+        c.status(429);
+        return c.render(<SignInPage error="Too many attempts from your network; wait a minute and try again." />, SIGN_IN);
+      }
+      const { token } = c.req.valid("form");
+      const configured = c.env.OWNER_TOKEN?.trim();
+      if (!configured || !(await constantTimeEqual(token.trim(), configured))) {
+        // One answer for every failure: no hint whether the token was close, or set at all.
+        c.status(401);
+        return c.render(<SignInPage error="That did not work. Check the token and try again." />, SIGN_IN);
+      }
+      const session = await createSession(c.var.db, kit.deps.now());
+      setSessionCookie(c, session.id, session.expiresAtMs);
+      return c.redirect("/owner/", 303);
+    },
+  );
+
+  routes.post("/sign-out", async (c) => {
+    await endSession(c.var.db, sessionIdOf(c));
+    clearSessionCookie(c);
+    return c.redirect("/owner/sign-in", 303);
+  });
+
+  return routes;
+}
+
+/** Every page but signing in needs a session: never data without one. */
+export function requireSession(kit: OwnerKit): MiddlewareHandler<WorkerBindings> {
+  return async (c, next) => {
+    if (await validSession(c.var.db, sessionIdOf(c), kit.deps.now())) return next();
+    if (c.req.method === "GET" || c.req.method === "HEAD") return c.redirect("/owner/sign-in", 303);
+    c.status(401);
+    return c.render(<SignInPage error="Your session has ended; sign in again. Nothing was changed." />, { ...SIGN_IN, title: "Signed out" });
+  };
+}
