@@ -21,6 +21,8 @@ export interface ParsedPost {
   date: number;
   language?: string;
   replyTo?: NonNullable<PostFrontMatter["reply_to"]>;
+  /** A reply to a web page that is not an Open Microblog item (webmention target). */
+  inReplyTo?: string;
   repost?: Omit<NonNullable<PostFrontMatter["repost"]>, "text"> & { html: string };
   /** The owner's own words as HTML ("" for a plain repost). */
   bodyHtml: string;
@@ -124,6 +126,7 @@ export function parsePost(source: PostSource): Result<ParsedPost, FileError[]> {
   if (front.id !== undefined) post.id = front.id;
   if (front.language !== undefined) post.language = front.language;
   if (front.reply_to) post.replyTo = front.reply_to;
+  if (front.in_reply_to) post.inReplyTo = front.in_reply_to;
   if (front.repost) {
     const { text: _text, ...rest } = front.repost;
     post.repost = { ...rest, html: repostHtml };

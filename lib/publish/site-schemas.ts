@@ -82,6 +82,9 @@ export const selectedSender = z
   .check(z.refine((value) => value.user_id !== undefined || value.user_link !== undefined, "a selected sender needs a user_id or a user_link"));
 export type SelectedSender = z.output<typeof selectedSender>;
 
+/** At most this many rel="me" links on the profile page. */
+export const MAX_PROFILE_LINKS = 10;
+
 /** At most this many hubs: the deploy pings each of them for each feed (lib/websub/publish-job.ts). */
 export const MAX_HUBS = 5;
 
@@ -121,6 +124,10 @@ export const profile = z.strictObject({
   ),
   /** Base URL of the functions when they are hosted apart from the site (default: same origin). */
   functions_url: z.optional(httpUrl),
+  /** Your other profiles (Mastodon, GitHub, ...), shown on the profile page as rel="me" links (microformats2 identity). */
+  links: z._default(z.array(httpUrl).check(z.maxLength(MAX_PROFILE_LINKS, `must list at most ${MAX_PROFILE_LINKS} links`)), []),
+  /** Opt in to Bridgy Fed: /.well-known/webfinger and host-meta redirect to it (docs/reach.md). */
+  bridgy_fed: z._default(z.boolean("must be true or false"), false),
   docs: z._default(httpUrl, OPEN_MICROBLOG_DOCS),
   /** WebSub hubs the feeds declare (rel="hub"), pinged after each deploy; `self` = Skein's own hub. */
   hubs: z._default(
@@ -138,6 +145,8 @@ const otherUserRef = {
   user_link: httpUrl,
   status_id: statusId,
   username: z.optional(otherUsername),
+  /** Their item's own page, when known: the post page's u-in-reply-to / u-repost-of (microformats2). */
+  link: z.optional(httpUrl),
 };
 
 export const postFrontMatter = z
@@ -155,6 +164,8 @@ export const postFrontMatter = z
     ),
     language: z.optional(languageTag),
     reply_to: z.optional(z.strictObject(otherUserRef)),
+    /** A reply to a web page that is not an Open Microblog item (an IndieWeb post): its URL; sent a webmention. */
+    in_reply_to: z.optional(httpUrl),
     repost: z.optional(
       z.strictObject({
         ...otherUserRef,
@@ -163,5 +174,8 @@ export const postFrontMatter = z
       }),
     ),
   })
-  .check(z.refine((value) => !(value.reply_to && value.repost), "a post can be a reply or a repost, not both"));
+  .check(
+    z.refine((value) => !(value.reply_to && value.repost), "a post can be a reply or a repost, not both"),
+    z.refine((value) => !(value.in_reply_to && (value.reply_to || value.repost)), "in_reply_to (a web page) cannot be combined with reply_to or repost"),
+  );
 export type PostFrontMatter = z.output<typeof postFrontMatter>;

@@ -15,6 +15,7 @@
  *   <functions>/api/inbox/...               owner API (bearer token)
  *   <functions>/api/websub/hub              WebSub hub (profile `hubs: [self]`)
  *   <functions>/api/websub/callback/<token> WebSub callbacks of the timeline's subscriptions
+ *   <functions>/api/webmention              W3C Webmention receiver (rel="webmention" on every page)
  */
 
 export const API_PREFIX = "/api";
@@ -23,6 +24,7 @@ export const REPLY_ROUTE = `${API_PREFIX}/posts/:id/reply`;
 export const INBOX_ROUTE = `${API_PREFIX}/inbox`;
 export const WEBSUB_HUB_ROUTE = `${API_PREFIX}/websub/hub`;
 export const WEBSUB_CALLBACK_ROUTE = `${API_PREFIX}/websub/callback`;
+export const WEBMENTION_ROUTE = `${API_PREFIX}/webmention`;
 
 /** An absolute http(s) URL without credentials, or undefined. */
 export function parseHttpUrl(text: string): URL | undefined {
@@ -83,6 +85,8 @@ export interface SiteUrls {
   hub: string;
   /** Prefix of the timeline's WebSub callback URLs (a token follows). */
   websubCallback: string;
+  /** Our Webmention endpoint (W3C Webmention §3.1.1: advertised by every page). */
+  webmention: string;
 }
 
 export function siteUrls(baseUrl: string, functionsBaseUrl?: string): SiteUrls {
@@ -105,6 +109,7 @@ export function siteUrls(baseUrl: string, functionsBaseUrl?: string): SiteUrls {
     post: (guid) => `${base}${paths.post(guid)}`,
     hub: `${functionsBase}${WEBSUB_HUB_ROUTE}`,
     websubCallback: `${functionsBase}${WEBSUB_CALLBACK_ROUTE}/`,
+    webmention: `${functionsBase}${WEBMENTION_ROUTE}`,
   };
 }
 

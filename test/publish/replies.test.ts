@@ -100,10 +100,12 @@ describe("rendering", () => {
       owner: { name: "Wren", username: "wren", homeHref: "/" },
     }).value;
     expect(html).toContain('<h2 id="replies-heading">Replies</h2>');
-    expect(html).toContain('Bob &lt;b&gt;B.&lt;/b&gt; <a href="https://bob.example/" rel="nofollow ugc">@bob</a>');
+    expect(html).toContain(
+      '<span class="p-author h-card"><span class="p-name">Bob &lt;b&gt;B.&lt;/b&gt;</span> <a class="u-url" href="https://bob.example/" rel="nofollow ugc">@bob</a></span>',
+    );
     expect(html).toContain('<a href="https://x.example/" rel="nofollow ugc noopener noreferrer">link</a>');
-    expect(html).toContain('<a href="https://bob.example/posts/18/" rel="nofollow ugc">Read it on their site</a>');
-    expect(html).toContain(`<time datetime="${isoUtc(fixedDate(2))}">`);
+    expect(html).toContain('<a class="u-url" href="https://bob.example/posts/18/" rel="nofollow ugc">Read it on their site</a>');
+    expect(html).toContain(`<time class="dt-published" datetime="${isoUtc(fixedDate(2))}">`);
   });
 
   it("renders nothing for a post without replies (its page stays byte-identical)", () => {

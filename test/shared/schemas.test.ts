@@ -21,7 +21,7 @@ function issues(schema: { safeParse(value: unknown): { success: boolean; error?:
 describe("profile", () => {
   it("fills the defaults: accept everyone, nobody selected, private blocks, the spec's docs", () => {
     const result = schemas.profile.parse({ ...MINIMAL_PROFILE });
-    expect(result).toEqual({ ...MINIMAL_PROFILE, accept: "everyone", selected: [], public_blocks: false, docs: OPEN_MICROBLOG_DOCS, hubs: [] });
+    expect(result).toEqual({ ...MINIMAL_PROFILE, accept: "everyone", selected: [], public_blocks: false, docs: OPEN_MICROBLOG_DOCS, hubs: [], links: [], bridgy_fed: false });
   });
 
   it("trims text fields and refuses empty ones", () => {

@@ -2,7 +2,8 @@
  * The conversation under a post page: the replies the owner approved (lib/publish/replies.ts), oldest
  * first, each with the replier's name, @username linking to their profile (their feed's
  * microblog:profile, else their feed), the date, their words (a sanitized snapshot) and a link to
- * the original; answers nested one level, the owner's own answers among them.
+ * the original; answers nested one level, the owner's own answers among them. Each reply is a
+ * microformats2 `p-comment h-cite` of the post's h-entry (author, date, content, url).
  */
 import { formatHumanDate, formatIsoUtc } from "../../shared/dates.ts";
 import type { ReplyThread, ShownReply } from "../replies.ts";
@@ -18,20 +19,20 @@ export interface ReplyChrome {
 function shown(reply: ShownReply, chrome: ReplyChrome): Html {
   if (reply.kind === "ours") {
     const { post } = reply;
-    return html`<article class="reply reply-ours">
-<header class="reply-meta"><a href="${chrome.owner.homeHref}">${chrome.owner.name}</a> <span class="handle">@${chrome.owner.username}</span> · <a href="${chrome.postHref(post.guid)}"><time datetime="${formatIsoUtc(post.date)}">${formatHumanDate(post.date)}</time></a></header>
-<div class="reply-body">
+    return html`<article class="reply reply-ours p-comment h-cite">
+<header class="reply-meta"><a class="p-author h-card" href="${chrome.owner.homeHref}">${chrome.owner.name}</a> <span class="handle">@${chrome.owner.username}</span> · <a class="u-url" href="${chrome.postHref(post.guid)}"><time class="dt-published" datetime="${formatIsoUtc(post.date)}">${formatHumanDate(post.date)}</time></a></header>
+<div class="reply-body e-content">
 ${raw(post.bodyHtml || post.html)}</div>
 </article>
 `;
   }
   const who = reply.profile ?? reply.user_link;
-  return html`<article class="reply">
-<header class="reply-meta">${reply.name ? html`${reply.name} ` : ""}<a href="${who}" rel="nofollow ugc">@${reply.username}</a> · <time datetime="${formatIsoUtc(reply.date)}">${formatHumanDate(reply.date)}</time></header>
-<div class="reply-body">
+  return html`<article class="reply p-comment h-cite">
+<header class="reply-meta"><span class="p-author h-card">${reply.name ? html`<span class="p-name">${reply.name}</span> ` : ""}<a class="u-url${reply.name ? "" : " p-name"}" href="${who}" rel="nofollow ugc">@${reply.username}</a></span> · <time class="dt-published" datetime="${formatIsoUtc(reply.date)}">${formatHumanDate(reply.date)}</time></header>
+<div class="reply-body e-content">
 ${raw(reply.text)}
 </div>
-<p class="reply-source"><a href="${reply.link ?? reply.user_link}" rel="nofollow ugc">Read it on their site</a></p>
+<p class="reply-source"><a class="u-url" href="${reply.link ?? reply.user_link}" rel="nofollow ugc">Read it on their site</a></p>
 </article>
 `;
 }

@@ -70,6 +70,7 @@ export function renderDocument(chrome: SiteChrome, parts: DocumentParts): string
 ${parts.description ? html`<meta name="description" content="${parts.description}">\n` : ""}<link rel="canonical" href="${urls.base}${parts.permalink}">
 <link rel="alternate" type="application/rss+xml" title="${name} (@${profile.username})" href="${urls.feed}">
 <link rel="alternate" type="application/atom+xml" title="${name} (@${profile.username}), Atom" href="${urls.atom}">
+<link rel="webmention" href="${urls.webmention}">
 <link rel="stylesheet" href="${href(chrome, "/assets/style.css")}">
 ${profile.portrait ? html`<link rel="icon" href="${imageSrc(chrome, profile.portrait)}">\n` : ""}</head>
 <body>
@@ -92,16 +93,29 @@ ${raw(parts.content)}</main>
 `.value;
 }
 
+/**
+ * What a post answers or repeats. The links carry microformats2's u-in-reply-to / u-repost-of
+ * (their item's page when the front matter has it, else their feed) so IndieWeb readers and the
+ * bridge see the conversation.
+ */
 function postContext(post: Post): Html {
   if (post.replyTo) {
     const who = post.replyTo.username ? `@${post.replyTo.username}` : post.replyTo.user_id;
-    return html`<p class="post-context">In reply to <a href="${post.replyTo.user_link}">${who}</a>, post ${post.replyTo.status_id}</p>\n`;
+    return html`<p class="post-context">In reply to <a class="u-in-reply-to" href="${post.replyTo.link ?? post.replyTo.user_link}">${who}</a>, post ${post.replyTo.status_id}</p>\n`;
+  }
+  if (post.inReplyTo) {
+    return html`<p class="post-context">In reply to <a class="u-in-reply-to" href="${post.inReplyTo}">${post.inReplyTo}</a></p>\n`;
   }
   if (post.repost) {
     const who = post.repost.username ? `@${post.repost.username}` : post.repost.user_id;
-    return html`<p class="post-context">Reposted from <a href="${post.repost.user_link}">${who}</a>, post ${post.repost.status_id} of <time datetime="${formatIsoUtc(post.repost.pubdate)}">${formatHumanDate(post.repost.pubdate)}</time></p>\n`;
+    return html`<p class="post-context">Reposted from <a class="u-repost-of" href="${post.repost.link ?? post.repost.user_link}">${who}</a>, post ${post.repost.status_id} of <time datetime="${formatIsoUtc(post.repost.pubdate)}">${formatHumanDate(post.repost.pubdate)}</time></p>\n`;
   }
   return html``;
+}
+
+/** The entry's author for microformats2 (p-author), hidden: the page shows the author elsewhere. */
+function hiddenAuthor(chrome: SiteChrome): Html {
+  return html`<a class="p-author h-card" href="${chrome.urls.profile}" hidden>${displayName(chrome.profile)}</a>\n`;
 }
 
 function postBody(post: Post): Html {
@@ -122,7 +136,7 @@ function postInList(chrome: SiteChrome, post: Post, replies = 0): Html {
       : "";
   return html`<article class="post h-entry"${lang}>
 <h3 class="post-date"><a class="u-url" href="${href(chrome, paths.post(post.guid))}"><time class="dt-published" datetime="${formatIsoUtc(post.date)}">${formatHumanDate(post.date)}</time></a></h3>
-${postContext(post)}<div class="post-body e-content">
+${hiddenAuthor(chrome)}${postContext(post)}<div class="post-body e-content">
 ${postBody(post)}</div>
 ${conversation}</article>
 `;
@@ -134,7 +148,7 @@ function profileHeader(chrome: SiteChrome, model: SiteModel): Html {
   const bio = profile.bio ? profile.bio.split(/\n{2,}/).map((paragraph) => html`<p>${paragraph}</p>\n`) : "";
   return html`<section class="profile h-card" aria-labelledby="profile-name">
 ${profile.header ? html`<img class="profile-header" src="${imageSrc(chrome, profile.header)}" alt="">\n` : ""}<div class="profile-card">
-${profile.portrait ? html`<img class="portrait u-photo" src="${imageSrc(chrome, profile.portrait)}" alt="Portrait of ${name}" width="96" height="96">\n` : ""}<h1 id="profile-name"><span class="p-name">${name}</span> <span class="handle p-nickname">@${profile.username}</span></h1>
+${profile.portrait ? html`<img class="portrait u-photo" src="${imageSrc(chrome, profile.portrait)}" alt="Portrait of ${name}" width="96" height="96">\n` : ""}<h1 id="profile-name"><a class="p-name u-url u-uid" href="${urls.profile}">${name}</a> <span class="handle p-nickname">@${profile.username}</span></h1>
 </div>
 ${profile.relocate ? html`<p class="notice" role="note">This account has moved. Follow the new feed: <a href="${profile.relocate}">${profile.relocate}</a></p>\n` : ""}<div class="bio p-note">
 ${bio}</div>
@@ -142,9 +156,17 @@ ${bio}</div>
 <div><dt>Posts</dt><dd>${model.posts.length}</dd></div>
 <div><dt><a href="${href(chrome, paths.listPage("follows"))}">Follows</a></dt><dd>${model.follows.length}</dd></div>
 ${profile.public_blocks ? html`<div><dt><a href="${href(chrome, paths.listPage("blocks"))}">Blocks</a></dt><dd>${model.blocks.length}</dd></div>\n` : ""}</dl>
-<p class="follow-hint">To follow, add <a class="u-url" href="${urls.feed}">${urls.feed}</a> to your Open Microblog client or feed reader.</p>
+${profileLinks(profile.links)}<p class="follow-hint">To follow, add <a href="${urls.feed}">${urls.feed}</a> to your Open Microblog client or feed reader.</p>
 <p class="inbox-hint">${ACCEPT_EXPLAINED[profile.accept]}</p>
 </section>
+`;
+}
+
+/** The owner's other profiles: rel="me" makes them part of the same identity (IndieAuth, Bridgy Fed, Mastodon's verified links). */
+function profileLinks(links: readonly string[]): Html {
+  if (links.length === 0) return html``;
+  return html`<ul class="profile-links">
+${links.map((link) => html`<li><a class="u-url" rel="me" href="${link}">${link.replace(/^https?:\/\//, "")}</a></li>\n`)}</ul>
 `;
 }
 
@@ -159,8 +181,8 @@ ${newestLink ? html`<li><a href="${href(chrome, paths.home)}">Newest posts</a></
 
 export function renderHomeMain(model: SiteModel): string {
   const chrome = chromeOf(model);
-  return html`${profileHeader(chrome, model)}<section class="posts" aria-labelledby="posts-heading">
-<h2 id="posts-heading">Posts</h2>
+  return html`${profileHeader(chrome, model)}<section class="posts h-feed" aria-labelledby="posts-heading">
+<h2 id="posts-heading" class="p-name">Posts</h2>
 ${model.home.posts.length ? model.home.posts.map((post) => postInList(chrome, post, replyCount(model.replies.get(post.guid)))) : html`<p>No posts yet.</p>\n`}</section>
 ${olderLink(chrome, model.home.olderPermalink, false)}`.value;
 }
@@ -194,13 +216,13 @@ export function renderPostMain(chrome: SiteChrome, post: Post, replies?: readonl
 `;
   return html`<article class="post post-single h-entry"${lang}>
 <header class="post-author">
-${profile.portrait ? html`<img class="avatar" src="${imageSrc(chrome, profile.portrait)}" alt="" width="48" height="48">\n` : ""}<h1><a class="p-author h-card" href="${href(chrome, paths.home)}">${name}</a> <span class="handle">@${profile.username}</span></h1>
+${profile.portrait ? html`<img class="avatar" src="${imageSrc(chrome, profile.portrait)}" alt="" width="48" height="48">\n` : ""}<h1><a class="p-author h-card" href="${urls.profile}">${name}</a> <span class="handle">@${profile.username}</span></h1>
 </header>
 ${postContext(post)}<div class="post-body e-content">
 ${postBody(post)}</div>
 <footer class="post-meta"><a class="u-url" href="${href(chrome, paths.post(post.guid))}"><time class="dt-published" datetime="${formatIsoUtc(post.date)}">${formatHumanDate(post.date)}</time></a></footer>
-</article>
-${renderRepliesSection(replies, { postHref: (guid) => href(chrome, paths.post(guid)), owner: { name, username: profile.username, homeHref: href(chrome, paths.home) } })}${replyHint}<nav class="pagination" aria-label="More posts">
+${renderRepliesSection(replies, { postHref: (guid) => href(chrome, paths.post(guid)), owner: { name, username: profile.username, homeHref: href(chrome, paths.home) } })}</article>
+${replyHint}<nav class="pagination" aria-label="More posts">
 <ul>
 <li><a href="${href(chrome, paths.home)}">All posts by ${name}</a></li>
 </ul>

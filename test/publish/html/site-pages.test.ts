@@ -164,7 +164,7 @@ describe("older-post pages", () => {
     const repost = model.posts.find((p) => p.repost)!;
     const main = renderPostMain(chromeOf(model), repost);
     expect(main).toContain(
-      'Reposted from <a href="https://carmen.example/feed.xml">u2</a>, post 5 of <time datetime="2026-01-03T14:00:00Z">3 Jan 2026, 14:00 UTC</time>',
+      'Reposted from <a class="u-repost-of" href="https://carmen.example/feed.xml">u2</a>, post 5 of <time datetime="2026-01-03T14:00:00Z">3 Jan 2026, 14:00 UTC</time>',
     );
     expect(main).toContain('<blockquote class="repost">\n<p>Swifts!</p>\n</blockquote>');
   });
