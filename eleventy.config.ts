@@ -1,6 +1,8 @@
-import { collectGarbageEvery } from "./scripts/cli/memory.ts";
+import path from "node:path";
+import { bulkFiles } from "./lib/publish/site-files.ts";
+import { writeSiteFiles } from "./scripts/cli/bulk-writer.ts";
 import { loadSiteModel } from "./scripts/cli/site-source.ts";
-import type { EleventyConfig } from "./site/_includes/eleventy.ts";
+import type { EleventyAfter, EleventyConfig } from "./site/_includes/eleventy.ts";
 
 export default function (eleventyConfig: EleventyConfig) {
   // Posts live in posts/, outside the Eleventy input: lib/ validates them all (and fails the build
@@ -18,9 +20,13 @@ export default function (eleventyConfig: EleventyConfig) {
   // Rebuild in watch mode when posts change, too.
   eleventyConfig.addWatchTarget("posts/");
 
-  // Keeps a 50,000-post build under 1 GB: Eleventy holds every page until the end and V8 collects
-  // late (scripts/memory.ts; only with node --expose-gc, as npm run build runs).
-  eleventyConfig.addTransform("collect-garbage", collectGarbageEvery(5000));
+  // The bulk of the site -- a page per post, the older-post pages, every feed page -- is written by
+  // the project's own renderers once Eleventy has written its templates (home, lists, 404): the same
+  // bytes, without Eleventy's per-page pipeline, which cost most of a big build (lib/publish/site-files.ts).
+  eleventyConfig.on("eleventy.after", ({ directories, outputMode }: EleventyAfter) => {
+    if (outputMode !== "fs") return;
+    writeSiteFiles(path.resolve(directories.output), bulkFiles(loadSiteModel(process.cwd())));
+  });
 }
 
 export const config = {

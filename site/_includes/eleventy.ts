@@ -25,5 +25,12 @@ export interface EleventyConfig {
   setQuietMode(quiet: boolean): void;
   addWatchTarget(target: string): void;
   addTransform(name: string, transform: (content: string) => string): void;
+  on(event: "eleventy.after", listener: (args: EleventyAfter) => void | Promise<void>): void;
   setDataFileBaseName?(name: string): void;
+}
+
+/** What Eleventy passes to `eleventy.after` listeners (the parts Skein reads). */
+export interface EleventyAfter {
+  directories: { output: string };
+  outputMode: "fs" | "json" | "ndjson";
 }

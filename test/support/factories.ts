@@ -11,12 +11,10 @@
  * - seededRandom: a small deterministic PRNG for property tests
  */
 import { stringify } from "yaml";
-import { displayName } from "../../lib/publish/feed/main-feed.ts";
 import { idsForPostsWithoutId } from "../../lib/publish/guids.ts";
-import { chromeOf, postTitle, renderArchiveMain, renderDocument, renderPostMain } from "../../lib/publish/html/site-pages.ts";
 import { type PostSource, parsePost } from "../../lib/publish/posts.ts";
 import { type BuildOptions, buildSite, type SiteModel, type SiteSources } from "../../lib/publish/site.ts";
-import { paths } from "../../lib/shared/urls.ts";
+import { olderPageFiles, postPageFiles } from "../../lib/publish/site-files.ts";
 import { SOURCE_PATHS } from "../../scripts/cli/site-source.ts";
 import type { ProjectContent } from "./project-copy.ts";
 
@@ -232,29 +230,9 @@ export function renderXmlFiles(model: SiteModel): Map<string, string> {
   return files;
 }
 
-/**
- * Older-post pages and post pages, framed as the Eleventy templates frame them (site/older.11ty.ts,
- * site/posts.11ty.ts) but without Eleventy: lib/publish/html/site-pages.ts does all the work in both.
- */
+/** Older-post pages and post pages, as the build writes them (lib/publish/site-files.ts). */
 export function renderStableHtml(model: SiteModel): Map<string, string> {
-  const chrome = chromeOf(model);
-  const pages = new Map<string, string>();
-  for (const page of model.htmlPages) {
-    pages.set(
-      page.permalink,
-      renderDocument(chrome, {
-        title: `Older posts, page ${page.number} · ${displayName(model.profile)}`,
-        content: renderArchiveMain(chrome, page),
-        permalink: page.permalink,
-      }),
-    );
-  }
-  for (const post of model.posts) {
-    const permalink = paths.post(post.guid);
-    const parts = { title: postTitle(chrome, post), description: post.summary, content: renderPostMain(chrome, post, model.replies.get(post.guid)), permalink };
-    pages.set(permalink, renderDocument(chrome, post.language ? { ...parts, language: post.language } : parts));
-  }
-  return pages;
+  return new Map([...olderPageFiles(model), ...postPageFiles(model)].map((file) => [file.permalink, file.render()]));
 }
 
 /** buildSite + every XML file rendered + the stable HTML pages. */

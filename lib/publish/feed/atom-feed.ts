@@ -18,7 +18,7 @@
  * RFC 3339 in UTC. `updated` of an entry is its `published` (a post's file records no edit time and
  * the build reads no clock); `updated` of a page is its newest entry's, so an archive keeps its date.
  */
-import { create, fragment } from "xmlbuilder2";
+import { create } from "xmlbuilder2";
 import type { XMLBuilder } from "xmlbuilder2/lib/interfaces.js";
 import { formatIsoUtc } from "../../shared/dates.ts";
 import { ATOM_NS, FEED_HISTORY_NS } from "../../shared/spec.ts";
@@ -28,7 +28,8 @@ import type { Profile } from "../site-schemas.ts";
 import { atomEntryId, atomFeedId } from "./atom-ids.ts";
 import { absoluteImageUrl, displayName } from "./main-feed.ts";
 import { utf8Length } from "./paginate.ts";
-import { addDescription, addText, chainLinks, HeaderTooLargeError, type PageLinks, xmlText } from "./xml-writer.ts";
+import { XmlLines } from "./xml-lines.ts";
+import { addText, chainLinks, HeaderTooLargeError, type PageLinks, xmlText } from "./xml-writer.ts";
 
 /** RFC 4685 (Atom Threading Extensions). */
 export const THREAD_NS = "http://purl.org/syndication/thread/1.0";
@@ -75,27 +76,28 @@ function link(parent: XMLBuilder, values: Record<string, string | undefined>): v
  */
 export function renderAtomEntry(post: Post, context: AtomContext): string {
   const { profile, urls } = context;
-  const root = fragment();
-  const entry = root.ele("entry", post.replyTo ? { "xmlns:thr": THREAD_NS } : {});
-  if (post.language && post.language !== profile.language) entry.att(XML_NS, "xml:lang", post.language);
-  addText(entry, "id", atomEntryId(profile.user_id, post.guid));
-  addText(entry, "title", post.summary);
-  link(entry, { rel: "alternate", type: "text/html", href: urls.post(post.guid) });
-  addText(entry, "published", formatIsoUtc(post.date));
-  addText(entry, "updated", formatIsoUtc(post.date));
-  addDescription(entry.ele("content", { type: "html" }), post.html);
+  const entry = new XmlLines(1).open("entry", {
+    "xmlns:thr": post.replyTo ? THREAD_NS : undefined,
+    "xml:lang": post.language && post.language !== profile.language ? post.language : undefined,
+  });
+  entry.text("id", atomEntryId(profile.user_id, post.guid));
+  entry.text("title", post.summary);
+  entry.empty("link", { rel: "alternate", type: "text/html", href: urls.post(post.guid) });
+  entry.text("published", formatIsoUtc(post.date));
+  entry.text("updated", formatIsoUtc(post.date));
+  entry.description("content", post.html, { type: "html" });
   if (post.replyTo) {
     // RFC 4685 §3: ref is the replied entry's atom:id (what its own Atom feed, if Skein's, calls it);
     // href a representation of it: their feed, the one URL an Open Microblog reply names.
-    entry.ele("thr:in-reply-to", attributes({ ref: atomEntryId(post.replyTo.user_id, post.replyTo.status_id), href: post.replyTo.user_link }));
+    entry.empty("thr:in-reply-to", { ref: atomEntryId(post.replyTo.user_id, post.replyTo.status_id), href: post.replyTo.user_link });
     // The Atom microblog design: "the entry being replied to can be referenced with a ref="via" link having title="reply"".
-    link(entry, { rel: "via", title: "reply", href: post.replyTo.user_link });
+    entry.empty("link", { rel: "via", title: "reply", href: post.replyTo.user_link });
   }
   if (post.repost) {
     // The same design: title="repost" on a via link "for (full or partial) copying an entry from another micro-blog".
-    link(entry, { rel: "via", title: "repost", href: post.repost.user_link });
+    entry.empty("link", { rel: "via", title: "repost", href: post.repost.user_link });
   }
-  return root.end({ prettyPrint: true, offset: 1, wellFormed: true });
+  return entry.close("entry").end();
 }
 
 /** A whole Atom page: the feed's head section and its entries, newest first. */

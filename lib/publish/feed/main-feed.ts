@@ -1,8 +1,10 @@
 import { formatRfc822 } from "../../shared/dates.ts";
+import { MICROBLOG_NS } from "../../shared/spec.ts";
 import type { SiteUrls } from "../../shared/urls.ts";
 import type { Post } from "../posts.ts";
 import type { Profile } from "../site-schemas.ts";
-import { addChainLinks, addDescription, addText, assemblePage, newChannel, type PageLinks, serializeItem, xmlText } from "./xml-writer.ts";
+import { XmlLines } from "./xml-lines.ts";
+import { addChainLinks, addDescription, addText, assemblePage, newChannel, type PageLinks, xmlText } from "./xml-writer.ts";
 
 /** Everything the main feed's channel header says about its owner (spec "Main Feed Layout"). */
 export interface FeedContext {
@@ -33,30 +35,35 @@ export function displayName(profile: Profile): string {
   return profile.full_name ?? profile.username;
 }
 
-/** Spec "Required/Optional Item Elements", in the order of the spec's sample feed. */
+/**
+ * Spec "Required/Optional Item Elements", in the order of the spec's sample feed. The item declares
+ * xmlns:microblog itself: the reference validator re-serialises each item alone, and a serializer
+ * working on the whole document would drop the declaration as redundant. Indented for its place
+ * inside <channel> (lib/publish/feed/xml-lines.ts).
+ */
 export function renderPostItem(post: Post, context: FeedContext): string {
   const { profile, urls } = context;
-  return serializeItem((item) => {
-    item.ele("guid", { isPermaLink: "false" }).txt(String(post.guid));
-    item.ele("pubDate").txt(formatRfc822(post.date));
-    // Plain RSS readers need a link to open; Open Microblog clients use guid and reply.
-    addText(item, "link", urls.post(post.guid));
-    addDescription(item.ele("description"), post.html);
-    if (profile.accept !== "off") addText(item, "microblog:reply", urls.reply(post.guid));
-    if (post.replyTo) {
-      addText(item, "microblog:in_reply_to_status_id", post.replyTo.status_id);
-      addText(item, "microblog:in_reply_to_user_id", post.replyTo.user_id);
-      addText(item, "microblog:in_reply_to_user_link", post.replyTo.user_link);
-    }
-    if (post.repost) {
-      addText(item, "microblog:reposted_status_id", post.repost.status_id);
-      addText(item, "microblog:reposted_status_pubdate", formatRfc822(post.repost.pubdate));
-      addText(item, "microblog:reposted_status_user_id", post.repost.user_id);
-      addText(item, "microblog:reposted_user_link", post.repost.user_link);
-    }
-    // Spec: item language is "recommended if the language is different than the feed language".
-    if (post.language && post.language !== profile.language) addText(item, "microblog:language", post.language);
-  });
+  const item = new XmlLines(2).open("item", { "xmlns:microblog": MICROBLOG_NS });
+  item.text("guid", post.guid, { isPermaLink: "false" });
+  item.text("pubDate", formatRfc822(post.date));
+  // Plain RSS readers need a link to open; Open Microblog clients use guid and reply.
+  item.text("link", urls.post(post.guid));
+  item.description("description", post.html);
+  if (profile.accept !== "off") item.text("microblog:reply", urls.reply(post.guid));
+  if (post.replyTo) {
+    item.text("microblog:in_reply_to_status_id", post.replyTo.status_id);
+    item.text("microblog:in_reply_to_user_id", post.replyTo.user_id);
+    item.text("microblog:in_reply_to_user_link", post.replyTo.user_link);
+  }
+  if (post.repost) {
+    item.text("microblog:reposted_status_id", post.repost.status_id);
+    item.text("microblog:reposted_status_pubdate", formatRfc822(post.repost.pubdate));
+    item.text("microblog:reposted_status_user_id", post.repost.user_id);
+    item.text("microblog:reposted_user_link", post.repost.user_link);
+  }
+  // Spec: item language is "recommended if the language is different than the feed language".
+  if (post.language && post.language !== profile.language) item.text("microblog:language", post.language);
+  return item.close("item").end();
 }
 
 /** A whole page of the main feed: the full channel header (spec: "do not remove the header information") and its items. */
