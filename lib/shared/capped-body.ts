@@ -2,7 +2,7 @@
  * Read a body stream as bytes, at most `maxBytes` of them: undefined as soon as it is longer (the rest
  * is never read, whatever Content-Length claimed). With a signal, every read races it, so a peer that
  * trickles or stalls cannot hold the caller past its time cap; an abort rejects.
- * Used for POST bodies (lib/worker-kit/json-body.ts) and for the feeds reply verification reads (lib/inbox/verify-reply.ts).
+ * Used wherever a body from another site is read (lib/shared/remote-fetch.ts, the WebSub and own-feed reads).
  */
 export async function readCappedBytes(body: ReadableStream<Uint8Array> | null, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array | undefined> {
   if (!body) return new Uint8Array(0);

@@ -19,6 +19,7 @@
  */
 import { zValidator } from "@hono/zod-validator";
 import type { MiddlewareHandler } from "hono";
+import { every } from "hono/combine";
 import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
 import { checkFetchUrl } from "../shared/address-guard.ts";
@@ -29,7 +30,7 @@ import { fetchRemote } from "../shared/remote-fetch.ts";
 import { httpUrl, integerText } from "../shared/schemas.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
 import { allowLoopback, type WorkerBindings, type WorkerDeps } from "../worker-kit/env.ts";
-import { readBodyText } from "../worker-kit/json-body.ts";
+import { bodyCap, bodyText, replaceBody } from "../worker-kit/json-body.ts";
 import { clientNetworkKey, RATE_LIMIT_PERIOD_SECONDS, withinLimit } from "../worker-kit/rate-limit.ts";
 import { invalid } from "../worker-kit/validation.ts";
 import { FORM_CONTENT_TYPE, grantedLease, MAX_SECRET_BYTES, randomHex, withQuery } from "./protocol.ts";
@@ -67,16 +68,21 @@ export type HubRequest = z.output<typeof hubRequest>;
 const tooMany = () => problem(429, `too many requests; try again in ${RATE_LIMIT_PERIOD_SECONDS} s`, { "Retry-After": String(RATE_LIMIT_PERIOD_SECONDS) });
 
 /** 415 -> 413 -> the checked text handed on as the body for zValidator("form"). */
-const formOnly: MiddlewareHandler = async (c, next) => {
+const formType: MiddlewareHandler = async (c, next) => {
   const mediaType = (c.req.header("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (mediaType !== FORM_CONTENT_TYPE) return problem(415, `send the request as ${FORM_CONTENT_TYPE} (WebSub §5.1)`);
-  const text = await readBodyText(c.req.raw, MAX_REQUEST_BYTES);
-  if (!text.ok) return problem(text.error.status, text.error.detail);
-  const headers = new Headers(c.req.raw.headers);
-  headers.delete("Content-Length");
-  c.req.raw = new Request(c.req.raw, { body: text.value, headers });
   await next();
 };
+
+const formText: MiddlewareHandler = async (c, next) => {
+  const text = await bodyText(c);
+  if (!text.ok) return problem(text.error.status, text.error.detail);
+  replaceBody(c, text.value);
+  await next();
+};
+
+/** 415 -> 413 -> 400 (not UTF-8), before zValidator("form"). */
+const formOnly = every(formType, bodyCap(MAX_REQUEST_BYTES), formText);
 
 export interface Verification {
   request: HubRequest;

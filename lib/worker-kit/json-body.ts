@@ -1,10 +1,11 @@
 /**
  * The first gates of the POST endpoints, before any JSON is looked at: the content type (415),
- * the size (413), the encoding and the JSON syntax (400). Spec "Sending Private Messages" and
+ * the size (413, hono/body-limit), the encoding and the JSON syntax (400). Spec "Sending Private Messages" and
  * "Sending Replies/Mentions" define the body as JSON; we accept exactly application/json in UTF-8.
  */
-import type { MiddlewareHandler } from "hono";
-import { readCappedBytes } from "../shared/capped-body.ts";
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { every } from "hono/combine";
 import { type Problem, problem } from "../shared/problem.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 
@@ -31,22 +32,29 @@ export function checkJsonContentType(contentType: string | undefined): Result<tr
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /**
- * The body as text, refusing anything over maxBytes whether or not Content-Length says so: the
- * header is checked first (cheap), then the stream is counted as it arrives and reading stops at
- * the first byte over the limit, so a lying or missing Content-Length costs at most maxBytes.
+ * The size gate (hono/body-limit) with our 413 problem: a Content-Length over the cap is refused
+ * unread; a body without one is counted as it arrives and reading stops at the first byte over, so
+ * a missing Content-Length costs at most maxBytes.
  */
-export async function readBodyText(request: Request, maxBytes = MAX_BODY_BYTES): Promise<Result<string, Problem>> {
-  const tooLarge = err({ status: 413, detail: `the body is larger than ${maxBytes} bytes` });
-  const declared = request.headers.get("Content-Length");
-  if (declared !== null && /^\s*\d+\s*$/.test(declared) && Number(declared) > maxBytes) return tooLarge;
-  const bytes = await readCappedBytes(request.body, maxBytes);
-  if (!bytes) return tooLarge;
+export function bodyCap(maxBytes: number): MiddlewareHandler {
+  return bodyLimit({ maxSize: maxBytes, onError: () => problem(413, `the body is larger than ${maxBytes} bytes`) });
+}
+
+/** The body (already through bodyCap) as UTF-8 text. */
+export async function bodyText(c: Context): Promise<Result<string, Problem>> {
   try {
     // A leading BOM is dropped (RFC 8259 §8.1 lets parsers ignore it); any invalid byte is an error.
-    return ok(utf8.decode(bytes));
+    return ok(utf8.decode(await c.req.arrayBuffer()));
   } catch {
     return err({ status: 400, detail: "the body is not valid UTF-8" });
   }
+}
+
+/** Hands the checked text on as the request body for zValidator; Content-Length goes (a BOM may have been dropped). */
+export function replaceBody(c: Context, text: string): void {
+  const headers = new Headers(c.req.raw.headers);
+  headers.delete("Content-Length");
+  c.req.raw = new Request(c.req.raw, { body: text, headers });
 }
 
 /** JSON.parse with a message a client can act on (e.g. the spec sample's single-quoted pseudo-JSON). */
@@ -61,20 +69,20 @@ export function parseJsonText(text: string): Result<unknown, Problem> {
   }
 }
 
-/**
- * 415 -> 413 -> 400 as a middleware; hands the checked text on as the request body for zValidator
- * (which parses it again, cheaply). Content-Length goes: the text may be shorter than the bytes sent
- * (a BOM is dropped).
- */
-export const jsonBody: MiddlewareHandler = async (c, next) => {
+const jsonContentType: MiddlewareHandler = async (c, next) => {
   const type = checkJsonContentType(c.req.header("Content-Type"));
   if (!type.ok) return problem(type.error.status, type.error.detail);
-  const text = await readBodyText(c.req.raw);
+  await next();
+};
+
+const jsonText: MiddlewareHandler = async (c, next) => {
+  const text = await bodyText(c);
   if (!text.ok) return problem(text.error.status, text.error.detail);
   const json = parseJsonText(text.value);
   if (!json.ok) return problem(json.error.status, json.error.detail);
-  const headers = new Headers(c.req.raw.headers);
-  headers.delete("Content-Length");
-  c.req.raw = new Request(c.req.raw, { body: text.value, headers });
+  replaceBody(c, text.value);
   await next();
 };
+
+/** 415 -> 413 -> 400, in that order, before zValidator("json") (which parses the text again, cheaply). */
+export const jsonBody: MiddlewareHandler = every(jsonContentType, bodyCap(MAX_BODY_BYTES), jsonText);
