@@ -6,10 +6,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { assignGuids, nextGuid } from "../lib/publish/guids.ts";
-import { newPostFile } from "../lib/publish/new-post.ts";
 import { type ParsedPost, parsePost } from "../lib/publish/posts.ts";
-import { languageTag } from "../lib/publish/site-schemas.ts";
-import { describeIssues } from "../lib/shared/schemas.ts";
+import { type PostDraft, postDraft, postFile } from "../lib/shared/post-file.ts";
+import { describeIssues, languageTag } from "../lib/shared/schemas.ts";
 import { isEntryPoint } from "./cli/entry-point.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 import { SOURCE_PATHS } from "./cli/site-source.ts";
@@ -65,7 +64,10 @@ export async function main(argv: string[]): Promise<void> {
   const { posts } = assignGuids(readable);
   const id = nextGuid(posts);
 
-  const file = newPostFile({ text, now: Date.now(), id, ...(language ? { language } : {}) }, (name) => existsSync(path.join(postsDir, name)));
+  const draft: PostDraft = { text, ...(language ? { language } : {}) };
+  const checked = postDraft.safeParse(draft);
+  if (!checked.success) throw new UsageError(describeIssues(checked.error.issues).join("; "));
+  const file = postFile(draft, { now: Date.now(), id }, (name) => existsSync(path.join(postsDir, name)));
   const check = parsePost({ file: `${SOURCE_PATHS.posts}/${file.name}`, bytes: new TextEncoder().encode(file.content) });
   if (!check.ok) throw new CliError(`not created, the post would not build: ${check.error.map((e) => e.message).join("; ")}`);
   writeFileSync(path.join(postsDir, file.name), file.content);

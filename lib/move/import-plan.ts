@@ -23,11 +23,11 @@
 import { stringify } from "yaml";
 import { withIdInFrontMatter } from "../publish/guids.ts";
 import { plainText } from "../publish/markdown.ts";
-import { slugify } from "../publish/new-post.ts";
 import { type ParsedPost, parsePost } from "../publish/posts.ts";
 import { type BuildOptions, buildSite, type FileSource, SiteBuildError, type SiteSources } from "../publish/site.ts";
 import { imageRef, type ListEntry, languageTag, listEntry, ownUserId, ownUsername } from "../publish/site-schemas.ts";
 import { formatIsoUtc, parseFlexibleDate, parseIsoDateTime } from "../shared/dates.ts";
+import { slugify } from "../shared/post-file.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { describeIssues, httpUrl, idPattern, otherUserId } from "../shared/schemas.ts";
 import { LIMITS } from "../shared/spec.ts";

@@ -4,7 +4,7 @@
  */
 import * as z from "zod/mini";
 import { parseIsoDateTime } from "../shared/dates.ts";
-import { httpUrl, idPattern, otherUserId, otherUsername, xmlSafe } from "../shared/schemas.ts";
+import { httpUrl, idPattern, languageTag, otherUserId, otherUsername, xmlSafe } from "../shared/schemas.ts";
 import { ACCEPT_POLICIES, LIMITS, OPEN_MICROBLOG_DOCS } from "../shared/spec.ts";
 import { parseHttpUrl } from "../shared/urls.ts";
 
@@ -39,8 +39,7 @@ export const imageRef = z.string().check(
   ),
 );
 
-/** BCP 47 language tag, e.g. "en", "pt-BR", "zh-Hant". */
-export const languageTag = z.string().check(z.regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a language tag such as en, fr or pt-BR"));
+export { languageTag } from "../shared/schemas.ts";
 
 /** A date that names its zone, e.g. 2026-03-01T09:30:00Z or 2026-03-01T10:30:00+01:00. */
 export const isoDateWithZone = z.pipe(

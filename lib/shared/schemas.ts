@@ -92,6 +92,9 @@ export const flagText = z.pipe(
   }),
 );
 
+/** BCP 47 language tag, e.g. "en", "pt-BR", "zh-Hant". */
+export const languageTag = z.string().check(z.regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a language tag such as en, fr or pt-BR"));
+
 /** Turn zod issues into "field: reason" lines. */
 export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message));
