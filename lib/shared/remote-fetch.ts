@@ -33,8 +33,8 @@ export interface RemoteFetchOptions {
   budget: Budget;
   limits?: Partial<PerFetchLimits>;
   headers?: Record<string, string>;
-  method?: "GET" | "POST";
-  /** A body for POST: JSON or a form as text; bytes as they are (a WebSub delivery: the very bytes signed). */
+  method?: "GET" | "POST" | "PUT";
+  /** A body for POST or PUT: JSON or a form as text; bytes as they are (a WebSub delivery: the very bytes signed). */
   body?: string | Uint8Array;
 }
 
@@ -118,8 +118,8 @@ export async function fetchRemote(start: string, options: RemoteFetchOptions): P
       const location = response.headers.get("Location");
       if (response.status >= 300 && response.status < 400 && response.status !== 304 && location) {
         await response.body?.cancel().catch(() => {});
-        // A POST is only re-sent where the status says the method is kept (RFC 9110 §15.4.8, §15.4.9).
-        if (method === "POST" && response.status !== 307 && response.status !== 308) {
+        // A POST or PUT is only re-sent where the status says the method is kept (RFC 9110 §15.4.8, §15.4.9).
+        if (method !== "GET" && response.status !== 307 && response.status !== 308) {
           return ok({ url, status: response.status, headers: response.headers, bytes: new Uint8Array(0) });
         }
         if (hop >= limits.maxRedirects) return failure("unreachable", `more than ${limits.maxRedirects} redirects from ${start}`);

@@ -34,6 +34,10 @@ export interface WorkerEnv {
   INBOX_DAILY_CAP?: string;
   /** "true" under npm start: strangers' URLs on loopback may be fetched (two local sites). */
   FETCH_ALLOW_LOOPBACK?: string;
+  /** Where posts written in the Worker are committed (lib/write/forge.ts): "github:owner/repo@main", "forgejo:https://host/owner/repo@main". */
+  CONTENT_STORE?: string;
+  /** The forge token for CONTENT_STORE (a secret; contents: write on that one repository). */
+  CONTENT_STORE_TOKEN?: string;
   /** "true" only for benchmarks: each response says what it cost in D1 (Server-Timing). */
   D1_METER_HEADER?: string;
 }

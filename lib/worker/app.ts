@@ -9,6 +9,7 @@
  *   /api/jobs/run                         run the scheduled jobs now    lib/worker/jobs-routes.ts
  *   /api/timeline, /api/timeline/follows  the owner's timeline          lib/timeline/owner-routes.ts
  *   /api/outbox/...                       what Skein sends (owner)      lib/outbox/routes.ts
+ *   /api/write/posts                      write a post: a commit (owner)  lib/write/routes.ts
  *   /owner/...                            the owner's pages (a session) lib/owner/app.tsx
  *   /api/websub/hub                       our own WebSub hub            lib/websub/hub-routes.ts
  *   /api/websub/callback/<token>          the timeline's subscriptions  lib/timeline/websub-routes.ts
@@ -28,6 +29,7 @@ import { timelineOwnerRoutes } from "../timeline/owner-routes.ts";
 import { websubCallbackRoutes } from "../timeline/websub-routes.ts";
 import { websubHubRoutes } from "../websub/hub-routes.ts";
 import type { WorkerApp, WorkerBindings, WorkerOptions } from "../worker-kit/env.ts";
+import { writeRoutes } from "../write/routes.ts";
 import { workerDeps } from "./deps.ts";
 import { jobsRoutes } from "./jobs-routes.ts";
 
@@ -84,6 +86,7 @@ export function createApp(config: SiteConfig, options: WorkerOptions = {}): Work
   app.route("/api/jobs", jobsRoutes(config, deps));
   app.route("/api/timeline", timelineOwnerRoutes(config, deps));
   app.route("/api/outbox", outboxRoutes(config, deps));
+  app.route("/api/write", writeRoutes(config, deps));
   app.route("/owner", ownerPages(config, deps));
   app.route("/api/websub", websubHubRoutes(config, deps));
   app.route("/api/websub/callback", websubCallbackRoutes(config, deps));

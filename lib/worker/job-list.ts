@@ -9,6 +9,7 @@ import { timelineSubscribeJob } from "../timeline/websub-subscribe-job.ts";
 import { websubDeliverJob } from "../websub/deliver-job.ts";
 import { websubPublishJob } from "../websub/publish-job.ts";
 import type { ScheduledJob } from "../worker-kit/jobs.ts";
+import { writeLiveJob } from "../write/live-job.ts";
 import { housekeepingJob } from "./housekeeping-job.ts";
 
 // The outbox before the timeline: it usually costs one D1 call, and when it has work it is the
@@ -18,6 +19,7 @@ import { housekeepingJob } from "./housekeeping-job.ts";
 export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   reverifyRepliesJob,
   outboxSendJob,
+  writeLiveJob,
   websubPublishJob,
   websubDeliverJob,
   timelinePollJob,

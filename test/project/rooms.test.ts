@@ -1,6 +1,6 @@
 /**
  * The house's rooms (ARCHITECTURE.md): the Worker is built from functions/ and the Worker rooms of
- * lib/ (worker, worker-kit, inbox, timeline, outbox, owner, websub, shared) and never from the publish path --
+ * lib/ (worker, worker-kit, inbox, timeline, outbox, owner, websub, write, shared) and never from the publish path --
  * the build's markdown, YAML, front matter and XML writer stay out of the Worker's bundle. lib/shared/
  * depends on no other room; lib/worker-kit/ (what every Worker room builds on) only on lib/shared/; and
  * lib/worker/, the composition root that mounts every room's routes and lists every job, is imported
@@ -56,7 +56,7 @@ describe("the Worker's rooms", () => {
   it("the Worker reaches nothing of the publish path, the scripts or the site templates", () => {
     const outside = [...worker.files]
       .map(relative)
-      .filter((file) => !/^(functions|lib\/(worker|worker-kit|inbox|timeline|outbox|owner|websub|shared))\//.test(file));
+      .filter((file) => !/^(functions|lib\/(worker|worker-kit|inbox|timeline|outbox|owner|websub|write|shared))\//.test(file));
     expect(outside).toEqual([]);
   });
 
@@ -81,7 +81,7 @@ describe("the Worker's rooms", () => {
       importsOf(file)
         .filter((specifier) => specifier.startsWith("."))
         .map((specifier) => relative(path.resolve(path.dirname(file), specifier)))
-        .filter((target) => /^lib\/(worker|worker-kit|inbox|timeline|outbox|owner|websub)\//.test(target))
+        .filter((target) => /^lib\/(worker|worker-kit|inbox|timeline|outbox|owner|websub|write)\//.test(target))
         .map((target) => `${relative(file)} -> ${target}`),
     );
     expect(leaks).toEqual([]);

@@ -20,5 +20,9 @@ declare module "vitest" {
     outboxServerPort: number;
     /** Port of the WebSub loopback server (feed-server-websub.ts): hubs, subscribers, feeds that declare a hub. */
     websubServerPort: number;
+    /** The write path's loopback forge (forge-server-write.ts): Forgejo's contents API over a real git repository. */
+    writeForgePort: number;
+    /** Its control server: the repository's log and files, a laptop's push, our feed built from the repository. */
+    writeControlPort: number;
   }
 }

@@ -32,13 +32,14 @@ export default defineConfig(async () => {
     test: {
       name: "workers",
       root: here("../.."),
-      include: ["test/{worker,inbox,timeline,outbox,owner,websub}/**/*.test.ts"],
+      include: ["test/{worker,inbox,timeline,outbox,owner,websub,write}/**/*.test.ts"],
       setupFiles: ["test/worker/setup.ts"],
       globalSetup: [
         "test/worker/support/feed-server.ts",
         "test/worker/support/feed-server-timeline.ts",
         "test/worker/support/feed-server-outbox.ts",
         "test/worker/support/feed-server-websub.ts",
+        "test/worker/support/forge-server-write.ts",
       ],
       testTimeout: 30_000,
     },
