@@ -9,7 +9,6 @@
  * The owner's pages call the same writePost() (lib/owner), and so will Micropub.
  */
 import { zValidator } from "@hono/zod-validator";
-import { bodyLimit } from "hono/body-limit";
 import { Hono } from "hono/tiny";
 import { Budget } from "../shared/budget.ts";
 import type { Db } from "../shared/d1.ts";
@@ -18,6 +17,7 @@ import { problem } from "../shared/problem.ts";
 import type { Result } from "../shared/result.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
 import { allowLoopback, type WorkerBindings, type WorkerDeps, type WorkerEnv } from "../worker-kit/env.ts";
+import { bodyCap } from "../worker-kit/json-body.ts";
 import { requireOwner } from "../worker-kit/owner-auth.ts";
 import { invalid } from "../worker-kit/validation.ts";
 import { commitPost, type WriteFailure, type WrittenResult } from "./commit-post.ts";
@@ -54,22 +54,17 @@ export function writeRoutes(config: SiteConfig, deps: WorkerDeps): Hono<WorkerBi
   const routes = new Hono<WorkerBindings>();
   routes.use("*", requireOwner);
 
-  routes.post(
-    "/posts",
-    bodyLimit({ maxSize: WRITE_BODY_BYTES, onError: () => problem(413, `the body is larger than ${WRITE_BODY_BYTES} bytes`) }),
-    zValidator("json", postDraft, invalid),
-    async (c) => {
-      const written = await writePost(c.req.valid("json"), config, c.env, c.var.db, deps);
-      if (written.ok) {
-        const { row, post_id, path, sha, url } = written.value;
-        return c.json({ id: row, state: "committed", post_id, path, commit_sha: sha, commit_url: url ?? null }, 201);
-      }
-      const { kind, detail } = written.error;
-      if (kind === "invalid") return problem(400, detail);
-      if (kind === "unavailable") return problem(503, `writing is not set up: ${detail}`);
-      return problem(502, `the post was not committed: ${detail}; it is kept as written post ${written.error.row}`);
-    },
-  );
+  routes.post("/posts", bodyCap(WRITE_BODY_BYTES), zValidator("json", postDraft, invalid), async (c) => {
+    const written = await writePost(c.req.valid("json"), config, c.env, c.var.db, deps);
+    if (written.ok) {
+      const { row, post_id, path, sha, url } = written.value;
+      return c.json({ id: row, state: "committed", post_id, path, commit_sha: sha, commit_url: url ?? null }, 201);
+    }
+    const { kind, detail } = written.error;
+    if (kind === "invalid") return problem(400, detail);
+    if (kind === "unavailable") return problem(503, `writing is not set up: ${detail}`);
+    return problem(502, `the post was not committed: ${detail}; it is kept as written post ${written.error.row}`);
+  });
 
   routes.get("/posts", async (c) => c.json({ items: await listWritten(c.var.db, 50) }));
   return routes;
