@@ -36,6 +36,8 @@ export interface FeedPage {
   feed?: Feed;
   etag: string | null;
   lastModified: string | null;
+  /** How the bytes were read when they were not what they said (xml-decoding.ts), for the owner. */
+  note?: string;
 }
 
 /** Why a page could not be read: the fetch failed (RemoteFailure's kinds), an HTTP error, or not a feed. */
@@ -70,6 +72,7 @@ export async function fetchFeedPage(url: string, options: FeedPageOptions): Prom
   if (answer.status < 200 || answer.status > 299) return err({ kind: "http", status: answer.status, detail: `${answer.url} answered HTTP ${answer.status}` });
   const decoded = decodeXmlBytes(answer.bytes, answer.headers.get("Content-Type"));
   if (!decoded.ok) return err({ kind: "not-a-feed", detail: `${answer.url}: ${decoded.error}` });
+  if (decoded.value.note) page.note = `${answer.url}: ${decoded.value.note}`;
   try {
     page.feed = readFeed(decoded.value.text, options.stopAfter ? { stopAfter: options.stopAfter } : {});
   } catch (error) {

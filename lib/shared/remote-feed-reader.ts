@@ -16,7 +16,8 @@
  * with snake_case and camelCase equal (underscores are ignored). Values are trimmed; empty ones count as
  * absent; the first non-empty occurrence wins. Only direct children of <channel> and <item> are read,
  * and a field's value is its own text and CDATA (elements inside it, which feeds should not have, are
- * checked but skipped).
+ * checked but skipped). Older layouts are read into the 0.5 fields: 0.3's <status_id> is the guid, and
+ * RFC 001's <to userId>, <from userId> and <regarding> are the in_reply_to_* and reposted_* fields.
  */
 import { scanXml, type XmlScanner, type XmlScanOptions, XmlSyntaxError, XmlToken } from "./xml-scanner.ts";
 
@@ -109,9 +110,57 @@ function fieldsByKey(names: string, aliases: Record<string, string> = {}): Map<s
 const ITEM_FIELDS = fieldsByKey(
   "guid pubDate description link title reply in_reply_to_status_id in_reply_to_user_id in_reply_to_user_link " +
     "reposted_status_id reposted_status_pubdate reposted_status_user_id reposted_user_link language user_id user_name user_link",
-  // The spec's list names reposted_user_link, its sample writes reposted_status_user_link.
-  { repostedstatususerlink: "reposted_user_link" },
+  {
+    // The spec's list names reposted_user_link, its sample writes reposted_status_user_link.
+    repostedstatususerlink: "reposted_user_link",
+    // Spec 0.3 "Required Item Elements": the item's id was <status_id>, not <guid>.
+    statusid: "status_id",
+    // RFC 001 ("Proposed new reply & repost syntax", Open-Microblog/RFC): <to userId>link</to> for a
+    // reply, <from userId>link</from> for a repost, <regarding> for the status replied to or reposted.
+    to: "rfc001_to",
+    from: "rfc001_from",
+    regarding: "rfc001_regarding",
+  },
 );
+
+/** Item fields whose element also carries an attribute the reader keeps (RFC 001's userId). */
+const ITEM_ATTRIBUTE: Record<string, string> = { rfc001_to: "userid", rfc001_from: "userid" };
+
+/** The spellings of an item read from another era's layout, folded into the 0.5 fields once the item ends. */
+interface OtherLayouts {
+  status_id?: string;
+  rfc001_to?: string;
+  rfc001_to_user_id?: string;
+  rfc001_from?: string;
+  rfc001_from_user_id?: string;
+  rfc001_regarding?: string;
+}
+
+/**
+ * 0.3's <status_id> is the guid; RFC 001's to/from/regarding are the in_reply_to_* / reposted_* fields.
+ * The 0.5 elements win where both are written.
+ */
+function foldOtherLayouts(item: FeedItem & OtherLayouts): void {
+  if (item.status_id === undefined && item.rfc001_to === undefined && item.rfc001_from === undefined && item.rfc001_regarding === undefined) {
+    if (item.rfc001_to_user_id === undefined && item.rfc001_from_user_id === undefined) return;
+  }
+  const { status_id, rfc001_to, rfc001_to_user_id, rfc001_from, rfc001_from_user_id, rfc001_regarding } = item;
+  for (const key of ["status_id", "rfc001_to", "rfc001_to_user_id", "rfc001_from", "rfc001_from_user_id", "rfc001_regarding"] as const) delete item[key];
+  item.guid ??= status_id;
+  const reply = rfc001_to !== undefined || rfc001_to_user_id !== undefined;
+  if (reply) {
+    item.in_reply_to_user_link ??= rfc001_to;
+    item.in_reply_to_user_id ??= rfc001_to_user_id;
+    item.in_reply_to_status_id ??= rfc001_regarding;
+  }
+  if (rfc001_from !== undefined || rfc001_from_user_id !== undefined) {
+    item.reposted_user_link ??= rfc001_from;
+    item.reposted_status_user_id ??= rfc001_from_user_id;
+    if (!reply) item.reposted_status_id ??= rfc001_regarding;
+  }
+  // Optional fields stay absent rather than undefined-valued (readers compare items with toEqual).
+  for (const key of Object.keys(item) as (keyof FeedItem)[]) if (item[key] === undefined) delete item[key];
+}
 
 // Spec "Required/Optional Channel Elements" plus the plain RSS ones.
 const CHANNEL_FIELDS = fieldsByKey(
@@ -144,7 +193,8 @@ interface Frame {
 function attributeValue(scanner: XmlScanner, wanted: string): string | undefined {
   for (let k = 0; k < scanner.attributeCount; k++) {
     const key = scanner.attributeNames[k]!;
-    if (key.slice(key.lastIndexOf(":") + 1).toLowerCase() !== wanted) continue;
+    // Any prefix, any case, snake_case or camelCase (userId, user_id).
+    if (matchKey(key.slice(key.lastIndexOf(":") + 1).toLowerCase()) !== wanted) continue;
     const value = scanner.attributeValues[k]!.trim();
     if (value) return value;
   }
@@ -172,6 +222,7 @@ function read(scanner: XmlScanner, options: ReadOptions): Feed {
     const value = frame.parts!.join("").trim();
     const target = frame.target!;
     const field = frame.field!;
+    if (frame.attribute && ITEM_ATTRIBUTE[field] && target[`${field}_user_id`] === undefined) target[`${field}_user_id`] = frame.attribute;
     if (!value || target[field] !== undefined) return;
     const attributeName = URL_WITH_ATTRIBUTE[field];
     if (attributeName && frame.target === channel) {
@@ -218,7 +269,7 @@ function read(scanner: XmlScanner, options: ReadOptions): Feed {
         frame.field = field;
         frame.target = parent.target!;
         frame.parts = [];
-        const attributeName = URL_WITH_ATTRIBUTE[field];
+        const attributeName = parent.kind === Kind.Channel ? URL_WITH_ATTRIBUTE[field] : ITEM_ATTRIBUTE[field];
         if (attributeName) frame.attribute = attributeValue(scanner, attributeName);
       }
     }
@@ -238,6 +289,7 @@ function read(scanner: XmlScanner, options: ReadOptions): Feed {
       case XmlToken.EndElement: {
         const frame = stack.pop()!;
         finish(frame);
+        if (frame.kind === Kind.Item) foldOtherLayouts(frame.target as FeedItem);
         if (frame.kind === Kind.Item && options.stopAfter?.(frame.target as FeedItem, items.length - 1)) {
           return { channel: channel as FeedChannel, items, complete: false };
         }

@@ -68,11 +68,12 @@ function failure(kind: RemoteFailureKind, detail: string): { ok: false; error: R
   return err({ kind, detail: detail.slice(0, 300) });
 }
 
-/** workerd reports DNS and connection failures as "internal error; reference = ...": say what that means. */
 /**
- * Why a fetch failed, in words. workerd says "Network connection lost" or "internal error"; Node's
- * fetch (the commands) says only "fetch failed" and keeps the reason in `cause` (ECONNREFUSED,
- * ENOTFOUND, ...), so the causes are read too.
+ * Why a fetch failed, in words. Node's fetch (the commands) says only "fetch failed" and keeps the
+ * reason in `cause` (ECONNREFUSED, ENOTFOUND, ...), so the causes are read too. workerd has two
+ * messages for everything (tried against loopback servers): "Network connection lost." for a refused
+ * connection AND for a connection the server closed before answering, and "internal error; reference
+ * = ..." for a host that does not resolve (its log says "DNS lookup failed").
  */
 export function networkReason(error: unknown): string {
   const parts: string[] = [];
@@ -87,9 +88,47 @@ export function networkReason(error: unknown): string {
   if (/ENOTFOUND|EAI_AGAIN|EAI_NONAME|getaddrinfo|DNS lookup/i.test(text)) return "network error: no such host";
   if (/ECONNREFUSED|connection refused/i.test(text)) return "network error: connection refused";
   if (/ECONNRESET|EPIPE|socket hang up|other side closed/i.test(text)) return "network error: the connection was reset";
-  if (/internal error|network connection lost|connect/i.test(text)) return "network error: no such host or connection refused";
+  if (/network connection lost/i.test(text)) return "network error: the connection was refused or closed before an answer came";
+  if (/internal error/i.test(text)) return "network error: no such host, or the connection could not be made";
   // Otherwise every distinct reason, outermost first ("fetch failed: bad port").
   return [...new Set(parts.filter((part) => part && !/^[A-Z_]+$/.test(part)))].join(": ") || "network error";
+}
+
+const LOST = new Set(["network error: the connection was reset", "network error: the connection was refused or closed before an answer came"]);
+
+/** Did the connection go away under the request (worth one more try), rather than a host, port or URL that is wrong? */
+function lostConnection(error: unknown): boolean {
+  return LOST.has(networkReason(error));
+}
+
+/** The second try failed too (its error is the cause). */
+class RetriedError extends Error {
+  constructor(override readonly cause: unknown) {
+    super("retried");
+  }
+}
+
+/**
+ * One request, and once more when it failed before any answer came. Why: a server that closes each
+ * connection after answering without saying so (HTTP/1.0 without "Connection: close", as Python's
+ * http.server does) leaves a closed connection in the client's keep-alive pool; a request sent on it
+ * is lost before the server reads it (workerd: "Network connection lost.", about 1-3% of polls of such
+ * a server when several run at once). The second try gets a fresh connection. Only a lost or reset
+ * connection is tried again (not a host that does not resolve or a port fetch refuses), only a GET
+ * (RFC 9110 §9.2.2: idempotent), and the second request is drawn from the budget like any other.
+ */
+async function sendWithRetry(url: string, init: RequestInit, options: RemoteFetchOptions, signal: AbortSignal): Promise<Response> {
+  try {
+    return await options.fetch(url, init);
+  } catch (error) {
+    if (signal.aborted || init.method !== "GET" || !lostConnection(error) || options.budget.refusal()) throw error;
+    options.budget.recordFetch();
+    try {
+      return await options.fetch(url, init);
+    } catch (second) {
+      throw new RetriedError(second);
+    }
+  }
 }
 
 export async function fetchRemote(start: string, options: RemoteFetchOptions): Promise<Result<RemoteResponse, RemoteFailure>> {
@@ -114,7 +153,7 @@ export async function fetchRemote(start: string, options: RemoteFetchOptions): P
     try {
       const init: RequestInit = { method, redirect: "manual", signal: controller.signal, headers: { "User-Agent": USER_AGENT, ...options.headers } };
       if (options.body !== undefined) init.body = options.body as BodyInit;
-      const response = await options.fetch(url, init);
+      const response = await sendWithRetry(url, init, options, controller.signal);
       const location = response.headers.get("Location");
       if (response.status >= 300 && response.status < 400 && response.status !== 304 && location) {
         await response.body?.cancel().catch(() => {});
@@ -148,7 +187,8 @@ export async function fetchRemote(start: string, options: RemoteFetchOptions): P
       return ok(answer);
     } catch (error) {
       if (controller.signal.aborted) return failure("unreachable", `${url} did not answer within ${seconds(timeoutMs)}`);
-      return failure("unreachable", `${url} could not be fetched (${networkReason(error)})`);
+      const twice = error instanceof RetriedError;
+      return failure("unreachable", `${url} could not be fetched${twice ? ", tried twice" : ""} (${networkReason(twice ? error.cause : error)})`);
     } finally {
       clearTimeout(timer);
     }

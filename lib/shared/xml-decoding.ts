@@ -9,6 +9,11 @@
  * WHATWG Encoding standard has browsers do. Other encodings are read when the runtime's TextDecoder
  * knows them. Readers are lenient (the brief): a byte that is not valid in its encoding becomes
  * U+FFFD rather than failing the whole feed.
+ *
+ * One exception, as lxml, expat and feedparser read it: a UTF-8 byte order mark in front of bytes that
+ * are not UTF-8 (an editor that added the mark to a Latin-1 file). Those bytes are read in the encoding
+ * the XML declaration or the Content-Type names, else Windows-1252, and the result says so (`note`)
+ * instead of turning every accented letter into U+FFFD.
  */
 import { err, ok, type Result } from "./result.ts";
 
@@ -56,10 +61,10 @@ function declaredEncoding(bytes: Uint8Array): string | undefined {
   return match ? match[1]!.toLowerCase() : undefined;
 }
 
-function detect(bytes: Uint8Array, contentType?: string | null): { encoding: string; skip: number } {
+function detect(bytes: Uint8Array, contentType?: string | null): { encoding: string; skip: number; bom?: true } {
   const [b0, b1, b2] = [bytes[0], bytes[1], bytes[2]];
   // Appendix F: byte order marks, then the bytes of "<?" in UTF-16 without a BOM.
-  if (b0 === 0xef && b1 === 0xbb && b2 === 0xbf) return { encoding: "utf-8", skip: 3 };
+  if (b0 === 0xef && b1 === 0xbb && b2 === 0xbf) return { encoding: "utf-8", skip: 3, bom: true };
   if (b0 === 0xff && b1 === 0xfe) return { encoding: "utf-16le", skip: 2 };
   if (b0 === 0xfe && b1 === 0xff) return { encoding: "utf-16be", skip: 2 };
   if (b0 === 0x3c && b1 === 0x00 && b2 === 0x3f) return { encoding: "utf-16le", skip: 0 };
@@ -70,10 +75,22 @@ function detect(bytes: Uint8Array, contentType?: string | null): { encoding: str
   return { encoding: named === "utf8" ? "utf-8" : named, skip: 0 };
 }
 
+export interface DecodedXml {
+  text: string;
+  encoding: FeedEncoding;
+  /** Set when the bytes were not what they said they were and how they were read instead (one line). */
+  note?: string;
+}
+
 /** Decode a fetched feed; an error only for an encoding this runtime cannot read at all. */
-export function decodeXmlBytes(bytes: Uint8Array, contentType?: string | null): Result<{ text: string; encoding: FeedEncoding }> {
-  const { encoding, skip } = detect(bytes, contentType);
+export function decodeXmlBytes(bytes: Uint8Array, contentType?: string | null): Result<DecodedXml> {
+  const { encoding, skip, bom } = detect(bytes, contentType);
   const body = bytes.subarray(skip);
+  if (encoding === "utf-8" && bom) return decodeAfterUtf8Bom(body, contentType);
+  return decodeAs(encoding, body);
+}
+
+function decodeAs(encoding: string, body: Uint8Array): Result<DecodedXml> {
   if (encoding === "utf-8") return ok({ text: new TextDecoder("utf-8").decode(body), encoding });
   if (encoding === "utf-16le" || encoding === "utf-16be") return ok({ text: decodeUtf16(body, encoding === "utf-16be"), encoding });
   if (WINDOWS_1252_LABELS.has(encoding)) return ok({ text: decodeWindows1252(body), encoding: "windows-1252" });
@@ -82,4 +99,26 @@ export function decodeXmlBytes(bytes: Uint8Array, contentType?: string | null): 
   } catch {
     return err(`the feed is in the ${encoding} encoding, which Skein cannot read (UTF-8, UTF-16 and Latin-1 can be read)`);
   }
+}
+
+/**
+ * After a UTF-8 byte order mark: UTF-8 when the bytes are UTF-8 (nearly always); otherwise the
+ * single-byte encoding the declaration or the Content-Type names (UTF-16 cannot follow a UTF-8
+ * mark), else Windows-1252 -- the reading lxml, expat and feedparser give such a file.
+ */
+function decodeAfterUtf8Bom(body: Uint8Array, contentType?: string | null): Result<DecodedXml> {
+  try {
+    return ok({ text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(body), encoding: "utf-8" });
+  } catch {
+    // RFC 7303 §3.2's order, skipping what the mark already proved wrong.
+    const named = [charsetOf(contentType), declaredEncoding(body)].find((name) => name !== undefined && !/^utf-?(8|16)/.test(name));
+    const declared = named === undefined ? undefined : decodeAs(named, body);
+    if (declared?.ok) return withNote(declared, `${declared.value.encoding}, the encoding its Content-Type or XML declaration names`);
+    return withNote(decodeAs("windows-1252", body), "windows-1252");
+  }
+}
+
+function withNote(decoded: Result<DecodedXml>, how: string): Result<DecodedXml> {
+  if (!decoded.ok) return decoded;
+  return ok({ ...decoded.value, note: `the feed starts with a UTF-8 byte order mark but its bytes are not UTF-8: read as ${how}` });
 }

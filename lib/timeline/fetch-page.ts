@@ -34,6 +34,7 @@ export async function fetchTimelinePage(url: string, options: TimelinePageOption
   if (!decoded.ok) return err({ kind: "not-a-feed", detail: `${answer.url}: ${decoded.error}` });
   const page: FeedPage = { url: answer.url, notModified: false, etag: answer.headers.get("ETag"), lastModified: answer.headers.get("Last-Modified") };
   if (answer.movedTo) page.movedTo = answer.movedTo;
+  if (decoded.value.note) page.note = `${answer.url}: ${decoded.value.note}`;
   try {
     page.feed = readFeed(withoutFirstItems(decoded.value.text, skip), options.stopAfter ? { stopAfter: options.stopAfter } : {});
   } catch (error) {

@@ -7,6 +7,7 @@
  * both), but their reposts can carry a blocked account's post; those items are never stored.
  */
 import { parseFlexibleDate } from "../shared/dates.ts";
+import { isListEntry } from "../shared/feed-kind.ts";
 import type { FeedItem } from "../shared/remote-feed-reader.ts";
 import type { FollowedAccount, Identity, SiteConfig } from "../shared/site-config.ts";
 import { normalizeUserLink, parseHttpUrl } from "../shared/urls.ts";
@@ -119,14 +120,19 @@ function compileMentionTest(owner: SiteConfig["owner"]): (item: FeedItem) => boo
 
 export interface ItemVerdict {
   item?: NewTimelineItem;
-  /** Why it is not stored: no guid or link to know it by, or a repost of a blocked account. */
-  skipped?: "no-guid" | "blocked";
+  /**
+   * Why it is not stored: no guid or link to know it by, no text (spec "Required Item Elements":
+   * description; a list entry is an account, not a post), or a repost of a blocked account.
+   */
+  skipped?: "no-guid" | "no-text" | "blocked";
 }
 
 /** The timeline's row for `item`, read on `pageUrl` at `nowMs`. */
 export function timelineItem(item: FeedItem, pageUrl: string, nowMs: number, config: SiteConfig, mentions: (item: FeedItem) => boolean): ItemVerdict {
   const guid = itemKey(item);
   if (guid === undefined) return { skipped: "no-guid" };
+  const html = item.description ?? item.title;
+  if (html === undefined || isListEntry(item)) return { skipped: "no-text" };
   if ((item.reposted_status_user_id || item.reposted_user_link) && matchesIdentity(config.blocks, item.reposted_status_user_id, item.reposted_user_link)) {
     return { skipped: "blocked" };
   }
@@ -137,7 +143,7 @@ export function timelineItem(item: FeedItem, pageUrl: string, nowMs: number, con
     item: {
       guid,
       published_ms: published,
-      html: (item.description ?? item.title ?? "").slice(0, MAX_ITEM_HTML),
+      html: html.slice(0, MAX_ITEM_HTML),
       link: absoluteLink(item.link, pageUrl),
       in_reply_to: compact<ReplyRef>({
         user_id: capped(item.in_reply_to_user_id, 128),

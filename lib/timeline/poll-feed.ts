@@ -21,6 +21,7 @@
  */
 import type { Budget } from "../shared/budget.ts";
 import { parseFlexibleDate } from "../shared/dates.ts";
+import { isListFeed, listFeedReason } from "../shared/feed-kind.ts";
 import type { FeedPageFailure } from "../shared/remote-feed-page.ts";
 import { nextNodeUrl } from "../shared/remote-feed-page.ts";
 import type { Feed, FeedItem } from "../shared/remote-feed-reader.ts";
@@ -131,6 +132,7 @@ export async function pollFeed(row: FollowRow, deps: PollDeps): Promise<PollOutc
   const storedKeys = new Set<string>();
   const notes: string[] = [];
   let blocked = 0;
+  let textless = 0;
   let name = row.name;
   let feedUrl = row.feed_url;
   let oldestFirst = row.oldest_first === 1;
@@ -155,6 +157,7 @@ export async function pollFeed(row: FollowRow, deps: PollDeps): Promise<PollOutc
   };
   const finish = (status: PollStatus, extra: FollowUpdate = {}, failure?: string): PollOutcome => {
     const items = collected();
+    if (textless) notes.push(`${textless === 1 ? "1 item" : `${textless} items`} without text not stored (spec "Required Item Elements": description)`);
     Object.assign(update, extra);
     if (items.length) update.newest_item_ms = newestItemMs();
     if (name !== row.name) update.name = name;
@@ -240,6 +243,7 @@ export async function pollFeed(row: FollowRow, deps: PollDeps): Promise<PollOutc
       return interrupted("failure", failureReason(read.error));
     }
     const page = read.value;
+    if (page.note && !notes.includes(page.note)) notes.push(page.note);
     if (head && page.movedTo && page.movedTo !== feedUrl) {
       feedUrl = page.movedTo;
       update.feed_url = feedUrl;
@@ -260,6 +264,7 @@ export async function pollFeed(row: FollowRow, deps: PollDeps): Promise<PollOutc
     if (head && order !== undefined) oldestFirst = order;
 
     if (head) {
+      if (isListFeed(feed)) return interrupted("failure", `${listFeedReason(page.url)}; unfollow it (npm run unfollow -- ${feedUrl})`);
       const channelId = feed.channel.user_id;
       if (channelId !== undefined && channelId !== row.user_id) {
         return interrupted("failure", `the feed at ${page.url} belongs to user_id ${channelId.slice(0, 128)}, not ${row.user_id} as in follows.yaml`);
@@ -290,6 +295,7 @@ export async function pollFeed(row: FollowRow, deps: PollDeps): Promise<PollOutc
       if (index <= lastSeenIndex || isSeen(key, seenBy) || storedKeys.has(key)) continue;
       const verdict = timelineItem(item, page.url, deps.nowMs, deps.config, deps.mentions);
       if (verdict.skipped === "blocked") blocked += 1;
+      if (verdict.skipped === "no-text") textless += 1;
       if (!verdict.item) continue;
       storedKeys.add(key);
       pageItems.push(verdict.item);

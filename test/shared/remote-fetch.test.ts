@@ -14,8 +14,12 @@ describe("networkReason", () => {
     expect(networkReason(nodeError("ECONNRESET", "read ECONNRESET"))).toBe("network error: the connection was reset");
   });
 
-  it("keeps workerd's wording and anything else as it is", () => {
-    expect(networkReason(new Error("Network connection lost."))).toBe("network error: no such host or connection refused");
+  it("says what workerd's two messages can mean, and keeps anything else as it is", () => {
+    // workerd says "Network connection lost." for a refused connection and for one closed before the answer.
+    expect(networkReason(new Error("Network connection lost."))).toBe("network error: the connection was refused or closed before an answer came");
+    expect(networkReason(new Error("internal error; reference = 5fnmpg2vvjump269od4g2jkb"))).toBe(
+      "network error: no such host, or the connection could not be made",
+    );
     expect(networkReason(new Error("TLS handshake failed"))).toBe("TLS handshake failed");
     expect(networkReason(new TypeError("fetch failed", { cause: new Error("bad port") }))).toBe("fetch failed: bad port");
     expect(networkReason("odd")).toBe("odd");

@@ -54,6 +54,42 @@ describe("decodeXmlBytes", () => {
     });
   });
 
+  it("reads Latin-1 bytes behind a UTF-8 byte order mark as lxml, expat and feedparser do, and says so", () => {
+    const latin1 = (text: string) => new Uint8Array([0xef, 0xbb, 0xbf, ...[...text].map((c) => (c === "\u2019" ? 0x92 : c.charCodeAt(0)))]);
+    const declared = '<?xml version="1.0" encoding="ISO-8859-1"?><t>Caf\u00e9 \u00e0 l\u2019ouest</t>';
+    expect(decodeXmlBytes(latin1(declared), "application/rss+xml; charset=utf-8")).toEqual({
+      ok: true,
+      value: {
+        text: declared,
+        encoding: "windows-1252",
+        note: "the feed starts with a UTF-8 byte order mark but its bytes are not UTF-8: read as windows-1252, the encoding its Content-Type or XML declaration names",
+      },
+    });
+    const undeclared = '<?xml version="1.0"?><t>na\u00efve</t>';
+    expect(decodeXmlBytes(latin1(undeclared))).toEqual({
+      ok: true,
+      value: {
+        text: undeclared,
+        encoding: "windows-1252",
+        note: "the feed starts with a UTF-8 byte order mark but its bytes are not UTF-8: read as windows-1252",
+      },
+    });
+    const koi8 = new Uint8Array([
+      0xef,
+      0xbb,
+      0xbf,
+      ...new TextEncoder().encode('<?xml version="1.0" encoding="koi8-r"?><t>'),
+      0xf0,
+      0xd2,
+      0xc9,
+      0x3c,
+      0x2f,
+      0x74,
+      0x3e,
+    ]);
+    expect(decodeXmlBytes(koi8)).toMatchObject({ value: { text: '<?xml version="1.0" encoding="koi8-r"?><t>\u041f\u0440\u0438</t>', encoding: "koi8-r" } });
+  });
+
   it("finds the charset parameter of a Content-Type", () => {
     expect(charsetOf('application/rss+xml; Charset="UTF-16"')).toBe("utf-16");
     expect(charsetOf("text/xml")).toBeUndefined();

@@ -181,6 +181,28 @@ describe("element names match by local name, any case, snake_case == camelCase",
   });
 });
 
+describe("other eras' layouts", () => {
+  it("0.3's <status_id> is the item's guid; a <guid> written as well wins", () => {
+    const xml = rssDocument(minimalChannel(), [
+      element("status_id", "7") + element("pubdate", "Sat, 16 May 2015 21:32:15 +0000") + element("description", "old"),
+      element("microblog:statusId", "8") + element("guid", "9"),
+    ]);
+    expect(readFeed(xml).items).toEqual([{ guid: "7", pubDate: "Sat, 16 May 2015 21:32:15 +0000", description: "old" }, { guid: "9" }]);
+  });
+
+  it("RFC 001's <to userId>, <from userId> and <regarding> are the reply and repost fields", () => {
+    const reply = element("microblog:to", "https://bob.example/feed.xml", 'userId="bob-id"') + element("microblog:regarding", "12");
+    const repost = element("microblog:from", "https://carl.example/feed.xml", 'user_id="carl-id"') + element("microblog:regarding", "3");
+    const both = element("microblog:in_reply_to_status_id", "5") + reply;
+    const xml = rssDocument(minimalChannel(), [reply, repost, both]);
+    expect(readFeed(xml).items).toEqual([
+      { in_reply_to_user_link: "https://bob.example/feed.xml", in_reply_to_user_id: "bob-id", in_reply_to_status_id: "12" },
+      { reposted_user_link: "https://carl.example/feed.xml", reposted_status_user_id: "carl-id", reposted_status_id: "3" },
+      { in_reply_to_status_id: "5", in_reply_to_user_link: "https://bob.example/feed.xml", in_reply_to_user_id: "bob-id" },
+    ]);
+  });
+});
+
 describe("list feeds (spec 'Alternate Feed Layout')", () => {
   it("reads channel count and items with user_name or username", () => {
     const xml = rssDocument(

@@ -12,10 +12,13 @@
  *   /tl/huge.xml                  2 MB of feed (over the 1 MB a fetch may read)
  *   /tl/slow.xml                  headers never come
  *   /tl/html                      an HTML page
+ *   /tl/once/<key>/feed.xml       the site's feed, but a connection's second request is dropped unread
+ *                                 (the socket closed): what a client meets when it reuses a kept-alive
+ *                                 connection the server has closed (Python's http.server, HTTP/1.0)
  *
  * A site can be served re-encoded (UTF-16 LE or BE with a BOM, or ISO-8859-1 declared in the XML),
  * without validators (`validators: false`), with a <microblog:relocate> (`relocate`), or be hand-written
- * XML (`raw`) for the feeds other software writes (oldest first, guids that are not integers). The port goes
+ * XML (`raw`, in `encoding` when given) for the feeds other software writes (oldest first, guids that are not integers). The port goes
  * to the tests with provide("timelineFeedServerPort").
  */
 import { createHash } from "node:crypto";
@@ -46,7 +49,8 @@ export interface SiteSpec {
   /** Items per page (the spec's 500 unless a test wants small pages). */
   maxItems?: number;
   relocate?: string;
-  encoding?: "utf-8" | "utf-16le" | "utf-16be" | "latin1";
+  /** "bom-latin1": a UTF-8 byte order mark in front of Latin-1 bytes (an editor's mistake), served as charset=utf-8. */
+  encoding?: "utf-8" | "utf-16le" | "utf-16be" | "latin1" | "bom-latin1";
   /** false: no ETag / Last-Modified, and never a 304. */
   validators?: boolean;
   /** Hand-written files (path -> XML text, served as UTF-8) instead of a built site: feeds our builder would never write. */
@@ -71,6 +75,7 @@ function encode(xml: string, encoding: SiteSpec["encoding"]): Buffer {
     for (let i = 0; i + 1 < le.length; i += 2) [le[i], le[i + 1]] = [le[i + 1]!, le[i]!];
     return le;
   }
+  if (encoding === "bom-latin1") return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(xml, "latin1")]);
   if (encoding === "latin1") return Buffer.from(xml.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"'), "latin1");
   return Buffer.from(xml, "utf8");
 }
@@ -109,6 +114,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const huge = hugeFeed();
   let base = "";
 
+  const served = new WeakMap<Socket, number>();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     const path = url.pathname;
@@ -129,7 +135,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
                 ? "application/rss+xml"
                 : "application/rss+xml; charset=utf-8";
           sites.set(key, {
-            files: spec.raw ? new Map(Object.entries(spec.raw).map(([file, xml]) => [file, Buffer.from(xml, "utf8")])) : buildSite(base, key, spec),
+            files: spec.raw ? new Map(Object.entries(spec.raw).map(([file, xml]) => [file, encode(xml, spec.encoding)])) : buildSite(base, key, spec),
             contentType,
             version: (previous?.version ?? 0) + 1,
             validators: spec.validators ?? true,
@@ -168,6 +174,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
         if (fresh) return answer(304, { ETag: etag, "Last-Modified": lastModified });
       }
       return answer(200, headers, file);
+    }
+    if ((m = /^\/tl\/once\/([\w-]+)(\/.*)$/.exec(path))) {
+      const site = sites.get(m[1]!);
+      const count = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, count);
+      if (count > 1) {
+        site?.log.push({ path: m[2]!, if_none_match: null, if_modified_since: null, status: 0 });
+        return req.socket.destroy();
+      }
+      const file = site?.files.get(m[2]!);
+      site?.log.push({ path: m[2]!, if_none_match: null, if_modified_since: null, status: file ? 200 : 404 });
+      res.writeHead(file ? 200 : 404, { "Content-Type": site?.contentType ?? "text/plain" });
+      return res.end(file ?? "not found");
     }
     if ((m = /^\/tl\/(moved|temp)\/([\w-]+)\/feed\.xml$/.exec(path))) {
       res.writeHead(m[1] === "moved" ? 301 : 302, { Location: `${base}/tl/s/${m[2]}/feed.xml` });
