@@ -11,8 +11,9 @@ import net from "node:net";
 import path from "node:path";
 import type { JobsRunReport } from "../lib/shared/api-types.ts";
 import { parseInteger } from "../lib/shared/integers.ts";
-import { ensureOwnerToken } from "./cli/dev-vars.ts";
+import { ensureDevToken, ensureOwnerToken } from "./cli/dev-vars.ts";
 import { isEntryPoint } from "./cli/entry-point.ts";
+import { type LocalForge, serveCheckout } from "./cli/local-forge.ts";
 import { clearServerState, writeServerState } from "./cli/local-server.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 import { type TreeWatcher, watchTree } from "./cli/watch-tree.ts";
@@ -142,8 +143,15 @@ export async function main(argv: string[]): Promise<void> {
     throw new CliError("applying the migrations failed.");
   }
 
+  // Posts written in the owner's pages: a loopback forge over this checkout (docs/writing.md).
+  const store = await serveCheckout(root, ensureDevToken(root, "CONTENT_STORE_TOKEN").token);
+  const forge: LocalForge | undefined = "forge" in store ? store.forge : undefined;
+  const storeVar = forge ? ["--var", `CONTENT_STORE:${forge.contentStore}`] : [];
+  if (!forge) log(`writing from the owner's pages is off: ${"why" in store ? store.why : ""}`);
+
   // Own process group, so stopping it also stops workerd (killing only wrangler leaves it running).
-  const server = spawn(wrangler, ["dev", "--ip", HOST, "--port", String(port), "--var", "FETCH_ALLOW_LOOPBACK:true", "--show-interactive-dev-session=false"], {
+  const devArgs = ["dev", "--ip", HOST, "--port", String(port), "--var", "FETCH_ALLOW_LOOPBACK:true", ...storeVar, "--show-interactive-dev-session=false"];
+  const server = spawn(wrangler, devArgs, {
     cwd: root,
     detached: true,
     stdio: ["ignore", "inherit", "inherit"],
@@ -159,6 +167,7 @@ export async function main(argv: string[]): Promise<void> {
     clearInterval(jobTimer);
     clearServerState(root, process.pid);
     for (const watcher of watchers) watcher.close();
+    void forge?.close();
     if (server.pid && server.exitCode === null) {
       try {
         process.kill(-server.pid, "SIGTERM");
@@ -208,6 +217,7 @@ export async function main(argv: string[]): Promise<void> {
   log(`  feed:   ${baseUrl}/feed.xml`);
   log(`  inbox:  POST ${baseUrl}/api/message  (read it with: npm run inbox)`);
   log(`  jobs:   ${values["no-jobs"] ? "not run automatically (npm run tick runs them)" : `every ${jobSeconds} s (npm run tick runs them now)`}`);
+  if (forge) log(`  write:  ${baseUrl}/owner/ commits posts into this checkout (git, branch ${forge.contentStore.split("@").at(-1)})`);
   log(`  stop:   Ctrl-C${values["no-watch"] ? "" : "  (rebuilds when posts/ or site/ change)"}`);
 
   if (!values["no-jobs"]) {

@@ -18,13 +18,13 @@ export function readDevVar(root: string, name: string): string | undefined {
   return undefined;
 }
 
-/** Make sure .dev.vars has an OWNER_TOKEN; returns it and whether it was just created. */
-export function ensureOwnerToken(root: string): { token: string; created: boolean } {
-  const existing = readDevVar(root, "OWNER_TOKEN");
+/** Make sure .dev.vars has `name` (a random token if not); returns it and whether it was just created. */
+export function ensureDevToken(root: string, name: string): { token: string; created: boolean } {
+  const existing = readDevVar(root, name);
   if (existing) return { token: existing, created: false };
   const token = randomBytes(24).toString("base64url");
   const file = path.join(root, DEV_VARS);
-  const line = `OWNER_TOKEN=${token}\n`;
+  const line = `${name}=${token}\n`;
   if (existsSync(file)) {
     const current = readFileSync(file, "utf8");
     appendFileSync(file, current.endsWith("\n") || current === "" ? line : `\n${line}`);
@@ -32,4 +32,9 @@ export function ensureOwnerToken(root: string): { token: string; created: boolea
     writeFileSync(file, `# Local secrets for wrangler (not committed). OWNER_TOKEN unlocks the inbox owner API.\n${line}`, { mode: 0o600 });
   }
   return { token, created: true };
+}
+
+/** Make sure .dev.vars has an OWNER_TOKEN; returns it and whether it was just created. */
+export function ensureOwnerToken(root: string): { token: string; created: boolean } {
+  return ensureDevToken(root, "OWNER_TOKEN");
 }

@@ -208,3 +208,24 @@ export async function startLocalForge(options: LocalForgeOptions): Promise<Local
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+function gitConfig(repo: string, key: string): string | undefined {
+  try {
+    return git(repo, ["config", "--get", key]).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * npm start's content store: the Forgejo flavour over the site's own checkout, so the Worker's write
+ * path commits into it (by the owner's git identity). Undefined, with why, when the folder is not a
+ * git checkout on a branch.
+ */
+export async function serveCheckout(root: string, token: string): Promise<{ forge: LocalForge } | { why: string }> {
+  const branch = currentBranch(root);
+  if (!branch || !existsSync(path.join(root, ".git"))) return { why: "this folder is not a git checkout on a branch (run `git init`)" };
+  const identity = { name: gitConfig(root, "user.name") ?? "Skein", email: gitConfig(root, "user.email") ?? "skein@localhost" };
+  const forge = await startLocalForge({ repo: root, flavour: "forgejo", token, owner: "local", name: "site", identity });
+  return { forge };
+}

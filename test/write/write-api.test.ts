@@ -8,6 +8,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { Budget, RUN_LIMITS } from "../../lib/shared/budget.ts";
+import { type Db, emptyUsage, meteredDb } from "../../lib/shared/d1.ts";
 import { writeLiveJob } from "../../lib/write/live-job.ts";
 import type { WrittenPost } from "../../lib/write/store.ts";
 import { FOLLOWED, OWNER } from "../worker/support/people.ts";
@@ -114,10 +115,11 @@ describe("POST /api/write/posts", () => {
 
 describe("write.live", () => {
   it("marks committed posts live once our head feed, built from the repository, carries them", async () => {
+    const usage = emptyUsage();
     const context = (now: number) => ({
       config,
       env: { ...writeEnv(), ASSETS: undefined },
-      db: env.DB as never,
+      db: meteredDb(env.DB as unknown as Db, usage).db,
       now,
       all: false,
       budget: new Budget(RUN_LIMITS, () => now),
@@ -127,6 +129,9 @@ describe("write.live", () => {
     });
     const outcome = await writeLiveJob.run(context(FIXED_NOW + 60_000));
     expect(outcome.failures ?? []).toEqual([]);
+    // docs/writing.md's figures: 2 D1 calls (the waiting ids, one update); rows written per post made live.
+    const lived = Number(/^(\d+) of/.exec(outcome.summary)?.[1]);
+    expect({ calls: usage.calls, rowsWritten: usage.rowsWritten / lived }).toEqual({ calls: 2, rowsWritten: 2 });
     const listed = (await (await owner(app, "/api/write/posts", {}, undefined, writeEnv())).json()) as { items: WrittenPost[] };
     const committed = listed.items.filter((item) => item.commit_sha);
     expect(committed.length).toBeGreaterThanOrEqual(2);

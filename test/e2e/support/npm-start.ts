@@ -36,11 +36,15 @@ export function livingInGroups(groups: readonly number[]): number[] {
  * `node --import tsx scripts/start.ts` (what npm and the tsx launcher end up running). Either way in
  * its own process group, like a terminal's foreground job: Ctrl-C sends SIGINT to the whole group.
  */
-export async function npmStart(project: ProjectCopy, port: number, options: { viaNpm?: boolean; extraArgs?: string[] } = {}): Promise<NpmStart> {
-  const extra = options.extraArgs ?? [];
+export async function npmStart(
+  project: ProjectCopy,
+  port: number,
+  options: { viaNpm?: boolean; extraArgs?: string[]; watch?: boolean } = {},
+): Promise<NpmStart> {
+  const extra = [...(options.watch ? [] : ["--no-watch"]), ...(options.extraArgs ?? [])];
   const [command, args] = options.viaNpm
-    ? ["npm", ["start", "--", "--port", String(port), "--no-watch", ...extra]]
-    : [process.execPath, ["--import", "tsx", "scripts/start.ts", "--port", String(port), "--no-watch", ...extra]];
+    ? ["npm", ["start", "--", "--port", String(port), ...extra]]
+    : [process.execPath, ["--import", "tsx", "scripts/start.ts", "--port", String(port), ...extra]];
   const { child, output } = spawnInOwnGroup(project, command, args);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
