@@ -24,6 +24,7 @@ import {
   claimDeliveriesStatement,
   type DeliveryOutcome,
   deleteExpiredStatement,
+  deleteStaleCountsStatement,
   dueDeliveriesStatement,
   recordDeliveryStatement,
   type SubscriptionRow,
@@ -120,10 +121,12 @@ export function createDeliverJob(overrides: Partial<DeliverOptions> = {}): Sched
       const { db, now } = context;
       const sweep = context.all || Math.floor(now / 60_000) % EXPIRY_SWEEP_MINUTES === 0;
       const [due, swept] = await db.batch<unknown>(
-        sweep ? [dueDeliveriesStatement(db, now, options.batch), deleteExpiredStatement(db, now)] : [dueDeliveriesStatement(db, now, options.batch)],
+        sweep
+          ? [dueDeliveriesStatement(db, now, options.batch), deleteExpiredStatement(db, now), deleteStaleCountsStatement(db, now)]
+          : [dueDeliveriesStatement(db, now, options.batch)],
       );
       const rows = (due?.results ?? []) as SubscriptionRow[];
-      const expired = swept?.meta.changes ?? 0;
+      const expired = swept?.results.length ?? 0;
       const expiredText = expired ? `; ${plural(expired, "expired subscription")} removed` : "";
       if (!rows.length) return { summary: `no delivery due${expiredText}` };
 

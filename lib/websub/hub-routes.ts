@@ -7,15 +7,16 @@
  * bytes). Checks, in this order, so no refusal costs a D1 write (or any D1 call at all): the client
  * network over its limit (429, a Rate Limiting binding, not D1) -> Content-Type (415) -> size (413)
  * -> the fields (400) -> the topic (400) -> the callback's address (400: the same guard as every
- * fetch of a stranger's URL). Then 202 Accepted (§5.1: "the hub MUST respond ... 202 Accepted") and,
- * in the background (waitUntil), §5.3 verification of intent: GET callback?hub.mode&hub.topic
- * &hub.challenge&hub.lease_seconds; only a 2xx echoing the challenge is stored (subscribe: the
- * subscription with its lease and secret; unsubscribe: it is deleted). Nothing is stored before
- * that, so a forged request for someone else's callback costs one GET and no write.
+ * fetch of a stranger's URL) -> for a subscribe, the hub's bounds (hub-limits.ts: 429 or 503 with the
+ * reason, §5.1.2, after one D1 read and no write). Then 202 Accepted (§5.1.2: "the hub MUST respond
+ * ... 202 Accepted") and, in the background (waitUntil), §5.3 verification of intent: GET
+ * callback?hub.mode&hub.topic&hub.challenge&hub.lease_seconds; only a 2xx echoing the challenge is
+ * stored (subscribe: the subscription with its lease and secret; unsubscribe: it is deleted). Nothing
+ * is stored before that, so a forged request for someone else's callback costs one GET and no write.
+ * A subscription that lost a race for the last place is denied to its callback (§5.2, hub.mode=denied).
  *
  * Leases: DEFAULT_LEASE_SECONDS when none is asked, any request brought into [MIN, MAX]
- * (protocol.ts); the hub drops expired subscriptions (deliver-job.ts). The hub holds at most
- * MAX_SUBSCRIPTIONS: each costs subrequests and D1 rows at every deploy (see the notes).
+ * (protocol.ts); the hub drops expired subscriptions (deliver-job.ts).
  */
 import { zValidator } from "@hono/zod-validator";
 import type { MiddlewareHandler } from "hono";
@@ -33,17 +34,18 @@ import { allowLoopback, type WorkerBindings, type WorkerDeps } from "../worker-k
 import { bodyCap, bodyText, replaceBody } from "../worker-kit/json-body.ts";
 import { clientNetworkKey, RATE_LIMIT_PERIOD_SECONDS, withinLimit } from "../worker-kit/rate-limit.ts";
 import { invalid } from "../worker-kit/validation.ts";
+import { callbackHostOf, DEFAULT_HUB_LIMITS, type HubLimits, hubRefusal, readHubCounts } from "./hub-limits.ts";
 import { FORM_CONTENT_TYPE, grantedLease, MAX_SECRET_BYTES, randomHex, withQuery } from "./protocol.ts";
 import { deleteSubscription, upsertSubscription } from "./store.ts";
 
 /** Subscriptions the hub keeps at most (a deploy's deliveries: one subrequest and 2-3 D1 rows each). */
-export const MAX_SUBSCRIPTIONS = 500;
+export const MAX_SUBSCRIPTIONS = DEFAULT_HUB_LIMITS.subscriptions;
 
 /** A subscription request is a few hundred bytes. */
 const MAX_REQUEST_BYTES = 8 * 1024;
 
-/** The verification GET: one request (no redirects), a small answer, a short time. */
-export const VERIFY_LIMITS = { subrequests: 1, bytes: 4096, durationMs: 10_000 };
+/** The verification GET (and, rarely, the §5.2 denial after it): no redirects, a small answer, a short time. */
+export const VERIFY_LIMITS = { subrequests: 2, bytes: 4096, durationMs: 10_000 };
 
 const encoder = new TextEncoder();
 
@@ -64,6 +66,8 @@ const hubRequest = z.object({
 });
 
 export type HubRequest = z.output<typeof hubRequest>;
+
+const networkOf = (connectingIp: string | undefined) => clientNetworkKey(connectingIp ?? "unknown");
 
 const tooMany = () => problem(429, `too many requests; try again in ${RATE_LIMIT_PERIOD_SECONDS} s`, { "Retry-After": String(RATE_LIMIT_PERIOD_SECONDS) });
 
@@ -88,7 +92,7 @@ export interface Verification {
   request: HubRequest;
   lease: number;
   /** What happened, for logs and tests. */
-  outcome: "subscribed" | "unsubscribed" | "refused" | "full" | "unreachable";
+  outcome: "subscribed" | "unsubscribed" | "refused" | "denied" | "unreachable";
   detail: string;
 }
 
@@ -96,7 +100,7 @@ export interface Verification {
 export async function verifyIntent(
   db: Db,
   request: HubRequest,
-  deps: { fetch: typeof fetch; allowLoopback: boolean; now: () => number; budget: Budget },
+  deps: { fetch: typeof fetch; allowLoopback: boolean; now: () => number; budget: Budget; network: string; limits?: HubLimits },
 ): Promise<Verification> {
   const mode = request["hub.mode"];
   const lease = grantedLease(request["hub.lease_seconds"]);
@@ -125,12 +129,32 @@ export async function verifyIntent(
   }
   const stored = await upsertSubscription(
     db,
-    { topic: request["hub.topic"], callback: request["hub.callback"], secret: request["hub.secret"] ?? null, lease_seconds: lease, now: deps.now() },
-    MAX_SUBSCRIPTIONS,
+    {
+      topic: request["hub.topic"],
+      callback: request["hub.callback"],
+      secret: request["hub.secret"] ?? null,
+      lease_seconds: lease,
+      now: deps.now(),
+      network: deps.network,
+      callback_host: callbackHostOf(request["hub.callback"]),
+    },
+    deps.limits ?? DEFAULT_HUB_LIMITS,
   );
-  return stored
-    ? { ...base, outcome: "subscribed", detail: "verified" }
-    : { ...base, outcome: "full", detail: `the hub holds ${MAX_SUBSCRIPTIONS} subscriptions` };
+  if (stored) return { ...base, outcome: "subscribed", detail: "verified" };
+  // Another request took the last place between our answer and now: §5.2, the subscriber is told.
+  const reason = "the hub's limits were reached while this subscription was being verified; try again later";
+  const denial = withQuery(request["hub.callback"], { "hub.mode": "denied", "hub.topic": request["hub.topic"], "hub.reason": reason });
+  await fetchRemote(denial, { fetch: deps.fetch, allowLoopback: deps.allowLoopback, budget: deps.budget, limits: { maxRedirects: 0, maxBytes: 4096 } });
+  return { ...base, outcome: "denied", detail: reason };
+}
+
+/** §5.1.2: a subscribe request the hub's bounds will not let it store is refused now, with the reason. */
+async function boundsRefusal(db: Db, request: HubRequest, network: string, nowMs: number): Promise<Response | undefined> {
+  if (request["hub.mode"] !== "subscribe") return undefined;
+  const asker = { network, callbackHost: callbackHostOf(request["hub.callback"]), topic: request["hub.topic"], callback: request["hub.callback"] };
+  const refusal = hubRefusal(await readHubCounts(db, asker, nowMs), DEFAULT_HUB_LIMITS, nowMs);
+  if (!refusal) return undefined;
+  return problem(refusal.status, refusal.detail, refusal.retryAfterSeconds ? { "Retry-After": String(refusal.retryAfterSeconds) } : {});
 }
 
 export interface HubRouteOptions {
@@ -147,7 +171,7 @@ export function websubHubRoutes(config: SiteConfig, deps: WorkerDeps, options: H
   routes.post(
     "/hub",
     async (c, next) => {
-      if (!(await withinLimit(c.env.WEBSUB_HUB_LIMIT, clientNetworkKey(c.req.header("CF-Connecting-IP") ?? "unknown")))) return tooMany();
+      if (!(await withinLimit(c.env.WEBSUB_HUB_LIMIT, networkOf(c.req.header("CF-Connecting-IP"))))) return tooMany();
       await next();
     },
     formOnly,
@@ -159,7 +183,11 @@ export function websubHubRoutes(config: SiteConfig, deps: WorkerDeps, options: H
       }
       const guard = checkFetchUrl(request["hub.callback"], allowLoopback(c.env));
       if (!guard.ok) return problem(400, `hub.callback: ${guard.error}`);
-      const task = verifyIntent(c.env.DB, request, {
+      const network = networkOf(c.req.header("CF-Connecting-IP"));
+      const refused = await boundsRefusal(c.var.db, request, network, deps.now());
+      if (refused) return refused;
+      const task = verifyIntent(c.var.db, request, {
+        network,
         fetch: deps.fetch,
         allowLoopback: allowLoopback(c.env),
         now: deps.now,

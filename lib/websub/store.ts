@@ -4,6 +4,7 @@
  * ONE batch (one subrequest).
  */
 import type { Db, DbStatement } from "../shared/d1.ts";
+import { type HubLimits, utcDay } from "./hub-limits.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Publisher: websub_pings
@@ -73,27 +74,51 @@ const SUBSCRIPTION_COLUMNS =
   "topic, callback, secret, lease_seconds, expires_ms, created_ms, pending_sha256, next_attempt_ms, attempts, delivered_sha256, delivered_ms, last_status, last_error";
 
 /**
- * A verified subscription (§5.3), new or renewed: a renewal keeps the delivery state and takes the
- * new secret and lease. A new one is refused (no row, changes = 0) when the hub already holds `cap`
- * subscriptions: the free plan's subrequests bound how many can be served.
+ * A verified subscription (§5.3), new or renewed: a renewal keeps the delivery state, its network and
+ * host, and takes the new secret and lease. Stored only while the hub's bounds allow it (hub-limits.ts,
+ * checked again here in the same statement, so two requests racing for the last place cannot both
+ * win): false = nothing written. A new one is counted by the triggers of migration 0010.
  */
 export async function upsertSubscription(
   db: Db,
-  subscription: { topic: string; callback: string; secret: string | null; lease_seconds: number; now: number },
-  cap: number,
+  subscription: { topic: string; callback: string; secret: string | null; lease_seconds: number; now: number; network: string; callback_host: string },
+  limits: HubLimits,
 ): Promise<boolean> {
-  const { topic, callback, secret, lease_seconds, now } = subscription;
+  const { topic, callback, secret, lease_seconds, now, network, callback_host } = subscription;
+  const day = `day:${utcDay(now)}:`;
+  const count = (key: string) => `COALESCE((SELECT n FROM websub_hub_counts WHERE key = ${key}), 0)`;
   const result = await db
     .prepare(
-      `INSERT INTO websub_subscriptions (topic, callback, secret, lease_seconds, expires_ms, created_ms)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6
-       WHERE EXISTS (SELECT 1 FROM websub_subscriptions WHERE topic = ?1 AND callback = ?2)
-          OR (SELECT COUNT(*) FROM websub_subscriptions) < ?7
+      `INSERT INTO websub_subscriptions (topic, callback, secret, lease_seconds, expires_ms, created_ms, network, callback_host)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+       WHERE ${count("?9 || 'network:' || ?7")} < ?10 AND ${count("?9 || 'all'")} < ?11
+         AND (EXISTS (SELECT 1 FROM websub_subscriptions WHERE topic = ?1 AND callback = ?2)
+              OR (${count("'all'")} < ?12 AND ${count("'network:' || ?7")} < ?13 AND ${count("'host:' || ?8")} < ?14))
        ON CONFLICT (topic, callback) DO UPDATE SET secret = excluded.secret, lease_seconds = excluded.lease_seconds, expires_ms = excluded.expires_ms`,
     )
-    .bind(topic, callback, secret, lease_seconds, now + lease_seconds * 1000, now, cap)
+    .bind(
+      topic,
+      callback,
+      secret,
+      lease_seconds,
+      now + lease_seconds * 1000,
+      now,
+      network,
+      callback_host,
+      day,
+      limits.storedPerNetworkPerDay,
+      limits.storedPerDay,
+      limits.subscriptions,
+      limits.perNetwork,
+      limits.perCallbackHost,
+    )
     .run();
   return result.meta.changes > 0;
+}
+
+/** The hourly sweep: the day counts of past days, and counts that came down to nothing. */
+export function deleteStaleCountsStatement(db: Db, now: number): DbStatement {
+  return db.prepare("DELETE FROM websub_hub_counts WHERE (key >= 'day:' AND key < ?1) OR (key NOT LIKE 'day:%' AND n <= 0)").bind(`day:${utcDay(now)}`);
 }
 
 export async function deleteSubscription(db: Db, topic: string, callback: string): Promise<boolean> {
@@ -133,7 +158,8 @@ export function claimDeliveriesStatement(db: Db, rows: readonly Pick<Subscriptio
 
 /** §5.1 "lease_seconds": a subscription not renewed in time ends. */
 export function deleteExpiredStatement(db: Db, now: number): DbStatement {
-  return db.prepare("DELETE FROM websub_subscriptions WHERE expires_ms <= ?1").bind(now);
+  // RETURNING: D1's meta.changes also counts what the triggers of migration 0010 change.
+  return db.prepare("DELETE FROM websub_subscriptions WHERE expires_ms <= ?1 RETURNING topic").bind(now);
 }
 
 export type DeliveryOutcome =

@@ -9,7 +9,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { CLAIM_MS, createDeliverJob, DEFAULT_DELIVER_OPTIONS, deliveriesPerRun, deliveryCpuMs, pageReadCpuMs } from "../../lib/websub/deliver-job.ts";
-import { claimDeliveriesStatement, queueDeliveriesStatement, upsertSubscription } from "../../lib/websub/store.ts";
+import { claimDeliveriesStatement, queueDeliveriesStatement } from "../../lib/websub/store.ts";
 import {
   bodyBytes,
   FIXED_NOW,
@@ -26,6 +26,7 @@ import {
   server,
   setFeed,
   sha256Of,
+  storeSubscription,
   unique,
   websubSiteConfig,
 } from "./support.ts";
@@ -44,7 +45,7 @@ async function ownSite(posts = 4) {
 async function subscribed(topic: string, secret: string | null, lease = 86_400, now = FIXED_NOW - HOUR): Promise<{ name: string; callback: string }> {
   const name = unique("sub");
   const callback = `${server}/sub/${name}`;
-  await upsertSubscription(env.DB, { topic, callback, secret, lease_seconds: lease, now }, 10_000);
+  await storeSubscription(env.DB, { topic, callback, secret, lease_seconds: lease, now });
   return { name, callback };
 }
 

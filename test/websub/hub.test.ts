@@ -48,7 +48,7 @@ async function subscribe(fields: Record<string, string>, ip?: string) {
 }
 
 beforeEach(async () => {
-  await env.DB.prepare("DELETE FROM websub_subscriptions").run();
+  await env.DB.batch([env.DB.prepare("DELETE FROM websub_subscriptions"), env.DB.prepare("DELETE FROM websub_hub_counts")]);
 });
 
 describe("subscribing to our own hub", () => {
@@ -71,8 +71,9 @@ describe("subscribing to our own hub", () => {
     expect(await subscriptions(callback)).toEqual([
       { topic: FEED, callback, secret: "shh-123", lease_seconds: DEFAULT_LEASE_SECONDS, expires_ms: FIXED_NOW + DEFAULT_LEASE_SECONDS * 1000 },
     ]);
-    // One D1 call (the insert), one row: a WITHOUT ROWID table, nothing in the due index yet.
-    expect(usage).toMatchObject({ calls: 1, rowsWritten: 1 });
+    // Two D1 calls: the hub's bounds read (hub-limits.ts), then the insert: its row (a WITHOUT ROWID
+    // table, nothing in the due index yet) and five counts (all, its network, its host, the day's two).
+    expect(usage).toMatchObject({ calls: 2, rowsWritten: 6 });
 
     // A renewal (same topic and callback) updates the lease and secret, and adds no row.
     await subscribe({ "hub.mode": "subscribe", "hub.topic": FEED, "hub.callback": callback, "hub.lease_seconds": "7200", "hub.secret": "new" });
@@ -97,10 +98,11 @@ describe("subscribing to our own hub", () => {
       expect(response.status).toBe(202);
       expect(await received(name)).toHaveLength(1);
       expect(await subscriptions(callback)).toEqual([]);
-      expect(usage.calls).toBe(0);
+      // The bounds read, nothing written.
+      expect(usage).toMatchObject({ calls: 1, rowsWritten: 0 });
     }
     const { usage } = await subscribe({ "hub.mode": "subscribe", "hub.topic": FEED, "hub.callback": "http://127.0.0.1:9/nobody" });
-    expect(usage.calls).toBe(0);
+    expect(usage).toMatchObject({ calls: 1, rowsWritten: 0 });
     expect(await subscriptions("http://127.0.0.1:9/nobody")).toEqual([]);
   });
 
@@ -123,20 +125,29 @@ describe("subscribing to our own hub", () => {
     expect((await subscriptions(callback)).map((s) => s.topic)).toEqual([ATOM]);
   });
 
-  it(`the hub keeps at most ${MAX_SUBSCRIPTIONS} subscriptions; renewals still pass when full`, async () => {
+  it(`the hub keeps at most ${MAX_SUBSCRIPTIONS} subscriptions: the next is refused with 503 and its reason, not 202; renewals still pass`, async () => {
+    // Filler subscriptions stored yesterday, each from its own network to its own host.
     await env.DB.prepare(
-      `INSERT INTO websub_subscriptions (topic, callback, lease_seconds, expires_ms, created_ms)
-       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1) SELECT ?2, 'https://filler.example/' || i, 3600, ?3, ?3 FROM n`,
+      `INSERT INTO websub_subscriptions (topic, callback, lease_seconds, expires_ms, created_ms, network, callback_host)
+       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+       SELECT ?2, 'https://filler' || i || '.example/', 3600, ?3, ?4, 'ip:filler-' || i, 'filler' || i || '.example' FROM n`,
     )
-      .bind(MAX_SUBSCRIPTIONS - 1, FEED, FIXED_NOW + 3_600_000)
+      .bind(MAX_SUBSCRIPTIONS - 1, FEED, FIXED_NOW + 3_600_000, FIXED_NOW - 2 * 86_400_000)
       .run();
     const last = `${server}/sub/${unique("sub")}`;
-    const over = `${server}/sub/${unique("sub")}`;
-    await subscribe({ "hub.mode": "subscribe", "hub.topic": FEED, "hub.callback": last });
-    await subscribe({ "hub.mode": "subscribe", "hub.topic": FEED, "hub.callback": over });
+    const overName = unique("sub");
+    const over = `${server}/sub/${overName}`;
+    expect((await subscribe({ "hub.mode": "subscribe", "hub.topic": FEED, "hub.callback": last })).response.status).toBe(202);
+    const { response, usage } = await subscribe({ "hub.mode": "subscribe", "hub.topic": FEED, "hub.callback": over });
+    expect(response.status).toBe(503);
+    expect((await problemOf(response)).detail).toBe(`this hub holds ${MAX_SUBSCRIPTIONS} subscriptions, the most it serves; try again once leases have ended`);
+    expect(response.headers.get("Retry-After")).toMatch(/^\d+$/);
+    // Refused before anything was fetched or written.
+    expect(await received(overName)).toEqual([]);
+    expect(usage).toMatchObject({ calls: 1, rowsWritten: 0 });
     expect(await subscriptions(last)).toHaveLength(1);
     expect(await subscriptions(over)).toEqual([]);
-    await subscribe({ "hub.mode": "subscribe", "hub.topic": FEED, "hub.callback": last, "hub.lease_seconds": "7200" });
+    expect((await subscribe({ "hub.mode": "subscribe", "hub.topic": FEED, "hub.callback": last, "hub.lease_seconds": "7200" })).response.status).toBe(202);
     expect((await subscriptions(last))[0]!.lease_seconds).toBe(7200);
   });
 });

@@ -8,7 +8,6 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createPublishJob } from "../../lib/websub/publish-job.ts";
-import { upsertSubscription } from "../../lib/websub/store.ts";
 import {
   FIXED_NOW,
   formOf,
@@ -22,6 +21,7 @@ import {
   servedTopic,
   server,
   setFeed,
+  storeSubscription,
   unique,
   websubSiteConfig,
 } from "./support.ts";
@@ -171,7 +171,7 @@ describe("pinging the profile's hubs after a deploy", () => {
     const s = await site(3);
     const topics = await s.topics();
     const callback = `${server}/sub/${unique("sub")}`;
-    await upsertSubscription(env.DB, { topic: s.feed, callback, secret: "s3cret", lease_seconds: 86_400, now: FIXED_NOW - MINUTE }, 500);
+    await storeSubscription(env.DB, { topic: s.feed, callback, secret: "s3cret", lease_seconds: 86_400, now: FIXED_NOW - MINUTE });
     const config = websubSiteConfig({ hubs: [OWN_HUB], self_hub: OWN_HUB, topics });
     const { report, usage } = await meteredJob(createPublishJob(), { config, now: FIXED_NOW });
     expect(report.summary).toBe("2 topics queued for our own hub's subscribers");

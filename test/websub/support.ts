@@ -6,7 +6,10 @@
  */
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
+import type { Db } from "../../lib/shared/d1.ts";
 import type { SiteConfig, WebSubConfig, WebSubTopic } from "../../lib/shared/site-config.ts";
+import { callbackHostOf, type HubLimits } from "../../lib/websub/hub-limits.ts";
+import { upsertSubscription } from "../../lib/websub/store.ts";
 import type { WorkerEnv } from "../../lib/worker-kit/env.ts";
 import { runJobs, type ScheduledJob } from "../../lib/worker-kit/jobs.ts";
 import type { Received } from "../worker/support/feed-server-websub.ts";
@@ -120,4 +123,22 @@ export async function rows<T = Record<string, unknown>>(sql: string, ...binds: u
     .bind(...binds)
     .all<T>();
   return results;
+}
+
+/** No bound at all: for tests of delivery, where the hub's limits are not the subject. */
+export const UNBOUNDED_HUB_LIMITS: HubLimits = {
+  subscriptions: 1e9,
+  perNetwork: 1e9,
+  perCallbackHost: 1e9,
+  storedPerNetworkPerDay: 1e9,
+  storedPerDay: 1e9,
+};
+
+/** A verified subscription stored as the hub stores one, asked for from a test network. */
+export function storeSubscription(
+  db: Db,
+  subscription: { topic: string; callback: string; secret: string | null; lease_seconds: number; now: number },
+  limits: HubLimits = UNBOUNDED_HUB_LIMITS,
+): Promise<boolean> {
+  return upsertSubscription(db, { ...subscription, network: "ip:192.0.2.1", callback_host: callbackHostOf(subscription.callback) }, limits);
 }
