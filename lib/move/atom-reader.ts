@@ -7,9 +7,8 @@
  * their type ("text" escaped, "html" as is, "xhtml" re-serialized), so the importer has one path.
  */
 import { plainText } from "../publish/markdown.ts";
+import { ATOM_NS } from "../shared/spec.ts";
 import { attributeOf, childElements, innerXml, ownText, XML_NAMESPACE, type XmlDocument, type XmlElement } from "../validate/xml-tree.ts";
-
-export const ATOM_NS = "http://www.w3.org/2005/Atom";
 
 export interface AtomLink {
   rel: string;

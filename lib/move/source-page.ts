@@ -14,9 +14,10 @@ import { feedLinksOf, looksLikeHtml } from "../shared/feed-links.ts";
 import { FeedReadError, readFeed } from "../shared/remote-feed-reader.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { plainTextOf } from "../shared/sanitize-html.ts";
+import { ATOM_NS } from "../shared/spec.ts";
 import type { LoadedPage } from "../validate/page-loader.ts";
 import { attributeOf, childElements, ownText, type Position, parseXml, type XmlDocument, type XmlElement, XmlSyntaxError } from "../validate/xml-tree.ts";
-import { ATOM_NS, readAtom } from "./atom-reader.ts";
+import { readAtom } from "./atom-reader.ts";
 import { textToHtml } from "./html-to-markdown.ts";
 
 export type SourceFormat = "open-microblog" | "rss" | "atom";

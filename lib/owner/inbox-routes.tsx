@@ -82,9 +82,9 @@ async function conversationPage(c: Context, peer: string | undefined, options: C
   );
 }
 
-export function inboxRoutes(kit: OwnerKit): Hono<WorkerBindings> {
+/** GET /owner/inbox: conversations and reply notifications. */
+function listRoutes(): Hono<WorkerBindings> {
   const routes = new Hono<WorkerBindings>();
-
   routes.get(
     "/",
     zValidator("query", cursorQuery, () => undefined),
@@ -102,9 +102,14 @@ export function inboxRoutes(kit: OwnerKit): Hono<WorkerBindings> {
       );
     },
   );
+  return routes;
+}
 
+/** One conversation: reading it, answering it, marking it read. */
+function conversationRoutes(kit: OwnerKit): Hono<WorkerBindings> {
+  const routes = new Hono<WorkerBindings>();
   routes.get(
-    "/conversations/:peer",
+    "/:peer",
     zValidator("param", peerParamSchema),
     zValidator("query", cursorQuery, () => undefined),
     async (c) => {
@@ -122,7 +127,7 @@ export function inboxRoutes(kit: OwnerKit): Hono<WorkerBindings> {
   // feed the last message went to. Sent or queued: back to the conversation; not sent: the page
   // again, the text still in the form, and why.
   routes.post(
-    "/conversations/:peer/answer",
+    "/:peer/answer",
     zValidator("param", peerParamSchema),
     zValidator("form", answerForm, async (result, c) => {
       if (result.success) return undefined;
@@ -141,13 +146,18 @@ export function inboxRoutes(kit: OwnerKit): Hono<WorkerBindings> {
     },
   );
 
-  routes.post("/conversations/:peer/read", zValidator("param", peerParamSchema), zValidator("form", returnForm, invalidForm), async (c) => {
+  routes.post("/:peer/read", zValidator("param", peerParamSchema), zValidator("form", returnForm, invalidForm), async (c) => {
     const peer = peerFromParam(c.req.valid("param").peer);
     if (!peer) return notFound(c);
     await markConversationRead(c.var.db, peer, kit.deps.now());
     return c.redirect(returnTarget(c.req.valid("form").return_to, conversationPath(peer), "conversation-read"), 303);
   });
+  return routes;
+}
 
+/** Read, delete, approve, reject: one POST per action on one message or reply. */
+function itemRoutes(kit: OwnerKit): Hono<WorkerBindings> {
+  const routes = new Hono<WorkerBindings>();
   // One route per action on one item; none found (deleted already, say): a 404 page, nothing changed.
   const itemAction = (path: string, act: (db: Db, id: number) => Promise<boolean>, fallback: string, notice: string) =>
     routes.post(path, zValidator("param", idParam, invalidId), zValidator("form", returnForm, invalidForm), async (c) => {
@@ -162,6 +172,9 @@ export function inboxRoutes(kit: OwnerKit): Hono<WorkerBindings> {
   // The same decision as npm run replies (approve / reject): the repository is written from the owner's machine.
   itemAction("/replies/:id/approve", (db, id) => setModeration(db, id, "approved", kit.deps.now()), "/owner/inbox#replies", "approved");
   itemAction("/replies/:id/reject", (db, id) => setModeration(db, id, "rejected", kit.deps.now()), "/owner/inbox#replies", "rejected");
-
   return routes;
+}
+
+export function inboxRoutes(kit: OwnerKit): Hono<WorkerBindings> {
+  return new Hono<WorkerBindings>().route("/", listRoutes()).route("/conversations", conversationRoutes(kit)).route("/", itemRoutes(kit));
 }

@@ -44,9 +44,9 @@ function notFound(c: Context) {
   return c.render(<p>There is no such outbox item.</p>, { title: "Not found", section: "outbox" });
 }
 
-export function outboxRoutes(kit: OwnerKit): Hono<WorkerBindings> {
-  const { config } = kit;
-  const postUrlPrefix = config.owner.post_url_prefix;
+/** GET /owner/outbox: one page of the outbox, by state. */
+function listRoutes(kit: OwnerKit): Hono<WorkerBindings> {
+  const postUrlPrefix = kit.config.owner.post_url_prefix;
   const routes = new Hono<WorkerBindings>();
 
   routes.get(
@@ -79,6 +79,12 @@ export function outboxRoutes(kit: OwnerKit): Hono<WorkerBindings> {
       );
     },
   );
+  return routes;
+}
+
+/** POST /owner/outbox/:id/retry. */
+function retryRoutes(kit: OwnerKit): Hono<WorkerBindings> {
+  const routes = new Hono<WorkerBindings>();
 
   // The same requeue as POST /api/outbox/:id/retry: refused or failed -> queued, due now.
   routes.post(
@@ -111,9 +117,16 @@ export function outboxRoutes(kit: OwnerKit): Hono<WorkerBindings> {
       return c.redirect(back.includes("#") ? back : `${back}#item-${id}`, 303);
     },
   );
+  return routes;
+}
+
+/** GET and POST /owner/outbox/write: a new private message. */
+function writeRoutes(kit: OwnerKit): Hono<WorkerBindings> {
+  const { config } = kit;
+  const routes = new Hono<WorkerBindings>();
 
   routes.get(
-    "/write",
+    "/",
     zValidator("query", writeQuery, (result, c) => {
       if (result.success) return undefined;
       c.status(400);
@@ -123,7 +136,7 @@ export function outboxRoutes(kit: OwnerKit): Hono<WorkerBindings> {
   );
 
   routes.post(
-    "/write",
+    "/",
     zValidator("form", writeForm, (result, c) => {
       if (result.success) return undefined;
       c.status(400);
@@ -146,6 +159,9 @@ export function outboxRoutes(kit: OwnerKit): Hono<WorkerBindings> {
       return c.redirect(`/owner/outbox?notice=queued#item-${item.id}`, 303);
     },
   );
-
   return routes;
+}
+
+export function outboxRoutes(kit: OwnerKit): Hono<WorkerBindings> {
+  return new Hono<WorkerBindings>().route("/", listRoutes(kit)).route("/", retryRoutes(kit)).route("/write", writeRoutes(kit));
 }
