@@ -1,7 +1,7 @@
 import path from "node:path";
 import { bulkFiles } from "./lib/publish/site-files.ts";
-import { writeSiteFiles } from "./scripts/cli/bulk-writer.ts";
-import { loadSiteModel } from "./scripts/cli/site-source.ts";
+import { writeSiteFiles } from "./lib/site-build/bulk-writer.ts";
+import { loadSiteModel } from "./lib/site-build/site-source.ts";
 import type { EleventyAfter, EleventyConfig } from "./site/_includes/eleventy.ts";
 
 export default function (eleventyConfig: EleventyConfig) {

@@ -17,7 +17,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../test/support/project-copy.ts";
+import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../lib/harness/project-copy.ts";
 import { type AppendResult, appendOnePost } from "./build/append-check.ts";
 import { type BaselineProject, createBaselineProject } from "./build/baseline-project.ts";
 import { type ChildCommand, measureBuild, type RunMeasurement } from "./build/measure.ts";

@@ -25,10 +25,10 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { buildSiteFiles, postFile, profileYaml } from "../lib/harness/factories.ts";
+import { REPO_ROOT } from "../lib/harness/project-copy.ts";
 import * as currentReader from "../lib/shared/remote-feed-reader.ts";
 import * as currentTree from "../lib/validate/xml-tree.ts";
-import { buildSiteFiles, postFile, profileYaml } from "../test/support/factories.ts";
-import { REPO_ROOT } from "../test/support/project-copy.ts";
 import { fixed, renderColumns, times } from "./inbox/format.ts";
 
 const USAGE = `Usage: npm run bench:reader -- [options]

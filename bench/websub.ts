@@ -36,12 +36,12 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { postMarkdown, profileYaml } from "../lib/harness/factories.ts";
+import { createProjectCopy, type ProjectCopy } from "../lib/harness/project-copy.ts";
+import { freePort } from "../lib/harness/static-server.ts";
+import { migrateLocal, QUIET_WRANGLER, raiseRateLimits, run, TSX, WRANGLER } from "../lib/harness/wrangler-server.ts";
 import type { JobsRunReport } from "../lib/shared/api-types.ts";
 import type * as DeliverJob from "../lib/websub/deliver-job.ts";
-import { freePort } from "../test/e2e/support/static-server.ts";
-import { migrateLocal, QUIET_WRANGLER, raiseRateLimits, run, TSX, WRANGLER } from "../test/e2e/support/wrangler-server.ts";
-import { postMarkdown, profileYaml } from "../test/support/factories.ts";
-import { createProjectCopy, type ProjectCopy } from "../test/support/project-copy.ts";
 import { cpuOf, IsolateProfiler, isD1Frame, type Profile, type ProfileNode, sampleCapMicros, sampleDelta, sampleSpacingMicros } from "./timeline/profiler.ts";
 
 const FREE = { cpuMsPerInvocation: 10, subrequestsPerInvocation: 50, rowsWrittenPerDay: 100_000 };

@@ -10,12 +10,12 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import Eleventy from "@11ty/eleventy";
+import { isEntryPoint } from "../lib/cli/entry-point.ts";
+import { runningLocalServer } from "../lib/cli/local-server.ts";
+import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import { SiteBuildError, type SiteModel } from "../lib/publish/site.ts";
-import { isEntryPoint } from "./cli/entry-point.ts";
-import { runningLocalServer } from "./cli/local-server.ts";
-import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
-import { SITE_CONFIG_PATH, writeSiteConfig } from "./cli/site-config-file.ts";
-import { forgetSiteModel, loadSiteModel } from "./cli/site-source.ts";
+import { SITE_CONFIG_PATH, writeSiteConfig } from "../lib/site-build/site-config-file.ts";
+import { forgetSiteModel, loadSiteModel } from "../lib/site-build/site-source.ts";
 
 export { SITE_CONFIG_PATH };
 

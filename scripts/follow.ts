@@ -13,14 +13,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
+import { isEntryPoint } from "../lib/cli/entry-point.ts";
+import { type DiscoveredFeed, discoverFeed } from "../lib/cli/follows-discover.ts";
+import { addFollow, type FollowEdit } from "../lib/cli/follows-file.ts";
+import { oneLine, terminalSafeJson } from "../lib/cli/output.ts";
+import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import { parseIsoDateTime } from "../lib/shared/dates.ts";
 import { normalizeUserLink } from "../lib/shared/urls.ts";
-import { isEntryPoint } from "./cli/entry-point.ts";
-import { type DiscoveredFeed, discoverFeed } from "./cli/follows-discover.ts";
-import { addFollow, type FollowEdit } from "./cli/follows-file.ts";
-import { oneLine, terminalSafeJson } from "./cli/output.ts";
-import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
-import { SOURCE_PATHS } from "./cli/site-source.ts";
+import { SOURCE_PATHS } from "../lib/site-build/site-source.ts";
 
 export const USAGE = `Usage: npm run follow -- <URL> [--since DATE] [--json]
 

@@ -11,12 +11,12 @@
  */
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { isEntryPoint } from "../lib/cli/entry-point.ts";
+import { oneLine } from "../lib/cli/output.ts";
+import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import { idsForPostsWithoutId, type MissingId, withIdInFrontMatter } from "../lib/publish/guids.ts";
 import { type ParsedPost, parsePost } from "../lib/publish/posts.ts";
-import { isEntryPoint } from "./cli/entry-point.ts";
-import { oneLine } from "./cli/output.ts";
-import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
-import { SOURCE_PATHS } from "./cli/site-source.ts";
+import { SOURCE_PATHS } from "../lib/site-build/site-source.ts";
 
 export const USAGE = `Usage: npm run ids [-- --dry-run]
 

@@ -18,6 +18,9 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { isMap, isSeq, parseDocument, stringify } from "yaml";
+import { isEntryPoint } from "../lib/cli/entry-point.ts";
+import { oneLine } from "../lib/cli/output.ts";
+import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import { type ImportPlan, type ImportSource, planImport, type SourceList, verifyPlan } from "../lib/move/import-plan.ts";
 import { readListPage, readSourcePage, type SourcePage } from "../lib/move/source-page.ts";
 import { buildSite, type FileSource, SiteBuildError, type SiteModel } from "../lib/publish/site.ts";
@@ -26,13 +29,10 @@ import { Budget } from "../lib/shared/budget.ts";
 import { feedLinksOf, looksLikeHtml } from "../lib/shared/feed-links.ts";
 import { err, ok } from "../lib/shared/result.ts";
 import { describeIssues } from "../lib/shared/schemas.ts";
+import { optionsFromEnv, readSiteSources, SOURCE_PATHS } from "../lib/site-build/site-source.ts";
 import { createPageLoader, type PageLoader } from "../lib/validate/page-loader.ts";
 import { mapLocalSite } from "../lib/validate/validate-feed.ts";
 import { type ChainEnd, walkChain } from "../lib/validate/walk.ts";
-import { isEntryPoint } from "./cli/entry-point.ts";
-import { oneLine } from "./cli/output.ts";
-import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
-import { optionsFromEnv, readSiteSources, SOURCE_PATHS } from "./cli/site-source.ts";
 import { isLoopbackUrl, readLocalFile, relativeLabel, startUrl } from "./validate.ts";
 
 export const USAGE = `Usage: npm run import -- <feed URL or file> [--profile] [--dry-run] [--max-pages N] [--quiet]

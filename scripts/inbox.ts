@@ -11,13 +11,14 @@
  *   --token TOKEN   the owner token (default: SKEIN_OWNER_TOKEN, then OWNER_TOKEN in .dev.vars)
  *   --json          the API's JSON, for scripts (terminal-safe)
  */
+
+import { isEntryPoint } from "../lib/cli/entry-point.ts";
+import { resolveTarget } from "../lib/cli/local-server.ts";
+import { fitWidth, oneLine, renderTable, shortTime, terminalSafeJson } from "../lib/cli/output.ts";
+import { OWNER_COMMAND_OPTIONS, OwnerApi } from "../lib/cli/owner-api.ts";
+import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import type { InboxCounts, InboxMessage, InboxReply, ListPage } from "../lib/shared/api-types.ts";
 import { parseInteger } from "../lib/shared/integers.ts";
-import { isEntryPoint } from "./cli/entry-point.ts";
-import { resolveTarget } from "./cli/local-server.ts";
-import { fitWidth, oneLine, renderTable, shortTime, terminalSafeJson } from "./cli/output.ts";
-import { OWNER_COMMAND_OPTIONS, OwnerApi } from "./cli/owner-api.ts";
-import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 import { sendMessage } from "./message.ts";
 
 export const KINDS = ["messages", "replies"] as const;

@@ -7,12 +7,12 @@ import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
+import { ensureOwnerToken } from "../lib/cli/dev-vars.ts";
+import { isEntryPoint } from "../lib/cli/entry-point.ts";
+import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import { profile as profileSchema } from "../lib/publish/site-schemas.ts";
 import { describeIssues } from "../lib/shared/schemas.ts";
-import { ensureOwnerToken } from "./cli/dev-vars.ts";
-import { isEntryPoint } from "./cli/entry-point.ts";
-import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
-import { SOURCE_PATHS } from "./cli/site-source.ts";
+import { SOURCE_PATHS } from "../lib/site-build/site-source.ts";
 
 const EXAMPLE_USER_ID = "8d3c6f0e-2b1a-4e57-9c4d-1f6a2e9b7c30";
 

@@ -11,12 +11,13 @@
  * Exits 0 when the message was sent, or taken for a retry (their server failed for now: the Worker
  * tries again, npm run outbox shows it); 1 with one line saying why when it was not sent.
  */
+
+import { isEntryPoint } from "../lib/cli/entry-point.ts";
+import { resolveTarget } from "../lib/cli/local-server.ts";
+import { oneLine, terminalSafeJson } from "../lib/cli/output.ts";
+import { OWNER_COMMAND_OPTIONS, OwnerApi } from "../lib/cli/owner-api.ts";
+import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import type { OutboxSendAnswer } from "../lib/shared/api-types.ts";
-import { isEntryPoint } from "./cli/entry-point.ts";
-import { resolveTarget } from "./cli/local-server.ts";
-import { oneLine, terminalSafeJson } from "./cli/output.ts";
-import { OWNER_COMMAND_OPTIONS, OwnerApi } from "./cli/owner-api.ts";
-import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 
 export const USAGE = `Usage: npm run message -- <recipient> "text" [--json] [--url URL] [--token TOKEN]
 

@@ -5,13 +5,13 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { isEntryPoint } from "../lib/cli/entry-point.ts";
+import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import { assignGuids, nextGuid } from "../lib/publish/guids.ts";
 import { type ParsedPost, parsePost } from "../lib/publish/posts.ts";
 import { type PostDraft, postDraft, postFile } from "../lib/shared/post-file.ts";
 import { describeIssues, languageTag } from "../lib/shared/schemas.ts";
-import { isEntryPoint } from "./cli/entry-point.ts";
-import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
-import { SOURCE_PATHS } from "./cli/site-source.ts";
+import { SOURCE_PATHS } from "../lib/site-build/site-source.ts";
 
 export const USAGE = `Usage: npm run new -- "Your post text" [--language fr]
 

@@ -12,16 +12,16 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
+import { isEntryPoint } from "../lib/cli/entry-point.ts";
+import { oneLine } from "../lib/cli/output.ts";
+import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import { profile as profileSchema } from "../lib/publish/site-schemas.ts";
 import { Budget } from "../lib/shared/budget.ts";
 import { fetchFeedPage } from "../lib/shared/remote-feed-page.ts";
 import { err, ok, type Result } from "../lib/shared/result.ts";
 import { describeIssues } from "../lib/shared/schemas.ts";
 import { normalizeUserLink, paths, siteUrls } from "../lib/shared/urls.ts";
-import { isEntryPoint } from "./cli/entry-point.ts";
-import { oneLine } from "./cli/output.ts";
-import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
-import { SOURCE_PATHS } from "./cli/site-source.ts";
+import { SOURCE_PATHS } from "../lib/site-build/site-source.ts";
 
 export const USAGE = `Usage: npm run relocate -- <new feed URL> [--force]
        npm run relocate -- --undo

@@ -17,6 +17,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { isDocument, parseDocument } from "yaml";
+import { isEntryPoint } from "../lib/cli/entry-point.ts";
+import { resolveTarget } from "../lib/cli/local-server.ts";
+import { oneLine, renderTable, shortTime, terminalSafeJson } from "../lib/cli/output.ts";
+import { OWNER_COMMAND_OPTIONS, OwnerApi } from "../lib/cli/owner-api.ts";
+import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import { verifyReply } from "../lib/inbox/verify-reply.ts";
 import { type ApprovedReplyEntry, approvedReplyEntry, REPLIES_DIR, repliesFile } from "../lib/publish/replies.ts";
 import { siteConfigFromModel } from "../lib/publish/site-config.ts";
@@ -27,12 +32,7 @@ import { parseInteger } from "../lib/shared/integers.ts";
 import { sanitizeHtml } from "../lib/shared/sanitize-html.ts";
 import { describeIssues } from "../lib/shared/schemas.ts";
 import { normalizeUserLink, parseHttpUrl } from "../lib/shared/urls.ts";
-import { isEntryPoint } from "./cli/entry-point.ts";
-import { resolveTarget } from "./cli/local-server.ts";
-import { oneLine, renderTable, shortTime, terminalSafeJson } from "./cli/output.ts";
-import { OWNER_COMMAND_OPTIONS, OwnerApi } from "./cli/owner-api.ts";
-import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
-import { loadSiteModel } from "./cli/site-source.ts";
+import { loadSiteModel } from "../lib/site-build/site-source.ts";
 
 export const USAGE = `Usage: npm run replies -- [command] [options]
 

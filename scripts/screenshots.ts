@@ -17,13 +17,13 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Browser } from "playwright-core";
+import { isEntryPoint } from "../lib/cli/entry-point.ts";
+import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
+import { CHROMIUM, chromiumAvailable, launchChromium } from "../lib/harness/browser.ts";
+import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../lib/harness/project-copy.ts";
+import { freePort } from "../lib/harness/static-server.ts";
+import { buildProject, type LocalServer, migrateLocal, run, startDev, WRANGLER } from "../lib/harness/wrangler-server.ts";
 import { normalizeUserLink } from "../lib/shared/urls.ts";
-import { CHROMIUM, chromiumAvailable, launchChromium } from "../test/e2e/support/browser.ts";
-import { freePort } from "../test/e2e/support/static-server.ts";
-import { buildProject, type LocalServer, migrateLocal, run, startDev, WRANGLER } from "../test/e2e/support/wrangler-server.ts";
-import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../test/support/project-copy.ts";
-import { isEntryPoint } from "./cli/entry-point.ts";
-import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 
 export const USAGE = `Usage: npm run screenshots [-- --out DIR]
 

@@ -9,14 +9,14 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
+import { ensureDevToken, ensureOwnerToken } from "../lib/cli/dev-vars.ts";
+import { isEntryPoint } from "../lib/cli/entry-point.ts";
+import { type LocalForge, serveCheckout } from "../lib/cli/local-forge.ts";
+import { clearServerState, writeServerState } from "../lib/cli/local-server.ts";
+import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
+import { type TreeWatcher, watchTree } from "../lib/cli/watch-tree.ts";
 import type { JobsRunReport } from "../lib/shared/api-types.ts";
 import { parseInteger } from "../lib/shared/integers.ts";
-import { ensureDevToken, ensureOwnerToken } from "./cli/dev-vars.ts";
-import { isEntryPoint } from "./cli/entry-point.ts";
-import { type LocalForge, serveCheckout } from "./cli/local-forge.ts";
-import { clearServerState, writeServerState } from "./cli/local-server.ts";
-import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
-import { type TreeWatcher, watchTree } from "./cli/watch-tree.ts";
 
 export const USAGE = `Usage: npm start [-- --port 8788] [--no-watch] [--no-jobs] [--jobs-every 60]
 

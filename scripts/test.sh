@@ -4,10 +4,10 @@
 set -u
 cd "$(dirname "$0")/.."
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_HIDE_BANNER=true
-bash test/support/ensure-chromium.sh
+bash lib/harness/ensure-chromium.sh
 mkdir -p test-results
 rm -f test-results/vitest.json
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json "$@"
 code=$?
-node test/support/test-summary.mjs test-results/vitest.json
+node lib/harness/test-summary.mjs test-results/vitest.json
 exit $code

@@ -9,12 +9,13 @@
  * Exits 0 when the jobs ran, even if a feed or a target failed (those are reported); 1 when the jobs
  * could not be run at all.
  */
+
+import { isEntryPoint } from "../lib/cli/entry-point.ts";
+import { resolveTarget } from "../lib/cli/local-server.ts";
+import { oneLine, renderTable, terminalSafeJson } from "../lib/cli/output.ts";
+import { OWNER_COMMAND_OPTIONS, OwnerApi } from "../lib/cli/owner-api.ts";
+import { parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import type { JobsRunReport } from "../lib/shared/api-types.ts";
-import { isEntryPoint } from "./cli/entry-point.ts";
-import { resolveTarget } from "./cli/local-server.ts";
-import { oneLine, renderTable, terminalSafeJson } from "./cli/output.ts";
-import { OWNER_COMMAND_OPTIONS, OwnerApi } from "./cli/owner-api.ts";
-import { parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 
 export const USAGE = `Usage: npm run tick [-- --all] [--json] [--url URL] [--token TOKEN]
 

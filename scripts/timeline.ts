@@ -10,15 +10,16 @@
  *   --url, --token, --json   as for every command
  *
  * Other people's text is shown as plain text with every control and direction-override character
- * made harmless (scripts/cli/output.ts); --json is the API's answer, as terminal-safe.
+ * made harmless (lib/cli/output.ts); --json is the API's answer, as terminal-safe.
  */
+
+import { isEntryPoint } from "../lib/cli/entry-point.ts";
+import { resolveTarget } from "../lib/cli/local-server.ts";
+import { fitWidth, oneLine, renderTable, shortTime, terminalSafeJson } from "../lib/cli/output.ts";
+import { OWNER_COMMAND_OPTIONS, OwnerApi } from "../lib/cli/owner-api.ts";
+import { parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import type { FollowStatus, ListPage, TimelineFollows, TimelineItem } from "../lib/shared/api-types.ts";
 import { parseInteger } from "../lib/shared/integers.ts";
-import { isEntryPoint } from "./cli/entry-point.ts";
-import { resolveTarget } from "./cli/local-server.ts";
-import { fitWidth, oneLine, renderTable, shortTime, terminalSafeJson } from "./cli/output.ts";
-import { OWNER_COMMAND_OPTIONS, OwnerApi } from "./cli/owner-api.ts";
-import { parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 
 export const USAGE = `Usage: npm run timeline -- [status] [options]
 

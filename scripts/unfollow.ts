@@ -4,11 +4,11 @@
  * list, and the Worker's timeline poller stops polling them at its next run after the build. Posts of
  * theirs already in your timeline stay there (blocking them in blocks.yaml removes those too).
  */
-import { isEntryPoint } from "./cli/entry-point.ts";
-import { removeFollow } from "./cli/follows-file.ts";
-import { oneLine, terminalSafeJson } from "./cli/output.ts";
-import { parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
-import { SOURCE_PATHS } from "./cli/site-source.ts";
+import { isEntryPoint } from "../lib/cli/entry-point.ts";
+import { removeFollow } from "../lib/cli/follows-file.ts";
+import { oneLine, terminalSafeJson } from "../lib/cli/output.ts";
+import { parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
+import { SOURCE_PATHS } from "../lib/site-build/site-source.ts";
 
 export const USAGE = `Usage: npm run unfollow -- <URL | @username | user_id> [--json]
 

@@ -13,13 +13,13 @@ import { existsSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { isEntryPoint } from "../lib/cli/entry-point.ts";
+import { oneLine, terminalSafeJson } from "../lib/cli/output.ts";
+import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import { Budget } from "../lib/shared/budget.ts";
 import { createPageLoader, type ReadFile } from "../lib/validate/page-loader.ts";
 import type { Problem } from "../lib/validate/problems.ts";
 import { type ValidationReport, validateFeed } from "../lib/validate/validate-feed.ts";
-import { isEntryPoint } from "./cli/entry-point.ts";
-import { oneLine, terminalSafeJson } from "./cli/output.ts";
-import { CliError, parseCommandLine, runCommand, UsageError } from "./cli/run.ts";
 
 export const USAGE = `Usage: npm run validate -- <feed URL or path> [--json] [--max-pages N]
 

@@ -9,8 +9,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { SITE_CONFIG_PATH } from "../../scripts/cli/site-config-file.ts";
-import type { ProjectCopy } from "../../test/support/project-copy.ts";
+import type { ProjectCopy } from "../../lib/harness/project-copy.ts";
+import { SITE_CONFIG_PATH } from "../../lib/site-build/site-config-file.ts";
 import { type ChildCommand, hashTree, measureBuild, type RunMeasurement } from "./measure.ts";
 import { syntheticPost } from "./synthetic-posts.ts";
 

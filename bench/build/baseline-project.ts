@@ -6,7 +6,7 @@
  */
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT } from "../../test/support/project-copy.ts";
+import { REPO_ROOT } from "../../lib/harness/project-copy.ts";
 
 export const ELEVENTY_CLI = path.join(REPO_ROOT, "node_modules/@11ty/eleventy/cmd.cjs");
 

@@ -4,14 +4,14 @@
  * bundled offline from a project copy that has no benchmark code in it yet, with esbuild's metafile
  * (`--metafile`) saying how many bytes of the minified output each input file contributed.
  *
- * The guard is the end-to-end tests' (test/e2e/support/bundle-guard.ts), imported so the two never
+ * The guard is the end-to-end tests' (lib/harness/bundle-guard.ts), imported so the two never
  * disagree; the benchmark reports against it, the test enforces it.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { BUNDLE_LIMIT_BYTES } from "../../test/e2e/support/bundle-guard.ts";
-import type { ProjectCopy } from "../../test/support/project-copy.ts";
+import { BUNDLE_LIMIT_BYTES } from "../../lib/harness/bundle-guard.ts";
+import type { ProjectCopy } from "../../lib/harness/project-copy.ts";
 import { type Check, int, kib, renderChecks, renderColumns } from "./format.ts";
 import { mustSucceed, runTool, WRANGLER } from "./server.ts";
 
@@ -132,7 +132,7 @@ export async function measureBundles(copy: ProjectCopy, workDir: string, repoRoo
 export function bundleChecks(report: BundleReport): Check[] {
   const guard = report.guardBytes;
   return report.sizes.map((size) => ({
-    name: `${size.config} bundle <= the e2e guard (${guard === undefined ? "n/a" : `${kib(guard)} KiB`}, test/e2e/support/bundle-guard.ts)`,
+    name: `${size.config} bundle <= the e2e guard (${guard === undefined ? "n/a" : `${kib(guard)} KiB`}, lib/harness/bundle-guard.ts)`,
     kind: "target",
     value: `${kib(size.bytes)} KiB minified (gzip ${kib(size.gzipBytes)} KiB)`,
     pass: guard !== undefined && size.bytes <= guard,

@@ -13,8 +13,8 @@
  */
 import http from "node:http";
 import type { Socket } from "node:net";
+import { buildSiteFiles, postFile, profileYaml } from "../../lib/harness/factories.ts";
 import type { SiteConfig } from "../../lib/shared/site-config.ts";
-import { buildSiteFiles, postFile, profileYaml } from "../../test/support/factories.ts";
 import { HOST } from "./server.ts";
 
 export type ReplierName = "steady" | "flaky";

@@ -1,6 +1,6 @@
 /**
  * The benchmark's server side: a throw-away copy of this project built for its local URL, served by
- * `wrangler dev` as `npm start` and the end-to-end tests serve it (test/e2e/support/wrangler-server.ts):
+ * `wrangler dev` as `npm start` and the end-to-end tests serve it (lib/harness/wrangler-server.ts):
  * the one Worker with the built site as static assets and a local D1.
  *
  * Everything the benchmark starts runs in its own process group and is registered here, so Ctrl-C
@@ -22,9 +22,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../lib/harness/project-copy.ts";
+import { raiseRateLimits } from "../../lib/harness/wrangler-server.ts";
 import type { SiteConfig } from "../../lib/shared/site-config.ts";
-import { raiseRateLimits } from "../../test/e2e/support/wrangler-server.ts";
-import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../test/support/project-copy.ts";
 import { BARE_ROUTE, INSERT_ROUTE } from "./load.ts";
 
 export const WRANGLER = path.join(REPO_ROOT, "node_modules/.bin/wrangler");

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { buildSiteFiles, type PostSpec, postFile, profileYaml, seededRandom } from "../../test/support/factories.ts";
+import { buildSiteFiles, type PostSpec, postFile, profileYaml, seededRandom } from "../../lib/harness/factories.ts";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

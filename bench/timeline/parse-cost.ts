@@ -7,10 +7,11 @@
  * the isolate only its bookkeeping). The median of many repetitions after a warm-up, from
  * process.cpuUsage().
  */
+
+import { buildSiteFiles, postFile, profileYaml } from "../../lib/harness/factories.ts";
 import { readFeed } from "../../lib/shared/remote-feed-reader.ts";
 import { decodeXmlBytes } from "../../lib/shared/xml-decoding.ts";
 import { withoutFirstItems } from "../../lib/timeline/page-slice.ts";
-import { buildSiteFiles, postFile, profileYaml } from "../../test/support/factories.ts";
 
 export interface ParseCost {
   label: string;

@@ -16,7 +16,7 @@
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { freePort } from "../../test/e2e/support/static-server.ts";
+import { freePort } from "../../lib/harness/static-server.ts";
 import { startFeedServer } from "./feeds.ts";
 import { cpuOf, IsolateProfiler, isD1Frame, type Profile, type ProfileNode, sampleCapMicros, sampleDelta, sampleSpacingMicros } from "./profiler.ts";
 import { type RunResult, startOwnerWorker } from "./worker.ts";

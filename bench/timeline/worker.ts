@@ -18,8 +18,8 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { listYaml, postMarkdown, profileYaml } from "../../test/support/factories.ts";
-import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../test/support/project-copy.ts";
+import { listYaml, postMarkdown, profileYaml } from "../../lib/harness/factories.ts";
+import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../lib/harness/project-copy.ts";
 import type { Account } from "./feeds.ts";
 import type { IsolateProfiler } from "./profiler.ts";
 

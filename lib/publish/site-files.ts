@@ -1,7 +1,7 @@
 /**
  * The bulk of a site's files -- one page per post, the older-post pages, every page of the RSS, Atom
  * and list feed chains -- as (permalink, render) pairs, for the build to write straight to disk
- * (scripts/cli/bulk-writer.ts, run from Eleventy's `eleventy.after` event). Eleventy's own templates
+ * (lib/site-build/bulk-writer.ts, run from Eleventy's `eleventy.after` event). Eleventy's own templates
  * render the few pages that are not per post or per page of posts (site/index, people, 404).
  *
  * Why not one Eleventy template per kind, paginated with size 1 as before: Eleventy's per-page

@@ -20,7 +20,7 @@ import { type Committed, type ContentStore, createFile, type ForgeFailure } from
 import { highestWrittenId, recordWritten } from "./store.ts";
 
 export const MAX_ATTEMPTS = 3;
-/** The directory posts live in (scripts/cli/site-source.ts SOURCE_PATHS.posts). */
+/** The directory posts live in (lib/site-build/site-source.ts SOURCE_PATHS.posts). */
 export const POSTS_DIR = "posts";
 
 export interface WriteDeps {

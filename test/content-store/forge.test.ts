@@ -1,7 +1,7 @@
 /**
  * The write path's forge adapters (lib/write/forge.ts) and its retry rule (commitDraft) against
  * loopback forges that implement the documented "create a file" endpoints of GitHub and
- * Forgejo/Gitea with a real git repository behind them (scripts/cli/local-forge.ts): every commit is
+ * Forgejo/Gitea with a real git repository behind them (lib/cli/local-forge.ts): every commit is
  * checked in that repository -- author, message, path, content. Create-only: an existing path is
  * refused and never overwritten; the token goes nowhere but the forge.
  */
@@ -12,11 +12,11 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { type ForgeFlavour, type LocalForge, type LocalForgeOptions, startLocalForge } from "../../lib/cli/local-forge.ts";
 import { parsePost } from "../../lib/publish/posts.ts";
 import { Budget, RUN_LIMITS } from "../../lib/shared/budget.ts";
 import { commitDraft } from "../../lib/write/commit-post.ts";
 import { createFile, parseContentStore } from "../../lib/write/forge.ts";
-import { type ForgeFlavour, type LocalForge, type LocalForgeOptions, startLocalForge } from "../../scripts/cli/local-forge.ts";
 
 const TOKEN = "forge-token-9c1f0e2d7b";
 const OWNER = { name: "Ada Lovelace", email: "ada@example.org" };

@@ -10,9 +10,9 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../support/project-copy.ts";
-import { chromiumAvailable, launchChromium } from "./support/browser.ts";
-import { freePort, type StaticServer, serveFolder } from "./support/static-server.ts";
+import { chromiumAvailable, launchChromium } from "../../lib/harness/browser.ts";
+import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../lib/harness/project-copy.ts";
+import { freePort, type StaticServer, serveFolder } from "../../lib/harness/static-server.ts";
 
 const SCREENSHOTS = path.join(REPO_ROOT, "test-results", "screenshots");
 const VIEWPORTS = [

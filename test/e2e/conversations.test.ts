@@ -13,12 +13,12 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumAvailable, launchChromium } from "../../lib/harness/browser.ts";
+import { buildSiteFiles, postMarkdown, profileYaml } from "../../lib/harness/factories.ts";
+import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../lib/harness/project-copy.ts";
+import { freePort } from "../../lib/harness/static-server.ts";
+import { buildProject, type LocalServer, migrateLocal, startDev } from "../../lib/harness/wrangler-server.ts";
 import { runScript } from "../support/cli.ts";
-import { buildSiteFiles, postMarkdown, profileYaml } from "../support/factories.ts";
-import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../support/project-copy.ts";
-import { chromiumAvailable, launchChromium } from "./support/browser.ts";
-import { freePort } from "./support/static-server.ts";
-import { buildProject, type LocalServer, migrateLocal, startDev } from "./support/wrangler-server.ts";
 
 const A = { username: "alma", user_id: "a1a1a1a1-0000-4000-8000-000000000001", token: "conversations-token-of-alma" };
 const B = { username: "bram", user_id: "b2b2b2b2-0000-4000-8000-000000000002" };

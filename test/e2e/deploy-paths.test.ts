@@ -9,11 +9,11 @@ import os from "node:os";
 import path from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUNDLE_LIMIT_BYTES } from "../../lib/harness/bundle-guard.ts";
+import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../lib/harness/project-copy.ts";
+import { freePort } from "../../lib/harness/static-server.ts";
+import { buildProject, type LocalServer, migrateLocal, run, startApiOnlyDev, WRANGLER } from "../../lib/harness/wrangler-server.ts";
 import { SCHEDULED_JOBS } from "../../lib/worker/job-list.ts";
-import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../support/project-copy.ts";
-import { BUNDLE_LIMIT_BYTES } from "./support/bundle-guard.ts";
-import { freePort } from "./support/static-server.ts";
-import { buildProject, type LocalServer, migrateLocal, run, startApiOnlyDev, WRANGLER } from "./support/wrangler-server.ts";
 
 const BUNDLE_LIMIT = BUNDLE_LIMIT_BYTES;
 

@@ -8,12 +8,12 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listYaml, person, postMarkdown, profileYaml } from "../../lib/harness/factories.ts";
+import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../lib/harness/project-copy.ts";
+import { freePort } from "../../lib/harness/static-server.ts";
+import { run, TSX } from "../../lib/harness/wrangler-server.ts";
 import { SCHEDULED_JOBS } from "../../lib/worker/job-list.ts";
-import { listYaml, person, postMarkdown, profileYaml } from "../support/factories.ts";
-import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../support/project-copy.ts";
 import { livingInGroups, type NpmStart, npmStart } from "./support/npm-start.ts";
-import { freePort } from "./support/static-server.ts";
-import { run, TSX } from "./support/wrangler-server.ts";
 
 const FOLLOWED = person(1, { username: "fern" });
 const BLOCKED = person(2, { username: "mallory" });

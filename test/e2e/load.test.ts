@@ -7,9 +7,9 @@
  * in the workers project), as an operator would for a trusted relay.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
-import { freePort } from "./support/static-server.ts";
-import { buildProject, type LocalServer, migrateLocal, raiseRateLimits, startDev } from "./support/wrangler-server.ts";
+import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
+import { freePort } from "../../lib/harness/static-server.ts";
+import { buildProject, type LocalServer, migrateLocal, raiseRateLimits, startDev } from "../../lib/harness/wrangler-server.ts";
 
 const TOTAL = 2_000;
 const IN_FLIGHT = 200;

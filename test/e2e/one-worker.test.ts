@@ -4,9 +4,9 @@
  * /owner/* do, misses get the site's 404 page, _headers applies and is never served itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
-import { freePort } from "./support/static-server.ts";
-import { buildProject, type LocalServer, migrateLocal, startDev } from "./support/wrangler-server.ts";
+import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
+import { freePort } from "../../lib/harness/static-server.ts";
+import { buildProject, type LocalServer, migrateLocal, startDev } from "../../lib/harness/wrangler-server.ts";
 
 let project: ProjectCopy;
 let server: LocalServer;

@@ -21,12 +21,12 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildSiteFiles, listYaml, postFile, postMarkdown, profileYaml } from "../../lib/harness/factories.ts";
+import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
+import { freePort } from "../../lib/harness/static-server.ts";
+import { buildProject, type LocalServer, migrateLocal, startDev } from "../../lib/harness/wrangler-server.ts";
 import type { InboxMessage, InboxReply, JobsRunReport, ListPage, OutboxItem } from "../../lib/shared/api-types.ts";
 import { runScript } from "../support/cli.ts";
-import { buildSiteFiles, listYaml, postFile, postMarkdown, profileYaml } from "../support/factories.ts";
-import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
-import { freePort } from "./support/static-server.ts";
-import { buildProject, type LocalServer, migrateLocal, startDev } from "./support/wrangler-server.ts";
 
 const A = { username: "alice", user_id: "a11ce000-0000-4000-8000-0000000000a1", token: "outbox-token-of-alice" };
 const B = { username: "bruno", user_id: "b7b70000-0000-4000-8000-0000000000b2", token: "outbox-token-of-bruno" };

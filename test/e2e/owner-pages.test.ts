@@ -14,10 +14,10 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../support/project-copy.ts";
-import { chromiumAvailable, launchChromium } from "./support/browser.ts";
-import { freePort } from "./support/static-server.ts";
-import { buildProject, type LocalServer, migrateLocal, QUIET_WRANGLER, raiseRateLimits, startDev, WRANGLER } from "./support/wrangler-server.ts";
+import { chromiumAvailable, launchChromium } from "../../lib/harness/browser.ts";
+import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../lib/harness/project-copy.ts";
+import { freePort } from "../../lib/harness/static-server.ts";
+import { buildProject, type LocalServer, migrateLocal, QUIET_WRANGLER, raiseRateLimits, startDev, WRANGLER } from "../../lib/harness/wrangler-server.ts";
 
 const SCREENSHOTS = path.join(REPO_ROOT, "test-results", "screenshots");
 const TOKEN = "owner-pages-browser-token-0123456789";

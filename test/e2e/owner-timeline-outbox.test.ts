@@ -20,12 +20,12 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumAvailable, launchChromium } from "../../lib/harness/browser.ts";
+import { buildSiteFiles, listYaml, postFile, postMarkdown, profileYaml } from "../../lib/harness/factories.ts";
+import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../lib/harness/project-copy.ts";
+import { freePort } from "../../lib/harness/static-server.ts";
+import { buildProject, type LocalServer, migrateLocal, raiseRateLimits, startDev } from "../../lib/harness/wrangler-server.ts";
 import type { JobsRunReport, ListPage, OutboxItem, TimelineItem } from "../../lib/shared/api-types.ts";
-import { buildSiteFiles, listYaml, postFile, postMarkdown, profileYaml } from "../support/factories.ts";
-import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../support/project-copy.ts";
-import { chromiumAvailable, launchChromium } from "./support/browser.ts";
-import { freePort } from "./support/static-server.ts";
-import { buildProject, type LocalServer, migrateLocal, raiseRateLimits, startDev } from "./support/wrangler-server.ts";
 
 const SCREENSHOTS = path.join(REPO_ROOT, "test-results", "screenshots");
 const TOKEN = "owner-timeline-outbox-token-0123456789";

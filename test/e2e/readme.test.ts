@@ -7,9 +7,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../support/project-copy.ts";
+import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../lib/harness/project-copy.ts";
+import { freePort } from "../../lib/harness/static-server.ts";
 import { type NpmStart, npmStart } from "./support/npm-start.ts";
-import { freePort } from "./support/static-server.ts";
 
 const README = readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
 

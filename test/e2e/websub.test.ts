@@ -14,12 +14,12 @@ import { createHmac } from "node:crypto";
 import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listYaml, postMarkdown, profileYaml } from "../../lib/harness/factories.ts";
+import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
+import { freePort } from "../../lib/harness/static-server.ts";
+import { buildProject, type LocalServer, migrateLocal, run, startDev, TSX } from "../../lib/harness/wrangler-server.ts";
 import type { JobsRunReport, ListPage, TimelineItem } from "../../lib/shared/api-types.ts";
 import { atomLinks, atomProblems, parseAtom } from "../support/atom-checks.ts";
-import { listYaml, postMarkdown, profileYaml } from "../support/factories.ts";
-import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
-import { freePort } from "./support/static-server.ts";
-import { buildProject, type LocalServer, migrateLocal, run, startDev, TSX } from "./support/wrangler-server.ts";
 
 const A = { username: "ana", user_id: "a4a00000-0000-4000-8000-0000000000a1", token: "token-of-ana" };
 const B = { username: "ben", user_id: "be400000-0000-4000-8000-0000000000b2", token: "token-of-ben" };

@@ -1,17 +1,17 @@
 /**
  * Writing under `npm start`: the Worker's write path (POST /api/write/posts, the same code the
  * deployed Worker runs) commits into the local checkout through npm start's loopback forge
- * (scripts/cli/local-forge.ts) -- a file in posts/ and a real git commit by the owner's git identity
+ * (lib/cli/local-forge.ts) -- a file in posts/ and a real git commit by the owner's git identity
  * -- the watcher rebuilds, our feed carries the post, and the write.live job marks it live.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readDevVar } from "../../scripts/cli/dev-vars.ts";
-import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
+import { readDevVar } from "../../lib/cli/dev-vars.ts";
+import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
+import { freePort } from "../../lib/harness/static-server.ts";
 import { type NpmStart, npmStart } from "./support/npm-start.ts";
-import { freePort } from "./support/static-server.ts";
 
 const git = (root: string, ...args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8" }).trim();
 

@@ -5,11 +5,11 @@
  * fields checked against what profile.yaml accepts, and the build's own veto (verifyPlan).
  */
 import { describe, expect, it } from "vitest";
+import { fixedDate, isoUtc, person, siteSources } from "../../lib/harness/factories.ts";
 import { type ExistingSite, type ImportSource, planImport, splitTrailingQuote, verifyPlan } from "../../lib/move/import-plan.ts";
 import type { SourceItem } from "../../lib/move/source-page.ts";
 import { type ParsedPost, parsePost } from "../../lib/publish/posts.ts";
 import { err, ok } from "../../lib/shared/result.ts";
-import { fixedDate, isoUtc, person, siteSources } from "../support/factories.ts";
 
 const rfc822 = (epoch: number) => new Date(epoch).toUTCString();
 

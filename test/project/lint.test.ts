@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../support/project-copy.ts";
+import { REPO_ROOT } from "../../lib/harness/project-copy.ts";
 
 describe("biome ci", () => {
   it("finds nothing to format and nothing to lint", () => {

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, it } from "vitest";
-import { REPO_ROOT } from "../support/project-copy.ts";
+import { REPO_ROOT } from "../../lib/harness/project-copy.ts";
 
 const README = readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
 const scripts = Object.keys((JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createProjectCopy, REPO_ROOT } from "../support/project-copy.ts";
+import { createProjectCopy, REPO_ROOT } from "../../lib/harness/project-copy.ts";
 
 const project = createProjectCopy();
 // What the type check covers beyond what a site needs to build.

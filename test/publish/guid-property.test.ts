@@ -10,11 +10,20 @@
  *   keeps no history, so it cannot know which is new). The error says which id to write; written
  *   into the added post, the build succeeds and again no existing guid has moved.
  *
- * Dates are fixed UTC instants (test/support/factories.ts); the seed is in each test's name.
+ * Dates are fixed UTC instants (lib/harness/factories.ts); the seed is in each test's name.
  */
 import { describe, expect, it } from "vitest";
+import {
+  fixedDate,
+  type InMemorySite,
+  type PostSpec,
+  postFile,
+  profileYaml,
+  renderStableHtml,
+  seededRandom,
+  siteSources,
+} from "../../lib/harness/factories.ts";
 import { buildSite, SiteBuildError } from "../../lib/publish/site.ts";
-import { fixedDate, type InMemorySite, type PostSpec, postFile, profileYaml, renderStableHtml, seededRandom, siteSources } from "../support/factories.ts";
 
 const SEEDS = [3, 11, 404, 2015, 65537];
 const STEPS = 40;

@@ -5,9 +5,9 @@
  * property that no guid ever moves, whatever is added, is test/publish/guid-property.test.ts.
  */
 import { describe, expect, it } from "vitest";
+import { fixedDate } from "../../lib/harness/factories.ts";
 import { assignGuids, idsForPostsWithoutId, nextGuid, withIdInFrontMatter } from "../../lib/publish/guids.ts";
 import { type ParsedPost, parsePost } from "../../lib/publish/posts.ts";
-import { fixedDate } from "../support/factories.ts";
 
 function parsed(file: string, date: number, id?: number): ParsedPost {
   const post: ParsedPost = { file, date, bodyHtml: "<p>x</p>\n", html: "<p>x</p>\n", summary: "x" };

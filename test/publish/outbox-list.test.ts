@@ -5,10 +5,10 @@
  * recent posts, and the same list (and fingerprint) for the same input.
  */
 import { describe, expect, it } from "vitest";
+import { buildSiteInMemory, fixedDate, listYaml, OWNER_ID, type PostSpec, person, profileYaml } from "../../lib/harness/factories.ts";
 import { mentionedUsernames, outboxList } from "../../lib/publish/outbox-list.ts";
 import { siteConfigFromModel } from "../../lib/publish/site-config.ts";
 import { NOTIFY_WINDOW_DAYS } from "../../lib/shared/site-config.ts";
-import { buildSiteInMemory, fixedDate, listYaml, OWNER_ID, type PostSpec, person, profileYaml } from "../support/factories.ts";
 
 const fern = person(0, { username: "fern", user_link: "https://fern.example/feed.xml" });
 const oak = person(1, { username: "Oak_Tree", user_link: "https://oak.example/feed.xml" });

@@ -6,10 +6,10 @@
  * YAML structure or markup.
  */
 import { describe, expect, it } from "vitest";
+import { buildSiteInMemory, rawPostFile, seededRandom } from "../../lib/harness/factories.ts";
 import { parsePost, parseYamlText } from "../../lib/publish/posts.ts";
 import { type PostDraft, postDraft, postFile, yamlQuoted } from "../../lib/shared/post-file.ts";
 import { describeIssues } from "../../lib/shared/schemas.ts";
-import { buildSiteInMemory, rawPostFile, seededRandom } from "../support/factories.ts";
 
 const NOW = Date.UTC(2026, 11, 7, 17, 40, 12, 345);
 const free = () => false;

@@ -3,8 +3,8 @@
  * it cannot be one. Error cases across whole sites are in test/site-errors.test.ts.
  */
 import { describe, expect, it } from "vitest";
+import { fixedDate, type PostSpec, postFile, rawPostFile } from "../../lib/harness/factories.ts";
 import { checkXmlCharacters, compareChronologically, decodeUtf8, type ParsedPost, parsePost, parseYamlText } from "../../lib/publish/posts.ts";
-import { fixedDate, type PostSpec, postFile, rawPostFile } from "../support/factories.ts";
 
 function parseOk(spec: PostSpec | ReturnType<typeof rawPostFile>): ParsedPost {
   const result = parsePost("bytes" in spec ? spec : postFile(spec));

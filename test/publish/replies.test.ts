@@ -4,12 +4,12 @@
  * answers nested one level -- the owner's own answers among them -- and rendered inert.
  */
 import { describe, expect, it } from "vitest";
+import { buildSiteInMemory, fixedDate, isoUtc, postFile, siteSources } from "../../lib/harness/factories.ts";
 import { renderRepliesSection } from "../../lib/publish/html/replies-section.ts";
 import { renderHomeMain } from "../../lib/publish/html/site-pages.ts";
 import type { FileError } from "../../lib/publish/posts.ts";
 import { loadApprovedReplies, replyCount } from "../../lib/publish/replies.ts";
 import { sanitizeHtml } from "../../lib/shared/sanitize-html.ts";
-import { buildSiteInMemory, fixedDate, isoUtc, postFile, siteSources } from "../support/factories.ts";
 
 const BOB = { user_id: "0e9a7c52-61f4-4d3b-b8a2-7c5e1d9f0a13", username: "bob", user_link: "https://bob.example/feed.xml" };
 const CAROL = { user_id: "c41d2e8f-7a6b-4c95-93e0-5b2f8d1a6e47", username: "carol", user_link: "https://carol.example/feed.xml" };

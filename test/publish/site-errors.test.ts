@@ -4,10 +4,10 @@
  * through the real CLI (exit code, stderr, _site untouched) are in test/scripts/build-cli.test.ts.
  */
 import { describe, expect, it } from "vitest";
+import { fixedDate, listYaml, type PostSpec, person, postFile, profileYaml, rawPostFile, type SiteContent, siteSources } from "../../lib/harness/factories.ts";
 import type { FileError } from "../../lib/publish/posts.ts";
 import type { BuildOptions } from "../../lib/publish/site.ts";
 import { buildSite, SiteBuildError } from "../../lib/publish/site.ts";
-import { fixedDate, listYaml, type PostSpec, person, postFile, profileYaml, rawPostFile, type SiteContent, siteSources } from "../support/factories.ts";
 
 const GOOD: PostSpec = { name: "good.md", date: fixedDate(0), body: "Fine.\n" };
 

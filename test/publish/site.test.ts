@@ -3,8 +3,8 @@
  * files exist under which options, what the channel header says, how HTML pages are cut.
  */
 import { describe, expect, it } from "vitest";
+import { buildSiteFiles, buildSiteInMemory, fixedDate, listYaml, type PostSpec, person, profileYaml, siteSources } from "../../lib/harness/factories.ts";
 import { buildSite } from "../../lib/publish/site.ts";
-import { buildSiteFiles, buildSiteInMemory, fixedDate, listYaml, type PostSpec, person, profileYaml, siteSources } from "../support/factories.ts";
 import { childNamed, readFeedPage, textOf } from "../support/feed-checks.ts";
 
 const posts = (n: number): PostSpec[] =>

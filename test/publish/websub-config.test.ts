@@ -6,8 +6,8 @@
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { buildSiteInMemory, fixedDate, profileYaml } from "../../lib/harness/factories.ts";
 import { siteConfigFromModel } from "../../lib/publish/site-config.ts";
-import { buildSiteInMemory, fixedDate, profileYaml } from "../support/factories.ts";
 
 const posts = [0, 1, 2].map((i) => ({ id: i, date: fixedDate(i), body: `Post ${i}.\n` }));
 

@@ -7,9 +7,9 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { SERVER_STATE_FILE, writeServerState } from "../../scripts/cli/local-server.ts";
+import { SERVER_STATE_FILE, writeServerState } from "../../lib/cli/local-server.ts";
+import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import { runBuildCli } from "../support/cli.ts";
-import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 
 const TIMEOUT = 90_000;
 const copies: ProjectCopy[] = [];

@@ -10,12 +10,12 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { buildSiteInMemory, fixedDate, listYaml, person, postMarkdown, profileYaml, projectContent, type SiteContent } from "../../lib/harness/factories.ts";
+import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../lib/harness/project-copy.ts";
+import { readSiteSources } from "../../lib/site-build/site-source.ts";
 import { SITE_CONFIG_PATH } from "../../scripts/build.ts";
-import { readSiteSources } from "../../scripts/cli/site-source.ts";
 import { entriesStartingWith, readTree, runBuildCli } from "../support/cli.ts";
-import { buildSiteInMemory, fixedDate, listYaml, person, postMarkdown, profileYaml, projectContent, type SiteContent } from "../support/factories.ts";
 import { walkChain } from "../support/feed-checks.ts";
-import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../support/project-copy.ts";
 
 const TIMEOUT = 60_000;
 const copies: ProjectCopy[] = [];

@@ -9,11 +9,11 @@ import { copyFileSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { buildSiteInMemory } from "../../lib/harness/factories.ts";
+import { createProjectCopy } from "../../lib/harness/project-copy.ts";
+import { optionsFromEnv, readSiteSources } from "../../lib/site-build/site-source.ts";
 import { SITE_CONFIG_PATH } from "../../scripts/build.ts";
-import { optionsFromEnv, readSiteSources } from "../../scripts/cli/site-source.ts";
 import { readTree, runBuildCli } from "../support/cli.ts";
-import { buildSiteInMemory } from "../support/factories.ts";
-import { createProjectCopy } from "../support/project-copy.ts";
 
 const LIMITS = { SKEIN_FEED_MAX_ITEMS: "2", SKEIN_FEED_MAX_BYTES: "20000", SKEIN_FEED_HEADER_RESERVE_BYTES: "4000", SKEIN_HTML_PAGE_SIZE: "2" };
 const FIRST = { ...LIMITS, TZ: "UTC", LANG: "C.UTF-8", LC_ALL: "C.UTF-8" };

@@ -10,10 +10,10 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { buildSiteInMemory, listYaml, postFile, profileYaml, siteSources } from "../../lib/harness/factories.ts";
+import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import { buildSite } from "../../lib/publish/site.ts";
 import { runScript } from "../support/cli.ts";
-import { buildSiteInMemory, listYaml, postFile, profileYaml, siteSources } from "../support/factories.ts";
-import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 
 const OWN = { username: "ada", user_id: "3f0c2a4e-8b1d-4c55-9a0e-6d2b7c1e9f10" };
 const BOB = { username: "bob", user_id: "0b0b0000-0000-4000-8000-000000000b0b", full_name: "Bob B." };

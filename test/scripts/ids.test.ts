@@ -6,9 +6,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { fixedDate, postMarkdown } from "../../lib/harness/factories.ts";
+import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import { readTree, runBuildCli, runScript } from "../support/cli.ts";
-import { fixedDate, postMarkdown } from "../support/factories.ts";
-import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 
 const TIMEOUT = 60_000;
 const copies: ProjectCopy[] = [];

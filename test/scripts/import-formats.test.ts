@@ -14,12 +14,12 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildSiteFiles, buildSiteInMemory, fixedDate, profileYaml } from "../../lib/harness/factories.ts";
+import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import type { ParsedPost } from "../../lib/publish/posts.ts";
-import { readSiteSources } from "../../scripts/cli/site-source.ts";
+import { readSiteSources } from "../../lib/site-build/site-source.ts";
 import { atomPages, latin1, plainRssPages, utf16 } from "../move/support/feeds.ts";
 import { type CliResult, readTree, runScript } from "../support/cli.ts";
-import { buildSiteFiles, buildSiteInMemory, fixedDate, profileYaml } from "../support/factories.ts";
-import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 import { type FeedServer, serveFeeds } from "../validate/support/serve.ts";
 import { specShapedSite } from "../validate/support/spec-shaped.ts";
 

@@ -10,12 +10,12 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { buildSiteInMemory, fixedDate, listYaml, type PostSpec, person, profileYaml, seededRandom } from "../../lib/harness/factories.ts";
+import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import type { Post } from "../../lib/publish/posts.ts";
 import type { SiteModel } from "../../lib/publish/site.ts";
-import { readSiteSources } from "../../scripts/cli/site-source.ts";
+import { readSiteSources } from "../../lib/site-build/site-source.ts";
 import { readTree, runBuildCli, runScript } from "../support/cli.ts";
-import { buildSiteInMemory, fixedDate, listYaml, type PostSpec, person, profileYaml, seededRandom } from "../support/factories.ts";
-import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 import { type FeedServer, serveFeeds } from "../validate/support/serve.ts";
 
 const TIMEOUT = 240_000;

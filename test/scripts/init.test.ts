@@ -7,8 +7,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import { runScript } from "../support/cli.ts";
-import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 
 const TIMEOUT = 60_000;
 const EXAMPLE_USER_ID = "8d3c6f0e-2b1a-4e57-9c4d-1f6a2e9b7c30";

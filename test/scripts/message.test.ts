@@ -7,10 +7,10 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import { parseArgs as parseInboxArgs } from "../../scripts/inbox.ts";
 import { parseArgs } from "../../scripts/message.ts";
 import { runScript } from "../support/cli.ts";
-import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 
 const TOKEN = "message-test-token";
 const item = { id: 12, kind: "message", state: "sent", message_id: 34 };

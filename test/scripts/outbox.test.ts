@@ -6,10 +6,10 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import type { OutboxItem } from "../../lib/shared/api-types.ts";
 import { outboxTable, parseArgs } from "../../scripts/outbox.ts";
 import { runScript } from "../support/cli.ts";
-import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 
 const TOKEN = "outbox-test-token";
 const HOSTILE = "evil\u202e\u0085";

@@ -1,5 +1,5 @@
 /**
- * What every owner command (npm run inbox, tick, ...) shares (scripts/cli/): it finds the server
+ * What every owner command (npm run inbox, tick, ...) shares (lib/cli/): it finds the server
  * `npm start` really started (.wrangler/skein-server.json), says in one line what is wrong when the
  * address answers something that is not Skein's API, never prints a stack trace, and its --json is as
  * terminal-safe as its tables. Real processes against a real loopback HTTP server.
@@ -7,9 +7,9 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeServerState } from "../../scripts/cli/local-server.ts";
+import { writeServerState } from "../../lib/cli/local-server.ts";
+import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import { runScript } from "../support/cli.ts";
-import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 
 const TOKEN = "cli-test-token";
 const HOSTILE = "evil \u202e\u0085name\u200f";

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { REPO_ROOT } from "../support/project-copy.ts";
+import { REPO_ROOT } from "../../lib/harness/project-copy.ts";
 
 interface Step {
   run?: string;

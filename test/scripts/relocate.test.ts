@@ -12,11 +12,11 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { buildSiteFiles, fixedDate, type PostSpec, profileYaml, projectContent } from "../../lib/harness/factories.ts";
+import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import { withRelocate } from "../../scripts/relocate.ts";
 import { readTree, runBuildCli, runScript } from "../support/cli.ts";
-import { buildSiteFiles, fixedDate, type PostSpec, profileYaml, projectContent } from "../support/factories.ts";
 import { readFeedPage } from "../support/feed-checks.ts";
-import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 
 const TIMEOUT = 90_000;
 const LIMITS = { SKEIN_FEED_MAX_ITEMS: "2" };

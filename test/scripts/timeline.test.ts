@@ -7,10 +7,10 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import type { ListPage, TimelineFollows, TimelineItem } from "../../lib/shared/api-types.ts";
 import { timelineLines } from "../../scripts/timeline.ts";
 import { runScript } from "../support/cli.ts";
-import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 
 const TOKEN = "timeline-cli-token";
 const HOSTILE = "evil\u202e\u0007name\u200f\u2066";

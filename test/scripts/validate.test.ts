@@ -6,9 +6,9 @@
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import type { ValidationReport } from "../../lib/validate/validate-feed.ts";
 import { readTree, runBuildCli, runScript } from "../support/cli.ts";
-import { createProjectCopy, type ProjectCopy } from "../support/project-copy.ts";
 import { type FeedServer, serveFeeds } from "../validate/support/serve.ts";
 
 const TIMEOUT = 90_000;

@@ -3,8 +3,8 @@
  * spec's own sample uses "UTC") and ISO 8601 / RFC 3339 only with a zone.
  */
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../../lib/harness/factories.ts";
 import { formatHumanDate, formatIsoUtc, formatRfc822, parseFlexibleDate, parseIsoDateTime, parseRfc822 } from "../../lib/shared/dates.ts";
-import { seededRandom } from "../support/factories.ts";
 
 const SPEC_SAMPLE = Date.UTC(2015, 4, 16, 21, 32, 15); // "Sat, 16 May 2015 21:32:15 UTC" in the spec
 

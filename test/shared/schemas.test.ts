@@ -4,11 +4,11 @@
  * inbox's bodies are tested in test/inbox/schemas.test.ts.
  */
 import { describe, expect, it } from "vitest";
+import { MINIMAL_PROFILE } from "../../lib/harness/factories.ts";
 import * as siteSchemas from "../../lib/publish/site-schemas.ts";
 import * as sharedSchemas from "../../lib/shared/schemas.ts";
 import { describeIssues } from "../../lib/shared/schemas.ts";
 import { LIMITS, OPEN_MICROBLOG_DOCS } from "../../lib/shared/spec.ts";
-import { MINIMAL_PROFILE } from "../support/factories.ts";
 
 /** Both schema files: the building blocks and inbox bodies, and the build's shapes made of them. */
 const schemas = { ...sharedSchemas, ...siteSchemas };
@@ -21,7 +21,16 @@ function issues(schema: { safeParse(value: unknown): { success: boolean; error?:
 describe("profile", () => {
   it("fills the defaults: accept everyone, nobody selected, private blocks, the spec's docs", () => {
     const result = schemas.profile.parse({ ...MINIMAL_PROFILE });
-    expect(result).toEqual({ ...MINIMAL_PROFILE, accept: "everyone", selected: [], public_blocks: false, docs: OPEN_MICROBLOG_DOCS, hubs: [], links: [], bridgy_fed: false });
+    expect(result).toEqual({
+      ...MINIMAL_PROFILE,
+      accept: "everyone",
+      selected: [],
+      public_blocks: false,
+      docs: OPEN_MICROBLOG_DOCS,
+      hubs: [],
+      links: [],
+      bridgy_fed: false,
+    });
   });
 
   it("trims text fields and refuses empty ones", () => {

@@ -5,7 +5,7 @@
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT } from "./project-copy.ts";
+import { REPO_ROOT } from "../../lib/harness/project-copy.ts";
 
 const TSX_CLI = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 

@@ -5,6 +5,7 @@
 // Also: the per-isolate caches of what depends only on the site config.
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import { seededRandom } from "../../lib/harness/seeded-random.ts";
 import type { FollowedAccount, SiteConfig } from "../../lib/shared/site-config.ts";
 import { normalizeUserLink } from "../../lib/shared/urls.ts";
 import { followedAccounts, matchesIdentity, mentionTest } from "../../lib/timeline/items.ts";
@@ -13,7 +14,6 @@ import { DAY_MINUTES, minuteOf, phaseOf, slotDue } from "../../lib/timeline/sche
 import { type FollowBrief, loadDueFollows, loadPollerState } from "../../lib/timeline/store.ts";
 import { hubFedFollows } from "../../lib/timeline/websub-store.ts";
 import { HUB_FED_POLL_MINUTES } from "../../lib/timeline/websub-subscribe-job.ts";
-import { seededRandom } from "../support/seeded-random.ts";
 import { FIXED_NOW, testConfig } from "../worker/support/worker.ts";
 import { followed, plainPosts, poll, serveSite, account as siteAccount } from "./support.ts";
 

@@ -9,6 +9,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import { seededRandom } from "../../lib/harness/seeded-random.ts";
 import type { FollowedAccount, SiteConfig } from "../../lib/shared/site-config.ts";
 import { normalizeUserLink } from "../../lib/shared/urls.ts";
 import { createTimelinePollJob } from "../../lib/timeline/poll-job.ts";
@@ -22,7 +23,6 @@ import {
   RENEW_BEFORE_MS,
   VERIFY_WAIT_MS,
 } from "../../lib/timeline/websub-subscribe-job.ts";
-import { seededRandom } from "../support/seeded-random.ts";
 import {
   CALLBACK_PREFIX,
   FIXED_NOW,

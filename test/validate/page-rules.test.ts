@@ -6,10 +6,10 @@
  * values; filled in, they have no error.
  */
 import { describe, expect, it } from "vitest";
+import { buildSiteInMemory, fixedDate, listYaml, person, profileYaml } from "../../lib/harness/factories.ts";
 import { checkPage, checkRfc822, type FeedKind, PAGE_MAX_BYTES } from "../../lib/validate/page-rules.ts";
 import type { Problem, Severity } from "../../lib/validate/problems.ts";
 import { SPEC_LIST_SAMPLE, SPEC_MAIN_SAMPLE } from "../shared/remote-feed-reader/factories.ts";
-import { buildSiteInMemory, fixedDate, listYaml, person, profileYaml } from "../support/factories.ts";
 import { specShapedSite } from "./support/spec-shaped.ts";
 
 const site = buildSiteInMemory(

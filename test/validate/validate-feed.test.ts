@@ -7,11 +7,11 @@
  * that does not match, an archive given as the start, too many pages.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildSiteFiles, fixedDate, listYaml, type PostSpec, person, profileYaml } from "../../lib/harness/factories.ts";
 import { Budget } from "../../lib/shared/budget.ts";
 import { createPageLoader } from "../../lib/validate/page-loader.ts";
 import type { Problem, Severity } from "../../lib/validate/problems.ts";
 import { type ValidationReport, validateFeed } from "../../lib/validate/validate-feed.ts";
-import { buildSiteFiles, fixedDate, listYaml, type PostSpec, person, profileYaml } from "../support/factories.ts";
 import { type FeedServer, serveFeeds } from "./support/serve.ts";
 import { specShapedSite } from "./support/spec-shaped.ts";
 

@@ -4,8 +4,8 @@
  * of Skein's own feeds.
  */
 import { describe, expect, it } from "vitest";
+import { buildSiteFiles, fixedDate } from "../../lib/harness/factories.ts";
 import { attributeOf, childElements, innerXml, ownText, parseXml, XmlSyntaxError } from "../../lib/validate/xml-tree.ts";
-import { buildSiteFiles, fixedDate } from "../support/factories.ts";
 import { type XmlElement as RealElement, parseXml as realParse } from "../support/feed-checks.ts";
 
 describe("parseXml", () => {

@@ -8,7 +8,7 @@
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { ensureSiteConfig } from "../../scripts/cli/site-config-file.ts";
+import { ensureSiteConfig } from "../../lib/site-build/site-config-file.ts";
 
 const here = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
 

@@ -4,8 +4,8 @@
  * of it is left afterwards.
  */
 import { execFileSync } from "node:child_process";
-import type { ProjectCopy } from "../../support/project-copy.ts";
-import { spawnInOwnGroup } from "./wrangler-server.ts";
+import type { ProjectCopy } from "../../../lib/harness/project-copy.ts";
+import { spawnInOwnGroup } from "../../../lib/harness/wrangler-server.ts";
 
 export interface NpmStart {
   url: string;

@@ -12,8 +12,6 @@
  * both the item limit and the byte limit close pages. The seed is in each test's name.
  */
 import { describe, expect, it } from "vitest";
-import type { PageLimits } from "../../../lib/publish/feed/paginate.ts";
-import type { BuildOptions } from "../../../lib/publish/site.ts";
 import {
   buildSiteInMemory,
   FULL_PROFILE,
@@ -25,7 +23,9 @@ import {
   profileYaml,
   type SeededRandom,
   seededRandom,
-} from "../../support/factories.ts";
+} from "../../../lib/harness/factories.ts";
+import type { PageLimits } from "../../../lib/publish/feed/paginate.ts";
+import type { BuildOptions } from "../../../lib/publish/site.ts";
 import { type Chain, expectArchivesFull, readFeedPage, walkChain } from "../../support/feed-checks.ts";
 
 const SEEDS = [1, 7, 42, 2026, 90210];

@@ -6,13 +6,22 @@
  * the profile's `hubs:` reach both feeds' head pages and nothing else.
  */
 import { describe, expect, it } from "vitest";
+import {
+  buildSiteInMemory,
+  FULL_PROFILE,
+  fixedDate,
+  OWNER_ID,
+  type PostSpec,
+  profileYaml,
+  type SiteContent,
+  siteSources,
+} from "../../../lib/harness/factories.ts";
 import { atomEntryId, atomFeedId, OPEN_MICROBLOG_ITEM_NAMESPACE, uuidV5 } from "../../../lib/publish/feed/atom-ids.ts";
 import { buildSite, SiteBuildError, type SiteModel } from "../../../lib/publish/site.ts";
 import { Budget } from "../../../lib/shared/budget.ts";
 import { createPageLoader } from "../../../lib/validate/page-loader.ts";
 import { validateFeed } from "../../../lib/validate/validate-feed.ts";
 import { atomChildren, atomLinks, atomProblems, atomText, expanded, FEED_HISTORY, parseAtom, THREAD } from "../../support/atom-checks.ts";
-import { buildSiteInMemory, FULL_PROFILE, fixedDate, OWNER_ID, type PostSpec, profileYaml, type SiteContent, siteSources } from "../../support/factories.ts";
 import { serveFeeds } from "../../validate/support/serve.ts";
 import { GOLDEN_CONTENT, GOLDEN_OPTIONS } from "./golden-fixture.ts";
 

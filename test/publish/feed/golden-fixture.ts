@@ -2,8 +2,9 @@
  * The golden fixture: a small site that uses every feature the feeds can express, rendered with
  * tiny limits so the main feed has several archive pages and both list feeds are paginated.
  */
+
+import { FULL_PROFILE, fixedDate, listYaml, type PostSpec, person, profileYaml, type SiteContent } from "../../../lib/harness/factories.ts";
 import type { BuildOptions } from "../../../lib/publish/site.ts";
-import { FULL_PROFILE, fixedDate, listYaml, type PostSpec, person, profileYaml, type SiteContent } from "../../support/factories.ts";
 
 const bob = person(0, { username: "bob" });
 // Ids and links may carry "&" and ";": they must come back from the XML exactly as written.

@@ -16,7 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { buildSiteInMemory, FULL_PROFILE } from "../../support/factories.ts";
+import { buildSiteInMemory, FULL_PROFILE } from "../../../lib/harness/factories.ts";
 import { childNamed, expectArchivesFull, type FeedPageInfo, MICROBLOG, textOf, walkChain } from "../../support/feed-checks.ts";
 import { GOLDEN_CONTENT, GOLDEN_OPTIONS, GOLDEN_POSTS } from "./golden-fixture.ts";
 

@@ -3,8 +3,8 @@
  * maxBytes - headerReserveBytes bytes of items per page; closed pages never change when items are added.
  */
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../../../lib/harness/factories.ts";
 import { ItemTooLargeError, type PageLimits, paginate, utf8Length } from "../../../lib/publish/feed/paginate.ts";
-import { seededRandom } from "../../support/factories.ts";
 
 const limits = (maxItems: number, budget: number): PageLimits => ({ maxItems, maxBytes: budget + 100, headerReserveBytes: 100 });
 const letters = (n: number) => Array.from({ length: n }, (_, i) => String.fromCharCode(97 + i));

@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { fragment } from "xmlbuilder2";
 import type { XMLBuilder } from "xmlbuilder2/lib/interfaces.js";
+import { type SeededRandom, seededRandom } from "../../../lib/harness/seeded-random.ts";
 import { renderAtomEntry, THREAD_NS } from "../../../lib/publish/feed/atom-feed.ts";
 import { atomEntryId } from "../../../lib/publish/feed/atom-ids.ts";
 import { type FeedContext, renderPostItem } from "../../../lib/publish/feed/main-feed.ts";
@@ -18,7 +19,6 @@ import type { Profile } from "../../../lib/publish/site-schemas.ts";
 import { formatIsoUtc, formatRfc822 } from "../../../lib/shared/dates.ts";
 import { MICROBLOG_NS } from "../../../lib/shared/spec.ts";
 import { siteUrls } from "../../../lib/shared/urls.ts";
-import { type SeededRandom, seededRandom } from "../../support/seeded-random.ts";
 
 function referenceItem(post: Post, context: FeedContext): string {
   const { profile, urls } = context;

@@ -5,6 +5,7 @@
 
 import { describe, expect, it } from "vitest";
 import { create } from "xmlbuilder2";
+import { seededRandom } from "../../../lib/harness/factories.ts";
 import {
   addDescription,
   addText,
@@ -15,7 +16,6 @@ import {
   newChannel,
   serializeItem,
 } from "../../../lib/publish/feed/xml-writer.ts";
-import { seededRandom } from "../../support/factories.ts";
 import { childNamed, parseXml } from "../../support/feed-checks.ts";
 
 const PIECES = ["]]>", "]", "]]", ">", "<", "&", "&amp;", "&#65;", "&lt;", "Q&A;", "<![CDATA[", "\n", "  ", "a", "é", "🐦", '"', "'"];

@@ -10,8 +10,8 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { mf2 } from "microformats-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProjectCopy, type ProjectCopy } from "../../../lib/harness/project-copy.ts";
 import { runBuildCli } from "../../support/cli.ts";
-import { createProjectCopy, type ProjectCopy } from "../../support/project-copy.ts";
 
 const BASE = "https://wren.example";
 const PROFILE = `username: wren

@@ -4,6 +4,7 @@
  * that show nothing a newer post could change.
  */
 import { describe, expect, it } from "vitest";
+import { fixedDate, listYaml, type PostSpec, person, profileYaml, renderStableHtml, siteSources } from "../../../lib/harness/factories.ts";
 import { escapeHtml, html, raw } from "../../../lib/publish/html/html-builder.ts";
 import {
   chromeOf,
@@ -15,7 +16,6 @@ import {
   renderPostMain,
 } from "../../../lib/publish/html/site-pages.ts";
 import { buildSite, type SiteModel } from "../../../lib/publish/site.ts";
-import { fixedDate, listYaml, type PostSpec, person, profileYaml, renderStableHtml, siteSources } from "../../support/factories.ts";
 
 const POSTS: PostSpec[] = [
   { name: "a.md", date: fixedDate(0), body: "First <b>bold</b> post.\n" },

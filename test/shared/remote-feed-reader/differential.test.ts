@@ -7,7 +7,7 @@ import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { type BuildOptions, buildSite, type SiteModel, type SiteSources } from "../../../lib/publish/site.ts";
 import { type Feed, type FeedChannel, type FeedItem, readFeed } from "../../../lib/shared/remote-feed-reader.ts";
-import { optionsFromEnv, readSiteSources } from "../../../scripts/cli/site-source.ts";
+import { optionsFromEnv, readSiteSources } from "../../../lib/site-build/site-source.ts";
 import { trickySite } from "./factories.ts";
 
 const projectRoot = fileURLToPath(new URL("../../../", import.meta.url));

@@ -19,6 +19,7 @@
 import http from "node:http";
 import type { Socket } from "node:net";
 import type { TestProject } from "vitest/node";
+import { buildSiteFiles, listYaml, type PostSpec, postFile, profileYaml } from "../../../lib/harness/factories.ts";
 import {
   DEEP_POSTS,
   LANES,
@@ -31,7 +32,6 @@ import {
   receiverUserId,
   receiverUsername,
 } from "../../outbox/sites.ts";
-import { buildSiteFiles, listYaml, type PostSpec, postFile, profileYaml } from "../../support/factories.ts";
 
 const BASE = Date.UTC(2026, 1, 20, 9, 0, 0);
 const hours = (n: number) => BASE + n * 3_600_000;

@@ -25,7 +25,7 @@ import { createHash } from "node:crypto";
 import http from "node:http";
 import type { Socket } from "node:net";
 import type { TestProject } from "vitest/node";
-import { buildSiteFiles, type PostSpec, postFile, profileYaml } from "../../support/factories.ts";
+import { buildSiteFiles, type PostSpec, postFile, profileYaml } from "../../../lib/harness/factories.ts";
 
 /** A post as a test describes it (JSON over the control endpoint). */
 export interface PostDescription {

@@ -25,7 +25,7 @@
 import http from "node:http";
 import type { Socket } from "node:net";
 import type { TestProject } from "vitest/node";
-import { buildSiteInMemory, type PostSpec, profileYaml } from "../../support/factories.ts";
+import { buildSiteInMemory, type PostSpec, profileYaml } from "../../../lib/harness/factories.ts";
 
 const BASE = Date.UTC(2026, 1, 25, 9, 0, 0);
 

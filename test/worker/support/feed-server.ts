@@ -21,7 +21,7 @@
 import http from "node:http";
 import type { Socket } from "node:net";
 import type { TestProject } from "vitest/node";
-import { buildSiteFiles, type PostSpec, postFile, profileYaml, seededRandom } from "../../support/factories.ts";
+import { buildSiteFiles, type PostSpec, postFile, profileYaml, seededRandom } from "../../../lib/harness/factories.ts";
 import { BOB_STATUS, feedServer, OWNER, SITES } from "./people.ts";
 
 const BASE = Date.UTC(2026, 1, 1, 9, 0, 0);

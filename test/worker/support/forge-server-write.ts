@@ -1,6 +1,6 @@
 /**
  * Vitest globalSetup (Node) for the write path's workerd tests (test/write/): a loopback forge
- * (scripts/cli/local-forge.ts, the Forgejo/Gitea contents API) over a real git repository in a
+ * (lib/cli/local-forge.ts, the Forgejo/Gitea contents API) over a real git repository in a
  * temp folder, and a control server that shows the tests what only Node can see:
  *
  *   GET /control/repo          {log: [{sha, author, subject, files}], files: {path: text}} of HEAD
@@ -18,8 +18,8 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { startLocalForge } from "../../../scripts/cli/local-forge.ts";
-import { buildSiteFiles, profileYaml, rawPostFile } from "../../support/factories.ts";
+import { startLocalForge } from "../../../lib/cli/local-forge.ts";
+import { buildSiteFiles, profileYaml, rawPostFile } from "../../../lib/harness/factories.ts";
 import { OWNER } from "./people.ts";
 import { WRITE_FORGE_TOKEN, WRITE_IDENTITY } from "./write-forge.ts";
 

@@ -6,8 +6,8 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { SiteModel } from "../../lib/publish/site.ts";
-import { siteConfigFromModel } from "../../lib/publish/site-config.ts";
+import type { SiteModel } from "../publish/site.ts";
+import { siteConfigFromModel } from "../publish/site-config.ts";
 import { loadSiteModel } from "./site-source.ts";
 
 export const SITE_CONFIG_PATH = "functions/_generated/site-config.json";

@@ -11,12 +11,12 @@
  * Feeds are decoded and read with the same code the Worker uses (lib/shared/xml-decoding.ts,
  * lib/shared/remote-feed-reader.ts), so every encoding XML allows is read here too.
  */
-import { feedLinksOf } from "../../lib/shared/feed-links.ts";
-import { type Feed, FeedReadError, readFeed } from "../../lib/shared/remote-feed-reader.ts";
-import { err, ok, type Result } from "../../lib/shared/result.ts";
-import { otherUserId, otherUsername } from "../../lib/shared/schemas.ts";
-import { parseHttpUrl } from "../../lib/shared/urls.ts";
-import { decodeXmlBytes } from "../../lib/shared/xml-decoding.ts";
+import { feedLinksOf } from "../shared/feed-links.ts";
+import { type Feed, FeedReadError, readFeed } from "../shared/remote-feed-reader.ts";
+import { err, ok, type Result } from "../shared/result.ts";
+import { otherUserId, otherUsername } from "../shared/schemas.ts";
+import { parseHttpUrl } from "../shared/urls.ts";
+import { decodeXmlBytes } from "../shared/xml-decoding.ts";
 import { CliError } from "./run.ts";
 
 export interface DiscoveryLimits {

@@ -11,11 +11,11 @@
  * - seededRandom: a small deterministic PRNG for property tests
  */
 import { stringify } from "yaml";
-import { idsForPostsWithoutId } from "../../lib/publish/guids.ts";
-import { type PostSource, parsePost } from "../../lib/publish/posts.ts";
-import { type BuildOptions, buildSite, type SiteModel, type SiteSources } from "../../lib/publish/site.ts";
-import { olderPageFiles, postPageFiles } from "../../lib/publish/site-files.ts";
-import { SOURCE_PATHS } from "../../scripts/cli/site-source.ts";
+import { idsForPostsWithoutId } from "../publish/guids.ts";
+import { type PostSource, parsePost } from "../publish/posts.ts";
+import { type BuildOptions, buildSite, type SiteModel, type SiteSources } from "../publish/site.ts";
+import { olderPageFiles, postPageFiles } from "../publish/site-files.ts";
+import { SOURCE_PATHS } from "../site-build/site-source.ts";
 import type { ProjectContent } from "./project-copy.ts";
 
 const encoder = new TextEncoder();

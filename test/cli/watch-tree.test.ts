@@ -1,5 +1,5 @@
 /**
- * watchTree (scripts/cli/watch-tree.ts), what npm start rebuilds on: a file replaced by a rename (how
+ * watchTree (lib/cli/watch-tree.ts), what npm start rebuilds on: a file replaced by a rename (how
  * follow, unfollow, relocate, import, `sed -i` and many editors save) is seen every time, not only
  * the first (Node 20's recursive fs.watch on Linux lost it after one); in-place writes, files in
  * folders created after the start and deletions are seen; nothing is reported after close().
@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync }
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type TreeWatcher, watchTree } from "../../scripts/cli/watch-tree.ts";
+import { type TreeWatcher, watchTree } from "../../lib/cli/watch-tree.ts";
 
 let root: string;
 let watcher: TreeWatcher | undefined;

@@ -4,10 +4,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { PageLimits } from "../../lib/publish/feed/paginate.ts";
-import { DEFAULT_FEED_LIMITS } from "../../lib/publish/feed/paginate.ts";
-import { REPLIES_DIR } from "../../lib/publish/replies.ts";
-import { type BuildOptions, buildSite, type FileSource, type SiteModel, type SiteSources } from "../../lib/publish/site.ts";
+import type { PageLimits } from "../publish/feed/paginate.ts";
+import { DEFAULT_FEED_LIMITS } from "../publish/feed/paginate.ts";
+import { REPLIES_DIR } from "../publish/replies.ts";
+import { type BuildOptions, buildSite, type FileSource, type SiteModel, type SiteSources } from "../publish/site.ts";
 
 export const SOURCE_PATHS = {
   posts: "posts",

@@ -12,11 +12,11 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { isMap, isScalar, isSeq, parseDocument, stringify } from "yaml";
-import { listEntry } from "../../lib/publish/site-schemas.ts";
-import { describeIssues } from "../../lib/shared/schemas.ts";
-import { normalizeUserLink } from "../../lib/shared/urls.ts";
+import { listEntry } from "../publish/site-schemas.ts";
+import { describeIssues } from "../shared/schemas.ts";
+import { normalizeUserLink } from "../shared/urls.ts";
+import { SOURCE_PATHS } from "../site-build/site-source.ts";
 import { CliError } from "./run.ts";
-import { SOURCE_PATHS } from "./site-source.ts";
 
 export interface ListedAccount {
   /** 0-based position in the list. */

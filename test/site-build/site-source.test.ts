@@ -3,10 +3,10 @@
  * environment sets (SKEIN_URL, SKEIN_FUNCTIONS_URL, SKEIN_FEED_*, SKEIN_HTML_PAGE_SIZE).
  */
 import { afterAll, describe, expect, it } from "vitest";
+import { fixedDate, listYaml, person, postMarkdown, profileYaml, projectContent } from "../../lib/harness/factories.ts";
+import { createProjectCopy } from "../../lib/harness/project-copy.ts";
 import { DEFAULT_FEED_LIMITS } from "../../lib/publish/feed/paginate.ts";
-import { optionsFromEnv, readSiteSources, SOURCE_PATHS } from "../../scripts/cli/site-source.ts";
-import { fixedDate, listYaml, person, postMarkdown, profileYaml, projectContent } from "../support/factories.ts";
-import { createProjectCopy } from "../support/project-copy.ts";
+import { optionsFromEnv, readSiteSources, SOURCE_PATHS } from "../../lib/site-build/site-source.ts";
 
 describe("optionsFromEnv", () => {
   it("no variables: the spec's limits and no overrides", () => {

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type ProjectCopy, REPO_ROOT } from "../../support/project-copy.ts";
+import { type ProjectCopy, REPO_ROOT } from "./project-copy.ts";
 
 export const WRANGLER = path.join(REPO_ROOT, "node_modules/.bin/wrangler");
 export const TSX = path.join(REPO_ROOT, "node_modules/.bin/tsx");

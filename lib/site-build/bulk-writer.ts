@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { outputPath, type SiteFile } from "../../lib/publish/site-files.ts";
+import { outputPath, type SiteFile } from "../publish/site-files.ts";
 
 /** Write every file under `outDir`; returns how many were written. */
 export function writeSiteFiles(outDir: string, files: readonly SiteFile[]): number {
