@@ -6,9 +6,13 @@
  * against plain Eleventy rendering the SAME post files to HTML only (bench/build/baseline-project.ts).
  * Runs are interleaved (ours, baseline, ours, baseline, ...) and the medians compared, so both tools
  * see the same machine load: on a shared machine only the ratio is meaningful, not the seconds.
+ * When Debian's `hugo` is installed it builds the same posts too (bench/build/hugo-project.ts), in the
+ * same interleaved runs, and the table prints ours / Hugo's (issue 17's yardstick); when it is not,
+ * the output says so.
  * Then it appends one post to the 10,000-post site and reports which output files changed.
  *
  *   tsx bench/build.ts [--sizes 1000,10000,50000] [--repeat N] [--append 10000] [--keep] [--json file]
+ *   tsx bench/build.ts --publish [--publish-posts 10000]   the publishing job instead (bench/build/publish-path.ts)
  *
  * Progress goes to stderr, the table and the targets to stdout. Exit code: 0 all measured targets met,
  * 1 a target missed (named on stderr), 2 bad options or a build that failed.
@@ -20,7 +24,9 @@ import { parseArgs } from "node:util";
 import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../lib/harness/project-copy.ts";
 import { type AppendResult, appendOnePost } from "./build/append-check.ts";
 import { type BaselineProject, createBaselineProject } from "./build/baseline-project.ts";
-import { type ChildCommand, measureBuild, type RunMeasurement } from "./build/measure.ts";
+import { createHugoProject, type HugoProject, hugoVersion } from "./build/hugo-project.ts";
+import { type ChildCommand, measureBuild, measureForeignBuild, type RunMeasurement } from "./build/measure.ts";
+import { measurePublishPath, PUBLISH_TARGETS, renderPublish } from "./build/publish-path.ts";
 import { checkTargets, compare, renderAppend, renderTable, renderTargets, type SizeResult, TOOLS } from "./build/report.ts";
 import { syntheticPost } from "./build/synthetic-posts.ts";
 
@@ -30,6 +36,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --append N                 size of the site for the append-one-post check (default: 10000; 0 skips it)
   --keep                     keep the temporary project folders (their path is printed)
   --json FILE                also write the results as JSON
+  --publish                  measure the publishing job instead (npm ci, build, checks, wrangler deploy
+                             --dry-run) for the example site and a synthetic one
+  --publish-posts N          posts of that synthetic site (default: 10000)
   --help`;
 
 /** Posts in the unmeasured warm-up build (fills tsx's transform cache and the OS file cache). */
@@ -41,6 +50,7 @@ interface Options {
   append: number;
   keep: boolean;
   json: string | undefined;
+  publish: number | undefined;
 }
 
 function positiveInteger(text: string, what: string, allowZero = false): number {
@@ -59,6 +69,8 @@ function parseOptions(argv: string[]): Options | undefined {
       append: { type: "string", default: "10000" },
       keep: { type: "boolean", default: false },
       json: { type: "string" },
+      publish: { type: "boolean", default: false },
+      "publish-posts": { type: "string", default: "10000" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -71,6 +83,7 @@ function parseOptions(argv: string[]): Options | undefined {
     append: positiveInteger(values.append, "--append", true),
     keep: values.keep,
     json: values.json,
+    publish: values.publish ? positiveInteger(values["publish-posts"], "--publish-posts") : undefined,
   };
 }
 
@@ -117,6 +130,19 @@ function eleventyVersion(): string {
   return manifest.version;
 }
 
+async function publishOnly(posts: number): Promise<number> {
+  const benchDir = mkdtempSync(path.join(os.tmpdir(), "skein-bench-"));
+  try {
+    const environment = `node ${process.version}, ${os.cpus().length} CPU, load average ${os.loadavg()[0]!.toFixed(2)} at start`;
+    progress(environment);
+    const results = await measurePublishPath(benchDir, ["example", posts], progress);
+    console.log(`Skein publishing-path benchmark (${environment}, load average ${os.loadavg()[0]!.toFixed(2)} at end)\n\n${renderPublish(results)}`);
+    return results.every((r) => PUBLISH_TARGETS[r.site] === undefined || r.totalSeconds <= PUBLISH_TARGETS[r.site]!) ? 0 : 1;
+  } finally {
+    rmSync(benchDir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<number> {
   let options: Options | undefined;
   try {
@@ -129,6 +155,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (options.publish !== undefined) return publishOnly(options.publish);
   const { sizes, keep } = options;
   const benchDir = mkdtempSync(path.join(os.tmpdir(), "skein-bench-"));
   const usageFile = path.join(benchDir, "usage.json");
@@ -140,7 +167,8 @@ async function main(): Promise<number> {
     process.exit(130);
   });
 
-  const environment = `node ${process.version}, @11ty/eleventy ${eleventyVersion()}, ${os.cpus().length} CPU ${os.cpus()[0]?.model.trim() ?? ""}, load average ${os.loadavg()[0]!.toFixed(2)} at start`;
+  const hugo = hugoVersion();
+  const environment = `node ${process.version}, @11ty/eleventy ${eleventyVersion()}, ${hugo ?? "hugo NOT installed (apt-get install hugo): no Hugo ratios"}, ${os.cpus().length} CPU ${os.cpus()[0]?.model.trim() ?? ""}, load average ${os.loadavg()[0]!.toFixed(2)} at start`;
   progress(environment);
   progress(`working in ${benchDir}`);
   const results: SizeResult[] = [];
@@ -154,8 +182,10 @@ async function main(): Promise<number> {
       progress(`${posts} posts: writing the synthetic site`);
       const copy = syntheticProject(benchDir, posts);
       const baseline = createBaselineProject(benchDir, path.join(copy.root, "posts"));
+      const hugoProject: HugoProject | undefined = hugo ? createHugoProject(benchDir, path.join(copy.root, "posts"), hugo) : undefined;
       const ours: RunMeasurement[] = [];
       const base: RunMeasurement[] = [];
+      const hugoRuns: RunMeasurement[] = [];
       for (let run = 1; run <= repeat; run++) {
         const o = await measureBuild(oursCommand(copy), usageFile);
         ours.push(o);
@@ -163,8 +193,13 @@ async function main(): Promise<number> {
         const b = await measureBuild(baselineCommand(baseline), usageFile);
         base.push(b);
         progress(`${posts} posts, run ${run}/${repeat}: ${describeRun(TOOLS.baseline, b)} (this pair: ratio ${(o.wallSeconds / b.wallSeconds).toFixed(2)})`);
+        if (hugoProject) {
+          const h = await measureForeignBuild({ ...hugoProject, cwd: hugoProject.root });
+          hugoRuns.push(h);
+          progress(`${posts} posts, run ${run}/${repeat}: ${describeRun(TOOLS.hugo, h)} (skein / hugo: ${(o.wallSeconds / h.wallSeconds).toFixed(2)})`);
+        }
       }
-      const result = compare(posts, ours, base);
+      const result = compare(posts, ours, base, hugoRuns);
       for (const [tool, summary] of [
         [TOOLS.ours, result.ours],
         [TOOLS.baseline, result.baseline],
@@ -176,6 +211,7 @@ async function main(): Promise<number> {
       if (!keep) {
         copy.cleanup();
         rmSync(baseline.root, { recursive: true, force: true });
+        if (hugoProject) rmSync(hugoProject.root, { recursive: true, force: true });
       }
     }
 
@@ -194,7 +230,8 @@ async function main(): Promise<number> {
   const load = `load average ${os.loadavg()[0]!.toFixed(2)} at end`;
   const out = [
     `Skein build benchmark (${environment}, ${load})`,
-    `Medians of interleaved runs; ratio = skein / plain Eleventy (same posts, HTML only, same run). MB = 10^6 bytes.`,
+    `Medians of interleaved runs; ratio = skein / plain Eleventy (same posts, HTML only, same run); vs hugo = skein / hugo (same posts, same run). MB = 10^6 bytes.`,
+    ...(hugo ? [] : ["hugo is not installed: no Hugo ratios (Debian: apt-get install hugo)."]),
     "",
     renderTable(results),
     "",

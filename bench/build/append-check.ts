@@ -36,6 +36,8 @@ export interface AppendResult {
   /** functions/_generated/site-config.json (not site output, reported apart). */
   siteConfigChanged: boolean;
   rebuildSeconds: number;
+  /** The full build of the same site just before (the first build of this check). */
+  fullSeconds?: number;
 }
 
 function fileHash(file: string): string | undefined {
@@ -55,7 +57,7 @@ export async function appendOnePost(
 ): Promise<AppendResult> {
   const siteConfig = path.join(copy.root, SITE_CONFIG_PATH);
   progress(`append check: building the ${posts}-post site`);
-  await measureBuild(ours, usageFile, true);
+  const full = await measureBuild(ours, usageFile, true);
   const before = hashTree(ours.outDir);
   const configBefore = fileHash(siteConfig);
 
@@ -85,5 +87,6 @@ export async function appendOnePost(
     archivesAdded: added.filter(isArchivePath),
     siteConfigChanged: configBefore !== configAfter,
     rebuildSeconds: rebuild.wallSeconds,
+    fullSeconds: full.wallSeconds,
   };
 }

@@ -129,3 +129,57 @@ export async function measureBuild(command: ChildCommand, usageFile: string, kee
     bytes,
   };
 }
+
+export interface ForeignCommand {
+  command: string;
+  args: string[];
+  cwd: string;
+  outDir: string;
+}
+
+/** Peak RSS (VmHWM, KiB) and CPU ticks (utime + stime) of a running process, from /proc (Linux). */
+function procSample(pid: number): { hwmKiB: number; ticks: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status);
+    // Fields after the command name (which may hold spaces, so split after the last ")"): utime is 14th, stime 15th.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { hwmKiB: hwm ? Number(hwm[1]) : 0, ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return undefined; // exited between samples
+  }
+}
+
+/**
+ * A build by a program that is not node (Hugo): wall time from the parent; peak RSS and CPU time
+ * sampled from /proc every 10 ms (the highest values seen; the kernel keeps the peak, so only
+ * CPU and growth of the final few milliseconds can be missed). Output deleted before and (unless kept) after.
+ */
+export async function measureForeignBuild(command: ForeignCommand, keepOutput = false): Promise<RunMeasurement> {
+  rmSync(command.outDir, { recursive: true, force: true });
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  let last = { hwmKiB: 0, ticks: 0 };
+  const wallSeconds = await new Promise<number>((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command.command, command.args, { cwd: command.cwd, stdio: ["ignore", "ignore", "pipe"] });
+    let errors = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      errors = (errors + chunk.toString("utf8")).slice(-4000);
+    });
+    const timer = setInterval(() => {
+      const sample = child.pid ? procSample(child.pid) : undefined;
+      // A process that has exited but not been reaped (a zombie) has no VmHWM line: keep the highest seen.
+      if (sample) last = { hwmKiB: Math.max(last.hwmKiB, sample.hwmKiB), ticks: Math.max(last.ticks, sample.ticks) };
+    }, 10);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearInterval(timer);
+      if (code === 0) resolve((performance.now() - started) / 1000);
+      else reject(new Error(`\`${command.command} ${command.args.join(" ")}\` in ${command.cwd} failed (exit code ${code}):\n${errors}`));
+    });
+  });
+  const { files, bytes } = countTree(command.outDir);
+  if (!keepOutput) rmSync(command.outDir, { recursive: true, force: true });
+  return { wallSeconds, cpuSeconds: last.ticks / ticksPerSecond, peakRssBytes: last.hwmKiB * 1024, files, bytes };
+}

@@ -14,9 +14,16 @@ export const TARGETS = {
   peakRssPosts: 50_000,
   /** Appending one post may add or change this many files at most, and no archive page. */
   maxAppendFiles: 5,
+  /** Issue 17: Skein's median wall time over Hugo's (same posts, same run), at 10,000 and 50,000 posts. */
+  maxHugoRatio: 1.5,
+  /** Issue 17: peak RSS at most Hugo's, at those sizes. */
+  maxHugoMemoryRatio: 1,
+  hugoSizes: [10_000, 50_000],
+  /** Issue 17: appending one post costs at most this share of a full build. */
+  maxAppendShare: 0.25,
 } as const;
 
-export const TOOLS = { ours: "skein", baseline: "eleventy (plain)" } as const;
+export const TOOLS = { ours: "skein", baseline: "eleventy (plain)", hugo: "hugo" } as const;
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) throw new Error("median of nothing");
@@ -61,12 +68,34 @@ export interface SizeResult {
   /** ours / baseline, medians. */
   wallRatio: number;
   cpuRatio: number;
+  /** Hugo's runs (when hugo is installed) and ours / Hugo's: wall, CPU and peak RSS, medians. */
+  hugo?: ToolSummary;
+  hugoRatio?: number;
+  hugoCpuRatio?: number;
+  hugoMemoryRatio?: number;
 }
 
-export function compare(posts: number, ours: RunMeasurement[], baseline: RunMeasurement[]): SizeResult {
+export function compare(posts: number, ours: RunMeasurement[], baseline: RunMeasurement[], hugo: RunMeasurement[] = []): SizeResult {
   const o = summarize(ours);
   const b = summarize(baseline);
-  return { posts, repeat: ours.length, ours: o, baseline: b, wallRatio: o.wallSeconds / b.wallSeconds, cpuRatio: o.cpuSeconds / b.cpuSeconds };
+  const result: SizeResult = {
+    posts,
+    repeat: ours.length,
+    ours: o,
+    baseline: b,
+    wallRatio: o.wallSeconds / b.wallSeconds,
+    cpuRatio: o.cpuSeconds / b.cpuSeconds,
+  };
+  if (hugo.length) {
+    const h = summarize(hugo);
+    Object.assign(result, {
+      hugo: h,
+      hugoRatio: o.wallSeconds / h.wallSeconds,
+      hugoCpuRatio: o.cpuSeconds / h.cpuSeconds,
+      hugoMemoryRatio: o.maxPeakRssBytes / h.maxPeakRssBytes,
+    });
+  }
+  return result;
 }
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
@@ -82,10 +111,10 @@ function table(header: string[], rows: string[][], leftColumns: number): string 
 }
 
 export function renderTable(results: readonly SizeResult[]): string {
-  const header = ["posts", "tool", "runs", "wall s", "cpu s", "posts/s", "peak RSS MB", "files", "MB written", "ratio", "cpu ratio"];
+  const header = ["posts", "tool", "runs", "wall s", "cpu s", "posts/s", "peak RSS MB", "files", "MB written", "ratio", "cpu ratio", "vs hugo", "RSS vs hugo"];
   const rows: string[][] = [];
   for (const r of results) {
-    const row = (tool: string, s: ToolSummary, ratio: string, cpuRatio: string) => [
+    const row = (tool: string, s: ToolSummary, ratio: string, cpuRatio: string, vsHugo = "", rssVsHugo = "") => [
       r.posts.toLocaleString("en-US"),
       tool,
       String(s.runs.length),
@@ -97,9 +126,21 @@ export function renderTable(results: readonly SizeResult[]): string {
       mb(s.bytes),
       ratio,
       cpuRatio,
+      vsHugo,
+      rssVsHugo,
     ];
-    rows.push(row(TOOLS.ours, r.ours, r.wallRatio.toFixed(2), r.cpuRatio.toFixed(2)));
-    rows.push(row(TOOLS.baseline, r.baseline, "1.00", "1.00"));
+    rows.push(row(TOOLS.ours, r.ours, r.wallRatio.toFixed(2), r.cpuRatio.toFixed(2), r.hugoRatio?.toFixed(2) ?? "-", r.hugoMemoryRatio?.toFixed(2) ?? "-"));
+    rows.push(
+      row(
+        TOOLS.baseline,
+        r.baseline,
+        "1.00",
+        "1.00",
+        r.hugo ? (r.baseline.wallSeconds / r.hugo.wallSeconds).toFixed(2) : "-",
+        r.hugo ? (r.baseline.maxPeakRssBytes / r.hugo.maxPeakRssBytes).toFixed(2) : "-",
+      ),
+    );
+    if (r.hugo) rows.push(row(TOOLS.hugo, r.hugo, "", "", "1.00", "1.00"));
   }
   return table(header, rows, 2);
 }
@@ -123,6 +164,11 @@ export function renderAppend(result: AppendResult): string {
     `  removed ${result.removed.length}: ${listed(result.removed)}`,
     `  archive pages changed or removed: ${listed(result.archivesChanged)}${result.archivesAdded.length ? `; archive pages added: ${listed(result.archivesAdded)}` : ""}`,
     `  functions/_generated/site-config.json (not site output): ${result.siteConfigChanged ? "changed" : "unchanged"}`,
+    ...(result.fullSeconds !== undefined
+      ? [
+          `  append rebuild / full build (same run): ${(result.rebuildSeconds / result.fullSeconds).toFixed(2)} (${result.rebuildSeconds.toFixed(2)} s / ${result.fullSeconds.toFixed(2)} s)`,
+        ]
+      : []),
   ].join("\n");
 }
 
@@ -157,6 +203,35 @@ export function checkTargets(results: readonly SizeResult[], append: AppendResul
     detail: append
       ? `${append.added.length} added, ${append.changed.length} changed, ${append.removed.length} removed; ${append.archivesChanged.length} archive page${append.archivesChanged.length === 1 ? "" : "s"} changed`
       : "not measured (--append 0)",
+  });
+  checks.push(...hugoTargets(results, append));
+  return checks;
+}
+
+/** Issue 17's targets: Hugo's pace and memory at 10,000 and 50,000 posts; append at most a quarter of a full build. */
+function hugoTargets(results: readonly SizeResult[], append: AppendResult | undefined): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const posts of TARGETS.hugoSizes) {
+    const r = results.find((result) => result.posts === posts);
+    const size = posts.toLocaleString("en-US");
+    const why = !r ? `not measured (add ${posts} to --sizes)` : "hugo is not installed (apt-get install hugo)";
+    checks.push({
+      name: `${size} posts: wall <= ${TARGETS.maxHugoRatio}x hugo's (median, same run)`,
+      pass: r?.hugoRatio === undefined ? undefined : r.hugoRatio <= TARGETS.maxHugoRatio,
+      detail: r?.hugoRatio === undefined ? why : `${r.hugoRatio.toFixed(2)}x (cpu ${r.hugoCpuRatio!.toFixed(2)}x)`,
+    });
+    checks.push({
+      name: `${size} posts: peak RSS <= hugo's`,
+      pass: r?.hugoMemoryRatio === undefined ? undefined : r.hugoMemoryRatio <= TARGETS.maxHugoMemoryRatio,
+      detail:
+        r?.hugoMemoryRatio === undefined ? why : `${mb(r.ours.maxPeakRssBytes)} MB vs ${mb(r.hugo!.maxPeakRssBytes)} MB (${r.hugoMemoryRatio.toFixed(2)}x)`,
+    });
+  }
+  const share = append?.fullSeconds === undefined ? undefined : append.rebuildSeconds / append.fullSeconds;
+  checks.push({
+    name: `append one post: rebuild <= ${TARGETS.maxAppendShare} of a full build`,
+    pass: share === undefined ? undefined : share <= TARGETS.maxAppendShare,
+    detail: share === undefined ? "not measured (--append 0)" : `${share.toFixed(2)} of the full build`,
   });
   return checks;
 }

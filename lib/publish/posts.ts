@@ -4,6 +4,7 @@ import { err, ok, type Result } from "../shared/result.ts";
 import { describeIssues } from "../shared/schemas.ts";
 import { findNonXmlCharacter } from "../shared/xml-text.ts";
 import { plainText, renderMarkdown, renderQuotedMarkdown, truncate } from "./markdown.ts";
+import { parseSimpleYaml } from "./simple-yaml.ts";
 import { type PostFrontMatter, postFrontMatter } from "./site-schemas.ts";
 
 /** A post file as read from disk: its display path ("posts/hello.md") and raw bytes. */
@@ -92,7 +93,7 @@ export function parsePost(source: PostSource): Result<ParsedPost, FileError[]> {
   let content: string;
   try {
     // A YAML scalar (not a mapping) comes back as is; the schema then says what is wrong with it.
-    const parsed = matter(text, { engines: { yaml: (yaml) => (parseYamlText(yaml) ?? {}) as object } });
+    const parsed = matter(text, { engines: { yaml: (yaml) => (parseSimpleYaml(yaml) ?? parseYamlText(yaml) ?? {}) as object } });
     data = parsed.data;
     content = parsed.content;
   } catch (error) {
