@@ -1,8 +1,10 @@
 /**
  * Signing in and out of the owner's pages, and the session every other page needs. The owner token
- * is pasted once per device (sign-in attempts are counted by the Rate Limiting binding: a refused
- * attempt writes nothing; one answer for every wrong token); the session lives in a __Host- cookie
- * (session.ts). No token or session id ever in a URL.
+ * is pasted once per device; the session lives in a __Host- cookie (session.ts). No token or
+ * session id ever in a URL. Failed attempts are counted per client network together with the owner
+ * API's (lib/worker-kit/rate-limit.ts countAuthFailure, the Rate Limiting binding: nothing written);
+ * only failures are counted, so the right token always signs in, whatever others on the same network
+ * tried. One answer for every wrong token.
  */
 import { zValidator } from "@hono/zod-validator";
 import type { MiddlewareHandler } from "hono";
@@ -11,7 +13,7 @@ import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
 import type { WorkerBindings } from "../worker-kit/env.ts";
 import { constantTimeEqual } from "../worker-kit/owner-auth.ts";
-import { clientNetworkKey, withinLimit } from "../worker-kit/rate-limit.ts";
+import { countAuthFailure, RATE_LIMIT_PERIOD_SECONDS } from "../worker-kit/rate-limit.ts";
 import { ErrorAlert } from "./components.tsx";
 import type { OwnerKit } from "./kit.ts";
 import { clearSessionCookie, createSession, endSession, sessionIdOf, setSessionCookie, validSession } from "./session.ts";
@@ -54,13 +56,17 @@ export function signInRoutes(kit: OwnerKit): Hono<WorkerBindings> {
       return c.render(<SignInPage error="Paste the owner token." />, SIGN_IN);
     }),
     async (c) => {
-      if (!(await withinLimit(c.env.OWNER_SIGNIN_LIMIT, clientNetworkKey(c.req.header("CF-Connecting-IP") ?? "unknown")))) {
-        c.status(429);
-        return c.render(<SignInPage error="Too many attempts from your network; wait a minute and try again." />, SIGN_IN);
-      }
       const { token } = c.req.valid("form");
       const configured = c.env.OWNER_TOKEN?.trim();
       if (!configured || !(await constantTimeEqual(token.trim(), configured))) {
+        if (!(await countAuthFailure(c.env.OWNER_AUTH_FAILURE_LIMIT, c.req.header("CF-Connecting-IP")))) {
+          c.status(429);
+          c.header("Retry-After", String(RATE_LIMIT_PERIOD_SECONDS));
+          return c.render(
+            <SignInPage error="Too many failed attempts from your network; wait a minute and try again. The right token always works." />,
+            SIGN_IN,
+          );
+        }
         // One answer for every failure: no hint whether the token was close, or set at all.
         c.status(401);
         return c.render(<SignInPage error="That did not work. Check the token and try again." />, SIGN_IN);

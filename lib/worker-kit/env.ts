@@ -24,8 +24,6 @@ export interface WorkerEnv {
   INBOX_SENDER_LIMIT?: RateLimiter;
   /** Failed owner authentications (API bearer token, pages' sign-in), per client network (rate-limit.ts countAuthFailure). */
   OWNER_AUTH_FAILURE_LIMIT?: RateLimiter;
-  /** Sign-in attempts on the owner's pages, per client network (lib/owner/sign-in.tsx). */
-  OWNER_SIGNIN_LIMIT?: RateLimiter;
   /** Subscription requests to our own WebSub hub, per client network (lib/websub/hub-routes.ts). */
   WEBSUB_HUB_LIMIT?: RateLimiter;
   /** Hubs calling the timeline's WebSub callback, per client network (lib/timeline/websub-routes.ts). */

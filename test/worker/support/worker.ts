@@ -67,7 +67,6 @@ export function testEnv(overrides: Partial<WorkerEnv> = {}, withRateLimits = fal
   if (!withRateLimits) {
     delete base.INBOX_IP_LIMIT;
     delete base.INBOX_SENDER_LIMIT;
-    delete base.OWNER_SIGNIN_LIMIT;
     delete base.OWNER_AUTH_FAILURE_LIMIT;
     delete base.WEBSUB_HUB_LIMIT;
     delete base.WEBSUB_CALLBACK_LIMIT;
