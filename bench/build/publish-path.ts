@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { copyFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../test/support/project-copy.ts";
+import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../lib/harness/project-copy.ts";
 import { syntheticPost } from "./synthetic-posts.ts";
 
 /** Issue 17's targets, seconds for the whole job (npm ci + build + checks + bundle). */

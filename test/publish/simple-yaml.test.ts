@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { parseYamlText } from "../../lib/publish/posts.ts";
 import { parseSimpleYaml } from "../../lib/publish/simple-yaml.ts";
-import { seededRandom } from "../support/seeded-random.ts";
+import { seededRandom } from "../../lib/harness/seeded-random.ts";
 
 const KEYS = ["date", "id", "language", "title", "a_b", "x1", "Date", "id ", "2x"];
 const VALUES = [
