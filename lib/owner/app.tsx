@@ -14,6 +14,7 @@
  *     /owner/inbox       inbox-routes.tsx
  *     /owner/timeline    timeline-routes.tsx
  *     /owner/outbox      outbox-routes.tsx
+ *     /owner/write       write-routes.tsx (posts, replies, reposts: a commit)
  *
  * A new section is its routes module, one route() line below and its line in layout.tsx's NAV.
  */
@@ -30,6 +31,7 @@ import { isCsrfRefusal, noStore, ownerCsrf, ownerSecureHeaders } from "./securit
 import { requireSession, signInRoutes } from "./sign-in.tsx";
 import { OWNER_CSS } from "./style.ts";
 import { timelineRoutes } from "./timeline-routes.tsx";
+import { writeRoutes } from "./write-routes.tsx";
 
 /** The pages' stylesheet: the public site's (when this Worker serves it) and the owner's own rules. */
 async function stylesheet(c: Context<WorkerBindings>) {
@@ -49,6 +51,7 @@ function signedInPages(kit: OwnerKit): Hono<WorkerBindings> {
     .route("/inbox", inboxRoutes(kit))
     .route("/timeline", timelineRoutes(kit))
     .route("/outbox", outboxRoutes(kit))
+    .route("/write", writeRoutes(kit))
     .all("*", (c) => {
       c.status(404);
       return c.render(<p>There is no such page.</p>, { title: "Not found", section: "overview" });

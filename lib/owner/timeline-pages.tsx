@@ -131,6 +131,10 @@ export const TimelinePost: FC<{ item: TimelineItem; owner: Owner; follows: reado
         </>
       ) : null}
       <a href={`/owner/timeline?user=${encodeURIComponent(`@${item.username}`)}`}>{`More from @${item.username}`}</a>
+      {" · "}
+      <a href={`/owner/write?reply=${item.id}`}>Reply</a>
+      {" · "}
+      <a href={`/owner/write?repost=${item.id}`}>Repost</a>
     </p>
   </li>
 );

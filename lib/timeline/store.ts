@@ -404,3 +404,8 @@ export async function countRecentTimeline(db: Db, since: { postsSinceMs: number;
     .first<RecentTimelineCounts>();
   return { posts: Number(row?.posts ?? 0), mentions: Number(row?.mentions ?? 0) };
 }
+
+/** One stored item by its row id (the owner's Reply and Repost buttons). */
+export async function loadTimelineItem(db: Db, id: number): Promise<ItemRow | undefined> {
+  return (await db.prepare(`SELECT ${ITEM_COLUMNS} FROM timeline_items WHERE id = ?1`).bind(id).first<ItemRow>()) ?? undefined;
+}

@@ -1,0 +1,99 @@
+/**
+ * The Write section of the owner's pages (mounted at /owner/write, behind the session):
+ *
+ *   GET  /owner/write[?reply=<timeline item>|?repost=<timeline item>]   the form, prefilled to answer
+ *   POST /owner/write   action=preview: the file that would be committed; action=publish: writePost()
+ *
+ * Publishing is the same writePost() as POST /api/write/posts (lib/write/routes.ts). Committed ends in
+ * a redirect (POST-redirect-GET); a draft refused or not committed comes back in its form with why,
+ * every field as typed.
+ */
+import { zValidator } from "@hono/zod-validator";
+import type { Context } from "hono";
+import { Hono } from "hono/tiny";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import * as z from "zod/mini";
+import { postDraft, postFile } from "../shared/post-file.ts";
+import { describeIssues, integerText } from "../shared/schemas.ts";
+import { timelineItemOf } from "../timeline/queries.ts";
+import { loadTimelineItem } from "../timeline/store.ts";
+import type { WorkerBindings } from "../worker-kit/env.ts";
+import { nextPostId } from "../write/commit-post.ts";
+import { writePost } from "../write/routes.ts";
+import { highestWrittenId, listWritten } from "../write/store.ts";
+import { noticeKey } from "./forms.ts";
+import type { OwnerKit } from "./kit.ts";
+import { blankForm, draftOf, type WritePostForm, writePostForm } from "./write-form.ts";
+import { WritePostPage } from "./write-pages.tsx";
+
+const WRITE = { title: "Write", section: "write" } as const;
+const writeQuery = z.object({
+  reply: z.optional(integerText(1, Number.MAX_SAFE_INTEGER)),
+  repost: z.optional(integerText(1, Number.MAX_SAFE_INTEGER)),
+  notice: noticeKey,
+});
+
+/** The form to answer a timeline item: its account and guid; a repost also their words and date. */
+async function answeringForm(c: Context<WorkerBindings>, kind: "reply" | "repost", id: number): Promise<WritePostForm | undefined> {
+  const row = await loadTimelineItem(c.var.db, id);
+  if (!row) return undefined;
+  const item = timelineItemOf(row);
+  const form: WritePostForm = { ...blankForm(kind), user_id: item.user_id, user_link: item.user_link, status_id: item.guid, username: item.username };
+  if (kind === "reply") form.text = `@${item.username} `;
+  else Object.assign(form, { pubdate: item.date, quoted: item.text });
+  return form;
+}
+
+async function page(c: Context<WorkerBindings>, form: WritePostForm, extra: { preview?: string; error?: string; notice?: string } = {}) {
+  return c.render(<WritePostPage form={form} written={await listWritten(c.var.db, 20)} {...extra} />, WRITE);
+}
+
+export function writeRoutes(kit: OwnerKit): Hono<WorkerBindings> {
+  const routes = new Hono<WorkerBindings>();
+
+  routes.get(
+    "/",
+    zValidator("query", writeQuery, (result, c) => {
+      if (result.success) return undefined;
+      c.status(400);
+      return page(c as unknown as Context<WorkerBindings>, blankForm(), { error: "That is not an item of your timeline." });
+    }),
+    async (c) => {
+      const { reply, repost, notice } = c.req.valid("query");
+      const kind = reply !== undefined ? "reply" : repost !== undefined ? "repost" : undefined;
+      const form = kind ? await answeringForm(c, kind, (reply ?? repost)!) : blankForm();
+      if (!form) {
+        c.status(404);
+        return page(c, blankForm(), { error: "That item is no longer in your timeline." });
+      }
+      return page(c, form, notice ? { notice } : {});
+    },
+  );
+
+  routes.post(
+    "/",
+    zValidator("form", writePostForm, (result, c) => {
+      if (result.success) return undefined;
+      c.status(400);
+      const sent = (result.data ?? {}) as Record<string, unknown>;
+      const form = { ...blankForm(), text: typeof sent.text === "string" ? sent.text : "" };
+      return page(c as unknown as Context<WorkerBindings>, form, { error: `Not published: ${describeIssues(result.error.issues).join("; ")}` });
+    }),
+    async (c) => {
+      const form = c.req.valid("form");
+      const draft = draftOf(form);
+      if (form.action === "preview") {
+        const checked = postDraft.safeParse(draft);
+        if (!checked.success) return page(c, form, { error: `Not ready: ${describeIssues(checked.error.issues).join("; ")}` });
+        const id = nextPostId(kit.config, await highestWrittenId(c.var.db));
+        return page(c, form, { preview: postFile(checked.data, { now: kit.deps.now(), id }, () => false).content });
+      }
+      const written = await writePost(draft, kit.config, c.env, c.var.db, kit.deps);
+      if (written.ok) return c.redirect(`/owner/write?notice=committed#written-${written.value.row}`, 303);
+      const status = { invalid: 400, failed: 502, unavailable: 503 }[written.error.kind];
+      c.status(status as ContentfulStatusCode);
+      return page(c, form, { error: `Not published: ${written.error.detail}` });
+    },
+  );
+  return routes;
+}
