@@ -17,6 +17,7 @@ import { isEntryPoint } from "../lib/cli/entry-point.ts";
 import { oneLine, terminalSafeJson } from "../lib/cli/output.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import { Budget } from "../lib/shared/budget.ts";
+import { plural } from "../lib/shared/words.ts";
 import { createPageLoader, type ReadFile } from "../lib/validate/page-loader.ts";
 import type { Problem } from "../lib/validate/problems.ts";
 import { type ValidationReport, validateFeed } from "../lib/validate/validate-feed.ts";
@@ -92,7 +93,6 @@ export function reportLines(report: ValidationReport): string[] {
   const feedPages = byKind("main");
   const items = feedPages.reduce((n, page) => n + page.items, 0);
   const listPages = byKind("list");
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   const { error, warning, note } = report.counts;
   if (lines.length) lines.push("");
   lines.push(

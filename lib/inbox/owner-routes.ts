@@ -7,12 +7,12 @@ import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono/tiny";
 import type { ListPage } from "../shared/api-types.ts";
 import { problem } from "../shared/problem.ts";
-import { idCursor, idFromCursor } from "../worker-kit/cursor.ts";
+import { DEFAULT_PAGE_SIZE, idCursor, idFromCursor } from "../worker-kit/cursor.ts";
 import type { WorkerBindings, WorkerDeps } from "../worker-kit/env.ts";
 import { jsonBody } from "../worker-kit/json-body.ts";
 import { requireOwner } from "../worker-kit/owner-auth.ts";
 import { invalid, missing } from "../worker-kit/validation.ts";
-import { DEFAULT_PAGE_SIZE, type InboxKind, itemParam, kindParam, listQuery, moderationBody, replyParam } from "./schemas.ts";
+import { type InboxKind, itemParam, kindParam, listQuery, moderationBody, replyParam } from "./schemas.ts";
 import { countInbox, deleteItem, getReply, type ListQuery, listMessages, listReplies, markRead, setModeration } from "./store.ts";
 
 const SINGULAR: Record<InboxKind, string> = { messages: "message", replies: "reply" };

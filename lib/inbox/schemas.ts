@@ -7,6 +7,7 @@ import { REPLY_MODERATIONS, VERIFICATIONS } from "../shared/api-types.ts";
 import { parseFlexibleDate } from "../shared/dates.ts";
 import { flagText, httpUrl, identitySafe, idPattern, integerText, otherUserId, otherUsername, xmlSafe } from "../shared/schemas.ts";
 import { LIMITS } from "../shared/spec.ts";
+import { MAX_PAGE_SIZE } from "../worker-kit/cursor.ts";
 
 /** The spec's "date" of a message: RFC 822 preferred, ISO 8601 / RFC 3339 accepted; kept as sent. */
 export const messageDate = z.pipe(
@@ -63,9 +64,6 @@ export type InboxKind = (typeof INBOX_KINDS)[number];
 
 export const kindParam = z.object({ kind: z.enum(INBOX_KINDS, "must be messages or replies") });
 export const itemParam = z.object({ kind: z.enum(INBOX_KINDS, "must be messages or replies"), id: integerText(1, Number.MAX_SAFE_INTEGER) });
-
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 100;
 
 export const listQuery = z.object({
   unread: z.optional(flagText),

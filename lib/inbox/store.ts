@@ -358,11 +358,6 @@ export async function setModeration(db: Db, id: number, moderation: ReplyModerat
   return meta.changes > 0;
 }
 
-/** One message (answering it needs its sender). */
-export async function getMessage(db: Db, id: number): Promise<InboxMessage | null> {
-  return db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?1`).bind(id).first<InboxMessage>();
-}
-
 /** The daily cap's counts of days before `day` ("2026-03-01"): no longer read (housekeeping). */
 export async function deleteDailyCountsBefore(db: Db, day: string): Promise<number> {
   const { meta } = await db.prepare("DELETE FROM inbox_daily WHERE day < ?1").bind(day).run();

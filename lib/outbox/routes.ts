@@ -11,13 +11,13 @@ import type { ListPage, OutboxItem } from "../shared/api-types.ts";
 import { Budget } from "../shared/budget.ts";
 import { problem } from "../shared/problem.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
-import { idCursor, idFromCursor } from "../worker-kit/cursor.ts";
+import { DEFAULT_PAGE_SIZE, idCursor, idFromCursor } from "../worker-kit/cursor.ts";
 import { allowLoopback, type WorkerBindings, type WorkerDeps } from "../worker-kit/env.ts";
 import { jsonBody } from "../worker-kit/json-body.ts";
 import { requireOwner } from "../worker-kit/owner-auth.ts";
 import { invalid, missing } from "../worker-kit/validation.ts";
 import { SEND_BUDGET } from "./policy.ts";
-import { DEFAULT_PAGE_SIZE, itemParam, listQuery, sendBody } from "./schemas.ts";
+import { itemParam, listQuery, sendBody } from "./schemas.ts";
 import { sendMessage } from "./send-message.ts";
 import { type ListQuery, listOutbox, requeue } from "./store.ts";
 

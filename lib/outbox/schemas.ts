@@ -7,6 +7,7 @@ import { OUTBOX_STATES } from "../shared/api-types.ts";
 import { identitySafe, integerText, xmlSafe } from "../shared/schemas.ts";
 import { LIMITS } from "../shared/spec.ts";
 import { parseHttpUrl } from "../shared/urls.ts";
+import { MAX_PAGE_SIZE } from "../worker-kit/cursor.ts";
 
 const HANDLE = /^@[\p{L}\p{N}_.-]{1,25}$/u;
 
@@ -41,9 +42,6 @@ export const sendBody = z
     }),
   );
 export type SendBody = z.output<typeof sendBody>;
-
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 100;
 
 export const listQuery = z.object({
   limit: z.optional(integerText(1, MAX_PAGE_SIZE)),

@@ -23,6 +23,7 @@
 import type { OutboxItem } from "../shared/api-types.ts";
 import { parseRfc822 } from "../shared/dates.ts";
 import { NOTIFY_WINDOW_DAYS, type SiteConfig } from "../shared/site-config.ts";
+import { plural } from "../shared/words.ts";
 import type { JobContext, JobOutcome, ScheduledJob } from "../worker-kit/jobs.ts";
 import { type Delivery, deliver } from "./deliver.ts";
 import { livePosts, readOwnFeed } from "./own-feed.ts";
@@ -168,8 +169,6 @@ async function reconcileList(context: JobContext, storedDigest: string | null): 
     }));
   return reconcile(context.db, fresh, cancelIds, list.digest, context.now);
 }
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export const outboxSendJob: ScheduledJob = {
   name: "outbox.send",

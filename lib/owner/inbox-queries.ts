@@ -7,8 +7,8 @@ import { type ConversationSummary, conversationMessages, listConversations, list
 import { undeliveredMessages } from "../outbox/store.ts";
 import type { InboxMessage, InboxReply, OutboxItem } from "../shared/api-types.ts";
 import type { Db } from "../shared/d1.ts";
+import { DEFAULT_PAGE_SIZE } from "../worker-kit/cursor.ts";
 
-export const PAGE_SIZE = 50;
 /** Undelivered messages shown under a conversation (the outbox page lists them all). */
 const UNDELIVERED_SHOWN = 10;
 
@@ -20,8 +20,8 @@ export interface InboxView {
 
 export async function inboxView(db: Db, repliesBeforeId: number | undefined): Promise<InboxView> {
   const [conversations, replies] = await Promise.all([
-    listConversations(db, PAGE_SIZE),
-    listReplies(db, { unreadOnly: false, limit: PAGE_SIZE, ...(repliesBeforeId !== undefined ? { beforeId: repliesBeforeId } : {}) }),
+    listConversations(db, DEFAULT_PAGE_SIZE),
+    listReplies(db, { unreadOnly: false, limit: DEFAULT_PAGE_SIZE, ...(repliesBeforeId !== undefined ? { beforeId: repliesBeforeId } : {}) }),
   ]);
   return {
     conversations: conversations.items,
@@ -40,7 +40,7 @@ export interface ConversationView {
 /** One conversation's page of messages; undefined when there is no such conversation. */
 export async function conversationView(db: Db, peer: string, beforeId: number | undefined): Promise<ConversationView | undefined> {
   const [listed, undelivered] = await Promise.all([
-    conversationMessages(db, peer, { limit: PAGE_SIZE, ...(beforeId !== undefined ? { beforeId } : {}) }),
+    conversationMessages(db, peer, { limit: DEFAULT_PAGE_SIZE, ...(beforeId !== undefined ? { beforeId } : {}) }),
     undeliveredMessages(db, peer, UNDELIVERED_SHOWN),
   ]);
   if (!listed.items.length) return undefined;

@@ -3,11 +3,10 @@
  * with the API's cursor, and the link to the next page keeping the filter.
  */
 
-import { DEFAULT_PAGE_SIZE } from "../outbox/schemas.ts";
 import { type ListQuery, listOutbox } from "../outbox/store.ts";
 import type { OutboxItem, OutboxState } from "../shared/api-types.ts";
 import type { Db } from "../shared/d1.ts";
-import { idCursor, idFromCursor } from "../worker-kit/cursor.ts";
+import { DEFAULT_PAGE_SIZE, idCursor, idFromCursor } from "../worker-kit/cursor.ts";
 
 export interface OutboxRequest {
   state?: OutboxState;

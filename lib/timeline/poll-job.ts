@@ -30,6 +30,7 @@
 import type { BudgetLimits } from "../shared/budget.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
 import { normalizeUserLink } from "../shared/urls.ts";
+import { plural } from "../shared/words.ts";
 import type { JobContext, JobOutcome, ScheduledJob } from "../worker-kit/jobs.ts";
 import { followedAccounts, matchesIdentity, mentionTest } from "./items.ts";
 import { DEFAULT_POLL_LIMITS, type PollLimits, type PollOutcome, pollFeed } from "./poll-feed.ts";
@@ -259,10 +260,6 @@ function failedOutcome(row: FollowRow, nowMs: number, reason: string): PollOutco
     notes: [],
     pagesRead: 0,
   };
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 export function createTimelinePollJob(overrides: Partial<TimelinePollOptions> = {}): ScheduledJob {

@@ -15,15 +15,12 @@ import { err, ok, type Result } from "../shared/result.ts";
 import { plainTextOf, sanitizeHtml } from "../shared/sanitize-html.ts";
 import { flagText, idPattern, integerText } from "../shared/schemas.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
-import { decodeCursor, encodeCursor } from "../worker-kit/cursor.ts";
+import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, MAX_PAGE_SIZE } from "../worker-kit/cursor.ts";
 import { parseWalk } from "./poll-feed.ts";
 import { lastSlotMinute, MINUTE_MS, minuteOf, nextSlotMinute, pollIntervalMinutes } from "./schedule.ts";
 import { type FollowRow, followStatusRows, type ItemRow, listTimeline } from "./store.ts";
 import { hubFedFollows } from "./websub-store.ts";
 import { HUB_FED_POLL_MINUTES } from "./websub-subscribe-job.ts";
-
-export const DEFAULT_TIMELINE_PAGE = 50;
-export const MAX_TIMELINE_PAGE = 100;
 
 /** ?user=: a user_id, or a username with or without its "@". */
 const userFilter = z.string().check(
@@ -34,7 +31,7 @@ const userFilter = z.string().check(
 export const timelineQuery = z.object({
   user: z.optional(userFilter),
   mentions: z.optional(flagText),
-  limit: z.optional(integerText(1, MAX_TIMELINE_PAGE)),
+  limit: z.optional(integerText(1, MAX_PAGE_SIZE)),
   cursor: z.optional(z.string().check(z.maxLength(64, "is not a cursor of the timeline"))),
 });
 
@@ -154,7 +151,7 @@ export type TimelineRequest = z.output<typeof timelineQuery>;
  */
 export async function readTimeline(db: Db, config: SiteConfig, request: TimelineRequest): Promise<Result<ListPage<TimelineItem>, string>> {
   const { user, mentions, limit, cursor } = request;
-  const query: Parameters<typeof listTimeline>[1] = { mentionsOnly: mentions ?? false, limit: limit ?? DEFAULT_TIMELINE_PAGE };
+  const query: Parameters<typeof listTimeline>[1] = { mentionsOnly: mentions ?? false, limit: limit ?? DEFAULT_PAGE_SIZE };
   if (user !== undefined) {
     const name = user.replace(/^@/, "").toLowerCase();
     // A followed account by username or user_id (the index serves it); else any stored account by either.

@@ -22,6 +22,7 @@ import type { FeedPageFailure } from "../shared/remote-feed-page.ts";
 import { fetchFeedPage } from "../shared/remote-feed-page.ts";
 import { fetchRemote } from "../shared/remote-fetch.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
+import { plural } from "../shared/words.ts";
 import { backoffMs, DEFAULT_LEASE_SECONDS, FORM_CONTENT_TYPE, formBody, randomHex } from "../websub/protocol.ts";
 import type { JobContext, JobOutcome, ScheduledJob } from "../worker-kit/jobs.ts";
 import { absoluteLink, followedAccounts } from "./items.ts";
@@ -105,10 +106,6 @@ function renewalDue(row: WebSubFollowRow, nowMs: number): boolean {
   const left = row.lease_expires_ms - nowMs;
   const total = row.verified_ms !== null ? row.lease_expires_ms - row.verified_ms : Number.POSITIVE_INFINITY;
   return left <= Math.min(RENEW_BEFORE_MS, total / 2);
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 export function createSubscribeJob(overrides: Partial<SubscribeOptions> = {}): ScheduledJob {

@@ -17,6 +17,7 @@
  */
 import type { DbStatement } from "../shared/d1.ts";
 import { fetchRemote } from "../shared/remote-fetch.ts";
+import { plural } from "../shared/words.ts";
 import type { JobContext, JobOutcome, ScheduledJob } from "../worker-kit/jobs.ts";
 import { type OwnTopicPage, readOwnTopic } from "./own-topic.ts";
 import { backoffMs, distributionLinks, signatureHeader } from "./protocol.ts";
@@ -104,10 +105,6 @@ export function deliveriesPerRun(options: DeliverOptions, bytes: number, signed:
 export const CLAIM_MS = 10 * 60_000;
 
 const EXPIRY_SWEEP_MINUTES = 60;
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
 
 export function createDeliverJob(overrides: Partial<DeliverOptions> = {}): ScheduledJob {
   const options: DeliverOptions = { ...DEFAULT_DELIVER_OPTIONS, ...overrides };

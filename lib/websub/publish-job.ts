@@ -23,6 +23,7 @@
  */
 import { fetchRemote } from "../shared/remote-fetch.ts";
 import type { WebSubTopic } from "../shared/site-config.ts";
+import { plural } from "../shared/words.ts";
 import type { JobContext, JobOutcome, ScheduledJob } from "../worker-kit/jobs.ts";
 import { readOwnTopic } from "./own-topic.ts";
 import { backoffMs, FORM_CONTENT_TYPE, formBody } from "./protocol.ts";
@@ -45,10 +46,6 @@ interface Work {
   hub: string;
   topic: WebSubTopic;
   row: PingRow;
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 export function createPublishJob(overrides: Partial<PublishOptions> = {}): ScheduledJob {

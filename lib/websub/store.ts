@@ -192,8 +192,3 @@ export function recordDeliveryStatement(db: Db, row: Pick<SubscriptionRow, "topi
       return db.prepare("DELETE FROM websub_subscriptions WHERE topic = ?1 AND callback = ?2").bind(row.topic, row.callback);
   }
 }
-
-export async function listSubscriptions(db: Db): Promise<SubscriptionRow[]> {
-  const { results } = await db.prepare(`SELECT ${SUBSCRIPTION_COLUMNS} FROM websub_subscriptions ORDER BY topic, callback`).all<SubscriptionRow>();
-  return results;
-}

@@ -6,6 +6,10 @@
 import { decodeBase64Url, encodeBase64Url } from "hono/utils/encode";
 import { parseInteger } from "../shared/integers.ts";
 
+/** The owner's lists (inbox, timeline, outbox; API and pages): 50 items a page unless ?limit= (1-100) says otherwise. */
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 100;
+
 const encoder = new TextEncoder();
 
 /** UTF-8 text -> unpadded base64url. */
