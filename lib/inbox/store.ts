@@ -46,15 +46,15 @@ export type InsertOutcome = { status: "inserted"; id: number } | { status: "dupl
  * WHERE (binds ?first = the limit, or 0 for no check; ?first+1 = the day), and the statement that
  * counts the insert, run right after it: it adds one only if the insert stored a row (changes()).
  */
-function capCondition(first: number): string {
+export function capCondition(first: number): string {
   return `(?${first} = 0 OR COALESCE((SELECT accepted FROM inbox_daily WHERE day = ?${first + 1}), 0) < ?${first})`;
 }
 
-function capBinds(cap: DailyCap | undefined): [number, string] {
+export function capBinds(cap: DailyCap | undefined): [number, string] {
   return cap && !cap.exempt ? [cap.limit, cap.day] : [0, ""];
 }
 
-function countStatement(db: Db, cap: DailyCap | undefined): DbStatement {
+export function countStatement(db: Db, cap: DailyCap | undefined): DbStatement {
   return db
     .prepare("INSERT INTO inbox_daily (day, accepted) SELECT ?1, 1 WHERE ?2 = 1 AND changes() > 0 ON CONFLICT (day) DO UPDATE SET accepted = accepted + 1")
     .bind(cap?.day ?? "", cap && !cap.exempt && cap.limit > 0 ? 1 : 0);

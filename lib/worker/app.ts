@@ -13,6 +13,8 @@
  *   /owner/...                            the owner's pages (a session) lib/owner/app.tsx
  *   /api/websub/hub                       our own WebSub hub            lib/websub/hub-routes.ts
  *   /api/websub/callback/<token>          the timeline's subscriptions  lib/timeline/websub-routes.ts
+ *   /api/webmention                       W3C Webmention receiver       lib/webmention/routes.ts
+ *   /api/webmentions/...                  webmentions (owner)           lib/webmention/routes.ts
  */
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
@@ -27,6 +29,7 @@ import { problem } from "../shared/problem.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
 import { timelineOwnerRoutes } from "../timeline/owner-routes.ts";
 import { websubCallbackRoutes } from "../timeline/websub-routes.ts";
+import { webmentionOwnerRoutes, webmentionRoutes } from "../webmention/routes.ts";
 import { websubHubRoutes } from "../websub/hub-routes.ts";
 import type { WorkerApp, WorkerBindings, WorkerOptions } from "../worker-kit/env.ts";
 import { writeRoutes } from "../write/routes.ts";
@@ -90,6 +93,8 @@ export function createApp(config: SiteConfig, options: WorkerOptions = {}): Work
   app.route("/owner", ownerPages(config, deps));
   app.route("/api/websub", websubHubRoutes(config, deps));
   app.route("/api/websub/callback", websubCallbackRoutes(config, deps));
+  app.route("/api", webmentionRoutes(config, deps));
+  app.route("/api/webmentions", webmentionOwnerRoutes());
 
   app.notFound(async (c) => {
     const path = new URL(c.req.url).pathname;

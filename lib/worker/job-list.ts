@@ -6,6 +6,7 @@ import { reverifyRepliesJob } from "../inbox/reverify-job.ts";
 import { outboxSendJob } from "../outbox/send-job.ts";
 import { timelinePollJob } from "../timeline/poll-job.ts";
 import { timelineSubscribeJob } from "../timeline/websub-subscribe-job.ts";
+import { webmentionVerifyJob } from "../webmention/verify-job.ts";
 import { websubDeliverJob } from "../websub/deliver-job.ts";
 import { websubPublishJob } from "../websub/publish-job.ts";
 import type { ScheduledJob } from "../worker-kit/jobs.ts";
@@ -18,6 +19,7 @@ import { housekeepingJob } from "./housekeeping-job.ts";
 // hub's deliveries before the timeline spends the run on others' feeds, the subscriber's requests after it.
 export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   reverifyRepliesJob,
+  webmentionVerifyJob,
   outboxSendJob,
   writeLiveJob,
   websubPublishJob,

@@ -25,8 +25,9 @@ const ROOMS: Record<string, readonly string[]> = {
   websub: ["worker-kit", "shared"],
   timeline: ["websub", "worker-kit", "shared"],
   write: ["outbox", "worker-kit", "shared"],
+  webmention: ["inbox", "worker-kit", "shared"],
   owner: ["inbox", "timeline", "outbox", "worker-kit", "shared"],
-  worker: ["owner", "inbox", "timeline", "outbox", "websub", "write", "worker-kit", "shared"],
+  worker: ["owner", "inbox", "timeline", "outbox", "websub", "write", "webmention", "worker-kit", "shared"],
   publish: ["shared"],
   validate: ["shared"],
   move: ["publish", "validate", "shared"],
@@ -34,7 +35,7 @@ const ROOMS: Record<string, readonly string[]> = {
   cli: ["site-build", "publish", "shared"],
   harness: ["site-build", "publish", "shared"],
 };
-const WORKER_ROOMS = ["worker", "worker-kit", "inbox", "timeline", "outbox", "owner", "websub", "write", "shared"];
+const WORKER_ROOMS = ["worker", "worker-kit", "inbox", "timeline", "outbox", "owner", "websub", "write", "webmention", "shared"];
 const NODE_ROOMS = ["site-build", "cli", "harness"];
 
 const SOURCE = /\.(ts|tsx|mts|mjs)$/;

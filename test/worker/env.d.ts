@@ -24,5 +24,7 @@ declare module "vitest" {
     writeForgePort: number;
     /** Its control server: the repository's log and files, a laptop's push, our feed built from the repository. */
     writeControlPort: number;
+    /** Port of the webmention sources (webmention-sources.ts): IndieWeb pages that mention our posts. */
+    webmentionServerPort: number;
   }
 }

@@ -32,7 +32,7 @@ export default defineConfig(async () => {
     test: {
       name: "workers",
       root: here("../.."),
-      include: ["test/{worker,inbox,timeline,outbox,owner,websub,write}/**/*.test.ts"],
+      include: ["test/{worker,inbox,timeline,outbox,owner,websub,write,webmention}/**/*.test.ts"],
       setupFiles: ["test/worker/setup.ts"],
       globalSetup: [
         "test/worker/support/feed-server.ts",
@@ -40,6 +40,7 @@ export default defineConfig(async () => {
         "test/worker/support/feed-server-outbox.ts",
         "test/worker/support/feed-server-websub.ts",
         "test/worker/support/forge-server-write.ts",
+        "test/worker/support/webmention-sources.ts",
       ],
       testTimeout: 30_000,
     },
