@@ -21,7 +21,7 @@ import { httpUrl, integerText } from "../shared/schemas.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
 import { normalizeUserLink, parseHttpUrl } from "../shared/urls.ts";
 import type { WorkerBindings, WorkerDeps } from "../worker-kit/env.ts";
-import { formBody } from "../worker-kit/form-body.ts";
+import { formGate } from "../worker-kit/form-body.ts";
 import { requireOwner } from "../worker-kit/owner-auth.ts";
 import { clientNetworkKey, RATE_LIMIT_PERIOD_SECONDS, senderKey, withinLimit } from "../worker-kit/rate-limit.ts";
 import { invalid, missing } from "../worker-kit/validation.ts";
@@ -57,7 +57,7 @@ export function webmentionRoutes(config: SiteConfig, deps: WorkerDeps): Hono<Wor
       if (!(await withinLimit(c.env.INBOX_IP_LIMIT, clientNetworkKey(c.req.header("CF-Connecting-IP") ?? "unknown")))) return tooMany();
       await next();
     },
-    formBody(MAX_WEBMENTION_BYTES, "Webmention §3.1.3"),
+    formGate(MAX_WEBMENTION_BYTES, "Webmention §3.1.3"),
     zValidator("form", webmentionForm, invalid),
     async (c) => {
       const { source, target } = c.req.valid("form");

@@ -19,8 +19,6 @@
  * (protocol.ts); the hub drops expired subscriptions (deliver-job.ts).
  */
 import { zValidator } from "@hono/zod-validator";
-import type { MiddlewareHandler } from "hono";
-import { every } from "hono/combine";
 import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
 import { checkFetchUrl } from "../shared/address-guard.ts";
@@ -31,11 +29,11 @@ import { fetchRemote } from "../shared/remote-fetch.ts";
 import { httpUrl, integerText } from "../shared/schemas.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
 import { allowLoopback, type WorkerBindings, type WorkerDeps } from "../worker-kit/env.ts";
-import { bodyCap, bodyText, replaceBody } from "../worker-kit/json-body.ts";
+import { formGate } from "../worker-kit/form-body.ts";
 import { clientNetworkKey, RATE_LIMIT_PERIOD_SECONDS, withinLimit } from "../worker-kit/rate-limit.ts";
 import { invalid } from "../worker-kit/validation.ts";
 import { callbackHostOf, DEFAULT_HUB_LIMITS, type HubLimits, hubRefusal, readHubCounts } from "./hub-limits.ts";
-import { FORM_CONTENT_TYPE, grantedLease, MAX_SECRET_BYTES, randomHex, withQuery } from "./protocol.ts";
+import { grantedLease, MAX_SECRET_BYTES, randomHex, withQuery } from "./protocol.ts";
 import { deleteSubscription, upsertSubscription } from "./store.ts";
 
 /** Subscriptions the hub keeps at most (a deploy's deliveries: one subrequest and 2-3 D1 rows each). */
@@ -71,22 +69,8 @@ const networkOf = (connectingIp: string | undefined) => clientNetworkKey(connect
 
 const tooMany = () => problem(429, `too many requests; try again in ${RATE_LIMIT_PERIOD_SECONDS} s`, { "Retry-After": String(RATE_LIMIT_PERIOD_SECONDS) });
 
-/** 415 -> 413 -> the checked text handed on as the body for zValidator("form"). */
-const formType: MiddlewareHandler = async (c, next) => {
-  const mediaType = (c.req.header("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (mediaType !== FORM_CONTENT_TYPE) return problem(415, `send the request as ${FORM_CONTENT_TYPE} (WebSub §5.1)`);
-  await next();
-};
-
-const formText: MiddlewareHandler = async (c, next) => {
-  const text = await bodyText(c);
-  if (!text.ok) return problem(text.error.status, text.error.detail);
-  replaceBody(c, text.value);
-  await next();
-};
-
 /** 415 -> 413 -> 400 (not UTF-8), before zValidator("form"). */
-const formOnly = every(formType, bodyCap(MAX_REQUEST_BYTES), formText);
+const formOnly = formGate(MAX_REQUEST_BYTES, "WebSub §5.1");
 
 export interface Verification {
   request: HubRequest;

@@ -14,7 +14,7 @@ export const MAX_LEASE_SECONDS = 30 * 24 * 3600;
 /** §5.1: hub.secret "MUST be less than 200 bytes". */
 export const MAX_SECRET_BYTES = 199;
 
-export const FORM_CONTENT_TYPE = "application/x-www-form-urlencoded";
+export { FORM_CONTENT_TYPE } from "../worker-kit/form-body.ts";
 
 /** The lease our hub grants for a requested one (absent: the default). */
 export function grantedLease(requested: number | undefined): number {
