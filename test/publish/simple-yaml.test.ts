@@ -4,9 +4,9 @@
  * and whatever it cannot be sure of it must hand back (undefined). Random front matter, tricky lines.
  */
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../../lib/harness/seeded-random.ts";
 import { parseYamlText } from "../../lib/publish/posts.ts";
 import { parseSimpleYaml } from "../../lib/publish/simple-yaml.ts";
-import { seededRandom } from "../../lib/harness/seeded-random.ts";
 
 const KEYS = ["date", "id", "language", "title", "a_b", "x1", "Date", "id ", "2x"];
 const VALUES = [
