@@ -239,7 +239,8 @@ export async function main(argv: string[]): Promise<void> {
       }
       building = true;
       log("change seen, rebuilding ...");
-      build(root, baseUrl, true);
+      // A failed build writes nothing (the errors above name each bad file): wrangler dev goes on serving the last good one.
+      if (!build(root, baseUrl, true)) log("the site still serves the last good build; fix the file(s) named above and save again.");
       building = false;
       if (again) {
         again = false;
