@@ -66,5 +66,6 @@ export function siteConfigFromModel(
     post_ids: compressIds(model.posts.map((post) => post.guid)),
     notifications: outboxList(model),
     websub: websubConfig(model),
+    ...(profile.bridgy_fed ? { bridgy_fed: true } : {}),
   };
 }

@@ -103,6 +103,8 @@ export interface SiteConfig {
   notifications?: OutboxList;
   /** Hubs, topics and callbacks (absent in a config written before WebSub: no pings, no hub, no subscriptions). */
   websub?: WebSubConfig;
+  /** profile.yaml `bridgy_fed: true`: /.well-known/webfinger and host-meta redirect to Bridgy Fed (lib/webmention/bridge-routes.ts). */
+  bridgy_fed?: true;
 }
 
 export function identityOf(entry: { user_id?: string | undefined; user_link?: string | undefined }): Identity {

@@ -15,6 +15,7 @@
  *   /api/websub/callback/<token>          the timeline's subscriptions  lib/timeline/websub-routes.ts
  *   /api/webmention                       W3C Webmention receiver       lib/webmention/routes.ts
  *   /api/webmentions/...                  webmentions (owner)           lib/webmention/routes.ts
+ *   /.well-known/webfinger, host-meta     Bridgy Fed redirects (opt-in) lib/webmention/bridge-routes.ts
  */
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
@@ -29,6 +30,7 @@ import { problem } from "../shared/problem.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
 import { timelineOwnerRoutes } from "../timeline/owner-routes.ts";
 import { websubCallbackRoutes } from "../timeline/websub-routes.ts";
+import { bridgeRoutes } from "../webmention/bridge-routes.ts";
 import { webmentionOwnerRoutes, webmentionRoutes } from "../webmention/routes.ts";
 import { websubHubRoutes } from "../websub/hub-routes.ts";
 import type { WorkerApp, WorkerBindings, WorkerOptions } from "../worker-kit/env.ts";
@@ -95,6 +97,7 @@ export function createApp(config: SiteConfig, options: WorkerOptions = {}): Work
   app.route("/api/websub/callback", websubCallbackRoutes(config, deps));
   app.route("/api", webmentionRoutes(config, deps));
   app.route("/api/webmentions", webmentionOwnerRoutes());
+  app.route("/.well-known", bridgeRoutes(config));
 
   app.notFound(async (c) => {
     const path = new URL(c.req.url).pathname;

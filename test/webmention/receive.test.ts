@@ -224,3 +224,23 @@ describe("the owner's view: /api/webmentions", () => {
     expect((await owner(testApp(), `/api/webmentions/${id}`, { method: "DELETE" })).status).toBe(404);
   });
 });
+
+describe("ready for the bridge: /.well-known with profile.yaml bridgy_fed", () => {
+  it.each([
+    ["/.well-known/webfinger?resource=acct%3Aada%40ada.example", "https://fed.brid.gy/.well-known/webfinger?resource=acct%3Aada%40ada.example"],
+    ["/.well-known/host-meta", "https://fed.brid.gy/.well-known/host-meta"],
+    ["/.well-known/host-meta.json", "https://fed.brid.gy/.well-known/host-meta.json"],
+    ["/.well-known/host-meta.xrd", "https://fed.brid.gy/.well-known/host-meta.xrd"],
+  ])("opted in, %s redirects (302) to %s, the query kept", async (path, location) => {
+    const response = await testApp(testConfig({ bridgy_fed: true })).request(path, {}, testEnv());
+    expect(response.status).toBe(302);
+    expect(response.headers.get("Location")).toBe(location);
+  });
+
+  it("not opted in, nothing redirects (the static site's 404); other well-known paths are never the bridge's", async () => {
+    const off = await testApp().request("/.well-known/webfinger?resource=acct:ada@ada.example", {}, testEnv());
+    expect(off.headers.get("Location")).toBeNull();
+    const other = await testApp(testConfig({ bridgy_fed: true })).request("/.well-known/host-meta-x", {}, testEnv());
+    expect(other.headers.get("Location")).toBeNull();
+  });
+});
