@@ -26,7 +26,7 @@ const ROOMS: Record<string, readonly string[]> = {
   timeline: ["websub", "worker-kit", "shared"],
   write: ["outbox", "worker-kit", "shared"],
   webmention: ["inbox", "worker-kit", "shared"],
-  owner: ["inbox", "timeline", "outbox", "worker-kit", "shared"],
+  owner: ["inbox", "timeline", "outbox", "write", "worker-kit", "shared"],
   worker: ["owner", "inbox", "timeline", "outbox", "websub", "write", "webmention", "worker-kit", "shared"],
   publish: ["shared"],
   validate: ["shared"],
