@@ -66,6 +66,12 @@ export const ReplyItem: FC<{ reply: InboxReply; returnTo: string }> = ({ reply, 
           primary
         />
       ) : null}
+      {reply.verification === "verified" ? (
+        <>
+          <a href={`/owner/write?reply_inbox=${reply.id}`}>{`Reply to @${reply.username}`}</a>{" "}
+          <a href={`/owner/write?repost_inbox=${reply.id}`}>{`Repost @${reply.username}`}</a>{" "}
+        </>
+      ) : null}
       {reply.moderation === null ? (
         <ActionButton action={`/owner/inbox/replies/${reply.id}/reject`} label={`Never show: reply from @${reply.username}`} returnTo={returnTo} />
       ) : null}

@@ -1,7 +1,8 @@
 /**
  * The Write section of the owner's pages (mounted at /owner/write, behind the session):
  *
- *   GET  /owner/write[?reply=<timeline item>|?repost=<timeline item>]   the form, prefilled to answer
+ *   GET  /owner/write[?reply=|?repost=<timeline item>|?reply_inbox=|?repost_inbox=<verified reply>]
+ *                       the form, prefilled to answer that item
  *   POST /owner/write   action=preview: the file that would be committed; action=publish: writePost()
  *
  * Publishing is the same writePost() as POST /api/write/posts (lib/write/routes.ts). Committed ends in
@@ -13,7 +14,9 @@ import type { Context } from "hono";
 import { Hono } from "hono/tiny";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as z from "zod/mini";
+import { getReply } from "../inbox/store.ts";
 import { postDraft, postFile } from "../shared/post-file.ts";
+import { plainTextOf } from "../shared/sanitize-html.ts";
 import { describeIssues, integerText } from "../shared/schemas.ts";
 import { timelineItemOf } from "../timeline/queries.ts";
 import { loadTimelineItem } from "../timeline/store.ts";
@@ -27,20 +30,43 @@ import { blankForm, draftOf, type WritePostForm, writePostForm } from "./write-f
 import { WritePostPage } from "./write-pages.tsx";
 
 const WRITE = { title: "Write", section: "write" } as const;
-const writeQuery = z.object({
-  reply: z.optional(integerText(1, Number.MAX_SAFE_INTEGER)),
-  repost: z.optional(integerText(1, Number.MAX_SAFE_INTEGER)),
-  notice: noticeKey,
-});
+const itemId = z.optional(integerText(1, Number.MAX_SAFE_INTEGER));
+/** ?reply= / ?repost= a timeline item; ?reply_inbox= / ?repost_inbox= a verified reply in the inbox. */
+const writeQuery = z.object({ reply: itemId, repost: itemId, reply_inbox: itemId, repost_inbox: itemId, notice: noticeKey });
 
-/** The form to answer a timeline item: its account and guid; a repost also their words and date. */
-async function answeringForm(c: Context<WorkerBindings>, kind: "reply" | "repost", id: number): Promise<WritePostForm | undefined> {
-  const row = await loadTimelineItem(c.var.db, id);
-  if (!row) return undefined;
-  const item = timelineItemOf(row);
+/** The item answered, from the timeline store or a verified reply of the inbox. */
+interface Answered {
+  user_id: string;
+  user_link: string;
+  guid: string;
+  username: string;
+  date: string | null;
+  text: string;
+}
+
+async function answered(c: Context<WorkerBindings>, source: "timeline" | "inbox", id: number): Promise<Answered | undefined> {
+  if (source === "timeline") {
+    const row = await loadTimelineItem(c.var.db, id);
+    return row ? { ...timelineItemOf(row) } : undefined;
+  }
+  const reply = await getReply(c.var.db, id);
+  if (reply?.verification !== "verified") return undefined;
+  const text = reply.item_html ? plainTextOf(reply.item_html) : "";
+  return { user_id: reply.user_id, user_link: reply.user_link, guid: reply.status_id, username: reply.username, date: reply.item_date, text };
+}
+
+/** The form to answer an item: its account and guid; a repost also their words and date. */
+async function answeringForm(
+  c: Context<WorkerBindings>,
+  kind: "reply" | "repost",
+  source: "timeline" | "inbox",
+  id: number,
+): Promise<WritePostForm | undefined> {
+  const item = await answered(c, source, id);
+  if (!item) return undefined;
   const form: WritePostForm = { ...blankForm(kind), user_id: item.user_id, user_link: item.user_link, status_id: item.guid, username: item.username };
   if (kind === "reply") form.text = `@${item.username} `;
-  else Object.assign(form, { pubdate: item.date, quoted: item.text });
+  else Object.assign(form, { pubdate: item.date ?? "", quoted: item.text });
   return form;
 }
 
@@ -59,12 +85,17 @@ export function writeRoutes(kit: OwnerKit): Hono<WorkerBindings> {
       return page(c as unknown as Context<WorkerBindings>, blankForm(), { error: "That is not an item of your timeline." });
     }),
     async (c) => {
-      const { reply, repost, notice } = c.req.valid("query");
-      const kind = reply !== undefined ? "reply" : repost !== undefined ? "repost" : undefined;
-      const form = kind ? await answeringForm(c, kind, (reply ?? repost)!) : blankForm();
+      const { reply, repost, reply_inbox, repost_inbox, notice } = c.req.valid("query");
+      const asked = [
+        ["reply", "timeline", reply],
+        ["repost", "timeline", repost],
+        ["reply", "inbox", reply_inbox],
+        ["repost", "inbox", repost_inbox],
+      ].find((entry) => entry[2] !== undefined) as ["reply" | "repost", "timeline" | "inbox", number] | undefined;
+      const form = asked ? await answeringForm(c, ...asked) : blankForm();
       if (!form) {
         c.status(404);
-        return page(c, blankForm(), { error: "That item is no longer in your timeline." });
+        return page(c, blankForm(), { error: "That item is no longer in your timeline or inbox (or is not a verified reply)." });
       }
       return page(c, form, notice ? { notice } : {});
     },

@@ -138,6 +138,24 @@ describe("/owner/write", () => {
     expect((await repo()).log[0]!.subject).toBe(head);
   });
 
+  it("a verified reply in the inbox offers Reply and Repost, prefilled from the inbox; an unverified one is refused", async () => {
+    const insert = (status: string, verification: string) =>
+      env.DB.prepare(
+        `INSERT INTO replies (post_id, sender_user_id, sender_username, sender_user_link, sender_link_normalized, status_id, received_at, verification, item_html, item_date)
+         VALUES (3, ?1, 'fern', ?2, ?2, ?3, '2026-03-01T11:00:00Z', ?4, '<p>Thanks &lt;b&gt;Ada&lt;/b&gt;</p>', '2026-03-01T10:59:00Z') RETURNING id`,
+      )
+        .bind(FOLLOWED.user_id, FOLLOWED.user_link, status, verification)
+        .first<{ id: number }>();
+    const verified = (await insert("77", "verified"))!.id;
+    const pending = (await insert("78", "pending"))!.id;
+    const inbox = await (await page("/owner/inbox")).text();
+    expect(inbox).toContain(`href="/owner/write?reply_inbox=${verified}"`);
+    expect(inbox).not.toContain(`href="/owner/write?reply_inbox=${pending}"`);
+    const fields = fieldsOf(await (await page(`/owner/write?repost_inbox=${verified}`)).text());
+    expect(fields).toMatchObject({ kind: "repost", status_id: "77", username: "fern", pubdate: "2026-03-01T10:59:00Z", quoted: "Thanks <b>Ada</b>" });
+    expect((await page(`/owner/write?reply_inbox=${pending}`)).status).toBe(404);
+  });
+
   it("a post from another Origin changes nothing; a forged reply to a javascript: link is refused, nothing written", async () => {
     const rows = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM written_posts").first<{ n: number }>())!.n;
     const before = await rows();
