@@ -48,7 +48,7 @@ export async function readOwnTopic(topic: WebSubTopic, options: OwnTopicOptions)
     if (response.status === 200) {
       // Our own file (Workers Static Assets: 25 MiB at most): read whole by the runtime, one native copy.
       // Read chunk by chunk in JavaScript (readCappedBytes), a 240 KB head page cost about 0.4 ms of the
-      // run's CPU, more than signing it once (bench/websub.ts --profile, at 1ba1f2e); the hub reads its
+      // run's CPU, more than signing it once (bench/websub.ts --profile, on 2026-11-29); the hub reads its
       // pages every run it delivers.
       const read = new Uint8Array(await response.arrayBuffer());
       const bytes = read.byteLength <= maxBytes ? read : undefined;
