@@ -15,6 +15,7 @@ import { type LocalForge, serveCheckout } from "../lib/cli/local-forge.ts";
 import { clearServerState, writeServerState } from "../lib/cli/local-server.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import { type TreeWatcher, watchTree } from "../lib/cli/watch-tree.ts";
+import { relayWranglerOutput } from "../lib/cli/wrangler-output.ts";
 import type { JobsRunReport } from "../lib/shared/api-types.ts";
 import { parseInteger } from "../lib/shared/integers.ts";
 
@@ -154,9 +155,11 @@ export async function main(argv: string[]): Promise<void> {
   const server = spawn(wrangler, devArgs, {
     cwd: root,
     detached: true,
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...QUIET_WRANGLER },
   });
+  relayWranglerOutput(server.stdout!, process.stdout);
+  relayWranglerOutput(server.stderr!, process.stderr);
 
   let stopping = false;
   const watchers: TreeWatcher[] = [];
@@ -215,6 +218,7 @@ export async function main(argv: string[]): Promise<void> {
   writeServerState(root, { url: baseUrl, pid: process.pid, started_at: new Date().toISOString() });
   log(`Skein is running at ${baseUrl}/`);
   log(`  feed:   ${baseUrl}/feed.xml`);
+  log(`  owner:  ${baseUrl}/owner/  (sign in with OWNER_TOKEN from .dev.vars)`);
   log(`  inbox:  POST ${baseUrl}/api/message  (read it with: npm run inbox)`);
   log(`  jobs:   ${values["no-jobs"] ? "not run automatically (npm run tick runs them)" : `every ${jobSeconds} s (npm run tick runs them now)`}`);
   if (forge) log(`  write:  ${baseUrl}/owner/ commits posts into this checkout (git, branch ${forge.contentStore.split("@").at(-1)})`);

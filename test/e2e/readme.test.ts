@@ -1,5 +1,5 @@
 /**
- * The README's commands work as written: the literal `npm start` serves the example site, and every
+ * The commands of the README and docs/ work as written: the literal `npm start` serves the example site, and every
  * curl example answers the status line the README promises next to it (`# HTTP/1.1 201 Created`);
  * `npm run new`, `npm run build` and `npm run init` do what the README says.
  */
@@ -7,15 +7,14 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../lib/harness/project-copy.ts";
+import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import { freePort } from "../../lib/harness/static-server.ts";
+import { ALL_DOCS, README } from "../support/docs.ts";
 import { type NpmStart, npmStart } from "./support/npm-start.ts";
 
-const README = readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
-
-/** Fenced shell blocks of the README. */
+/** Fenced shell blocks of the README and docs/. */
 function shellBlocks(): string[] {
-  return [...README.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1] as string);
+  return [...ALL_DOCS.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1] as string);
 }
 
 interface CurlExample {
@@ -36,7 +35,7 @@ function curlExamples(): CurlExample[] {
 
 const examples = curlExamples();
 
-it("the README has curl examples for messages, replies, refusals and the owner API", () => {
+it("the README and docs have curl examples for messages, replies, refusals and the owner API", () => {
   expect(examples.length).toBeGreaterThanOrEqual(5);
   const statuses = examples.map((example) => example.expected.split(" ")[1]);
   expect(new Set(statuses)).toEqual(new Set(["201", "403", "200", "401"]));
@@ -59,6 +58,11 @@ describe("with `npm start` running the example site", () => {
 
   it("serves the site it printed", async () => {
     expect(server.output()).toContain(`Skein is running at ${server.url}/`);
+    // The first screen names the owner's pages and where the token is, and none of wrangler's
+    // warnings that are not true under npm start (it runs the jobs; the types are checked).
+    expect(server.output()).toContain(`${server.url}/owner/  (sign in with OWNER_TOKEN from .dev.vars)`);
+    expect(server.output()).not.toContain("Scheduled Workers are not automatically triggered");
+    expect(server.output()).not.toContain("Your types might be out of date");
     expect((await fetch(`${server.url}/`)).status).toBe(200);
   });
 
