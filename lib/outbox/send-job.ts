@@ -170,6 +170,42 @@ async function reconcileList(context: JobContext, storedDigest: string | null): 
   return reconcile(context.db, fresh, cancelIds, list.digest, context.now);
 }
 
+/** Step 3: messages go now; a notification goes once our own feed shows its post, waits, or is given up. */
+async function sortByLiveness(context: JobContext, due: readonly OutboxItem[], failures: { target: string; reason: string }[]) {
+  const { config } = context;
+  const notifications = due.filter((row) => row.kind !== "message");
+  const sendable: OutboxItem[] = due.filter((row) => row.kind === "message");
+  const waits: Wait[] = [];
+  const gaveUp: OutboxItem[] = [];
+  if (notifications.length === 0) return { sendable, waits, gaveUp };
+  const wanted = [...new Set(notifications.map((row) => row.post_id ?? 0))];
+  const own = await readOwnFeed(wanted, {
+    feedUrl: config.owner.feed_url,
+    assets: context.env.ASSETS,
+    fetch: context.fetch,
+    allowLoopback: context.allowLoopback,
+    budget: context.budget,
+  });
+  if (!own.ok) failures.push({ target: config.owner.feed_url, reason: own.error });
+  const live = own.ok ? livePosts(wanted, own.value) : new Set<number>();
+  const at = context.now;
+  for (const row of notifications) {
+    if (live.has(row.post_id ?? -1)) sendable.push(row);
+    else if (at - Date.parse(row.created_at) >= WAIT_FOR_LIVE_MS) gaveUp.push(row);
+    else {
+      const why = own.ok ? `waiting for post ${row.post_id} to appear in our feed (${config.owner.feed_url})` : `waiting: ${own.error}`;
+      waits.push({ id: row.id, nextAttemptAtMs: nextLookForLive(Date.parse(row.created_at), at), note: why });
+    }
+  }
+  await recordWaits(context.db, waits, at);
+  for (const row of gaveUp) {
+    const detail = `our feed did not show post ${row.post_id} within ${WAIT_FOR_LIVE_MS / 3_600_000} hours; nothing was sent (npm run outbox -- retry ${row.id} once it is live)`;
+    await recordOutcome(context.db, row.id, { state: "failed", detail, attempted: false }, at);
+    failures.push({ target: `outbox ${row.id}`, reason: detail });
+  }
+  return { sendable, waits, gaveUp };
+}
+
 export const outboxSendJob: ScheduledJob = {
   name: "outbox.send",
   everyMinutes: 1,
@@ -187,37 +223,7 @@ export const outboxSendJob: ScheduledJob = {
     if (queue.due.length === 0) return { summary: [...notes, "nothing to send"].join("; "), failures };
 
     // Step 3: notifications wait until our own feed shows their post.
-    const notifications = queue.due.filter((row) => row.kind !== "message");
-    const sendable: OutboxItem[] = queue.due.filter((row) => row.kind === "message");
-    const waits: Wait[] = [];
-    const gaveUp: OutboxItem[] = [];
-    if (notifications.length > 0) {
-      const wanted = [...new Set(notifications.map((row) => row.post_id ?? 0))];
-      const own = await readOwnFeed(wanted, {
-        feedUrl: config.owner.feed_url,
-        assets: context.env.ASSETS,
-        fetch: context.fetch,
-        allowLoopback: context.allowLoopback,
-        budget: context.budget,
-      });
-      if (!own.ok) failures.push({ target: config.owner.feed_url, reason: own.error });
-      const live = own.ok ? livePosts(wanted, own.value) : new Set<number>();
-      const at = context.now;
-      for (const row of notifications) {
-        if (live.has(row.post_id ?? -1)) sendable.push(row);
-        else if (at - Date.parse(row.created_at) >= WAIT_FOR_LIVE_MS) gaveUp.push(row);
-        else {
-          const why = own.ok ? `waiting for post ${row.post_id} to appear in our feed (${config.owner.feed_url})` : `waiting: ${own.error}`;
-          waits.push({ id: row.id, nextAttemptAtMs: nextLookForLive(Date.parse(row.created_at), at), note: why });
-        }
-      }
-      await recordWaits(context.db, waits, at);
-      for (const row of gaveUp) {
-        const detail = `our feed did not show post ${row.post_id} within ${WAIT_FOR_LIVE_MS / 3_600_000} hours; nothing was sent (npm run outbox -- retry ${row.id} once it is live)`;
-        await recordOutcome(context.db, row.id, { state: "failed", detail, attempted: false }, at);
-        failures.push({ target: `outbox ${row.id}`, reason: detail });
-      }
-    }
+    const { sendable, waits, gaveUp } = await sortByLiveness(context, queue.due, failures);
 
     // Step 4: claim what this run will try.
     const claimed = await claim(

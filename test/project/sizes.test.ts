@@ -30,7 +30,6 @@ const KEPT: Record<string, string> = {
   "lib/websub/deliver-job.ts:run": SPLIT_BY_ISSUE_18,
   "lib/websub/publish-job.ts:createPublishJob": NOT_SPLIT_YET,
   "lib/websub/publish-job.ts:run": NOT_SPLIT_YET,
-  "lib/outbox/send-job.ts:run": NOT_SPLIT_YET,
   "lib/publish/site.ts:buildSite": NOT_SPLIT_YET,
   "lib/outbox/store.ts": "the outbox's D1 statements, one small function each (none over 40 lines); 422 lines",
   "lib/timeline/store.ts": "the timeline's D1 statements, one small function each; 411 lines",
