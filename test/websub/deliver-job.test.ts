@@ -8,7 +8,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { CLAIM_MS, createDeliverJob, DEFAULT_DELIVER_OPTIONS, deliveriesPerRun, deliveryCpuMs, pageReadCpuMs } from "../../lib/websub/deliver-job.ts";
+import { CLAIM_MS, createDeliverJob, DEFAULT_DELIVER_OPTIONS, type DeliverOptions, deliveriesPerRun } from "../../lib/websub/deliver-job.ts";
 import { claimDeliveriesStatement, queueDeliveriesStatement } from "../../lib/websub/store.ts";
 import {
   bodyBytes,
@@ -112,11 +112,11 @@ describe("delivering our new posts to subscribers", () => {
     const subs = [await subscribed(live.url, "k1"), await subscribed(live.url, "k2"), await subscribed(stale.url, "k3"), await subscribed(stale.url, "k4")];
     await queue(live);
     await queue(stale);
-    // One delivery of each page a run (the oldest of each goes; nothing else fits an allowance of 0).
-    const first = await runJob(createDeliverJob({ cpuMsPerRun: 0 }), { config, now: FIXED_NOW });
+    // One delivery a run (the oldest goes; nothing else fits a cap of 0 bytes).
+    const first = await runJob(createDeliverJob({ bytesPerRun: 0 }), { config, now: FIXED_NOW });
     expect(first.summary).toBe("1 delivery made, 3 wait for the next run");
     const runs = [first];
-    for (let run = 1; run < 4; run++) runs.push(await runJob(createDeliverJob({ cpuMsPerRun: 0 }), { config, now: FIXED_NOW + run * MINUTE }));
+    for (let run = 1; run < 4; run++) runs.push(await runJob(createDeliverJob({ bytesPerRun: 0 }), { config, now: FIXED_NOW + run * MINUTE }));
     expect(runs.map((r) => r.summary)).toEqual([
       "1 delivery made, 3 wait for the next run",
       "1 delivery made, 2 wait for the next run",
@@ -155,14 +155,14 @@ describe("delivering our new posts to subscribers", () => {
     expect(await rows("SELECT callback FROM websub_subscriptions WHERE callback = ?1 AND pending_sha256 IS NULL", dead.callback)).toHaveLength(1);
   });
 
-  it("60 subscribers: spread over runs by the CPU estimate within the run's subrequests, each delivered exactly once", async () => {
+  it("60 subscribers: spread over runs by the run's caps within its subrequests, each delivered exactly once", async () => {
     const site = await ownSite();
     const [rss] = site.topics;
     const subs = [];
     for (let i = 0; i < 60; i++) subs.push(await subscribed(rss!.url, `secret-${i}`));
     await queue(rss!);
     const pageBytes = (await (await fetch(rss!.url)).arrayBuffer()).byteLength;
-    const perRun = deliveriesPerRun(DEFAULT_DELIVER_OPTIONS, pageBytes, true);
+    const perRun = deliveriesPerRun(DEFAULT_DELIVER_OPTIONS, pageBytes);
     // The run's subrequests (45, less the due read, the page, the claim and the outcomes) do not stop it first.
     expect(perRun).toBeLessThan(45 - 4);
     expect(perRun).toBeLessThan(60);
@@ -184,19 +184,20 @@ describe("delivering our new posts to subscribers", () => {
     for (const sub of subs) expect(await received(sub.name)).toHaveLength(1);
   });
 
-  it("a run's CPU estimate caps it: the page read, then each delivery by its size and its signature; the rest wait, oldest first", async () => {
+  it.each([
+    ["its bytes: two and a half pages' worth", (page: number): Partial<DeliverOptions> => ({ bytesPerRun: Math.floor(2.5 * page) }), "3 wait"],
+    ["its count: two deliveries", (): Partial<DeliverOptions> => ({ deliveriesPerRun: 2 }), "1 wait"],
+  ])("a run's cap on %s: two a run, the rest wait, oldest first", async (_, caps, waiting) => {
     const site = await ownSite(30);
     const [rss] = site.topics;
     const subs = [];
     for (let i = 0; i < 5; i++) subs.push(await subscribed(rss!.url, `k${i}`, 86_400, FIXED_NOW - HOUR + i));
     await queue(rss!);
     const pageBytes = (await (await fetch(rss!.url)).arrayBuffer()).byteLength;
-    // An allowance for the page and two and a half signed deliveries of it: two a run.
-    const options = { ...DEFAULT_DELIVER_OPTIONS, concurrency: 1 };
-    options.cpuMsPerRun = pageReadCpuMs(options, pageBytes) + 2.5 * deliveryCpuMs(options, pageBytes, true);
-    expect(deliveriesPerRun(options, pageBytes, true)).toBe(2);
+    const options = { ...DEFAULT_DELIVER_OPTIONS, concurrency: 1, ...caps(pageBytes) };
+    expect(deliveriesPerRun(options, pageBytes)).toBe(2);
     const job = () => createDeliverJob(options);
-    expect((await runJob(job(), { config: site.config, now: FIXED_NOW })).summary).toBe("2 deliveries made, 3 wait for the next run");
+    expect((await runJob(job(), { config: site.config, now: FIXED_NOW })).summary).toBe(`2 deliveries made, ${waiting} for the next run`);
     expect((await runJob(job(), { config: site.config, now: FIXED_NOW + MINUTE })).summary).toBe("2 deliveries made, 1 wait for the next run");
     expect((await runJob(job(), { config: site.config, now: FIXED_NOW + 2 * MINUTE })).summary).toBe("1 delivery made");
     for (const sub of subs) expect(await received(sub.name)).toHaveLength(1);
@@ -209,12 +210,12 @@ describe("delivering our new posts to subscribers", () => {
     expect(subs.map((sub) => at.get(sub.callback))).toEqual([FIXED_NOW, FIXED_NOW, FIXED_NOW + MINUTE, FIXED_NOW + MINUTE, FIXED_NOW + 2 * MINUTE]);
   });
 
-  it("the oldest due delivery goes even when alone it is over the run's estimate (nobody waits forever)", async () => {
+  it("the oldest due delivery goes even when alone it is over the run's byte cap (nobody waits forever)", async () => {
     const site = await ownSite(30);
     const [rss] = site.topics;
     const subs = [await subscribed(rss!.url, "a"), await subscribed(rss!.url, null)];
     await queue(rss!);
-    const job = () => createDeliverJob({ cpuMsPerRun: 0 });
+    const job = () => createDeliverJob({ bytesPerRun: 0 });
     expect((await runJob(job(), { config: site.config, now: FIXED_NOW })).summary).toBe("1 delivery made, 1 wait for the next run");
     expect((await runJob(job(), { config: site.config, now: FIXED_NOW + MINUTE })).summary).toBe("1 delivery made");
     for (const sub of subs) expect(await received(sub.name)).toHaveLength(1);
