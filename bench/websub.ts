@@ -15,9 +15,9 @@
  * Printed per run: deliveries, subrequests (fetches + D1 calls of the whole run) against 50, D1 rows
  * written, the Worker isolate's CPU (V8's profiler over wrangler dev's inspector,
  * bench/timeline/profiler.ts) against 10 ms and against the baseline; then rows written per delivery
- * and per subscription, runs (minutes) until all are served, and the deliver job's own CPU estimate
- * (lib/websub/deliver-job.ts: deliveriesPerRun, deliveryCpuMs) beside what was measured above the
- * baseline -- the check of DEFAULT_DELIVER_OPTIONS' figures. Progress on stderr, tables on stdout.
+ * and per subscription, runs (minutes) until all are served, and the deliver job's caps
+ * (lib/websub/deliver-job.ts: deliveriesPerRun of each head page under DEFAULT_DELIVER_OPTIONS) beside
+ * the deliveries the runs made. Progress on stderr, tables on stdout.
  *
  * Isolate CPU is printed two ways (bench/timeline/profiler.ts): every non-idle sample with its whole
  * time delta, and with the waits cut -- V8 samples the isolate only while workerd holds its lock, so
@@ -392,29 +392,16 @@ async function main(): Promise<void> {
     const runCut = full.map((r) => r.cpuCutMs);
     const perDelivery = full.map((r) => Math.max(0, r.cpuMs - baseCpu) / r.deliveries);
     const perDeliveryCut = full.map((r) => Math.max(0, r.cpuCutMs - baseCut) / r.deliveries);
-    // The job's own estimate (lib/websub/deliver-job.ts) of a run after the first, each delivery signed
-    // (half of the subscribers get each page), beside what the profile measured above the baseline. The
-    // pages are kept by the isolate after the first run's read (own-topic.ts), so their reads are not counted.
-    // Imported by name at run time: run from a worktree of a commit before the estimate, the bench
-    // prints the rest (a before/after comparison runs the same bench file on both).
+    // The job's caps (lib/websub/deliver-job.ts): deliveries of each head page one run makes, beside
+    // what the runs made. Imported by name at run time: a worktree of an older commit prints the rest.
     const deliverJob: Partial<typeof DeliverJob> = await import("../lib/websub/deliver-job.ts");
-    const { DEFAULT_DELIVER_OPTIONS: options, deliveriesPerRun, deliveryCpuMs } = deliverJob;
-    const meanPage = (headBytes.rss + headBytes.atom) / 2;
-    const steady = full.slice(1);
+    const { DEFAULT_DELIVER_OPTIONS: options, deliveriesPerRun } = deliverJob;
     const estimateRows: string[][] = [];
-    if (options && deliveriesPerRun && deliveryCpuMs) {
-      const estimate = (deliveries: number) => deliveries * deliveryCpuMs(options, meanPage, true);
-      const ratios = steady.map((r) => (r.cpuCutMs - baseCut) / estimate(r.deliveries));
-      estimateRows.push(
-        [
-          "the job's CPU estimate: deliveries per run (rule), ms per run",
-          `${deliveriesPerRun(options, headBytes.rss, true, false)} of the RSS page, ${deliveriesPerRun(options, headBytes.atom, true, false)} of the Atom page (${deliveriesPerRun(options, headBytes.rss, true)} and ${deliveriesPerRun(options, headBytes.atom, true)} when read); ${fmt(estimate(median(full.map((r) => r.deliveries))), 2)} ms`,
-        ],
-        [
-          "measured (waits cut, above the baseline) / estimate, runs after the first: median / p90",
-          steady.length ? `${fmt(median(ratios), 2)} / ${fmt(quantile(ratios, 0.9), 2)}` : "n/a",
-        ],
-      );
+    if (options && deliveriesPerRun && "bytesPerRun" in options) {
+      estimateRows.push([
+        `the job's caps (${options.deliveriesPerRun} deliveries, ${fmt(options.bytesPerRun / 1024, 0)} KiB a run): deliveries per run`,
+        `${deliveriesPerRun(options, headBytes.rss)} of the RSS page, ${deliveriesPerRun(options, headBytes.atom)} of the Atom page; made: median ${median(full.map((r) => r.deliveries))}, most ${Math.max(0, ...full.map((r) => r.deliveries))}`,
+      ]);
     }
     const settled = full.slice(2).map((r) => r.cpuCutMs);
 
