@@ -10,6 +10,7 @@ import { parseDocument } from "yaml";
 import { ensureOwnerToken } from "../lib/cli/dev-vars.ts";
 import { isEntryPoint } from "../lib/cli/entry-point.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
+import { ensureSigningKey } from "../lib/cli/signing-keys.ts";
 import { profile as profileSchema } from "../lib/publish/site-schemas.ts";
 import { describeIssues } from "../lib/shared/schemas.ts";
 import { SOURCE_PATHS } from "../lib/site-build/site-source.ts";
@@ -19,8 +20,8 @@ const EXAMPLE_USER_ID = "8d3c6f0e-2b1a-4e57-9c4d-1f6a2e9b7c30";
 export const USAGE = `Usage: npm run init [-- --username NAME] [--name "Full Name"] [--url https://you.example] [--new-id]
 
   Makes the example site yours: writes a fresh user_id into site/_data/profile.yaml (only while it
-  is still the example's, or with --new-id), the fields given below, and a local OWNER_TOKEN into
-  .dev.vars. Comments in profile.yaml are kept; nothing is written if the profile would not build.
+  is still the example's, or with --new-id), the fields given below, a local OWNER_TOKEN into
+  .dev.vars, and a signing key pair (SIGNING_KEY in .dev.vars, the public key in the profile). Comments in profile.yaml are kept; nothing is written if the profile would not build.
 
   --username NAME   1-25 letters, digits or underscores
   --name TEXT       your full name (full_name)
@@ -78,6 +79,12 @@ export async function main(argv: string[]): Promise<void> {
   }
   const { created } = ensureOwnerToken(root);
   console.log(created ? "Created .dev.vars with a local OWNER_TOKEN for the inbox owner API." : ".dev.vars already has an OWNER_TOKEN.");
+  const signing = ensureSigningKey(root);
+  console.log(
+    signing.created
+      ? `Created a signing key: SIGNING_KEY in .dev.vars (secret), its public half in ${file} (published on the head feed; docs/signing.md).`
+      : "The signing key is already set up (npm run keys -- show).",
+  );
   console.log('Next: edit the rest of site/_data/profile.yaml, write a post with `npm run new -- "Hello"`, then `npm start`.');
 }
 

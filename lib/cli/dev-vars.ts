@@ -38,3 +38,21 @@ export function ensureDevToken(root: string, name: string): { token: string; cre
 export function ensureOwnerToken(root: string): { token: string; created: boolean } {
   return ensureDevToken(root, "OWNER_TOKEN");
 }
+
+/** Set NAME=value in .dev.vars, replacing an existing line (a rotated secret) or adding one. */
+export function setDevVar(root: string, name: string, value: string): void {
+  const file = path.join(root, DEV_VARS);
+  const line = `${name}=${value}`;
+  if (!existsSync(file)) {
+    writeFileSync(file, `# Local secrets for wrangler (not committed).\n${line}\n`, { mode: 0o600 });
+    return;
+  }
+  const lines = readFileSync(file, "utf8").split(/\r?\n/);
+  const at = lines.findIndex((text) => new RegExp(`^\\s*${name}\\s*=`).test(text));
+  if (at >= 0) lines[at] = line;
+  else {
+    if (lines.at(-1) === "") lines.pop();
+    lines.push(line, "");
+  }
+  writeFileSync(file, lines.join("\n"), { mode: 0o600 });
+}

@@ -5,22 +5,36 @@
  */
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono/tiny";
-import type { ListPage } from "../shared/api-types.ts";
+import type { InboxMessage, InboxReply, ListPage } from "../shared/api-types.ts";
 import { problem } from "../shared/problem.ts";
+import type { SiteConfig } from "../shared/site-config.ts";
 import { DEFAULT_PAGE_SIZE, idCursor, idFromCursor } from "../worker-kit/cursor.ts";
 import type { WorkerBindings, WorkerDeps } from "../worker-kit/env.ts";
 import { jsonBody } from "../worker-kit/json-body.ts";
 import { requireOwner } from "../worker-kit/owner-auth.ts";
 import { invalid, missing } from "../worker-kit/validation.ts";
+import { lookalikeOf, suspiciousFields, UNTRUSTED_FIELDS } from "./lookalike.ts";
 import { type InboxKind, itemParam, kindParam, listQuery, moderationBody, replyParam } from "./schemas.ts";
 import { countInbox, deleteItem, getReply, type ListQuery, listMessages, listReplies, markRead, setModeration } from "./store.ts";
 
 const SINGULAR: Record<InboxKind, string> = { messages: "message", replies: "reply" };
 
 // Cursors are opaque to clients: the kind and the last id seen (items come id DESC).
-export function inboxOwnerRoutes(deps: WorkerDeps): Hono<WorkerBindings> {
+/** An item as the owner API shows it: with the notes on its sender's text (lib/inbox/lookalike.ts). */
+export function annotate<T extends InboxMessage | InboxReply>(kind: InboxKind, item: T, knownNames: readonly string[]): T {
+  if ("direction" in item && item.direction === "sent") return item;
+  return { ...item, lookalike: lookalikeOf(item.username, knownNames) ?? null, untrusted: UNTRUSTED_FIELDS[kind], suspicious: suspiciousFields({ ...item }) };
+}
+
+/** The names a sender might imitate: the owner's and every followed account's. */
+export function knownNames(config: SiteConfig): string[] {
+  return [config.owner.username, ...config.follows.map((account) => account.username)];
+}
+
+export function inboxOwnerRoutes(config: SiteConfig, deps: WorkerDeps): Hono<WorkerBindings> {
   const routes = new Hono<WorkerBindings>();
   routes.use("*", requireOwner);
+  const names = knownNames(config);
 
   routes.get("/", async (c) => c.json(await countInbox(c.var.db)));
 
@@ -38,7 +52,7 @@ export function inboxOwnerRoutes(deps: WorkerDeps): Hono<WorkerBindings> {
     }
     const listed = kind === "messages" ? await listMessages(c.var.db, query) : await listReplies(c.var.db, query);
     const page: ListPage<(typeof listed.items)[number]> = {
-      items: listed.items,
+      items: listed.items.map((item) => annotate(kind, item, names)),
       next_cursor: listed.nextBeforeId === undefined ? null : idCursor(kind, listed.nextBeforeId),
     };
     return c.json(page);
@@ -46,7 +60,7 @@ export function inboxOwnerRoutes(deps: WorkerDeps): Hono<WorkerBindings> {
 
   routes.get("/replies/:id", zValidator("param", replyParam, missing), async (c) => {
     const reply = await getReply(c.var.db, c.req.valid("param").id);
-    return reply ? c.json(reply) : problem(404, `there is no reply ${c.req.valid("param").id}`);
+    return reply ? c.json(annotate("replies", reply, names)) : problem(404, `there is no reply ${c.req.valid("param").id}`);
   });
 
   // Skein's own (the spec has no moderation): whether a verified reply is shown on the site (npm run replies).

@@ -5,15 +5,21 @@
  * Checks run in this order, so each mistake gets the most useful status and no refusal costs a D1
  * write: route / accept=off (404) -> client network over its limit (429) -> Content-Type (415) ->
  * size (413) -> JSON (400) -> schema (400) -> unknown post (404, replies) -> policy (403, no body)
- * -> sender over its limit (429) -> store -> 201. The network limit comes first so a flood of
- * anything, valid or not, stops before any work is done.
+ * -> signature (sender-proof.ts: 400 / 403 / 503 when one is there and cannot be used) -> signatures
+ * required from followed accounts (403) -> sender over its limit (429) -> store -> a replay of a
+ * stored signed request (409) -> 201. The network limit comes first so a flood of anything, valid or
+ * not, stops before any work is done.
+ *
+ * Exemptions follow proof (docs/signing.md): only a signed sender that is followed or selected is
+ * exempt from the daily cap, and the per-sender limit counts a signed sender by its feed, an unsigned
+ * one by its claimed user_id AND by its client network, so fresh claimed ids gain nothing.
  *
  * 201 means "it is in D1": a duplicate of a stored item is a 201 too (idempotent POST). A reply is
  * stored `pending` and checked against the sender's feed in the background (waitUntil); if that is
  * cut off, the sweep (reverify-job.ts) checks it later.
  */
 import { zValidator } from "@hono/zod-validator";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono/tiny";
 import { Budget } from "../shared/budget.ts";
 import { secondsToNextUtcDay } from "../shared/dates.ts";
@@ -24,9 +30,11 @@ import { jsonBody } from "../worker-kit/json-body.ts";
 import { clientNetworkKey, RATE_LIMIT_PERIOD_SECONDS, senderKey, withinLimit } from "../worker-kit/rate-limit.ts";
 import { invalid, missing } from "../worker-kit/validation.ts";
 import { dailyCap } from "./daily-cap.ts";
-import { decide, matchesAny } from "./policy.ts";
+import { storeKeys } from "./key-cache.ts";
+import { decide, matchesAny, type Sender } from "./policy.ts";
 import { FIRST_CHECK_AFTER_MS } from "./reverify-job.ts";
 import { messageBody, postIdParam, replyBody } from "./schemas.ts";
+import { type Proof, proveSender } from "./sender-proof.ts";
 import { insertMessage, insertReply, type ReplyState } from "./store.ts";
 import { verifyAndRecord } from "./verification.ts";
 
@@ -53,6 +61,43 @@ function verifyNow(inserted: boolean, state: ReplyState, nowMs: number): boolean
   return state.verification === "pending" && Date.parse(state.received_at) + FIRST_CHECK_AFTER_MS <= nowMs;
 }
 
+type Admitted = { proof: Exclude<Proof, { kind: "refused" }>; exempt: boolean };
+
+/**
+ * Everything between the schema and the store, the same for both endpoints: policy, proof, the
+ * required signatures, the sender's limit. A Response is a refusal (nothing was written).
+ */
+async function admit(c: Context<WorkerBindings>, config: SiteConfig, deps: WorkerDeps, body: Sender): Promise<Admitted | Response> {
+  // Spec "Receiving Private Messages": denied -> 403 Forbidden and no message body. Blocks win over a signature.
+  if (decide(config, body) !== "accept") return c.body(null, 403);
+  const request = { method: c.req.method, url: c.req.url, headers: c.req.raw.headers };
+  const proof = await proveSender(request, c.get("rawBody") ?? new Uint8Array(), body.user_link, {
+    db: c.var.db,
+    fetch: deps.fetch,
+    allowLoopback: allowLoopback(c.env),
+    now: deps.now,
+  });
+  if (proof.kind === "refused") return problem(proof.status, proof.detail, proof.status === 503 ? { "Retry-After": "60" } : undefined);
+  const friend = known(config, body);
+  if (proof.kind === "unsigned" && friend && config.signing?.require_signatures) {
+    return problem(403, "this inbox takes messages from the accounts its owner follows only when they are signed (RFC 9421; docs/signing.md)");
+  }
+  const signed = proof.kind === "signed";
+  const key = signed ? senderKey(`signed:${proof.signature.signedBy}`) : senderKey(body.user_id);
+  if (!(await withinLimit(c.env.INBOX_SENDER_LIMIT, key))) return tooMany();
+  if (!signed && !(await withinLimit(c.env.INBOX_SENDER_LIMIT, `unproven:${clientNetworkKey(c.req.header("CF-Connecting-IP") ?? "unknown")}`))) {
+    return tooMany();
+  }
+  return { proof, exempt: signed && friend };
+}
+
+const replayed = () => problem(409, "this signed request was received already (a replay); sign each request anew");
+
+/** After an accepted signed request: the sender's keys, if they were just read (the only write a signature costs). */
+async function keepKeys(c: Context<WorkerBindings>, proof: Admitted["proof"], nowMs: number): Promise<void> {
+  if (proof.kind === "signed" && proof.freshKeys) await storeKeys(c.var.db, proof.signature.signedBy, proof.freshKeys, nowMs);
+}
+
 export function inboxPublicRoutes(config: SiteConfig, deps: WorkerDeps): Hono<WorkerBindings> {
   const routes = new Hono<WorkerBindings>();
   if (config.accept === "off") return routes;
@@ -67,9 +112,10 @@ export function inboxPublicRoutes(config: SiteConfig, deps: WorkerDeps): Hono<Wo
 
   routes.post("/message", jsonBody, zValidator("json", messageBody, invalid), async (c) => {
     const body = c.req.valid("json");
-    // Spec "Receiving Private Messages": denied -> 403 Forbidden and no message body.
-    if (decide(config, body) !== "accept") return c.body(null, 403);
-    if (!(await withinLimit(c.env.INBOX_SENDER_LIMIT, senderKey(body.user_id)))) return tooMany();
+    const admitted = await admit(c, config, deps, body);
+    if (admitted instanceof Response) return admitted;
+    const { proof } = admitted;
+    const signature = proof.kind === "signed" ? proof.signature : undefined;
     const now = deps.now();
     const stored = await insertMessage(
       c.var.db,
@@ -80,10 +126,13 @@ export function inboxPublicRoutes(config: SiteConfig, deps: WorkerDeps): Hono<Wo
         dateRaw: body.date.raw,
         dateEpochMs: body.date.epochMs,
         receivedAtMs: now,
+        ...(signature ? { signature } : {}),
       },
-      dailyCap(c.env.INBOX_DAILY_CAP, now, known(config, body)),
+      dailyCap(c.env.INBOX_DAILY_CAP, now, admitted.exempt),
     );
     if (stored.status === "over-cap") return fullToday(now);
+    if (stored.status === "duplicate" && signature && stored.signatureHash === signature.hash) return replayed();
+    await keepKeys(c, proof, now);
     return c.body(null, 201);
   });
 
@@ -91,17 +140,21 @@ export function inboxPublicRoutes(config: SiteConfig, deps: WorkerDeps): Hono<Wo
     const body = c.req.valid("json");
     const { id: postId } = c.req.valid("param");
     if (!hasPostId(config.post_ids, postId)) return problem(404, `there is no post ${postId} to reply to`);
-    if (decide(config, body) !== "accept") return c.body(null, 403);
-    if (!(await withinLimit(c.env.INBOX_SENDER_LIMIT, senderKey(body.user_id)))) return tooMany();
+    const admitted = await admit(c, config, deps, body);
+    if (admitted instanceof Response) return admitted;
+    const { proof } = admitted;
+    const signature = proof.kind === "signed" ? proof.signature : undefined;
     const now = deps.now();
     const sender = { user_id: body.user_id, username: body.username, user_link: body.user_link };
     const stored = await insertReply(
       c.var.db,
-      { postId, sender, statusId: body.status_id, receivedAtMs: now, firstCheckAtMs: now + FIRST_CHECK_AFTER_MS },
-      dailyCap(c.env.INBOX_DAILY_CAP, now, known(config, body)),
+      { postId, sender, statusId: body.status_id, receivedAtMs: now, firstCheckAtMs: now + FIRST_CHECK_AFTER_MS, ...(signature ? { signature } : {}) },
+      dailyCap(c.env.INBOX_DAILY_CAP, now, admitted.exempt),
     );
     if ("overCap" in stored) return fullToday(now);
     const { inserted, state } = stored;
+    if (!inserted && signature && state.signature_hash === signature.hash) return replayed();
+    await keepKeys(c, proof, now);
     if (verifyNow(inserted, state, now)) {
       const task = verifyAndRecord(
         config,

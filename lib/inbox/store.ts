@@ -28,6 +28,14 @@ export interface NewMessage {
   dateRaw: string;
   dateEpochMs: number;
   receivedAtMs: number;
+  /** A received message's proof (lib/inbox/sender-proof.ts): the feed whose key verified it, and the signature's hash. */
+  signature?: StoredSignature;
+}
+
+/** A verified signature as stored: signed_by (normalized feed URL) and the signature's SHA-256, base64url. */
+export interface StoredSignature {
+  signedBy: string;
+  hash: string;
 }
 
 export interface NewReply {
@@ -37,9 +45,11 @@ export interface NewReply {
   receivedAtMs: number;
   /** When the sweep should check it if the background verification does not finish. */
   firstCheckAtMs: number;
+  signature?: StoredSignature;
 }
 
-export type InsertOutcome = { status: "inserted"; id: number } | { status: "duplicate"; id: number } | { status: "over-cap" };
+/** A duplicate's signature_hash (null: stored unsigned): equal to the request's, the request is a replay. */
+export type InsertOutcome = { status: "inserted"; id: number } | { status: "duplicate"; id: number; signatureHash: string | null } | { status: "over-cap" };
 
 /**
  * The daily cap's part of an insert's batch (lib/inbox/daily-cap.ts): a condition for the insert's
@@ -70,8 +80,9 @@ export async function insertMessage(db: Db, message: NewMessage, cap?: DailyCap)
   const { peer } = message;
   const insert = db
     .prepare(
-      `INSERT INTO messages (direction, peer_user_id, peer_username, peer_user_link, peer_link_normalized, body, sent_at_raw, sent_at_iso, received_at)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE ${capCondition(10)} ON CONFLICT DO NOTHING RETURNING id`,
+      `INSERT INTO messages (direction, peer_user_id, peer_username, peer_user_link, peer_link_normalized, body, sent_at_raw, sent_at_iso, received_at,
+                             signed_by, signature_hash)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?12, ?13 WHERE ${capCondition(10)} ON CONFLICT DO NOTHING RETURNING id`,
     )
     .bind(
       message.direction,
@@ -84,15 +95,17 @@ export async function insertMessage(db: Db, message: NewMessage, cap?: DailyCap)
       formatIsoUtc(message.dateEpochMs),
       formatIsoUtc(message.receivedAtMs),
       ...capBinds(cap),
+      message.signature?.signedBy ?? null,
+      message.signature?.hash ?? null,
     );
   const existing = db
-    .prepare("SELECT id FROM messages WHERE direction = ?1 AND peer_user_id = ?2 AND sent_at_iso = ?3 AND body = ?4")
+    .prepare("SELECT id, signature_hash FROM messages WHERE direction = ?1 AND peer_user_id = ?2 AND sent_at_iso = ?3 AND body = ?4")
     .bind(message.direction, peer.user_id, formatIsoUtc(message.dateEpochMs), message.message);
-  const [inserted, , found] = await db.batch<{ id: number }>([insert, countStatement(db, cap), existing]);
+  const [inserted, , found] = await db.batch<{ id: number; signature_hash: string | null }>([insert, countStatement(db, cap), existing]);
   const newId = inserted?.results[0]?.id;
   if (newId !== undefined) return { status: "inserted", id: newId };
-  const oldId = found?.results[0]?.id;
-  return oldId === undefined ? { status: "over-cap" } : { status: "duplicate", id: oldId };
+  const old = found?.results[0];
+  return old === undefined ? { status: "over-cap" } : { status: "duplicate", id: old.id, signatureHash: old.signature_hash ?? null };
 }
 
 /** A stored reply's state, as the POST handler and the sweep need it. */
@@ -102,6 +115,8 @@ export interface ReplyState {
   attempts: number;
   received_at: string;
   next_check_at: string | null;
+  /** The stored request's signature hash (lib/inbox/sender-proof.ts); null: stored unsigned. */
+  signature_hash: string | null;
 }
 
 /**
@@ -112,8 +127,9 @@ export async function insertReply(db: Db, reply: NewReply, cap?: DailyCap): Prom
   const { sender } = reply;
   const insert = db
     .prepare(
-      `INSERT INTO replies (post_id, sender_user_id, sender_username, sender_user_link, sender_link_normalized, status_id, received_at, next_check_at)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE ${capCondition(9)} ON CONFLICT DO NOTHING RETURNING id`,
+      `INSERT INTO replies (post_id, sender_user_id, sender_username, sender_user_link, sender_link_normalized, status_id, received_at, next_check_at,
+                            signed_by, signature_hash)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?11, ?12 WHERE ${capCondition(9)} ON CONFLICT DO NOTHING RETURNING id`,
     )
     .bind(
       reply.postId,
@@ -125,9 +141,13 @@ export async function insertReply(db: Db, reply: NewReply, cap?: DailyCap): Prom
       formatIsoUtc(reply.receivedAtMs),
       formatIsoUtc(reply.firstCheckAtMs),
       ...capBinds(cap),
+      reply.signature?.signedBy ?? null,
+      reply.signature?.hash ?? null,
     );
   const select = db
-    .prepare("SELECT id, verification, attempts, received_at, next_check_at FROM replies WHERE post_id = ?1 AND sender_user_id = ?2 AND status_id = ?3")
+    .prepare(
+      "SELECT id, verification, attempts, received_at, next_check_at, signature_hash FROM replies WHERE post_id = ?1 AND sender_user_id = ?2 AND status_id = ?3",
+    )
     .bind(reply.postId, sender.user_id, reply.statusId);
   const [inserted, , found] = await db.batch<ReplyState & { id: number }>([insert, countStatement(db, cap), select]);
   const state = found?.results[0];
@@ -188,10 +208,12 @@ export async function dueReplies(db: Db, nowMs: number, limit: number): Promise<
 }
 
 const MESSAGE_COLUMNS = `id, direction, peer_user_id AS user_id, peer_username AS username, peer_user_link AS user_link, body AS message,
-  sent_at_raw AS date, sent_at_iso AS date_iso, received_at, read_at`;
+  sent_at_raw AS date, sent_at_iso AS date_iso, received_at, read_at,
+  CASE WHEN direction = 'sent' THEN NULL WHEN signed_by IS NULL THEN 'not_proven' ELSE 'signed' END AS proof, signed_by`;
 
 const REPLY_COLUMNS = `id, post_id, sender_user_id AS user_id, sender_username AS username, sender_user_link AS user_link, status_id, received_at,
-  verification, verification_detail, verified_at, attempts, next_check_at, item_html, item_link, item_date, moderation, moderated_at, read_at`;
+  verification, verification_detail, verified_at, attempts, next_check_at, item_html, item_link, item_date, moderation, moderated_at, read_at,
+  CASE WHEN signed_by IS NULL THEN 'not_proven' ELSE 'signed' END AS proof, signed_by`;
 
 export interface ListQuery {
   unreadOnly: boolean;

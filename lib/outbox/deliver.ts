@@ -9,6 +9,9 @@
  *   other 4xx, a redirect, a refused address            failed; final, with the reason
  *   our run's budget ran out before the POST            deferred: not an attempt
  *
+ * With a signer, the POST carries Content-Digest, Signature-Input and Signature (RFC 9421 §4, RFC
+ * 9530 §2; lib/outbox/signer.ts), made over the very bytes sent, fresh for each attempt.
+ *
  * A 400 is final too, although the spec lets a service refuse with it ("optionally a 400 Bad
  * Request"): it cannot be told from a body the receiver could not read, and neither gets better by
  * sending it again. Their answer's text, if any, is kept in the reason (one line, 200 characters).
@@ -16,6 +19,7 @@
 import type { Budget } from "../shared/budget.ts";
 import { fetchRemote } from "../shared/remote-fetch.ts";
 import { isTransientStatus } from "./recipient.ts";
+import type { Signer } from "./signer.ts";
 
 export type Delivery =
   | { outcome: "sent"; status: number; detail: string }
@@ -28,8 +32,10 @@ export interface DeliverOptions {
   fetch: typeof fetch;
   allowLoopback: boolean;
   budget: Budget;
-  /** For Retry-After given as an HTTP date. */
+  /** For Retry-After given as an HTTP date, and the signature's created time. */
   nowMs: number;
+  /** Our key (absent: sent unsigned, as a site without a key does). */
+  signer?: Signer | undefined;
 }
 
 /** A POST waits this long for an answer: a receiver may verify before answering. */
@@ -71,13 +77,15 @@ export function retryAfterMs(value: string | null, nowMs: number): number | unde
 }
 
 export async function deliver(url: string, body: Record<string, string>, options: DeliverOptions): Promise<Delivery> {
+  const bytes = new TextEncoder().encode(JSON.stringify(body));
+  const signature = options.signer ? await options.signer.headers(url, bytes, options.nowMs) : {};
   const posted = await fetchRemote(url, {
     fetch: options.fetch,
     allowLoopback: options.allowLoopback,
     budget: options.budget,
     method: "POST",
-    body: JSON.stringify(body),
-    headers: { "Content-Type": "application/json", Accept: "application/json, */*;q=0.1" },
+    body: bytes,
+    headers: { "Content-Type": "application/json", Accept: "application/json, */*;q=0.1", ...signature },
     limits: { timeoutMs: POST_TIMEOUT_MS, maxBytes: ANSWER_BYTES },
   });
   if (!posted.ok) {
@@ -88,8 +96,8 @@ export async function deliver(url: string, body: Record<string, string>, options
     if (kind === "too-large") return { outcome: "sent", status: 200, detail: `${url} took it (with a longer answer than expected)` };
     return { outcome: "retry", detail };
   }
-  const { status, headers, bytes } = posted.value;
-  const said = answerText(bytes, headers.get("Content-Type"));
+  const { status, headers } = posted.value;
+  const said = answerText(posted.value.bytes, headers.get("Content-Type"));
   const because = said ? `: ${said}` : "";
   if (status >= 200 && status <= 299) return { outcome: "sent", status, detail: `${url} answered ${status}` };
   if (status === 403) return { outcome: "refused", status, detail: `${url} answered 403 Forbidden${because}` };

@@ -19,6 +19,7 @@ import { invalid, missing } from "../worker-kit/validation.ts";
 import { SEND_BUDGET } from "./policy.ts";
 import { itemParam, listQuery, sendBody } from "./schemas.ts";
 import { sendMessage } from "./send-message.ts";
+import { ownSigner } from "./signer.ts";
 import { type ListQuery, listOutbox, requeue } from "./store.ts";
 
 export function outboxRoutes(config: SiteConfig, deps: WorkerDeps): Hono<WorkerBindings> {
@@ -49,6 +50,7 @@ export function outboxRoutes(config: SiteConfig, deps: WorkerDeps): Hono<WorkerB
       allowLoopback: allowLoopback(c.env),
       budget: new Budget(SEND_BUDGET, deps.now),
       now: deps.now,
+      signer: await ownSigner(config, c.env.SIGNING_KEY, deps.now()),
     });
     if (!sent.ok) return problem(sent.error.status, sent.error.detail);
     return c.json(sent.value.answer, sent.value.status);

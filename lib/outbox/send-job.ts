@@ -39,6 +39,7 @@ import {
   WAIT_FOR_LIVE_MS,
 } from "./policy.ts";
 import { acceptPolicy, courtesyChecks, findItem, newestItem, type ReadFailure, type ReadOptions } from "./recipient.ts";
+import { ownSigner, type Signer } from "./signer.ts";
 import {
   claim,
   lastAnswerFrom,
@@ -97,7 +98,7 @@ function deliveryResult(row: OutboxItem, delivery: Delivery, at: number, extra: 
 }
 
 /** A reply or mention: their item's reply URL, the courteous checks, the POST. */
-async function sendNotification(row: OutboxItem, config: SiteConfig, context: JobContext, reading: ReadOptions): Promise<RowResult> {
+async function sendNotification(row: OutboxItem, config: SiteConfig, context: JobContext, reading: ReadOptions, signer?: Signer): Promise<RowResult> {
   const target = row.kind === "reply" ? await findItem(row.user_link, row.status_id ?? "", reading) : await newestItem(row.user_link, reading);
   if (!target.ok) return failureResult(row, target.error, context.now);
   const { head, item } = target.value;
@@ -135,17 +136,17 @@ async function sendNotification(row: OutboxItem, config: SiteConfig, context: Jo
       };
     }
   }
-  const delivery = await deliver(replyUrl, notificationBody(config, row.post_id ?? 0), { ...reading, nowMs: context.now });
+  const delivery = await deliver(replyUrl, notificationBody(config, row.post_id ?? 0), { ...reading, nowMs: context.now, signer });
   return deliveryResult(row, delivery, context.now, { ...extra, targetUrl: replyUrl });
 }
 
 /** A queued message: the same text, date and URL as its first attempt. */
-async function sendQueuedMessage(row: OutboxItem, config: SiteConfig, context: JobContext, reading: ReadOptions): Promise<RowResult> {
+async function sendQueuedMessage(row: OutboxItem, config: SiteConfig, context: JobContext, reading: ReadOptions, signer?: Signer): Promise<RowResult> {
   const dateEpochMs = parseRfc822(row.date ?? "");
   if (!row.target_url || row.message === null || !row.date || dateEpochMs === undefined) {
     return { outcome: { state: "failed", detail: "the stored message is incomplete; nothing was sent", attempted: false } };
   }
-  const delivery = await deliver(row.target_url, messageBody(config, row.message, row.date), { ...reading, nowMs: context.now });
+  const delivery = await deliver(row.target_url, messageBody(config, row.message, row.date), { ...reading, nowMs: context.now, signer });
   const result = deliveryResult(row, delivery, context.now, {});
   return "outcome" in result && result.outcome.state === "sent" ? { ...result, message: { dateEpochMs } } : result;
 }
@@ -237,6 +238,7 @@ export const outboxSendJob: ScheduledJob = {
     // Step 5: one row at a time, each outcome written as soon as it is known.
     const counts = { sent: 0, refused: 0, failed: 0, retrying: 0 };
     const unsent: number[] = [];
+    const signer = rows.length ? await ownSigner(config, context.env.SIGNING_KEY, context.now) : undefined;
     for (const row of rows) {
       const left = context.budget.subrequestsLeft();
       if (unsent.length > 0 || left < MIN_SUBREQUESTS_PER_SEND || context.budget.refusal()) {
@@ -247,7 +249,10 @@ export const outboxSendJob: ScheduledJob = {
       const reading: ReadOptions = { fetch: context.fetch, allowLoopback: context.allowLoopback, budget };
       let result: RowResult;
       try {
-        result = row.kind === "message" ? await sendQueuedMessage(row, config, context, reading) : await sendNotification(row, config, context, reading);
+        result =
+          row.kind === "message"
+            ? await sendQueuedMessage(row, config, context, reading, signer)
+            : await sendNotification(row, config, context, reading, signer);
       } catch (error) {
         console.error(`skein outbox: sending outbox ${row.id} failed`, error);
         result = { outcome: retryOutcome(row, "sending stopped on an unexpected error", context.now) };

@@ -27,6 +27,7 @@ import type { SiteConfig } from "../shared/site-config.ts";
 import { deliver } from "./deliver.ts";
 import { messageBody, nextAttemptAfter, usOf } from "./policy.ts";
 import { absoluteUrl, acceptPolicy, courtesyChecks, type ReadFailure, resolveFeed } from "./recipient.ts";
+import type { Signer } from "./signer.ts";
 import { insertMessageAttempt, lastAnswerFrom, messagePeer, type Outcome, type Peer } from "./store.ts";
 
 export type Recipient = { kind: "address"; value: string } | { kind: "message"; id: number };
@@ -37,6 +38,8 @@ export interface MessageDeps {
   allowLoopback: boolean;
   budget: Budget;
   now: () => number;
+  /** Our key (lib/outbox/signer.ts); absent: sent unsigned. */
+  signer?: Signer | undefined;
 }
 
 /** What the sender knows of the recipient before reading their feed. */
@@ -141,7 +144,7 @@ export async function sendMessage(
 
   const sentAt = Math.floor(deps.now() / 1000) * 1000;
   const date = formatRfc822(sentAt);
-  const delivery = await deliver(messageUrl, messageBody(config, text, date), { ...reading, nowMs: sentAt });
+  const delivery = await deliver(messageUrl, messageBody(config, text, date), { ...reading, nowMs: sentAt, signer: deps.signer });
   const at = deps.now();
   let outcome: Outcome;
   switch (delivery.outcome) {

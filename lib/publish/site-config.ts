@@ -66,6 +66,7 @@ export function siteConfigFromModel(
     post_ids: compressIds(model.posts.map((post) => post.guid)),
     notifications: outboxList(model),
     websub: websubConfig(model),
+    signing: { keys: profile.signing_keys, require_signatures: profile.require_signatures },
     ...(profile.bridgy_fed ? { bridgy_fed: true } : {}),
   };
 }

@@ -5,6 +5,7 @@
 import * as z from "zod/mini";
 import { parseIsoDateTime } from "../shared/dates.ts";
 import { httpUrl, idPattern, languageTag, otherUserId, otherUsername, xmlSafe } from "../shared/schemas.ts";
+import { MAX_PUBLISHED_KEYS } from "../shared/signing-keys.ts";
 import { ACCEPT_POLICIES, LIMITS, OPEN_MICROBLOG_DOCS } from "../shared/spec.ts";
 import { parseHttpUrl } from "../shared/urls.ts";
 
@@ -101,6 +102,16 @@ export const hubRef = z.string().check(
   }, "must be `self` (Skein's own hub) or an https:// URL (http:// only for localhost)"),
 );
 
+/** One published signing key: the raw Ed25519 public key (base64url), and the end of its grace period if retiring. */
+const signingKey = z.strictObject({
+  key: z.string("must be a base64url Ed25519 public key").check(z.regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url Ed25519 public key (43 characters)")),
+  until: z.optional(
+    z
+      .string("must be a date and time in UTC")
+      .check(z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, "must be a date and time in UTC, like 2026-12-21T00:00:00Z")),
+  ),
+});
+
 export const profile = z.strictObject({
   username: ownUsername,
   user_id: ownUserId,
@@ -128,6 +139,13 @@ export const profile = z.strictObject({
   /** Opt in to Bridgy Fed: /.well-known/webfinger and host-meta redirect to it (docs/reach.md). */
   bridgy_fed: z._default(z.boolean("must be true or false"), false),
   docs: z._default(httpUrl, OPEN_MICROBLOG_DOCS),
+  /**
+   * Skein's signing keys, published on the head feed (docs/signing.md): written by `npm run init` and
+   * `npm run keys -- rotate`, never by hand. The private halves are Worker secrets, never here.
+   */
+  signing_keys: z._default(z.array(signingKey).check(z.maxLength(MAX_PUBLISHED_KEYS, `must list at most ${MAX_PUBLISHED_KEYS} keys`)), []),
+  /** Messages and notifications claiming a followed or selected account must be signed (docs/signing.md). */
+  require_signatures: z._default(z.boolean("must be true or false"), false),
   /** WebSub hubs the feeds declare (rel="hub"), pinged after each deploy; `self` = Skein's own hub. */
   hubs: z._default(
     z.array(hubRef).check(

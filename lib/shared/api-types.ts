@@ -16,7 +16,7 @@ export type Verification = (typeof VERIFICATIONS)[number];
 export type MessageDirection = "received" | "sent";
 
 /** A private message: received through POST /api/message, or sent by the owner through the outbox. */
-export interface InboxMessage {
+export interface InboxMessage extends SenderNotes {
   id: number;
   direction: MessageDirection;
   /** The other party: the sender of a received message, the recipient of a sent one. */
@@ -30,10 +30,32 @@ export interface InboxMessage {
   date_iso: string;
   received_at: string;
   read_at: string | null;
+  /**
+   * Who wrote it, as far as the inbox can tell (docs/signing.md): "signed" = signed with a key its
+   * user_link feed publishes (signed_by is that feed); "not_proven" = unsigned, the sender is only
+   * claimed. Null for a message the owner sent.
+   */
+  proof: Proof | null;
+  signed_by: string | null;
 }
 
+/**
+ * What the owner API adds to each received item about its sender's text (lib/inbox/lookalike.ts):
+ * `lookalike` = the owner's or a followed account's username this one imitates in another script;
+ * `untrusted` = the fields the sender chose (show them as text only); `suspicious` = those that look
+ * like an attempt (markup, a user_link that is not http(s)).
+ */
+export interface SenderNotes {
+  lookalike?: string | null;
+  untrusted?: readonly string[];
+  suspicious?: string[];
+}
+
+/** signed: proven by the sender's feed's published key; not_proven: no signature, identity only claimed. */
+export type Proof = "signed" | "not_proven";
+
 /** A reply or mention notification and what checking it against the sender's feed found. */
-export interface InboxReply {
+export interface InboxReply extends SenderNotes {
   id: number;
   post_id: number;
   user_id: string;
@@ -55,6 +77,9 @@ export interface InboxReply {
   moderation: ReplyModeration | null;
   moderated_at: string | null;
   read_at: string | null;
+  /** As for messages: signed by the user_link feed's key, or not proven. */
+  proof: Proof;
+  signed_by: string | null;
 }
 
 export const REPLY_MODERATIONS = ["approved", "rejected"] as const;

@@ -5,6 +5,7 @@
  * and wrangler bundles it in; the blocks list goes there even when it is private, because the file is
  * bundled into the Worker, never published as an asset.
  */
+import type { PublishedKey } from "./signing-keys.ts";
 import type { AcceptPolicy } from "./spec.ts";
 import { normalizeUserLink } from "./urls.ts";
 
@@ -101,6 +102,11 @@ export interface SiteConfig {
   post_ids: [number, number][];
   /** What the posts must notify (absent in a config written before the outbox: nothing is reconciled). */
   notifications?: OutboxList;
+  /**
+   * Our published signing keys (what the head feed says) and whether senders claiming a followed or
+   * selected account must sign (docs/signing.md). Absent in a config written before signing.
+   */
+  signing?: { keys: PublishedKey[]; require_signatures: boolean };
   /** Hubs, topics and callbacks (absent in a config written before WebSub: no pings, no hub, no subscriptions). */
   websub?: WebSubConfig;
   /** profile.yaml `bridgy_fed: true`: /.well-known/webfinger and host-meta redirect to Bridgy Fed (lib/webmention/bridge-routes.ts). */

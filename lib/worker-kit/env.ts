@@ -19,6 +19,8 @@ export interface WorkerEnv {
   ASSETS?: AssetsFetcher;
   /** Owner API bearer token: a wrangler secret in production, .dev.vars locally. */
   OWNER_TOKEN?: string;
+  /** The site's Ed25519 signing key (PKCS #8, base64url): a wrangler secret, .dev.vars locally (docs/signing.md). */
+  SIGNING_KEY?: string;
   /** Rate Limiting bindings of the inbox's POST endpoints (lib/worker-kit/rate-limit.ts). */
   INBOX_IP_LIMIT?: RateLimiter;
   INBOX_SENDER_LIMIT?: RateLimiter;
@@ -44,6 +46,8 @@ export interface WorkerEnv {
 export interface WorkerVariables {
   db: Db;
   usage: DbUsage;
+  /** A POST's body as received (lib/worker-kit/json-body.ts): what a Content-Digest covers. */
+  rawBody?: Uint8Array;
 }
 
 export type WorkerBindings = { Bindings: WorkerEnv; Variables: WorkerVariables };

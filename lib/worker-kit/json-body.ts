@@ -40,11 +40,16 @@ export function bodyCap(maxBytes: number): MiddlewareHandler {
   return bodyLimit({ maxSize: maxBytes, onError: () => problem(413, `the body is larger than ${maxBytes} bytes`) });
 }
 
-/** The body (already through bodyCap) as UTF-8 text. */
+/**
+ * The body (already through bodyCap) as UTF-8 text. The bytes as received are kept as the `rawBody`
+ * variable: a signed request's Content-Digest covers them (RFC 9530 §2), not the decoded text.
+ */
 export async function bodyText(c: Context): Promise<Result<string, Problem>> {
   try {
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    c.set("rawBody", bytes);
     // A leading BOM is dropped (RFC 8259 §8.1 lets parsers ignore it); any invalid byte is an error.
-    return ok(utf8.decode(await c.req.arrayBuffer()));
+    return ok(utf8.decode(bytes));
   } catch {
     return err({ status: 400, detail: "the body is not valid UTF-8" });
   }

@@ -87,7 +87,7 @@ export function createApp(config: SiteConfig, options: WorkerOptions = {}): Work
   );
 
   app.route("/api", inboxPublicRoutes(config, deps));
-  app.route("/api/inbox", inboxOwnerRoutes(deps));
+  app.route("/api/inbox", inboxOwnerRoutes(config, deps));
   app.route("/api/jobs", jobsRoutes(config, deps));
   app.route("/api/timeline", timelineOwnerRoutes(config, deps));
   app.route("/api/outbox", outboxRoutes(config, deps));

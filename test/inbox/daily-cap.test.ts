@@ -39,16 +39,17 @@ describe("the daily cap", () => {
     expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM messages").first<{ n: number }>())?.n).toBe(3);
   });
 
-  it("never counts or refuses the owner's followed and selected accounts", async () => {
-    const { env: capped, usage } = meteredEnv({ INBOX_DAILY_CAP: "1" });
-    expect((await send(app, "/api/message", messageFrom(stranger(), "fills the day"), { env: capped })).response.status).toBe(201);
-    const written = usage.rowsWritten;
+  it("counts unsigned messages claiming the owner's followed and selected accounts as strangers' (only a signed one is exempt: signatures.test.ts)", async () => {
+    const { env: capped, usage } = meteredEnv({ INBOX_DAILY_CAP: "2" });
+    expect((await send(app, "/api/message", messageFrom(stranger(), "fills half the day"), { env: capped })).response.status).toBe(201);
+    const statuses: number[] = [];
     for (const friend of [FOLLOWED, SELECTED]) {
-      expect((await send(app, "/api/message", messageFrom(friend, `from ${friend.username}`), { env: capped })).response.status).toBe(201);
+      statuses.push((await send(app, "/api/message", messageFrom(friend, `from ${friend.username}?`), { env: capped })).response.status);
     }
-    // A followed account's message writes only its row and its index.
-    expect(usage.rowsWritten - written).toBe(4);
-    expect((await env.DB.prepare("SELECT accepted FROM inbox_daily").first<{ accepted: number }>())?.accepted).toBe(1);
+    // Their feed URLs are public (follows.xml): claiming one proves nothing.
+    expect(statuses).toEqual([201, 503]);
+    expect(usage.rowsWritten).toBe(6);
+    expect((await env.DB.prepare("SELECT accepted FROM inbox_daily").first<{ accepted: number }>())?.accepted).toBe(2);
   });
 
   it("a duplicate of a stored message is still a 201 when the day is full (idempotent)", async () => {

@@ -26,6 +26,9 @@ describe("POST /api/message accepts", () => {
         sent_at_iso: "2015-05-16T21:32:15Z",
         received_at: new Date(FIXED_NOW).toISOString().replace(".000Z", "Z"),
         read_at: null,
+        // Unsigned (migration 0011): the sender is not proven.
+        signed_by: null,
+        signature_hash: null,
       },
     ]);
   });

@@ -109,6 +109,12 @@ describe("GET /api/inbox/messages", () => {
       date_iso: "2015-05-16T21:32:15Z",
       received_at: "2026-03-01T12:00:30Z",
       read_at: null,
+      // Unsigned: who sent it is claimed, not proven (docs/signing.md); the sender's fields are text.
+      proof: "not_proven",
+      signed_by: null,
+      lookalike: null,
+      untrusted: ["user_id", "username", "user_link", "message", "date"],
+      suspicious: [],
     });
   });
 
@@ -207,6 +213,11 @@ describe("GET /api/inbox/replies", () => {
         "moderation",
         "moderated_at",
         "read_at",
+        "proof",
+        "signed_by",
+        "lookalike",
+        "untrusted",
+        "suspicious",
       ].sort(),
     );
   });

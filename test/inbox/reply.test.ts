@@ -42,6 +42,9 @@ describe("POST /api/posts/:id/reply accepts", () => {
         // Nobody has approved or rejected it yet (migration 0006).
         moderation: null,
         moderated_at: null,
+        // Unsigned (migration 0011): the sender is not proven.
+        signed_by: null,
+        signature_hash: null,
       },
     ]);
     release();

@@ -1,4 +1,5 @@
 import { formatRfc822 } from "../../shared/dates.ts";
+import { SIGNING_KEY_ELEMENT, SIGNING_NS } from "../../shared/signing-keys.ts";
 import { MICROBLOG_NS } from "../../shared/spec.ts";
 import type { SiteUrls } from "../../shared/urls.ts";
 import type { Post } from "../posts.ts";
@@ -69,7 +70,9 @@ export function renderPostItem(post: Post, context: FeedContext): string {
 /** A whole page of the main feed: the full channel header (spec: "do not remove the header information") and its items. */
 export function renderFeedPage(page: FeedPage, context: FeedContext): string {
   const { profile, urls } = context;
-  const { doc, channel } = newChannel(page.links.archive);
+  // Skein's signing keys (lib/shared/signing-keys.ts, docs/signing.md): the head page only.
+  const keys = page.links.archive ? [] : profile.signing_keys;
+  const { doc, channel } = newChannel(page.links.archive, {}, keys.length ? { "xmlns:skein": SIGNING_NS } : {});
   addText(channel, "title", `${displayName(profile)} (@${profile.username})`);
   addText(channel, "microblog:username", profile.username);
   addText(channel, "microblog:user_id", profile.user_id);
@@ -94,5 +97,7 @@ export function renderFeedPage(page: FeedPage, context: FeedContext): string {
   addText(channel, "language", profile.language);
   if (page.lastBuildDate !== undefined) addText(channel, "lastBuildDate", formatRfc822(page.lastBuildDate));
   addText(channel, "generator", "Skein");
+  for (const entry of keys)
+    addText(channel, `skein:${SIGNING_KEY_ELEMENT}`, entry.key, entry.until ? { alg: "ed25519", until: entry.until } : { alg: "ed25519" });
   return assemblePage(doc, page.items, page.links.selfUrl, context.headerReserveBytes);
 }

@@ -77,8 +77,12 @@ export function addChainLinks(channel: XMLBuilder, links: PageLinks): void {
 }
 
 /** A new <rss><channel> document with the namespaces a page of this kind needs. */
-export function newChannel(archive: boolean, channelAttributes: Record<string, string> = {}): { doc: XMLBuilder; channel: XMLBuilder } {
-  const rootAttributes: Record<string, string> = { version: "2.0", "xmlns:microblog": MICROBLOG_NS, "xmlns:atom": ATOM_NS };
+export function newChannel(
+  archive: boolean,
+  channelAttributes: Record<string, string> = {},
+  extraNamespaces: Record<string, string> = {},
+): { doc: XMLBuilder; channel: XMLBuilder } {
+  const rootAttributes: Record<string, string> = { version: "2.0", "xmlns:microblog": MICROBLOG_NS, "xmlns:atom": ATOM_NS, ...extraNamespaces };
   if (archive) rootAttributes["xmlns:fh"] = FEED_HISTORY_NS;
   const doc = create({ version: "1.0", encoding: "UTF-8" }).ele("rss", rootAttributes);
   const channel = doc.ele("channel", channelAttributes);
