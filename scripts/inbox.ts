@@ -106,6 +106,12 @@ export function parseArgs(argv: readonly string[]): Options {
 
 const idText = <T extends { id: number; read_at: string | null }>(item: T): string => `${item.id}${item.read_at ? " " : "*"}`;
 
+/** docs/signing.md: signed by the feed it names, or the sender is only claimed. */
+export const proofText = (item: { proof?: string | null }): string => (item.proof === "signed" ? "signed" : item.proof === "not_proven" ? "unproven" : "");
+
+/** The name, and the known name it imitates in another script (lib/inbox/lookalike.ts). */
+const whoText = (item: { username: string; lookalike?: string | null }): string => `@${item.username}${item.lookalike ? ` (NOT @${item.lookalike})` : ""}`;
+
 export function messagesTable(items: InboxMessage[]): string[] {
   if (!items.length) return ["  (none)"];
   return renderTable(
@@ -113,7 +119,8 @@ export function messagesTable(items: InboxMessage[]): string[] {
     [
       { header: "ID", width: 6, align: "right", value: idText },
       { header: "RECEIVED (UTC)", width: 16, value: (item) => shortTime(item.received_at) },
-      { header: "WHO", width: 20, value: (item) => `${item.direction === "sent" ? "to " : ""}@${item.username}` },
+      { header: "WHO", width: 20, value: (item) => `${item.direction === "sent" ? "to " : ""}${whoText(item)}` },
+      { header: "PROOF", width: 8, value: proofText },
       { header: "MESSAGE", value: (item) => item.message },
     ],
     80,
@@ -128,7 +135,8 @@ export function repliesTable(items: InboxReply[]): string[] {
     [
       { header: "ID", width: 6, align: "right", value: idText },
       { header: "RECEIVED (UTC)", width: 16, value: (item) => shortTime(item.received_at) },
-      { header: "FROM", width: 18, value: (item) => `@${item.username}` },
+      { header: "FROM", width: 18, value: whoText },
+      { header: "PROOF", width: 8, value: proofText },
       { header: "POST", width: 5, value: (item) => `#${item.post_id}` },
       { header: "STATUS", width: 10, value: (item) => item.status_id },
       { header: "CHECK", value: (item) => item.verification },
