@@ -31,6 +31,30 @@ const ConversationItem: FC<{ conversation: ConversationSummary }> = ({ conversat
   </li>
 );
 
+/**
+ * Who wrote it (docs/signing.md): signed with a key their feed publishes, or only claimed; and a name
+ * that imitates the owner's or a followed account's in another script (lib/inbox/lookalike.ts).
+ */
+export const SenderMarks: FC<{ item: InboxMessage | InboxReply }> = ({ item }) => (
+  <>
+    {item.proof === "signed" ? (
+      <span class="badge proof-signed" title={`Signed with a key ${item.user_link} publishes`}>
+        signed by their feed
+      </span>
+    ) : item.proof === "not_proven" ? (
+      <span class="badge proof-unproven" title="Not signed: who sent it is only claimed">
+        not proven
+      </span>
+    ) : null}
+    {item.lookalike ? (
+      <>
+        {" "}
+        <span class="badge lookalike" role="alert">{`look-alike of @${item.lookalike}: another script`}</span>
+      </>
+    ) : null}
+  </>
+);
+
 const VERIFICATION_TEXT: Record<InboxReply["verification"], string> = {
   pending: "being checked",
   verified: "verified",
@@ -42,7 +66,7 @@ export const ReplyItem: FC<{ reply: InboxReply; returnTo: string }> = ({ reply, 
   <li>
     <h3>
       @{reply.username} on your post <a href={`/posts/${reply.post_id}/`}>#{reply.post_id}</a>{" "}
-      <span class="badge">{VERIFICATION_TEXT[reply.verification]}</span> {reply.read_at ? null : <span class="badge">unread</span>}
+      <span class="badge">{VERIFICATION_TEXT[reply.verification]}</span> <SenderMarks item={reply} /> {reply.read_at ? null : <span class="badge">unread</span>}
     </h3>
     {reply.item_html ? <div class="owner-post">{raw(sanitizeHtml(reply.item_html))}</div> : null}
     <p class="owner-meta">
@@ -126,6 +150,12 @@ const MessageItem: FC<{ message: InboxMessage; returnTo: string }> = ({ message,
   <li class={message.direction === "sent" ? "from-me" : undefined}>
     <p class="owner-meta">
       {message.direction === "sent" ? "You wrote" : `@${message.username} wrote`} · <When iso={message.received_at} />
+      {message.direction === "received" ? (
+        <>
+          {" "}
+          <SenderMarks item={message} />
+        </>
+      ) : null}
       {message.direction === "received" && !message.read_at ? (
         <>
           {" "}

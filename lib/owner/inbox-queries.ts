@@ -3,6 +3,7 @@
  * conversation with the messages to them the outbox has not delivered -- the same store functions
  * as the owner API (lib/inbox/store.ts, lib/outbox/store.ts).
  */
+import { annotate } from "../inbox/owner-routes.ts";
 import { type ConversationSummary, conversationMessages, listConversations, listReplies } from "../inbox/store.ts";
 import { undeliveredMessages } from "../outbox/store.ts";
 import type { InboxMessage, InboxReply, OutboxItem } from "../shared/api-types.ts";
@@ -18,14 +19,15 @@ export interface InboxView {
   nextRepliesBeforeId?: number;
 }
 
-export async function inboxView(db: Db, repliesBeforeId: number | undefined): Promise<InboxView> {
+/** Replies and messages carry the owner API's notes (proof, look-alike name): `names` are the ones a sender might imitate. */
+export async function inboxView(db: Db, repliesBeforeId: number | undefined, names: readonly string[] = []): Promise<InboxView> {
   const [conversations, replies] = await Promise.all([
     listConversations(db, DEFAULT_PAGE_SIZE),
     listReplies(db, { unreadOnly: false, limit: DEFAULT_PAGE_SIZE, ...(repliesBeforeId !== undefined ? { beforeId: repliesBeforeId } : {}) }),
   ]);
   return {
     conversations: conversations.items,
-    replies: replies.items,
+    replies: replies.items.map((reply) => annotate("replies", reply, names)),
     ...(replies.nextBeforeId !== undefined ? { nextRepliesBeforeId: replies.nextBeforeId } : {}),
   };
 }
@@ -38,13 +40,19 @@ export interface ConversationView {
 }
 
 /** One conversation's page of messages; undefined when there is no such conversation. */
-export async function conversationView(db: Db, peer: string, beforeId: number | undefined): Promise<ConversationView | undefined> {
+export async function conversationView(
+  db: Db,
+  peer: string,
+  beforeId: number | undefined,
+  names: readonly string[] = [],
+): Promise<ConversationView | undefined> {
   const [listed, undelivered] = await Promise.all([
     conversationMessages(db, peer, { limit: DEFAULT_PAGE_SIZE, ...(beforeId !== undefined ? { beforeId } : {}) }),
     undeliveredMessages(db, peer, UNDELIVERED_SHOWN),
   ]);
   if (!listed.items.length) return undefined;
-  return { messages: listed.items, undelivered, ...(listed.nextBeforeId !== undefined ? { nextBeforeId: listed.nextBeforeId } : {}) };
+  const messages = listed.items.map((message) => annotate("messages", message, names));
+  return { messages, undelivered, ...(listed.nextBeforeId !== undefined ? { nextBeforeId: listed.nextBeforeId } : {}) };
 }
 
 /** Who an answer goes to: the sender of the newest message when it was received, else where the last one went. */

@@ -15,6 +15,7 @@ import type { Context } from "hono";
 import { Hono } from "hono/tiny";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as z from "zod/mini";
+import { knownNames } from "../inbox/owner-routes.ts";
 import { deleteItem, markConversationRead, markRead, setModeration } from "../inbox/store.ts";
 import type { Db } from "../shared/d1.ts";
 import { parseInteger } from "../shared/integers.ts";
@@ -58,9 +59,9 @@ interface ConversationOptions {
 }
 
 /** One conversation, oldest first, its undelivered messages, and the answer form. */
-async function conversationPage(c: Context, peer: string | undefined, options: ConversationOptions = {}) {
+async function conversationPage(c: Context, peer: string | undefined, options: ConversationOptions & { names?: readonly string[] } = {}) {
   // A zValidator hook's context is typed without our bindings; it is the same request.
-  const view = peer ? await conversationView((c as Context<WorkerBindings>).var.db, peer, options.beforeId) : undefined;
+  const view = peer ? await conversationView((c as Context<WorkerBindings>).var.db, peer, options.beforeId, options.names) : undefined;
   const newest = view?.messages[0];
   if (!peer || !view || !newest) return notFound(c, "There is no such conversation.");
   const here = conversationPath(peer);
@@ -83,14 +84,15 @@ async function conversationPage(c: Context, peer: string | undefined, options: C
 }
 
 /** GET /owner/inbox: conversations and reply notifications. */
-function listRoutes(): Hono<WorkerBindings> {
+function listRoutes(kit: OwnerKit): Hono<WorkerBindings> {
   const routes = new Hono<WorkerBindings>();
+  const names = knownNames(kit.config);
   routes.get(
     "/",
     zValidator("query", cursorQuery, () => undefined),
     async (c) => {
       const { before, notice } = c.req.valid("query");
-      const view = await inboxView(c.var.db, parseInteger(before, { min: 1 }));
+      const view = await inboxView(c.var.db, parseInteger(before, { min: 1 }), names);
       return c.render(
         <InboxPage
           conversations={view.conversations}
@@ -108,6 +110,7 @@ function listRoutes(): Hono<WorkerBindings> {
 /** One conversation: reading it, answering it, marking it read. */
 function conversationRoutes(kit: OwnerKit): Hono<WorkerBindings> {
   const routes = new Hono<WorkerBindings>();
+  const names = knownNames(kit.config);
   routes.get(
     "/:peer",
     zValidator("param", peerParamSchema),
@@ -116,6 +119,7 @@ function conversationRoutes(kit: OwnerKit): Hono<WorkerBindings> {
       const { before, notice } = c.req.valid("query");
       const beforeId = parseInteger(before, { min: 1 });
       return conversationPage(c, peerFromParam(c.req.valid("param").peer), {
+        names,
         ...(beforeId !== undefined ? { beforeId } : {}),
         ...(notice !== undefined ? { notice } : {}),
       });
@@ -176,5 +180,5 @@ function itemRoutes(kit: OwnerKit): Hono<WorkerBindings> {
 }
 
 export function inboxRoutes(kit: OwnerKit): Hono<WorkerBindings> {
-  return new Hono<WorkerBindings>().route("/", listRoutes()).route("/conversations", conversationRoutes(kit)).route("/", itemRoutes(kit));
+  return new Hono<WorkerBindings>().route("/", listRoutes(kit)).route("/conversations", conversationRoutes(kit)).route("/", itemRoutes(kit));
 }

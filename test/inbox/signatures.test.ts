@@ -230,3 +230,49 @@ describe("policy follows proof", () => {
     expect(usage.rowsWritten).toBe(0);
   });
 });
+
+describe("what the owner sees", () => {
+  const ORIGIN = "http://owner.test";
+  async function signedInPage(path: string): Promise<string> {
+    const signIn = await app.request(
+      `${ORIGIN}/owner/sign-in`,
+      {
+        method: "POST",
+        redirect: "manual",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN },
+        body: new URLSearchParams({ token: OWNER_TOKEN }).toString(),
+      },
+      meteredEnv().env,
+    );
+    const cookie = (signIn.headers.get("Set-Cookie") ?? "").split(";")[0]!;
+    const answer = await app.request(`${ORIGIN}${path}`, { headers: { Cookie: cookie } }, meteredEnv().env);
+    expect(answer.status).toBe(200);
+    return answer.text();
+  }
+
+  it("the API and the owner's pages mark signed, not proven, and a look-alike name in another script", async () => {
+    const real = JSON.stringify(replyFrom(BEE, "8"));
+    expect((await post(replyPath(3), real, await signed(replyPath(3), real, bee, BEE.user_link))).response.status).toBe(201);
+    // "bее" with two Cyrillic е: renders like the followed "bee".
+    const fake = JSON.stringify(replyFrom({ user_id: "fake-bee", username: "b\u0435\u0435", user_link: "https://fake-bee.example/feed.xml" }, "9"));
+    expect((await post(replyPath(3), fake)).response.status).toBe(201);
+    const answer = await owner(app, "/api/inbox/replies", {}, OWNER_TOKEN, meteredEnv().env);
+    const items = ((await answer.json()) as { items: { username: string; proof: string; lookalike: string | null; untrusted: string[] }[] }).items;
+    expect(items.map((item) => [item.username, item.proof, item.lookalike])).toEqual([
+      ["b\u0435\u0435", "not_proven", "bee"],
+      ["bee", "signed", null],
+    ]);
+    expect(items[0]!.untrusted).toContain("username");
+    const html = await signedInPage("/owner/inbox");
+    expect(html).toContain("signed by their feed");
+    expect(html).toContain("not proven");
+    expect(html).toContain("look-alike of @bee: another script");
+  });
+
+  it("a user_link that is not http(s) never gets in", async () => {
+    const body = JSON.stringify({ ...messageFrom(BEE, "x"), user_link: "javascript:alert(1)" });
+    const { response, usage } = await post("/api/message", body);
+    expect(response.status).toBe(400);
+    expect(usage.rowsWritten).toBe(0);
+  });
+});
