@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { readSigningKeys, SIGNING_NS, validKeys } from "../../lib/shared/signing-keys.ts";
 import { checkPage } from "../../lib/validate/page-rules.ts";
-import { buildSiteInMemory, fixedDate, profileYaml } from "../support/factories.ts";
+import { buildSiteInMemory, fixedDate, profileYaml } from "../../lib/harness/factories.ts";
 
 const CURRENT = "lbehrFdIYylvKOlnYQik4YtgrFCYWSwrhH67FBAT1jg";
 const RETIRING = "puUbaExNOR5SJ1eEiqIwQJEUmZeKDDaHZrmS_vieNf0";

@@ -12,7 +12,7 @@
 import http from "node:http";
 import type { Socket } from "node:net";
 import type { TestProject } from "vitest/node";
-import { buildSiteFiles, profileYaml } from "../../support/factories.ts";
+import { buildSiteFiles, profileYaml } from "../../../lib/harness/factories.ts";
 
 export const signingUserId = (site: string): string => `00000000-0000-4000-8000-${Buffer.from(site).toString("hex").slice(0, 12).padStart(12, "0")}`;
 
