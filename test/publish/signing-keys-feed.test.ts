@@ -5,9 +5,9 @@
  * back exactly what was published -- and nothing from a stranger's look-alike element.
  */
 import { describe, expect, it } from "vitest";
+import { buildSiteInMemory, fixedDate, profileYaml } from "../../lib/harness/factories.ts";
 import { readSigningKeys, SIGNING_NS, validKeys } from "../../lib/shared/signing-keys.ts";
 import { checkPage } from "../../lib/validate/page-rules.ts";
-import { buildSiteInMemory, fixedDate, profileYaml } from "../../lib/harness/factories.ts";
 
 const CURRENT = "lbehrFdIYylvKOlnYQik4YtgrFCYWSwrhH67FBAT1jg";
 const RETIRING = "puUbaExNOR5SJ1eEiqIwQJEUmZeKDDaHZrmS_vieNf0";
