@@ -8,12 +8,16 @@
  * site/_data/{follows,blocks}.yaml, and prints the profile it found; --profile writes that into
  * profile.yaml, comments kept.
  *
- * All or nothing: the site must build before (every post with its id), the whole chain is read and
+ * What could be read, and only that: the site must build before (every post with its id), the chain
+ * is read page by page (bounded: IMPORT_LIMITS, plain counts and byte caps), what was read is
  * converted in memory, the site must build with the result, and only then are the files written --
- * into a staging folder first, then moved into posts/ one rename each. Any failure on the way (no
- * such feed, not a feed, a loop in next_node, a page over the size cap) is one line on stderr and
- * posts/ stays exactly as it was. Running it again imports only what is new; no file is overwritten.
- * Fetching goes through the same guard and caps as everything that reads strangers' feeds.
+ * into a staging folder first, then moved into posts/ one rename each. When the head page cannot be
+ * read (no such feed, not a feed, a page over the size cap) nothing is imported: one line on stderr,
+ * posts/ exactly as it was. When a later page cannot be read (unreachable, a loop, --max-pages, a
+ * cap), the pages before it are imported and the command says exactly what was not read and the
+ * command that continues from there. Running it again imports only what is new (a file's name
+ * carries a hash of the item's identity); no file is overwritten. Fetching goes through the same
+ * guard and caps as everything that reads strangers' feeds.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -21,21 +25,18 @@ import { isMap, isSeq, parseDocument, stringify } from "yaml";
 import { isEntryPoint } from "../lib/cli/entry-point.ts";
 import { oneLine } from "../lib/cli/output.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
-import { type ImportPlan, type ImportSource, planImport, type SourceList, verifyPlan } from "../lib/move/import-plan.ts";
-import { readListPage, readSourcePage, type SourcePage } from "../lib/move/source-page.ts";
+import { type ImportPlan, type ImportSource, planImport, verifyPlan } from "../lib/move/import-plan.ts";
+import { chainFailure, IMPORT_LIMITS, missingPart, readFeedChain, readList } from "../lib/move/read-chain.ts";
 import { buildSite, type FileSource, SiteBuildError, type SiteModel } from "../lib/publish/site.ts";
 import { type ListEntry, profile as profileSchema } from "../lib/publish/site-schemas.ts";
 import { Budget } from "../lib/shared/budget.ts";
-import { feedLinksOf, looksLikeHtml } from "../lib/shared/feed-links.ts";
-import { err, ok } from "../lib/shared/result.ts";
+import { err } from "../lib/shared/result.ts";
 import { describeIssues } from "../lib/shared/schemas.ts";
 import { optionsFromEnv, readSiteSources, SOURCE_PATHS } from "../lib/site-build/site-source.ts";
-import { createPageLoader, type PageLoader } from "../lib/validate/page-loader.ts";
-import { mapLocalSite } from "../lib/validate/validate-feed.ts";
-import { type ChainEnd, walkChain } from "../lib/validate/walk.ts";
+import { createPageLoader } from "../lib/validate/page-loader.ts";
 import { isLoopbackUrl, readLocalFile, relativeLabel, startUrl } from "./validate.ts";
 
-export const USAGE = `Usage: npm run import -- <feed URL or file> [--profile] [--dry-run] [--max-pages N] [--quiet]
+export const USAGE = `Usage: npm run import -- <feed URL or file> [--profile] [--dry-run] [--max-pages N] [--max-items N] [--quiet]
 
   Imports your old feed: every post of an Open Microblog feed (all its pages), or of a plain RSS 2.0
   or Atom feed, into ${SOURCE_PATHS.posts}/, and the follows and blocks lists into site/_data/. Prints the
@@ -44,49 +45,15 @@ export const USAGE = `Usage: npm run import -- <feed URL or file> [--profile] [-
   --profile       also write the profile found (username, user_id, name, bio, pictures, language)
                   into ${SOURCE_PATHS.profile}, comments kept
   --dry-run       read and check everything, write nothing
-  --max-pages N   pages read per chain at most (default 20000)
+  --max-pages N   pages read per chain at most (default 20000); the rest is left for another run
+  --max-items N   items read at most (default and most ${IMPORT_LIMITS.maxItems}); the rest is left for another run
   --quiet         no progress lines on stderr
 
-  Run it again at any time: only what is new is imported, and no file is ever overwritten.`;
-
-export const IMPORT_LIMITS = { maxPageBytes: 8 * 1024 * 1024, timeoutMs: 30_000, maxRedirects: 5, maxPages: 20_000 } as const;
+  Run it again at any time: only what is new is imported, and no file is ever overwritten. When a
+  page cannot be read, the pages before it are imported and the command names the page to continue
+  from. One run reads at most ${IMPORT_LIMITS.maxItems.toLocaleString("en-US")} items (${IMPORT_LIMITS.maxItemBytes / 1024 / 1024} MiB of text, ${IMPORT_LIMITS.maxBytesRead / 1024 / 1024 / 1024} GiB fetched).`;
 
 const FORMAT_NAMES = { "open-microblog": "an Open Microblog feed", rss: "an RSS 2.0 feed", atom: "an Atom feed" } as const;
-
-/** A chain that did not end well, as the one line the command fails with. */
-function chainFailure(end: Exclude<ChainEnd, { kind: "end" }>, what: string, pages: number): string {
-  switch (end.kind) {
-    case "load-failed":
-      return end.from ? `page ${pages + 1} of ${what} (${end.url}, linked from ${end.from}) cannot be read: ${end.failure.detail}` : `${end.failure.detail}`;
-    case "unreadable":
-      return end.detail;
-    case "loop":
-      return `${what} has a loop: ${end.from} links back to ${end.url} (page ${end.backTo + 1}), so it never ends`;
-    case "bad-link":
-      return `${end.from} links to the next page with "${end.link}", which ${end.detail}`;
-    case "too-many-pages":
-      return `${what} has more than ${end.max} pages (raise --max-pages to read more)`;
-  }
-}
-
-async function readList(url: string, loader: PageLoader, maxPages: number, progress?: (line: string) => void): Promise<SourceList> {
-  const walked = await walkChain(url, {
-    loader,
-    maxPages,
-    read: (page) => {
-      const list = readListPage(page);
-      if (!list.ok) return list;
-      return ok({
-        value: list.value.entries,
-        ...(list.value.next ? { next: list.value.next } : {}),
-        ...(list.value.nextAt ? { nextAt: list.value.nextAt } : {}),
-      });
-    },
-    onPage: (step, index) => progress?.(`list page ${index + 1}: ${step.page.label} (${count(step.value.length, "entry", "entries")})`),
-  });
-  if (walked.end.kind !== "end") return err(chainFailure(walked.end, `the list ${url}`, walked.steps.length));
-  return ok(walked.steps.flatMap((step) => step.value));
-}
 
 /** site/_data/<list>.yaml with entries appended after everything that is there (comments and all). */
 export function appendListEntries(text: string | undefined, entries: readonly ListEntry[], header: string): string {
@@ -149,6 +116,8 @@ export function summaryLines(input: {
   plan: ImportPlan;
   dryRun: boolean;
   profileWritten?: string[];
+  /** The chain was not read to its end. */
+  missing?: { reason: string; resumeAt?: string };
 }): string[] {
   const { plan, source } = input;
   const verb = input.dryRun ? "would be" : "";
@@ -179,6 +148,11 @@ export function summaryLines(input: {
     if (!input.profileWritten) lines.push(`To adopt it: npm run import -- ${input.start} --profile`);
   }
   if (source.profile.relocate) lines.push(`Note: the old feed already says it moved to ${oneLine(source.profile.relocate)}.`);
+  if (input.missing) {
+    lines.push("", `Not read: ${oneLine(input.missing.reason)}. The ${count(input.pages, "page")} before it ${input.dryRun ? "would be" : "are"} imported.`);
+    if (input.missing.resumeAt)
+      lines.push(`To import the rest: npm run import -- ${input.missing.resumeAt}   (or run the same command again; what is imported is skipped)`);
+  }
   if (!input.dryRun) lines.push("", "Next: npm run build, then npm run validate -- _site");
   return lines;
 }
@@ -188,6 +162,7 @@ export async function main(argv: string[]): Promise<void> {
     profile: { type: "boolean", default: false },
     "dry-run": { type: "boolean", default: false },
     "max-pages": { type: "string" },
+    "max-items": { type: "string" },
     quiet: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   });
@@ -196,6 +171,9 @@ export async function main(argv: string[]): Promise<void> {
     throw new UsageError(positionals.length ? `unexpected ${JSON.stringify(positionals[1])}` : "give the URL or file of your old feed");
   const maxPages = values["max-pages"] === undefined ? IMPORT_LIMITS.maxPages : Number(values["max-pages"]);
   if (!Number.isInteger(maxPages) || maxPages < 1) throw new UsageError(`--max-pages must be a positive integer, got ${values["max-pages"]}`);
+  const maxItems = values["max-items"] === undefined ? IMPORT_LIMITS.maxItems : Number(values["max-items"]);
+  if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > IMPORT_LIMITS.maxItems)
+    throw new UsageError(`--max-items must be an integer from 1 to ${IMPORT_LIMITS.maxItems}, got ${values["max-items"]}`);
   const root = process.cwd();
   const start = startUrl(positionals[0]!, root);
   const progress = values.quiet ? undefined : (line: string) => process.stderr.write(`import: ${oneLine(line)}\n`);
@@ -219,40 +197,17 @@ export async function main(argv: string[]): Promise<void> {
     fetch,
     readFile: start.local ? readLocalFile : undefined,
     allowLoopback: start.local || isLoopbackUrl(start.url),
-    budget: new Budget({ subrequests: maxPages * 3 * 5, bytes: 8 * 1024 * 1024 * 1024, durationMs: 4 * 60 * 60_000 }, Date.now),
+    // The feed's chain is held to maxBytesRead below, with its own message; the lists read after it get as much again.
+    budget: new Budget({ subrequests: maxPages * 3 * 5, bytes: 2 * IMPORT_LIMITS.maxBytesRead, durationMs: 4 * 60 * 60_000 }, Date.now),
     maxPageBytes: IMPORT_LIMITS.maxPageBytes,
     timeoutMs: IMPORT_LIMITS.timeoutMs,
     maxRedirects: IMPORT_LIMITS.maxRedirects,
     fileLabel: relativeLabel(root),
   });
-  let items = 0;
-  // A profile page instead of the feed (as `npm run follow` takes): the feed it links to is read instead.
-  let linkedFeed: string | undefined;
-  const walkFrom = (url: string) =>
-    walkChain<SourcePage>(url, {
-      loader,
-      maxPages,
-      read: (page, index) => {
-        if (index === 0 && looksLikeHtml(page.text)) linkedFeed = feedLinksOf(page.text, page.url)[0];
-        const read = readSourcePage(page);
-        if (!read.ok) return read;
-        if (index === 0)
-          mapLocalSite(loader, page.url, { ...(read.value.profile.link ? { link: { value: read.value.profile.link, line: 0, column: 0 } } : {}) });
-        return ok({ value: read.value, ...(read.value.next ? { next: read.value.next } : {}), ...(read.value.nextAt ? { nextAt: read.value.nextAt } : {}) });
-      },
-      onPage: (step, index) => {
-        items += step.value.items.length;
-        progress?.(`page ${index + 1}: ${step.page.label} (${count(step.value.items.length, "item")}, ${items.toLocaleString("en-US")} so far)`);
-      },
-    });
-  let walked = await walkFrom(start.url);
-  if (walked.steps.length === 0 && walked.end.kind === "unreadable" && linkedFeed !== undefined) {
-    progress?.(`${start.url} is a web page; reading the feed it links to, ${linkedFeed}`);
-    const page = linkedFeed;
-    linkedFeed = undefined;
-    walked = await walkFrom(page);
-  }
-  if (walked.end.kind !== "end") throw new CliError(`nothing was imported: ${chainFailure(walked.end, "the feed", walked.steps.length)}`);
+  const walked = await readFeedChain(start.url, { loader, maxPages, maxItems, ...(progress ? { progress } : {}) });
+  if (walked.steps.length === 0 && walked.end.kind !== "end")
+    throw new CliError(`nothing was imported: ${chainFailure(walked.end, "the feed", walked.steps.length)}`);
+  const missing = walked.end.kind === "end" ? undefined : missingPart({ steps: walked.steps, end: walked.end }, "the feed");
   const head = walked.steps[0]!;
   const source: ImportSource = { format: head.value.format, profile: head.value.profile, items: walked.steps.flatMap((step) => step.value.items) };
   for (const kind of ["follows", "blocks"] as const) {
@@ -307,13 +262,17 @@ export async function main(argv: string[]): Promise<void> {
     plan,
     dryRun: values["dry-run"],
     ...(profileWritten ? { profileWritten } : {}),
+    ...(missing ? { missing } : {}),
   });
-  if (values["dry-run"]) {
-    console.log(["Dry run: nothing was written.", ...lines].join("\n"));
-    return;
+  if (values["dry-run"]) console.log(["Dry run: nothing was written.", ...lines].join("\n"));
+  else {
+    applyPlan(root, plan, texts);
+    console.log(lines.join("\n"));
   }
-  applyPlan(root, plan, texts);
-  console.log(lines.join("\n"));
+  // Reading fewer pages was asked for (--max-pages): done. Anything else left unread is a failure to say.
+  const asked = walked.end.kind === "too-many-pages" && values["max-pages"] !== undefined;
+  if (missing && !asked)
+    throw new CliError(`not everything was imported: ${missing.reason}${missing.resumeAt ? ` (the rest: npm run import -- ${missing.resumeAt})` : ""}`);
 }
 
 /** Write the planned posts into a staging folder, then move each into posts/ (undone if one move fails), then the YAML files. */

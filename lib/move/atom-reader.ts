@@ -10,6 +10,9 @@ import { plainText } from "../publish/markdown.ts";
 import { ATOM_NS } from "../shared/spec.ts";
 import { attributeOf, childElements, innerXml, ownText, XML_NAMESPACE, type XmlDocument, type XmlElement } from "../validate/xml-tree.ts";
 
+/** RFC 4685 (Atom Threading Extensions). */
+export const THREAD_NS = "http://purl.org/syndication/thread/1.0";
+
 export interface AtomLink {
   rel: string;
   href: string;
@@ -28,6 +31,10 @@ export interface AtomEntry {
   link?: string;
   /** xml:lang in scope. */
   language?: string;
+  /** RFC 4685 §3 thr:in-reply-to: the replied entry's atom:id (ref) and where it is (href). */
+  inReplyTo?: { ref: string; href?: string };
+  /** The Atom microblog design's rel="via" title="repost" link: the reposted account's feed. */
+  repostOf?: string;
   line: number;
 }
 
@@ -138,6 +145,16 @@ export function readAtom(doc: XmlDocument): AtomFeed | undefined {
     if (html) entry.html = html;
     if (alternate) entry.link = alternate.href;
     if (entryLanguage) entry.language = entryLanguage;
+    const reply = childElements(element, "in-reply-to").find((child) => child.ns === THREAD_NS && attributeOf(child, "ref")?.value.trim());
+    if (reply) {
+      const href = attributeOf(reply, "href")?.value.trim();
+      entry.inReplyTo = { ref: attributeOf(reply, "ref")!.value.trim(), ...(href ? { href } : {}) };
+    }
+    const repost = childElements(element, "link").find(
+      (link) => isAtom(link) && attributeOf(link, "rel")?.value.trim() === "via" && attributeOf(link, "title")?.value.trim().toLowerCase() === "repost",
+    );
+    const repostHref = repost ? attributeOf(repost, "href")?.value.trim() : undefined;
+    if (repostHref) entry.repostOf = repostHref;
     feed.entries.push(entry);
   }
   return feed;

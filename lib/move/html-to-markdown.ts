@@ -8,6 +8,13 @@
  *    imported feed, which anyone could have written, is cleaned first.
  * 2. turndown: markdown for everything markdown can say; raw HTML (already clean) for what it
  *    cannot -- tables, sup, sub, u, mark, ins, small, abbr, details, figure -- so nothing is lost.
+ *    Text is text: every character the source showed as text is escaped for the build's markdown
+ *    (CommonMark §2.4 backslash escapes, as markdown-it reads them with raw HTML, linkify,
+ *    strikethrough and tables on), so `&lt;script&gt;` shown in the old post is `\<script>` in the
+ *    file and `&lt;script&gt;` in every page and feed -- never a tag. Raw HTML in a post file comes
+ *    only from the elements kept above, written by turndown from the cleaned tree.
+ * 3. A code block keeps its language (`class="language-js"` -> a fence with `js`), the class
+ *    markdown-it writes back.
  *
  * A repost's quoted text is someone else's words, rendered with raw HTML escaped
  * (renderQuotedMarkdown): for it, `quotedMarkdown` keeps no raw HTML at all, only the text.
@@ -48,7 +55,7 @@ const ALLOWED: XssModule.IWhiteList = {
   dl: [],
   dt: [],
   dd: [],
-  code: [],
+  code: ["class"],
   pre: [],
   h1: [],
   h2: [],
@@ -87,8 +94,13 @@ const DROPPED_WITH_CONTENT = [
   "form",
 ];
 
-/** Markdown cannot say these: they stay as (clean) HTML in the post. */
-const KEPT_AS_HTML = ["table", "sup", "sub", "u", "mark", "ins", "small", "abbr", "details", "figure", "dl"] as const;
+/** Markdown cannot say these blocks: they stay as (clean) HTML in the post, serialized by the DOM (text escaped). */
+const KEPT_AS_HTML = ["table", "details", "figure", "dl"] as const;
+/** Nor these inline elements: their tags stay, their content is markdown (escaped) like any text. */
+const KEPT_INLINE = ["sup", "sub", "u", "mark", "ins", "small", "abbr"] as const;
+
+/** A code element's language class, as markdown-it writes it (`language-` + the fence's info word). */
+const LANGUAGE_CLASS = /^language-[A-Za-z0-9_+#.-]{1,40}$/;
 
 function safeUrl(raw: string, schemes: RegExp): string | undefined {
   const value = friendlyAttrValue(raw).trim();
@@ -106,6 +118,10 @@ const filter = new FilterXSS({
       const url = safeUrl(value, tag === "a" ? /^(https?|mailto):/i : /^https?:/i);
       return url ? `${name}="${escapeAttrValue(url)}"` : "";
     }
+    if (tag === "code" && name === "class") {
+      const language = value.split(/\s+/).find((word) => LANGUAGE_CLASS.test(word));
+      return language ? `class="${language}"` : "";
+    }
     if (["width", "height", "colspan", "rowspan", "start"].includes(name)) return /^\d{1,5}$/.test(value.trim()) ? `${name}="${value.trim()}"` : "";
     return undefined;
   },
@@ -114,6 +130,26 @@ const filter = new FilterXSS({
 /** HTML anyone wrote, with only what a post may keep. */
 export function cleanImportedHtml(html: string): string {
   return filter.process(html);
+}
+
+const escapeAttribute = (value: string) => value.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/**
+ * A text node's characters as markdown that renders them as the same text (CommonMark §2.4: any
+ * ASCII punctuation may be backslash-escaped). Everywhere: what starts inline markup -- `\`, `*`,
+ * `_`, `` ` ``, `[`, `]`, `~` (strikethrough), `|` (tables), `<` (raw HTML, §6.6; autolinks, §6.5)
+ * `&` before what reads as a character reference (§6.2), and the `:` of `://` (markdown-it's linkify
+ * reads a URL from the raw source and would swallow the backslash of an escape after it). At the start of a text node, which is
+ * where a line can start (turndown collapses whitespace; a line starts after a block or <br>): what
+ * starts a block -- `-`, `+`, `=`, `#`, `>`, `:` and `1.` / `1)` (lists, headings, quotes, §4-5).
+ */
+export function escapeMarkdownText(text: string): string {
+  return text
+    .replace(/[\\`*_[\]~|<]/g, "\\$&")
+    .replace(/&(?=#?[A-Za-z0-9]+;)/g, "\\&")
+    .replace(/:(?=\/\/)/g, "\\:")
+    .replace(/^(\s*)([-+=#>:])/, "$1\\$2")
+    .replace(/^(\s*\d+)([.)])/, "$1\\$2");
 }
 
 function service(keepHtml: boolean): TurndownService {
@@ -125,8 +161,21 @@ function service(keepHtml: boolean): TurndownService {
     emDelimiter: "*",
     strongDelimiter: "**",
     linkStyle: "inlined",
+    // CommonMark §6.7: a backslash at the end of a line is a hard break (two spaces are too, but tidy() trims them).
+    br: "\\",
   });
-  if (keepHtml) turndown.keep([...KEPT_AS_HTML]);
+  turndown.escape = escapeMarkdownText;
+  if (keepHtml) {
+    turndown.keep([...KEPT_AS_HTML]);
+    turndown.addRule("keptInline", {
+      filter: [...KEPT_INLINE],
+      replacement: (content, node) => {
+        const tag = node.nodeName.toLowerCase();
+        const title = tag === "abbr" ? (node as HTMLElement).getAttribute("title") : null;
+        return `<${tag}${title ? ` title="${escapeAttribute(title)}"` : ""}>${content}</${tag}>`;
+      },
+    });
+  }
   // A link without a usable href (cleaned away): its text only.
   turndown.addRule("linkWithoutHref", {
     filter: (node) => node.nodeName === "A" && !node.getAttribute("href"),
@@ -135,7 +184,7 @@ function service(keepHtml: boolean): TurndownService {
   // An image without a usable src: its alt text, if any.
   turndown.addRule("imageWithoutSrc", {
     filter: (node) => node.nodeName === "IMG" && !node.getAttribute("src"),
-    replacement: (_content, node) => (node as HTMLElement).getAttribute("alt") ?? "",
+    replacement: (_content, node) => escapeMarkdownText((node as HTMLElement).getAttribute("alt") ?? ""),
   });
   return turndown;
 }

@@ -150,6 +150,26 @@ interface Converted {
   notes: string[];
 }
 
+/**
+ * What an Atom entry's reply or repost does not carry. Atom (RFC 4685 §3 thr:in-reply-to; the Atom
+ * microblog design's via links) names the other entry by its atom:id and feed, not by the user_id and
+ * status_id that reply_to and repost need: said, not guessed.
+ */
+function atomNotes(item: SourceItem): string[] {
+  const notes: string[] = [];
+  if (item.atomReply) {
+    const { ref, href } = item.atomReply;
+    notes.push(
+      `reply_to is left out: the entry replies to ${ref}${href ? ` (${href})` : ""} (thr:in-reply-to), and Atom gives no user_id and status_id for it; the text is kept`,
+    );
+  }
+  if (item.atomRepostOf)
+    notes.push(
+      `repost is left out: the entry reposts from ${item.atomRepostOf} (link rel="via" title="repost"), and Atom gives no user_id, status_id and pubdate for it; the text is kept as your own, the quote as a quote`,
+    );
+  return notes;
+}
+
 /** The post an item becomes, or why it is skipped. */
 function convertItem(item: SourceItem, source: ImportSource, site: ExistingSite): Result<Converted, string> {
   if (!item.date) return err("no date");
@@ -210,6 +230,7 @@ function convertItem(item: SourceItem, source: ImportSource, site: ExistingSite)
       notes.push("reply_to is left out: the item lacks a usable in_reply_to_status_id, in_reply_to_user_id or in_reply_to_user_link");
     }
   }
+  notes.push(...atomNotes(item));
   // The item's language, else the old channel's. An unreadable item language is left out with a note
   // (an unreadable channel language shows once, in the profile found).
   const language = [item.language, source.profile.language].find((tag, i) => {

@@ -41,6 +41,9 @@ export interface SourceItem {
   language?: string;
   reply?: SourceRef;
   repost?: SourceRef & { pubdate?: string };
+  /** An Atom entry's reply (RFC 4685) or repost (a via link): Atom names no status_id or user_id. */
+  atomReply?: { ref: string; href?: string };
+  atomRepostOf?: string;
 }
 
 /** What the channel says about its owner (spec "Main Feed Layout": username, user_id, user_full_name, description, portrait, header). */
@@ -192,6 +195,8 @@ function readAtomPage(page: LoadedPage, doc: XmlDocument): Result<SourcePage, st
     if (entry.html) set(item, "title", entry.title);
     set(item, "link", entry.link);
     set(item, "language", entry.language);
+    if (entry.inReplyTo) item.atomReply = entry.inReplyTo;
+    set(item, "atomRepostOf", entry.repostOf);
     return item;
   });
   const result: SourcePage = { format: "atom", profile, items };

@@ -39,6 +39,8 @@ export interface WalkOptions<T> {
   read(page: LoadedPage, index: number): Result<PageReading<T>, string>;
   /** Called after each page is read (progress). */
   onPage?(step: ChainStep<T>, index: number): void;
+  /** Steps keep each page without its text (`text: ""`), so a long chain of big pages is not held in memory. */
+  dropText?: boolean;
 }
 
 /** A URL without its fragment: what identifies a page for loop detection. */
@@ -73,7 +75,7 @@ export async function walkChain<T>(start: string, options: WalkOptions<T>): Prom
     const read = options.read(page, steps.length);
     if (!read.ok) return { steps, end: { kind: "unreadable", url: page.url, label: page.label, detail: read.error } };
     const reading = read.value;
-    const step = { page, value: reading.value };
+    const step = { page: options.dropText ? { ...page, text: "" } : page, value: reading.value };
     steps.push(step);
     options.onPage?.(step, steps.length - 1);
     if (reading.next === undefined) return { steps, end: { kind: "end" } };

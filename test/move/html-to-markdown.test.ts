@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { readAtom } from "../../lib/move/atom-reader.ts";
 import { cleanImportedHtml, htmlToMarkdown, quotedMarkdown, textToHtml } from "../../lib/move/html-to-markdown.ts";
-import { renderMarkdown } from "../../lib/publish/markdown.ts";
+import { renderMarkdown, renderQuotedMarkdown } from "../../lib/publish/markdown.ts";
 import { parseXml } from "../../lib/validate/xml-tree.ts";
 
 describe("cleanImportedHtml", () => {
@@ -48,6 +48,39 @@ describe("htmlToMarkdown", () => {
 
   it("a repost's quoted text: markdown only, no raw HTML", () => {
     expect(quotedMarkdown("<p>a<sup>2</sup> <b>b</b> <script>x</script></p>")).toBe("a2 **b**");
+  });
+
+  it("text that shows a tag stays text: <script> and <img onerror> shown as characters never become elements", () => {
+    for (const [html, rendered] of [
+      ["<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>", "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n"],
+      ["<p>&lt;img src=x onerror=alert(1)&gt;</p>", "<p>&lt;img src=x onerror=alert(1)&gt;</p>\n"],
+      // markdown-it's linkify reads a URL from the source and took the backslash of the escape after it.
+      ["<p>https://a.example/&lt;img src=x onerror=alert(1)&gt;</p>", "<p>https://a.example/&lt;img src=x onerror=alert(1)&gt;</p>\n"],
+      ["<blockquote><p>&lt;script&gt;x&lt;/script&gt;</p></blockquote>", "<blockquote>\n<p>&lt;script&gt;x&lt;/script&gt;</p>\n</blockquote>\n"],
+      ["<p>x<sup>&lt;script&gt;*y*</sup></p>", "<p>x<sup>&lt;script&gt;*y*</sup></p>\n"],
+    ] as const) {
+      expect(renderMarkdown(htmlToMarkdown(html)), html).toBe(rendered);
+      expect(renderQuotedMarkdown(quotedMarkdown(html)), html).not.toMatch(/<(script|img)/);
+    }
+  });
+
+  it("characters that markdown reads as markup stay the characters they were", () => {
+    const text = "&amp;lt; &amp;#60; ~~s~~ a | b &lt;https://auto.example/&gt; &lt;!-- c --&gt;";
+    expect(renderMarkdown(htmlToMarkdown(`<p>${text}</p>`))).toBe(`<p>${text.replace("&lt;!--", "&lt;!--")}</p>\n`);
+    expect(renderMarkdown(htmlToMarkdown("<p>1) one<br>- two<br>: three<br>| x |</p>"))).toBe("<p>1) one<br>\n- two<br>\n: three<br>\n| x |</p>\n");
+  });
+
+  it("an image without a usable source: its alt text, as text", () => {
+    expect(renderMarkdown(htmlToMarkdown('<p><img src="javascript:x" alt="&lt;script&gt;alert(1)&lt;/script&gt;"></p>'))).toBe(
+      "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n",
+    );
+  });
+
+  it('a code block keeps its language (class="language-js", as markdown-it writes it); any other class is dropped', () => {
+    const html = '<pre><code class="language-js">const a = 1 &lt; 2;\n</code></pre>\n';
+    expect(htmlToMarkdown(html)).toBe("```js\nconst a = 1 < 2;\n```");
+    expect(renderMarkdown(htmlToMarkdown(html))).toBe(html);
+    expect(htmlToMarkdown('<pre><code class="hljs x&quot;onload">a</code></pre>')).toBe("```\na\n```");
   });
 
   it("plain text becomes escaped paragraphs", () => {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { fixedDate, isoUtc, person, siteSources } from "../../lib/harness/factories.ts";
 import { type ExistingSite, type ImportSource, planImport, splitTrailingQuote, verifyPlan } from "../../lib/move/import-plan.ts";
-import type { SourceItem } from "../../lib/move/source-page.ts";
+import { readSourcePage, type SourceItem } from "../../lib/move/source-page.ts";
 import { type ParsedPost, parsePost } from "../../lib/publish/posts.ts";
 import { err, ok } from "../../lib/shared/result.ts";
 
@@ -97,6 +97,31 @@ describe("each item", () => {
       ["feed.xml line 2", "reply_to is left out: the item lacks a usable in_reply_to_status_id, in_reply_to_user_id or in_reply_to_user_link"],
       ["feed.xml line 4", "the repost data is left out (no usable reposted_status_pubdate); the text is kept"],
     ]);
+  });
+
+  it("an Atom entry's reply (thr:in-reply-to) and repost (via link): said exactly what is left out, the text kept", () => {
+    const text = `<?xml version="1.0"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:thr="http://purl.org/syndication/thread/1.0"><title>t</title><id>urn:x</id><updated>2020-01-01T00:00:00Z</updated>
+<entry><id>urn:uuid:1</id><published>2020-01-01T00:00:00Z</published><content type="html">&lt;p&gt;A reply.&lt;/p&gt;</content>
+  <thr:in-reply-to ref="urn:uuid:9f1" href="https://bob.example/feed.xml"/><link rel="via" title="reply" href="https://bob.example/feed.xml"/></entry>
+<entry><id>urn:uuid:2</id><published>2020-01-02T00:00:00Z</published><content type="html">&lt;p&gt;Mine.&lt;/p&gt;&lt;blockquote&gt;&lt;p&gt;&amp;lt;b&amp;gt;theirs&lt;/p&gt;&lt;/blockquote&gt;</content>
+  <link rel="via" title="repost" href="https://carol.example/feed.xml"/></entry>
+</feed>`;
+    const page = readSourcePage({ url: "https://old.example/atom.xml", label: "atom.xml", text, bytes: text.length, encoding: "utf-8" });
+    if (!page.ok) throw new Error(page.error);
+    const plan = planImport({ format: "atom", profile: {}, items: page.value.items }, site());
+    expect(plan.posts).toHaveLength(2);
+    expect(plan.notes.map((n) => [n.where, n.reason])).toEqual([
+      [
+        "atom.xml line 3",
+        "reply_to is left out: the entry replies to urn:uuid:9f1 (https://bob.example/feed.xml) (thr:in-reply-to), and Atom gives no user_id and status_id for it; the text is kept",
+      ],
+      [
+        "atom.xml line 5",
+        'repost is left out: the entry reposts from https://carol.example/feed.xml (link rel="via" title="repost"), and Atom gives no user_id, status_id and pubdate for it; the text is kept as your own, the quote as a quote',
+      ],
+    ]);
+    expect(front(plan.posts[1]!.text).html).toBe("<p>Mine.</p>\n<blockquote>\n<p>&lt;b&gt;theirs</p>\n</blockquote>\n");
   });
 
   it("language: the item's, else the channel's, written only when it is not the site's", () => {

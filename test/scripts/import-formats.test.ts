@@ -7,8 +7,9 @@
  *   hostile markup cleaned) and Atom (html, xhtml and text content, xml:lang, prev-archive);
  * - every encoding XML requires: UTF-16 (LE and BE, with a BOM) and a declared ISO-8859-1, over HTTP
  *   and from a file; a chain of local files, and a saved Skein build read from its folder;
- * - bad input -- unreachable, not a feed, a loop in next_node, a page that 404s, a gigantic page, a
- *   site that does not build -- is one line on stderr, exit 1, and posts/ exactly as it was;
+ * - bad input -- unreachable, not a feed, a gigantic page, a site that does not build -- is one line
+ *   on stderr, exit 1, and posts/ exactly as it was; a loop in next_node or a later page that 404s:
+ *   the pages read are imported and the one line says what was not (test/scripts/import-partial.test.ts);
  * - --dry-run writes nothing.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -224,7 +225,7 @@ describe("encodings and local files", () => {
 });
 
 describe("bad input: one line, exit 1, posts/ exactly as it was", () => {
-  it("unreachable, not a feed, a loop, a page that 404s, a gigantic page, no such file", { timeout: TIMEOUT }, async () => {
+  it("unreachable, not a feed, a gigantic page, no such file", { timeout: TIMEOUT }, async () => {
     const copy = createProjectCopy();
     copies.push(copy);
     server.routes.set("/bad/page.html", { headers: { "Content-Type": "text/html" }, body: "<!doctype html><html><body><p>Hello</p></body></html>" });
@@ -247,14 +248,6 @@ describe("bad input: one line, exit 1, posts/ exactly as it was", () => {
         /^npm run import: nothing was imported: http:\/\/127\.0\.0\.1:1\/feed\.xml could not be fetched \(fetch failed: bad port\)/,
       ],
       [[`${server.base}/bad/page.html`], /^npm run import: nothing was imported: .*\/bad\/page\.html is a web page, not a feed: give the URL of its feed$/],
-      [
-        [`${server.base}/loop/a.xml`],
-        /^npm run import: nothing was imported: the feed has a loop: .*\/loop\/b\.xml links back to .*\/loop\/a\.xml \(page 1\), so it never ends$/,
-      ],
-      [
-        [`${server.base}/missing-page/feed.xml`],
-        /^npm run import: nothing was imported: page 2 of the feed \(.*nowhere\.xml, linked from .*\) cannot be read: .* answered HTTP 404$/,
-      ],
       [[`${server.base}/huge.xml`], /^npm run import: nothing was imported: .*\/huge\.xml is larger than 8388608 bytes$/],
       [["no/such/feed.xml"], /^npm run import: no\/such\/feed\.xml: no such file$/],
     ];
@@ -268,6 +261,31 @@ describe("bad input: one line, exit 1, posts/ exactly as it was", () => {
     const after = content(copy);
     expect([...after.keys()].filter((file) => !before.has(file))).toEqual([]);
     for (const [file, bytes] of before) expect(after.get(file)?.equals(bytes), file).toBe(true);
+  });
+
+  it("a loop or a page that 404s after the head: the pages read are imported, exit 1, one line saying what was not read", {
+    timeout: TIMEOUT,
+  }, async () => {
+    for (const [start, message, posts] of [
+      [
+        `${server.base}/loop/a.xml`,
+        /^npm run import: not everything was imported: the feed has a loop: .*\/loop\/b\.xml links back to .*\/loop\/a\.xml \(page 1\), so it never ends$/,
+        1, // both pages hold guid 0: the second is skipped as the same guid
+      ],
+      [
+        `${server.base}/missing-page/feed.xml`,
+        /^npm run import: not everything was imported: page 2 of the feed \(.*nowhere\.xml, linked from .*\) cannot be read: .* answered HTTP 404 \(the rest: npm run import -- .*\/missing-page\/nowhere\.xml\)$/,
+        1,
+      ],
+    ] as const) {
+      const copy = emptySite();
+      const result = await importing(copy, start);
+      expect(result.code, start).toBe(1);
+      expect(result.stderr.trim().split("\n"), start).toHaveLength(1);
+      expect(result.stderr.trim(), start).toMatch(message);
+      expect(result.stdout, start).toContain(`Posts: ${posts} post${posts === 1 ? "" : "s"} imported into posts/`);
+      expect(readdirSync(path.join(copy.root, "posts")), start).toHaveLength(posts);
+    }
   });
 
   it("a site that does not build as it is (a post without an id) imports nothing and says why", { timeout: TIMEOUT }, async () => {

@@ -43,7 +43,8 @@ function sourcePosts(): PostSpec[] {
     let body = `Post ${i}: ${words}.\n`;
     if (i % 9 === 0) body += "\n- one\n- two *three*\n";
     if (i % 15 === 0) body += "\n> a quote\n\nAfter the quote.\n";
-    if (i % 23 === 0) body += "\n```\nconst x = 1 < 2;\n```\n";
+    // A fenced block with a language comes back with it (class="language-js").
+    if (i % 23 === 0) body += `\n\`\`\`${i % 2 === 0 ? "js" : ""}\nconst x = 1 < 2;\n\`\`\`\n`;
     const spec: PostSpec = { name: `p${String(i).padStart(4, "0")}.md`, date: fixedDate(0, i * 3) + rng.int(0, 59) * 60_000, body, id: i < 600 ? i : i + 1000 };
     const other = person(i % 5);
     if (i % 7 === 1 && i % 11 !== 2)
@@ -83,7 +84,7 @@ beforeAll(async () => {
   server = await serveFeeds();
   serveOldSite(specs);
   project = createProjectCopy({ posts: {} });
-});
+}, TIMEOUT);
 afterAll(async () => {
   project.cleanup();
   await server.close();
