@@ -52,7 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const copy of copies) copy.cleanup();
   await server.close();
-});
+}, TIMEOUT);
 
 function emptySite(): ProjectCopy {
   const copy = createProjectCopy({ posts: {} });

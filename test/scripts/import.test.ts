@@ -88,7 +88,7 @@ beforeAll(async () => {
 afterAll(async () => {
   project.cleanup();
   await server.close();
-});
+}, TIMEOUT);
 
 const effectiveLanguage = (post: Post, model: SiteModel) => post.language ?? model.profile.language;
 
