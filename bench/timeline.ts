@@ -25,7 +25,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { freePort } from "../lib/harness/static-server.ts";
 import type { ListPage, TimelineFollows, TimelineItem } from "../lib/shared/api-types.ts";
-import { DEFAULT_TIMELINE_OPTIONS, firstPollCpuMs, firstPollsPerRun } from "../lib/timeline/poll-job.ts";
+import { DEFAULT_TIMELINE_OPTIONS } from "../lib/timeline/poll-job.ts";
 import { startFeedServer } from "./timeline/feeds.ts";
 import { type ParseCost, parseCosts } from "./timeline/parse-cost.ts";
 import { profileOnboarding, profileRuns } from "./timeline/profile-runs.ts";
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
     const onboarding: Run[] = [];
     let time = onboardStart;
     // Enough runs for every first poll at firstPollsPerRun, and some to spare (failures, retries).
-    const maxOnboardingRuns = Math.ceil(feeds / firstPollsPerRun(DEFAULT_TIMELINE_OPTIONS)) + 30;
+    const maxOnboardingRuns = Math.ceil(feeds / DEFAULT_TIMELINE_OPTIONS.firstPollsPerRun) + 30;
     for (let run = 0; run < maxOnboardingRuns; run++) {
       const result = analyse(time, await worker.runAt(time, profiler));
       onboarding.push(result);
@@ -272,7 +272,7 @@ function report(r: {
     `\nnpm run bench:timeline: ${r.feeds} followed feeds (${r.chatty} post every 30-90 min from 08:00 to 22:00, ${r.daily} post 1-3 times a day, the rest are quiet),`,
   );
   console.log(
-    `one owner's Worker under wrangler dev, cron runs on a simulated clock. Poller settings: ${DEFAULT_TIMELINE_OPTIONS.itemsPerRun} items parsed per run, backfill ${DEFAULT_TIMELINE_OPTIONS.poll.backfillItems} items, ${DEFAULT_TIMELINE_OPTIONS.concurrency} feeds at a time, a feed's share ${DEFAULT_TIMELINE_OPTIONS.feedLimits.subrequests} fetches, ${firstPollsPerRun(DEFAULT_TIMELINE_OPTIONS)} first polls a run (estimated ${fmt(firstPollCpuMs(DEFAULT_TIMELINE_OPTIONS), 2)} ms each, within ${DEFAULT_TIMELINE_OPTIONS.firstPollCpuMsPerRun} ms).\n`,
+    `one owner's Worker under wrangler dev, cron runs on a simulated clock. Poller settings: ${DEFAULT_TIMELINE_OPTIONS.itemsPerRun} items parsed per run, backfill ${DEFAULT_TIMELINE_OPTIONS.poll.backfillItems} items, ${DEFAULT_TIMELINE_OPTIONS.concurrency} feeds at a time, a feed's share ${DEFAULT_TIMELINE_OPTIONS.feedLimits.subrequests} fetches, ${DEFAULT_TIMELINE_OPTIONS.firstPollsPerRun} first polls a run, a feed stores at most ${DEFAULT_TIMELINE_OPTIONS.feedQuota.itemsPerRun} items a run and ${DEFAULT_TIMELINE_OPTIONS.feedQuota.itemsPerDay} a day.\n`,
   );
 
   console.log("Onboarding (every follow new at once):");

@@ -136,7 +136,7 @@ export function statusLines(answer: TimelineFollows): string[] {
     lines.push(table[index + 1]!);
     // Not cut to the table's width: these lines hold URLs and commands to copy.
     const detail = (text: string) => lines.push(fitWidth(`    ${oneLine(text)}`, 600).trimEnd());
-    if (follow.last_error) detail(`error (${follow.failures} in a row): ${follow.last_error}`);
+    if (follow.last_error) detail(follow.failures > 0 ? `error (${follow.failures} in a row): ${follow.last_error}` : follow.last_error);
     if (follow.moved_to) detail(`moved to ${follow.moved_to}: update follows.yaml with npm run follow -- ${follow.moved_to}`);
   });
   return lines;

@@ -213,6 +213,7 @@ const FOLLOW_STATE_TEXT: Record<FollowState, string> = {
   "catching-up": "catching up on older posts",
   moved: "moved",
   failing: "failing",
+  paused: "paused for the day",
 };
 
 const FollowEntry: FC<{ follow: FollowStatus }> = ({ follow }) => (
@@ -241,7 +242,7 @@ const FollowEntry: FC<{ follow: FollowStatus }> = ({ follow }) => (
     </p>
     {follow.last_error ? (
       <p class="owner-reason">
-        <strong>Last error: </strong>
+        <strong>{follow.failures > 0 || follow.state !== "paused" ? "Last error: " : "Why: "}</strong>
         {follow.last_error}
         {follow.failures > 0 ? ` (${follow.failures} failed read${follow.failures === 1 ? "" : "s"} in a row; each waits longer)` : ""}
       </p>

@@ -189,7 +189,7 @@ export interface TimelineItem {
   mention: boolean;
 }
 
-export const FOLLOW_STATES = ["new", "ok", "catching-up", "moved", "failing"] as const;
+export const FOLLOW_STATES = ["new", "ok", "catching-up", "moved", "failing", "paused"] as const;
 export type FollowState = (typeof FOLLOW_STATES)[number];
 
 /** One followed feed as the poller sees it. */
@@ -201,7 +201,10 @@ export interface FollowStatus {
   user_link: string;
   /** Where it is polled (differs from user_link after a move). */
   feed_url: string;
-  /** failing > moved > catching-up > new (never read yet) > ok. */
+  /**
+   * failing > paused (stored its day's number of items: read again at next_poll_at; last_error says
+   * why) > moved > catching-up > new (never read yet) > ok.
+   */
   state: FollowState;
   /** Set when the feed moved (relocate, 301/308) and follows.yaml still names the old URL. */
   moved_to: string | null;

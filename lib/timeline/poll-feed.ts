@@ -73,6 +73,8 @@ export interface PollDeps {
   /** This feed's share of the run. */
   budget: Budget;
   allowance: ItemAllowance;
+  /** New items this feed may store in this poll (feed-quota.ts); reading stops there, its cursor kept. */
+  maxNewItems?: number;
   /** Whether the run can afford another fetch for this feed (its own D1 write stays reserved). */
   mayFetch(): boolean;
   mentions(item: FeedItem): boolean;
@@ -147,6 +149,9 @@ export async function pollFeed(row: FollowRow, deps: PollDeps): Promise<PollOutc
   let pages = savedWalk?.pages ?? 0;
   let relocated = false;
   let pagesRead = 0;
+  // New items read in this poll, every page: bounded by the feed's quota.
+  let freshRead = 0;
+  const maxNew = deps.maxNewItems ?? Number.POSITIVE_INFINITY;
   const visited = new Set<string>();
 
   const collected = (): NewTimelineItem[] => newest.flat().reverse();
@@ -225,9 +230,12 @@ export async function pollFeed(row: FollowRow, deps: PollDeps): Promise<PollOutc
           boundary = true;
           // Newest first (Open Microblog feeds): everything after this item is older, so seen too.
           if (!ascending) return true;
-        } else if (key !== undefined) fresh += 1;
+        } else if (key !== undefined) {
+          fresh += 1;
+          freshRead += 1;
+        }
         if (first && !ascending && fresh >= limits.backfillItems) return true;
-        if (deps.allowance.left <= 0) {
+        if (deps.allowance.left <= 0 || freshRead >= maxNew) {
           allowanceOut = true;
           return true;
         }
@@ -307,12 +315,19 @@ export async function pollFeed(row: FollowRow, deps: PollDeps): Promise<PollOutc
 
     const relocate = head ? absoluteLink(feed.channel.relocate, page.url) : null;
     if (relocate && normalizeUserLink(relocate) !== normalizeUserLink(feedUrl)) {
+      if (relocated) {
+        // A second relocation in one poll (a chain, or two feeds naming each other): back off like any
+        // failing feed, instead of two fetches every run for ever.
+        const reason = `${page.url} relocates again, to ${relocate}: a chain or loop of relocations, not followed further`;
+        const failures = row.failures + 1;
+        return finish("failed", { failures, last_error: reason, due_ms: deps.nowMs + backoffMinutes(failures) * MINUTE_MS }, reason);
+      }
       // Spec "Obligation of the Client": the old URL is dead from now on. The new feed is read as a
       // first poll (bounded backfill; items it shares with the old one are stored once).
       feedUrl = relocate;
       Object.assign(update, { feed_url: relocate, moved_to: relocate, etag: null, last_modified: null, seen: null, walk: null });
       notes.push(`${page.url} relocated to ${relocate}: polling the new URL; update follows.yaml (npm run follow -- ${relocate})`);
-      if (relocated || !deps.mayFetch()) return finish("new-items", { ...healthy, seen: null, walk: null, due_ms: deps.nowMs });
+      if (!deps.mayFetch()) return finish("new-items", { ...healthy, seen: null, walk: null, due_ms: deps.nowMs });
       relocated = true;
       url = relocate;
       head = true;

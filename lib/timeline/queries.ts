@@ -79,8 +79,9 @@ export function timelineItemOf(row: ItemRow): TimelineItem {
   return item;
 }
 
-function stateOf(row: FollowRow): FollowState {
+function stateOf(row: FollowRow, nowMs: number): FollowState {
   if (row.failures > 0) return "failing";
+  if (row.paused_until_ms !== null && row.paused_until_ms > nowMs) return "paused";
   if (row.moved_to) return "moved";
   if (row.walk && parseWalk(row.walk)) return "catching-up";
   if (row.seen === null) return "new";
@@ -110,7 +111,7 @@ export function followStatusOf(row: FollowRow, items: number, lastRunMinute: num
     name: row.name,
     user_link: row.user_link,
     feed_url: row.feed_url,
-    state: stateOf(row),
+    state: stateOf(row, nowMs),
     moved_to: row.moved_to,
     last_poll_at: lastPoll === null ? null : formatIsoUtc(lastPoll),
     last_error: row.last_error,

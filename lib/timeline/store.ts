@@ -40,12 +40,18 @@ export interface FollowRow {
   last_error: string | null;
   /** The last poll that wrote this row (polls that change nothing write nothing). */
   last_poll_ms: number | null;
+  /** The UTC day (its midnight, epoch ms) items_today counts for (feed-quota.ts). */
+  items_day_ms: number | null;
+  /** Items stored for this feed on that day. */
+  items_today: number;
+  /** Set while the feed is paused for storing its day's number of items. */
+  paused_until_ms: number | null;
 }
 
 export type FollowUpdate = Partial<Omit<FollowRow, "user_id" | "phase" | "added_ms">>;
 
 const FOLLOW_COLUMNS =
-  "user_id, username, user_link, feed_url, moved_to, name, phase, added_ms, due_ms, etag, last_modified, seen, walk, newest_item_ms, oldest_first, failures, last_error, last_poll_ms";
+  "user_id, username, user_link, feed_url, moved_to, name, phase, added_ms, due_ms, etag, last_modified, seen, walk, newest_item_ms, oldest_first, failures, last_error, last_poll_ms, items_day_ms, items_today, paused_until_ms";
 
 /** Columns a poll may set (a fixed list: update keys never come from outside). */
 const UPDATABLE = new Set<keyof FollowUpdate>([
@@ -64,6 +70,9 @@ const UPDATABLE = new Set<keyof FollowUpdate>([
   "failures",
   "last_error",
   "last_poll_ms",
+  "items_day_ms",
+  "items_today",
+  "paused_until_ms",
 ]);
 
 /**

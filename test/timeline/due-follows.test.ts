@@ -1,6 +1,6 @@
 // The poller's quiet-run fast path (store.ts loadDueFollows): SQLite decides which follows are due, so
 // a run reads back a handful of rows instead of every follow. It must answer exactly what the
-// JavaScript schedule (poll-job.ts isDueBrief, schedule.ts) answers, in a real local D1, and must
+// JavaScript schedule (follow-sync.ts isDueBrief, schedule.ts) answers, in a real local D1, and must
 // notice whenever D1 and follows.yaml differ (then the run takes the full path that reconciles them).
 // Also: the per-isolate caches of what depends only on the site config.
 import { env } from "cloudflare:workers";
@@ -8,8 +8,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { seededRandom } from "../../lib/harness/seeded-random.ts";
 import type { FollowedAccount, SiteConfig } from "../../lib/shared/site-config.ts";
 import { normalizeUserLink } from "../../lib/shared/urls.ts";
+import { isDueBrief, listedFollows } from "../../lib/timeline/follow-sync.ts";
 import { followedAccounts, matchesIdentity, mentionTest } from "../../lib/timeline/items.ts";
-import { isDueBrief, listedFollows } from "../../lib/timeline/poll-job.ts";
 import { DAY_MINUTES, minuteOf, phaseOf, slotDue } from "../../lib/timeline/schedule.ts";
 import { type FollowBrief, loadDueFollows, loadPollerState } from "../../lib/timeline/store.ts";
 import { hubFedFollows } from "../../lib/timeline/websub-store.ts";

@@ -1,39 +1,27 @@
-// Onboarding: many follows new at once. Each first poll (a fetch, a backfill, a D1 batch) costs the
-// isolate about 2 ms of CPU, so a run starts only as many as their estimate fits in
-// firstPollCpuMsPerRun (firstPollsPerRun); the others wait, first in line, for the next runs. Every
-// follow still gets its whole backfill, stored once: onboarding is only spread over more runs.
+// Onboarding: many follows new at once. A run starts at most firstPollsPerRun first polls (a fetch,
+// a backfill of up to poll.backfillItems items parsed and stored, a D1 batch each); the others wait,
+// first in line, for the next runs. Every follow still gets its whole backfill, stored once:
+// onboarding is only spread over more runs.
 import { beforeEach, describe, expect, it } from "vitest";
-import { DEFAULT_TIMELINE_OPTIONS, firstPollCpuMs, firstPollsPerRun, type TimelinePollOptions } from "../../lib/timeline/poll-job.ts";
+import { DEFAULT_TIMELINE_OPTIONS, type TimelinePollOptions } from "../../lib/timeline/poll-job.ts";
 import { account, configFollowing, FIXED_NOW, followed, HOUR, MINUTE, plainPosts, poll, resetPoller, serveSite, storedGuids } from "./support.ts";
 
 beforeEach(resetPoller);
 
 /** The production bound (the test helper lifts it unless the options set it). */
-const bounded: Partial<TimelinePollOptions> = {
-  firstPollCpuMsPerRun: DEFAULT_TIMELINE_OPTIONS.firstPollCpuMsPerRun,
-  firstPollCpu: DEFAULT_TIMELINE_OPTIONS.firstPollCpu,
-};
+const bounded: Partial<TimelinePollOptions> = { firstPollsPerRun: DEFAULT_TIMELINE_OPTIONS.firstPollsPerRun };
 
-describe("the CPU estimate of first polls", () => {
-  it("fits as many first polls as the estimate allows within the run's share, never none", () => {
-    const perRun = firstPollsPerRun(DEFAULT_TIMELINE_OPTIONS);
-    const estimate = firstPollCpuMs(DEFAULT_TIMELINE_OPTIONS);
-    expect(estimate).toBeCloseTo(
-      DEFAULT_TIMELINE_OPTIONS.firstPollCpu.perPoll + DEFAULT_TIMELINE_OPTIONS.firstPollCpu.perItem * DEFAULT_TIMELINE_OPTIONS.poll.backfillItems,
-    );
-    expect(perRun).toBeGreaterThanOrEqual(1);
-    expect(perRun * estimate).toBeLessThanOrEqual(DEFAULT_TIMELINE_OPTIONS.firstPollCpuMsPerRun);
-    expect((perRun + 1) * estimate).toBeGreaterThan(DEFAULT_TIMELINE_OPTIONS.firstPollCpuMsPerRun);
-    // A backfill twice as long costs more: fewer first polls a run, still at least one.
-    const longer = { ...DEFAULT_TIMELINE_OPTIONS, poll: { ...DEFAULT_TIMELINE_OPTIONS.poll, backfillItems: 2 * DEFAULT_TIMELINE_OPTIONS.poll.backfillItems } };
-    expect(firstPollsPerRun(longer)).toBeLessThanOrEqual(perRun);
-    expect(firstPollsPerRun({ ...DEFAULT_TIMELINE_OPTIONS, firstPollCpuMsPerRun: estimate / 2 })).toBe(1);
+describe("the bound on first polls", () => {
+  it("is a count whose backfill leaves most of a run's items to parse for regular polls", () => {
+    const { firstPollsPerRun, poll: limits, itemsPerRun } = DEFAULT_TIMELINE_OPTIONS;
+    expect(Number.isInteger(firstPollsPerRun) && firstPollsPerRun >= 1).toBe(true);
+    expect(firstPollsPerRun * limits.backfillItems).toBeLessThanOrEqual(itemsPerRun / 2);
   });
 });
 
 describe("onboarding many follows at once", () => {
   it("takes ceil(N / firstPollsPerRun) runs and stores every follow's backfill once", async () => {
-    const perRun = firstPollsPerRun(DEFAULT_TIMELINE_OPTIONS);
+    const perRun = DEFAULT_TIMELINE_OPTIONS.firstPollsPerRun;
     const backfill = DEFAULT_TIMELINE_OPTIONS.poll.backfillItems;
     const count = 2 * perRun + 1;
     const accounts = Array.from({ length: count }, (_, i) => account(`onboard${i}`));
@@ -64,7 +52,7 @@ describe("onboarding many follows at once", () => {
   });
 
   it("regular polls are not held back by first polls waiting", async () => {
-    const perRun = firstPollsPerRun(DEFAULT_TIMELINE_OPTIONS);
+    const perRun = DEFAULT_TIMELINE_OPTIONS.firstPollsPerRun;
     const old = account("onboardold");
     const oldFeed = await serveSite(old.key, { ...old, posts: plainPosts(0, 2, FIXED_NOW - HOUR) });
     await poll({ config: configFollowing([followed(old, oldFeed)]), now: FIXED_NOW, options: bounded });

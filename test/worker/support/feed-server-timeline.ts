@@ -12,6 +12,8 @@
  *   /tl/huge.xml                  2 MB of feed (over the 1 MB a fetch may read)
  *   /tl/slow.xml                  headers never come
  *   /tl/html                      an HTML page
+ *   /tl/endless/<user_id>/<n>.xml a hostile feed: 30 items of guids never served before on every page,
+ *                                 each page's next_node the next one, without end
  *   /tl/once/<key>/feed.xml       the site's feed, but a connection's second request is dropped unread
  *                                 (the socket closed): what a client meets when it reuses a kept-alive
  *                                 connection the server has closed (Python's http.server, HTTP/1.0)
@@ -115,6 +117,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let base = "";
 
   const served = new WeakMap<Socket, number>();
+  let endlessPages = 0;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     const path = url.pathname;
@@ -174,6 +177,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
         if (fresh) return answer(304, { ETag: etag, "Last-Modified": lastModified });
       }
       return answer(200, headers, file);
+    }
+    if ((m = /^\/tl\/endless\/([\w-]+)\/(\d+)\.xml$/.exec(path))) {
+      endlessPages += 1;
+      const [userId, n] = [m[1]!, Number(m[2])];
+      const items = Array.from(
+        { length: 30 },
+        (_, i) =>
+          `<item><guid>e${endlessPages}-${n}-${i}</guid><pubDate>Sun, 01 Mar 2026 11:00:00 +0000</pubDate><description>spam ${endlessPages}-${i}</description></item>`,
+      );
+      res.writeHead(200, { "Content-Type": "application/rss+xml; charset=utf-8" });
+      return res.end(
+        `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:microblog="http://openmicroblog.com/"><channel><title>endless</title><microblog:user_id>${userId}</microblog:user_id><microblog:username>endless</microblog:username><microblog:next_node>${base}/tl/endless/${userId}/${n + 1}.xml</microblog:next_node>${items.join("")}</channel></rss>`,
+      );
     }
     if ((m = /^\/tl\/once\/([\w-]+)(\/.*)$/.exec(path))) {
       const site = sites.get(m[1]!);
