@@ -73,13 +73,16 @@ export interface PollRun {
 
 /**
  * One run of the poller alone, as the cron would run it at `now`. The bound on first polls
- * (firstPollsPerRun: 2 a run by default) is lifted unless the run's options set it: these tests
+ * (firstPollsPerRun: 2 a run by default) and each feed's quota (feedQuota: 40 items a run, 400 a day;
+ * quota.test.ts tests it) are lifted unless the run's options set them: these tests
  * follow several new accounts at once to test what a poll does and the other bounds (subrequests,
  * items); onboarding.test.ts tests that bound, from the options.
  */
+const UNLIMITED_QUOTA = { itemsPerRun: Number.POSITIVE_INFINITY, itemsPerDay: Number.POSITIVE_INFINITY };
+
 export async function poll(run: PollRun) {
   let clock = run.now;
-  const report = await runJobs([createTimelinePollJob({ firstPollsPerRun: Number.POSITIVE_INFINITY, ...run.options })], {
+  const report = await runJobs([createTimelinePollJob({ firstPollsPerRun: Number.POSITIVE_INFINITY, feedQuota: UNLIMITED_QUOTA, ...run.options })], {
     config: run.config,
     env: run.env ?? loopbackEnv(),
     deps: { now: () => (clock += 1), fetch: loopbackOnlyFetch, verifyBudget: { subrequests: 6, bytes: 2 * 1024 * 1024, durationMs: 15_000 } },
