@@ -42,9 +42,16 @@ describe("static files", () => {
     expect(ranWorker(response)).toBe(false);
   });
 
-  it("_headers applies (CORS on the feed for browser clients) and is not served itself", async () => {
+  it("_headers applies (CORS on the feed for browser clients; no script on any page) and is not served itself", async () => {
     const feed = await fetch(`${server.url}/feed.xml`);
     expect(feed.headers.get("Access-Control-Allow-Origin")).toBe("*");
+    for (const path of ["/", "/posts/0/", "/feed.xml"]) {
+      const page = await fetch(`${server.url}${path}`);
+      expect(page.headers.get("Content-Security-Policy"), path).toContain("script-src 'none'");
+      expect(page.headers.get("Content-Security-Policy"), path).toContain("object-src 'none'");
+      expect(page.headers.get("X-Content-Type-Options"), path).toBe("nosniff");
+      expect(page.headers.get("Referrer-Policy"), path).toBe("strict-origin-when-cross-origin");
+    }
     const headersFile = await fetch(`${server.url}/_headers`);
     expect(headersFile.status).toBe(404);
     expect(await headersFile.text()).not.toContain("Access-Control-Allow-Origin");
