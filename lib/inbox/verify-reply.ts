@@ -11,8 +11,8 @@
  * out). Unreachable is worth retrying (the sweep does, with backoff); the others are final.
  *
  * One notification costs at most the Budget it is given: the POST handler gives each 6 fetches
- * (redirect hops included), 2 MB and 15 s in all -- a 130-byte notification used to be able to cause
- * 20 GETs and 5 MB -- and the sweep draws from its run's budget. Each page is parsed only up to the
+ * (redirect hops included), 2 MB and 15 s in all, so a 130-byte notification cannot make us fetch
+ * more -- and the sweep draws from its run's budget. Each page is parsed only up to the
  * item looked for (the free plan's 10 ms of CPU per invocation).
  */
 import type { Budget } from "../shared/budget.ts";

@@ -30,6 +30,8 @@ describe("profile", () => {
       hubs: [],
       links: [],
       bridgy_fed: false,
+      signing_keys: [],
+      require_signatures: false,
     });
   });
 
