@@ -6,6 +6,7 @@
  * README ("Benchmarks") has the measured size and what it is made of. Raise it on purpose, with a
  * reason, never to make a failing build pass unexamined.
  */
-// 224 -> 256 KiB (issue 10): the owner's timeline, follows and outbox pages, the answer and write
-// forms add 21 KiB minified (212.5 KiB before them, 233.3 KiB after, measured by wrangler's dry run).
-export const BUNDLE_LIMIT_BYTES = 256 * 1024;
+// The Worker measured 321 KiB minified by wrangler's dry run with the inbox, timeline, outbox, owner
+// pages, WebSub hub and subscriber, the write path (forges, the Write page), HTTP Message Signatures
+// and the Webmention receiver; the guard leaves room for one more capability of that size.
+export const BUNDLE_LIMIT_BYTES = 384 * 1024;

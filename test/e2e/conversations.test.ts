@@ -156,7 +156,7 @@ describe("the rebuilt site", () => {
   it("shows the approved reply under its post; the feed is unchanged", () => {
     const page = readFileSync(path.join(siteA.project.root, "_site/posts/1/index.html"), "utf8");
     expect(page).toContain('<h2 id="replies-heading">Replies</h2>');
-    expect(page).toContain("Bram B. <a");
+    expect(page).toContain('<span class="p-name">Bram B.</span> <a');
     const site = path.join(siteA.project.root, "_site");
     expect(
       readdirSync(site)

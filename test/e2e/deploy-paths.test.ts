@@ -159,7 +159,9 @@ describe("the API-only Worker, served by wrangler dev", () => {
     expect(report.jobs.map((job) => [job.job, job.ran])).toEqual(SCHEDULED_JOBS.map((job) => [job.name, true]));
     expect(SCHEDULED_JOBS.map((job) => job.name)).toEqual([
       "inbox.reverify",
+      "webmention.verify",
       "outbox.send",
+      "write.live",
       "websub.publish",
       "websub.deliver",
       "timeline.poll",
