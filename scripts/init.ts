@@ -4,13 +4,12 @@
  * username / full name / URL, and a local owner token in .dev.vars. Comments in profile.yaml are kept.
  */
 import { randomUUID } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseDocument } from "yaml";
 import { ensureOwnerToken } from "../lib/cli/dev-vars.ts";
 import { isEntryPoint } from "../lib/cli/entry-point.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
-import { ensureSigningKey } from "../lib/cli/signing-keys.ts";
+import { ensureSigningKey, readProfile } from "../lib/cli/signing-keys.ts";
 import { profile as profileSchema } from "../lib/publish/site-schemas.ts";
 import { describeIssues } from "../lib/shared/schemas.ts";
 import { SOURCE_PATHS } from "../lib/site-build/site-source.ts";
@@ -41,14 +40,7 @@ export async function main(argv: string[]): Promise<void> {
 
   const root = process.cwd();
   const file = SOURCE_PATHS.profile;
-  let text: string;
-  try {
-    text = readFileSync(path.join(root, file), "utf8");
-  } catch {
-    throw new CliError(`${file} is missing: copy the example from the Skein repository`);
-  }
-  const doc = parseDocument(text);
-  if (doc.errors.length) throw new CliError(`${file} is not valid YAML, nothing changed: ${doc.errors[0]?.message.split("\n")[0]}`);
+  const doc = readProfile(root);
   const changes: string[] = [];
   const currentId = String(doc.get("user_id") ?? "");
   if (currentId === EXAMPLE_USER_ID || !currentId || values["new-id"]) {

@@ -41,7 +41,8 @@ export function publicKeyOf(secret: string): string | undefined {
   }
 }
 
-function readProfile(root: string): Document {
+/** profile.yaml as a YAML document (comments kept for writing back); one clear line when it is missing or broken. */
+export function readProfile(root: string): Document {
   const file = SOURCE_PATHS.profile;
   let text: string;
   try {
