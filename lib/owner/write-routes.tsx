@@ -5,7 +5,7 @@
  *                       the form, prefilled to answer that item
  *   POST /owner/write   action=preview: the file that would be committed; action=publish: writePost()
  *
- * Publishing is the same writePost() as POST /api/write/posts (lib/write/routes.ts). Committed ends in
+ * Publishing is the same writePost() as POST /api/write/posts (lib/write/write-post.ts). Committed ends in
  * a redirect (POST-redirect-GET); a draft refused or not committed comes back in its form with why,
  * every field as typed.
  */
@@ -22,8 +22,8 @@ import { timelineItemOf } from "../timeline/queries.ts";
 import { loadTimelineItem } from "../timeline/store.ts";
 import type { WorkerBindings } from "../worker-kit/env.ts";
 import { nextPostId } from "../write/commit-post.ts";
-import { writePost } from "../write/routes.ts";
 import { highestWrittenId, listWritten } from "../write/store.ts";
+import { writePost } from "../write/write-post.ts";
 import { noticeKey } from "./forms.ts";
 import type { OwnerKit } from "./kit.ts";
 import { blankForm, draftOf, type WritePostForm, writePostForm } from "./write-form.ts";
