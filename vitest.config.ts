@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: "core",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/{worker,inbox,timeline,outbox,owner,websub,write,webmention}/**", "test/e2e/**"],
+          exclude: ["test/{worker,inbox,timeline,outbox,owner,websub,write,webmention,indieauth}/**", "test/e2e/**"],
           environment: "node",
         },
       },
