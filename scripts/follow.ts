@@ -4,18 +4,20 @@
  * is read from this machine to learn its user_id and username (spec "Required Channel Elements"), and
  * the account is added at the END of site/_data/follows.yaml with `since`. Nothing else changes:
  * `git push` publishes the new list (your follows feed), and the Worker's timeline poller reads it
- * from the build. Following an account you already follow at a new URL (it relocated) updates that
- * entry's user_link instead.
+ * from the build. Following an account you already follow at another URL updates that entry's
+ * user_link only when the old feed says it moved there (spec "Relocation": <microblog:relocate>, or a
+ * permanent redirect); otherwise it is refused.
  *
- * Refused, with a one-line reason and nothing written: a page or feed that is not Open Microblog, an
- * account already followed, one in blocks.yaml, your own feed.
+ * Refused, with a one-line reason and nothing written: a page or feed that is not Open Microblog, a
+ * follows or blocks list feed (spec "Alternate Feed Layout"), an account already followed (at this
+ * URL, or at another that did not move), one in blocks.yaml, your own feed.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { isEntryPoint } from "../lib/cli/entry-point.ts";
-import { type DiscoveredFeed, discoverFeed } from "../lib/cli/follows-discover.ts";
-import { addFollow, type FollowEdit } from "../lib/cli/follows-file.ts";
+import { checkMove, type DiscoveredFeed, discoverFeed } from "../lib/cli/follows-discover.ts";
+import { addFollow, type FollowEdit, followedElsewhere } from "../lib/cli/follows-file.ts";
 import { oneLine, terminalSafeJson } from "../lib/cli/output.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import { parseIsoDateTime } from "../lib/shared/dates.ts";
@@ -29,7 +31,8 @@ export const USAGE = `Usage: npm run follow -- <URL> [--since DATE] [--json]
   --json        print what was done as JSON
 
   Adds them at the end of ${SOURCE_PATHS.follows}; publish it with git push. Following someone
-  you already follow at a new URL (they moved) updates their entry.`;
+  you already follow at a new URL updates their entry when their old feed says they moved there
+  (<microblog:relocate> or a permanent redirect).`;
 
 /** Our own identity, to refuse following ourselves. */
 function ownIdentity(root: string): { user_id?: string; link?: string } {
@@ -59,6 +62,25 @@ export function describeEdit(feed: DiscoveredFeed, edit: FollowEdit): string {
   return `Following ${who} at ${feed.url}: added to ${SOURCE_PATHS.follows} (entry ${edit.index + 1}). Publish it: commit and git push (npm start picks it up now).`;
 }
 
+/**
+ * When this account is followed at another URL: that URL, if its feed says the account moved here
+ * (on the way to this feed, or read now); otherwise a refusal saying why. Undefined for a new account.
+ */
+async function confirmedMove(root: string, feed: DiscoveredFeed): Promise<string | undefined> {
+  const elsewhere = followedElsewhere(root, { user_id: feed.user_id, user_link: feed.url });
+  if (!elsewhere) return undefined;
+  const oldLink = normalizeUserLink(elsewhere.user_link) ?? elsewhere.user_link;
+  if (feed.movedFrom.includes(oldLink)) return elsewhere.user_link;
+  const checked = await checkMove(elsewhere.user_link, feed.url);
+  if (checked.ok) {
+    feed.notes.push(checked.value);
+    return elsewhere.user_link;
+  }
+  throw new CliError(
+    `you already follow @${oneLine(elsewhere.username)} (user_id ${oneLine(elsewhere.user_id)}) at ${oneLine(elsewhere.user_link)} (${SOURCE_PATHS.follows} entry ${elsewhere.index + 1}), and that feed does not say it moved: ${oneLine(checked.error)}. Nothing changed; if they moved without saying so, unfollow the old feed first (npm run unfollow -- ${oneLine(elsewhere.user_link)})`,
+  );
+}
+
 export async function main(argv: string[], root = process.cwd(), out: (line: string) => void = (line) => console.log(line)): Promise<void> {
   const { values, positionals } = parseCommandLine(argv, {
     since: { type: "string" },
@@ -76,7 +98,8 @@ export async function main(argv: string[], root = process.cwd(), out: (line: str
   if ((own.user_id && feed.user_id === own.user_id) || (own.link && normalizeUserLink(feed.url) === own.link)) {
     throw new CliError(`${feed.url} is your own feed`);
   }
-  const edit = addFollow(root, { user_id: feed.user_id, username: feed.username, user_link: feed.url, since });
+  const movedFrom = await confirmedMove(root, feed);
+  const edit = addFollow(root, { user_id: feed.user_id, username: feed.username, user_link: feed.url, since }, movedFrom);
   if (values.json) {
     out(
       terminalSafeJson({

@@ -11,11 +11,12 @@
  * Feeds are decoded and read with the same code the Worker uses (lib/shared/xml-decoding.ts,
  * lib/shared/remote-feed-reader.ts), so every encoding XML allows is read here too.
  */
+import { isListFeed, listFeedReason } from "../shared/feed-kind.ts";
 import { feedLinksOf } from "../shared/feed-links.ts";
 import { type Feed, FeedReadError, readFeed } from "../shared/remote-feed-reader.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { otherUserId, otherUsername } from "../shared/schemas.ts";
-import { parseHttpUrl } from "../shared/urls.ts";
+import { normalizeUserLink, parseHttpUrl } from "../shared/urls.ts";
 import { decodeXmlBytes } from "../shared/xml-decoding.ts";
 import { CliError } from "./run.ts";
 
@@ -36,6 +37,11 @@ export interface DiscoveredFeed {
   name?: string;
   /** What happened on the way, one line each (found through a page, relocated, moved). */
   notes: string[];
+  /**
+   * Feed URLs (normalized) that said the account moved on the way here: a <microblog:relocate> or a
+   * permanent redirect (301/308). Spec "Obligation of the Client": such an old URL "is considered dead".
+   */
+  movedFrom: string[];
 }
 
 interface Answer {
@@ -150,6 +156,8 @@ function readAnswer(answer: Answer): Reading {
 
 /** Why a readable RSS feed is not one follows.yaml can hold, or undefined when it is. */
 function notOpenMicroblog(feed: Feed, url: string): string | undefined {
+  // A list carries the same channel elements as a person's feed; its items are accounts, not posts.
+  if (isListFeed(feed)) return `${listFeedReason(url)}; follow the account's own feed instead`;
   const { user_id, username } = feed.channel;
   if (!user_id && !username) {
     return `${url} is an RSS feed but not an Open Microblog feed: it has no <microblog:user_id> and no <microblog:username> (spec "Required Channel Elements")`;
@@ -169,6 +177,7 @@ export async function discoverFeed(input: string, options: { fetch?: typeof fetc
   if (!start) throw new CliError(`not an http(s) URL: ${JSON.stringify(input)} (give the feed URL or the profile page, e.g. https://bob.example/)`);
   const fetcher = new Fetcher({ ...DISCOVERY_LIMITS, ...options.limits }, options.fetch ?? fetch);
   const notes: string[] = [];
+  const movedFrom: string[] = [];
   let url = start.href;
   for (let relocations = 0; ; relocations++) {
     let answer = await fetcher.get(url);
@@ -178,20 +187,21 @@ export async function discoverFeed(input: string, options: { fetch?: typeof fetc
       if (!candidates.length) {
         throw new CliError(`${answer.url} is a web page with no <link rel="alternate" type="application/rss+xml"> to a feed; give the feed's URL instead`);
       }
-      let found: { answer: Answer; reading: Reading } | undefined;
+      let found: { requested: string; answer: Answer; reading: Reading } | undefined;
       const reasons: string[] = [];
       for (const candidate of candidates.slice(0, 3)) {
         const candidateAnswer = await fetcher.get(candidate);
         const candidateReading = readAnswer(candidateAnswer);
         const why = candidateReading.ok ? notOpenMicroblog(candidateReading.value, candidateAnswer.url) : candidateReading.error.reason;
         if (!why) {
-          found = { answer: candidateAnswer, reading: candidateReading };
+          found = { requested: candidate, answer: candidateAnswer, reading: candidateReading };
           break;
         }
         reasons.push(why);
       }
       if (!found) throw new CliError(`${answer.url} links to no Open Microblog feed: ${reasons.join("; ")}`);
       notes.push(`found the feed ${found.answer.url} on the page ${answer.url}`);
+      url = found.requested;
       answer = found.answer;
       reading = found.reading;
     }
@@ -200,16 +210,44 @@ export async function discoverFeed(input: string, options: { fetch?: typeof fetc
     if (why) throw new CliError(why);
     const channel = reading.value.channel;
     const feedUrl = answer.redirected && !answer.permanent ? url : answer.url;
-    if (answer.redirected && answer.permanent) notes.push(`${url} moved permanently to ${answer.url}`);
+    if (answer.redirected && answer.permanent) {
+      notes.push(`${url} moved permanently to ${answer.url}`);
+      movedFrom.push(normalizeUserLink(url) ?? url);
+    }
     const relocate = channel.relocate ? parseHttpUrl(new URL(channel.relocate, answer.url).href)?.href : undefined;
     if (relocate && relocate !== feedUrl) {
       if (relocations >= 2) throw new CliError(`${feedUrl} relocates again to ${relocate}; follow the newest URL yourself`);
       notes.push(`${feedUrl} relocated to ${relocate} (<microblog:relocate>)`);
+      movedFrom.push(normalizeUserLink(feedUrl) ?? feedUrl);
       url = relocate;
       continue;
     }
-    const discovered: DiscoveredFeed = { url: feedUrl, user_id: channel.user_id!, username: channel.username!, notes };
+    const discovered: DiscoveredFeed = { url: feedUrl, user_id: channel.user_id!, username: channel.username!, notes, movedFrom };
     if (channel.user_full_name) discovered.name = channel.user_full_name.slice(0, 100);
     return discovered;
   }
+}
+
+/**
+ * Does the feed at `oldUrl` say the account moved to `newUrl`? Spec "Relocation": a
+ * <microblog:relocate> on the old head names the new feed (a permanent redirect says the same, as
+ * the poller reads it); "the old URL can be discarded". The answer is a note for the owner, or why
+ * the old feed does not say so -- then following `newUrl` would be a second feed for one account.
+ */
+export async function checkMove(
+  oldUrl: string,
+  newUrl: string,
+  options: { fetch?: typeof fetch; limits?: Partial<DiscoveryLimits> } = {},
+): Promise<Result<string, string>> {
+  let old: DiscoveredFeed;
+  try {
+    old = await discoverFeed(oldUrl, options);
+  } catch (error) {
+    if (error instanceof CliError) return err(`it cannot be read to confirm a move (${error.message})`);
+    throw error;
+  }
+  const target = normalizeUserLink(newUrl);
+  if (normalizeUserLink(old.url) === target && old.movedFrom.length) return ok(`${oldUrl} says the account moved to ${newUrl}`);
+  if (old.movedFrom.length) return err(`it says the account moved to ${old.url}, not to ${newUrl}`);
+  return err(`it has no <microblog:relocate> and no permanent redirect to ${newUrl} (spec "Relocation")`);
 }

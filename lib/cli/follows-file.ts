@@ -117,12 +117,22 @@ export function findAccount(accounts: readonly ListedAccount[], who: { user_id?:
 
 export type FollowEdit = { action: "added"; index: number } | { action: "updated"; index: number; previousLink: string };
 
+/** The entry following `follow.user_id` at another feed URL than `follow.user_link`, if any. */
+export function followedElsewhere(root: string, follow: Pick<NewFollow, "user_id" | "user_link">): ListedAccount | undefined {
+  const link = normalizeUserLink(follow.user_link);
+  return listedAccounts(readText(followsFile(root)), SOURCE_PATHS.follows).find(
+    (account) => account.user_id === follow.user_id && normalizeUserLink(account.user_link) !== link,
+  );
+}
+
 /**
  * Add `follow` at the end of follows.yaml; or, when the same user_id is there with another feed URL
- * (the account relocated), change that entry's user_link. Refused: the same feed URL under another
- * user_id, an account already followed at this URL, an account in blocks.yaml.
+ * and that URL is `movedFrom` (the caller confirmed the old feed says it moved: spec "Relocation"),
+ * change that entry's user_link. Refused: the same user_id at another URL that did not move (one
+ * account, one feed), the same feed URL under another user_id, an account already followed at this
+ * URL, an account in blocks.yaml.
  */
-export function addFollow(root: string, follow: NewFollow): FollowEdit {
+export function addFollow(root: string, follow: NewFollow, movedFrom?: string): FollowEdit {
   const file = followsFile(root);
   const relative = SOURCE_PATHS.follows;
   const text = readText(file);
@@ -145,6 +155,11 @@ export function addFollow(root: string, follow: NewFollow): FollowEdit {
   if (sameId) {
     if (normalizeUserLink(sameId.user_link) === link) {
       throw new CliError(`you already follow @${sameId.username} at ${sameId.user_link} (${relative} entry ${sameId.index + 1}); nothing changed`);
+    }
+    if (!movedFrom || normalizeUserLink(movedFrom) !== normalizeUserLink(sameId.user_link)) {
+      throw new CliError(
+        `you already follow @${sameId.username} (user_id ${sameId.user_id}) at ${sameId.user_link} (${relative} entry ${sameId.index + 1}), and that feed does not say it moved to ${follow.user_link}; nothing changed`,
+      );
     }
     if (!sameId.linkRange) throw new CliError(`${relative} entry ${sameId.index + 1} (@${sameId.username}) has no user_link to update`);
     const [from, to] = sameId.linkRange;

@@ -10,9 +10,11 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { CliError } from "../../lib/cli/run.ts";
 import { buildSiteInMemory, listYaml, postFile, profileYaml, siteSources } from "../../lib/harness/factories.ts";
 import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import { buildSite } from "../../lib/publish/site.ts";
+import { main as followMain } from "../../scripts/follow.ts";
 import { runScript } from "../support/cli.ts";
 
 const OWN = { username: "ada", user_id: "3f0c2a4e-8b1d-4c55-9a0e-6d2b7c1e9f10" };
@@ -42,12 +44,18 @@ let base = "";
 let project: ProjectCopy;
 const files = new Map<string, { body: Buffer | string; type: string; status?: number; location?: string }>();
 
-function siteFiles(person: { username: string; user_id: string; full_name?: string }, prefix: string, extra: Record<string, unknown> = {}) {
+function siteFiles(
+  person: { username: string; user_id: string; full_name?: string },
+  prefix: string,
+  extra: Record<string, unknown> = {},
+  lists: { follows?: string; blocks?: string } = {},
+) {
   const url = `${base}${prefix}`;
   const built = buildSiteInMemory(
     {
       profile: profileYaml({ ...person, url, ...extra }),
       posts: [postFile({ id: 0, date: Date.UTC(2026, 1, 1), body: `Hello from ${person.username}.` })],
+      ...lists,
     },
     { urlOverride: url },
   );
@@ -75,6 +83,12 @@ beforeAll(async () => {
   siteFiles(DANA, "/dana");
   siteFiles(DANA, "/dana-old", { relocate: `${base}/dana/feed.xml` });
   siteFiles(MALLORY, "/mallory");
+  // Bob's posts copied to a second URL under his user_id: the copy says nothing about moving.
+  siteFiles(BOB, "/bob-copy");
+  // Lists of accounts (spec "Alternate Feed Layout"): the same channel elements as a person's feed.
+  const listed = (who: { user_id: string; username: string }) =>
+    listYaml([{ user_id: who.user_id, username: who.username, user_link: `${base}/${who.username}/feed.xml` }]);
+  siteFiles(CARL, "/lists", { public_blocks: true }, { follows: listed(BOB), blocks: listed(MALLORY) });
   siteFiles(OWN, "/me");
   siteFiles(ZOE, "/zoe");
   const latin1 = files.get("/zoe/feed.xml")!.body as string;
@@ -109,6 +123,19 @@ afterAll(() => project?.cleanup());
 const followsText = () => readFileSync(path.join(project.root, "site/_data/follows.yaml"), "utf8");
 const follow = (...args: string[]) => runScript(project.root, "scripts/follow.ts", args);
 const unfollow = (...args: string[]) => runScript(project.root, "scripts/unfollow.ts", args);
+
+/** The same command in this process (no tsx start-up): what runCommand would print and exit with. */
+async function followHere(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const lines: string[] = [];
+  const stdout = () => lines.map((line) => `${line}\n`).join("");
+  try {
+    await followMain(args, project.root, (line) => lines.push(line));
+    return { code: 0, stdout: stdout(), stderr: "" };
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    return { code: 1, stdout: stdout(), stderr: `npm run follow: ${error.message}\n` };
+  }
+}
 const SINCE = "2026-03-01T12:00:00Z";
 
 /** The follows file builds with the build's own checks (entries, duplicates). */
@@ -172,6 +199,66 @@ describe("npm run follow", { timeout: 60_000 }, () => {
     expect(result.stdout).toContain(`relocated to ${base}/dana/feed.xml (<microblog:relocate>)`);
     expect(result.stdout).toContain(`Updated @dana in site/_data/follows.yaml (entry 2): user_link ${base}/dana-old/feed.xml -> ${base}/dana/feed.xml`);
     expect(followsText()).toBe(before.replace(`${base}/dana-old/feed.xml`, `${base}/dana/feed.xml`));
+  });
+
+  it("moves an entry to the URL its old feed relocates or permanently redirects to; refuses when the old feed says no such thing", async () => {
+    // Dana's entry is at dana-old, whose head says <microblog:relocate> .../dana/feed.xml.
+    const before = followsText();
+    const moved = await followHere(`${base}/dana/feed.xml`, "--since", SINCE);
+    expect(moved.stderr).toBe("");
+    expect(moved.stdout).toContain(`${base}/dana-old/feed.xml says the account moved to ${base}/dana/feed.xml`);
+    expect(moved.stdout).toContain(`Updated @dana in site/_data/follows.yaml (entry 2): user_link ${base}/dana-old/feed.xml -> ${base}/dana/feed.xml`);
+    expect(followsText()).toBe(before.replace(`${base}/dana-old/feed.xml`, `${base}/dana/feed.xml`));
+
+    // Carl at a URL that answers 301 to his feed; Bob at a copy that does not say it moved; Zoe at a dead address.
+    const entries = [
+      { user_id: CARL.user_id, username: "carl", user_link: `${base}/moved/feed.xml` },
+      { user_id: BOB.user_id, username: "bob", user_link: `${base}/bob-copy/feed.xml` },
+      { user_id: ZOE.user_id, username: "zoe", user_link: "http://127.0.0.1:1/zoe.xml" },
+    ];
+    project.write("site/_data/follows.yaml", listYaml(entries));
+    const carl = await followHere(`${base}/carl/feed.xml`, "--since", SINCE);
+    expect(carl.stderr).toBe("");
+    expect(carl.stdout).toContain(`Updated @carl in site/_data/follows.yaml (entry 1): user_link ${base}/moved/feed.xml -> ${base}/carl/feed.xml`);
+    const afterCarl = followsText();
+    expect(afterCarl).toBe(listYaml([{ ...entries[0]!, user_link: `${base}/carl/feed.xml` }, entries[1]!, entries[2]!]));
+
+    const bob = await followHere(`${base}/bob/feed.xml`, "--since", SINCE);
+    expectOneLineError(
+      bob,
+      1,
+      /you already follow @bob \(user_id 0b0b0000-0000-4000-8000-000000000b0b\) at .*\/bob-copy\/feed\.xml \(site\/_data\/follows\.yaml entry 2\), and that feed does not say it moved: it has no <microblog:relocate> and no permanent redirect to .*\/bob\/feed\.xml .*unfollow the old feed first \(npm run unfollow -- .*\/bob-copy\/feed\.xml\)$/m,
+    );
+    const zoe = await followHere(`${base}/zoe/feed.xml`, "--since", SINCE);
+    expectOneLineError(zoe, 1, /at http:\/\/127\.0\.0\.1:1\/zoe\.xml .* does not say it moved: it cannot be read to confirm a move \(could not fetch/);
+    expect(bob.stdout + zoe.stdout).toBe("");
+    expect(followsText()).toBe(afterCarl);
+  });
+
+  it("refuses a follows or blocks list feed, given itself or found through a page linking only to it; writes nothing", async () => {
+    const before = followsText();
+    files.set("/lists-page/", {
+      body: `<!doctype html><html><head><link rel="alternate" type="application/rss+xml" href="${base}/lists/follows.xml"></head><body>lists</body></html>`,
+      type: "text/html",
+    });
+    for (const [url, list] of [
+      [`${base}/lists/follows.xml`, `${base}/lists/follows.xml`],
+      [`${base}/lists/blocks.xml`, `${base}/lists/blocks.xml`],
+      [`${base}/lists-page/`, `${base}/lists/follows.xml`],
+    ] as const) {
+      // The first through the real command line, the others in this process.
+      const result = url.endsWith("follows.xml") ? await follow(url) : await followHere(url);
+      const listed = list.replace(/[./]/g, "\\$&");
+      expectOneLineError(
+        result,
+        1,
+        new RegExp(
+          `${listed} is a follows or blocks list \\(spec "Alternate Feed Layout": its items are accounts, not posts\\), not a person's feed; follow the account's own feed instead`,
+        ),
+      );
+      expect(result.stdout).toBe("");
+    }
+    expect(followsText()).toBe(before);
   });
 
   it("refuses an account already followed, by user_id or by the same feed spelled otherwise; the file stays as it was", async () => {
