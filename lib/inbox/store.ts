@@ -98,10 +98,20 @@ export async function insertMessage(db: Db, message: NewMessage, cap?: DailyCap)
       message.signature?.signedBy ?? null,
       message.signature?.hash ?? null,
     );
+  const key = [message.direction, peer.user_id, formatIsoUtc(message.dateEpochMs), message.message] as const;
   const existing = db
     .prepare("SELECT id, signature_hash FROM messages WHERE direction = ?1 AND peer_user_id = ?2 AND sent_at_iso = ?3 AND body = ?4")
-    .bind(message.direction, peer.user_id, formatIsoUtc(message.dateEpochMs), message.message);
-  const [inserted, , found] = await db.batch<{ id: number; signature_hash: string | null }>([insert, countStatement(db, cap), existing]);
+    .bind(...key);
+  // A row stored unsigned, proven now by a signed duplicate: it becomes signed (one row written at
+  // most), with the identity the signature proves. Run after the SELECT, so a replay is still told
+  // by the hash stored before this request.
+  const upgrade = db
+    .prepare(
+      `UPDATE messages SET signed_by = ?5, signature_hash = ?6, peer_username = ?7, peer_user_link = ?8, peer_link_normalized = ?5
+       WHERE direction = ?1 AND peer_user_id = ?2 AND sent_at_iso = ?3 AND body = ?4 AND signature_hash IS NULL AND ?6 IS NOT NULL`,
+    )
+    .bind(...key, message.signature?.signedBy ?? null, message.signature?.hash ?? null, peer.username, peer.user_link);
+  const [inserted, , found] = await db.batch<{ id: number; signature_hash: string | null }>([insert, countStatement(db, cap), existing, upgrade]);
   const newId = inserted?.results[0]?.id;
   if (newId !== undefined) return { status: "inserted", id: newId };
   const old = found?.results[0];
@@ -149,7 +159,15 @@ export async function insertReply(db: Db, reply: NewReply, cap?: DailyCap): Prom
       "SELECT id, verification, attempts, received_at, next_check_at, signature_hash FROM replies WHERE post_id = ?1 AND sender_user_id = ?2 AND status_id = ?3",
     )
     .bind(reply.postId, sender.user_id, reply.statusId);
-  const [inserted, , found] = await db.batch<ReplyState & { id: number }>([insert, countStatement(db, cap), select]);
+  // As for messages: an unsigned row from the same feed is proven by a signed duplicate (one row at
+  // most). Only from the same feed: its verification was made against that feed.
+  const upgrade = db
+    .prepare(
+      `UPDATE replies SET signed_by = ?4, signature_hash = ?5
+       WHERE post_id = ?1 AND sender_user_id = ?2 AND status_id = ?3 AND signature_hash IS NULL AND ?5 IS NOT NULL AND sender_link_normalized = ?4`,
+    )
+    .bind(reply.postId, sender.user_id, reply.statusId, reply.signature?.signedBy ?? null, reply.signature?.hash ?? null);
+  const [inserted, , found] = await db.batch<ReplyState & { id: number }>([insert, countStatement(db, cap), select, upgrade]);
   const state = found?.results[0];
   if (!state) return { overCap: true };
   return { inserted: (inserted?.results.length ?? 0) > 0, state };

@@ -4,7 +4,7 @@
  * this page, only if those elements are defined in a namespace") and the Open Microblog validator
  * ignores (it reports only unknown elements of its own namespace or of none):
  *
- *   <rss ... xmlns:skein="https://skein.dev/ns/signing/1">
+ *   <rss ... xmlns:skein="urn:uuid:79618c80-3638-4b74-9aea-6fbd5c7c1956">
  *     <channel> ...
  *       <skein:signing_key alg="ed25519">base64url of the raw 32-byte public key</skein:signing_key>
  *       <skein:signing_key alg="ed25519" until="2026-12-21T00:00:00Z">the previous key</skein:signing_key>
@@ -14,7 +14,11 @@
  */
 import { scanXml, XmlSyntaxError, XmlToken } from "./xml-scanner.ts";
 
-export const SIGNING_NS = "https://skein.dev/ns/signing/1";
+/**
+ * The namespace name: a UUID URN (RFC 9562: the IANA-registered "uuid" URN namespace), unique without
+ * a domain of our own to hold; docs/signing.md says why. A change receivers could not read gets a new one.
+ */
+export const SIGNING_NS = "urn:uuid:79618c80-3638-4b74-9aea-6fbd5c7c1956";
 export const SIGNING_KEY_ELEMENT = "signing_key";
 /** A feed publishes at most this many keys; receivers read no more (the current one and retiring ones). */
 export const MAX_PUBLISHED_KEYS = 4;

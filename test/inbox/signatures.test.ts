@@ -121,6 +121,53 @@ describe("signed messages", () => {
   });
 });
 
+describe("a row stored unsigned, then proven", () => {
+  /** Bee's keys cached by one signed message first, so what follows counts only the upgrade. */
+  async function keysCached(): Promise<void> {
+    const body = JSON.stringify(messageFrom(BEE, "warming the key cache"));
+    expect((await post("/api/message", body, await signed("/api/message", body, bee, BEE.user_link))).response.status).toBe(201);
+  }
+
+  it("a signed duplicate of an unsigned message marks that row signed, writing one row; a later fresh signature writes none", async () => {
+    await keysCached();
+    // Someone claimed Bee (id and name) unsigned, with a feed of their own; then Bee sends the same message, signed.
+    const claimed = JSON.stringify(messageFrom({ ...BEE, username: "bee-ish", user_link: "https://elsewhere.example/feed.xml" }, "same words"));
+    expect((await post("/api/message", claimed)).response.status).toBe(201);
+    expect((await inboxMessages()).find((item) => item.message === "same words")).toMatchObject({ proof: "not_proven", signed_by: null });
+    const real = JSON.stringify(messageFrom(BEE, "same words"));
+    const upgraded = await post("/api/message", real, await signed("/api/message", real, bee, BEE.user_link));
+    expect(upgraded.response.status).toBe(201);
+    expect(upgraded.usage.rowsWritten).toBe(1);
+    const rows = (await inboxMessages()).filter((item) => item.message === "same words") as {
+      proof: string;
+      signed_by: string;
+      username?: string;
+      user_link?: string;
+    }[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ proof: "signed", signed_by: normalizeUserLink(BEE.user_link), username: BEE.username, user_link: BEE.user_link });
+    now += 1_000;
+    const again = await post("/api/message", real, await signed("/api/message", real, bee, BEE.user_link));
+    expect([again.response.status, again.usage.rowsWritten]).toEqual([201, 0]);
+  });
+
+  it("a signed duplicate of an unsigned reply notification from the same feed marks it signed, writing one row", async () => {
+    await keysCached();
+    const body = JSON.stringify(replyFrom(BEE, "11"));
+    expect((await post(replyPath(3), body)).response.status).toBe(201);
+    const headers = await signed(replyPath(3), body, bee, BEE.user_link);
+    const upgraded = await post(replyPath(3), body, headers);
+    expect(upgraded.response.status).toBe(201);
+    expect(upgraded.usage.rowsWritten).toBe(1);
+    const answer = await owner(app, "/api/inbox/replies", {}, OWNER_TOKEN, meteredEnv().env);
+    const items = ((await answer.json()) as { items: { status_id: string; proof: string; signed_by: string }[] }).items;
+    expect(items.map((item) => [item.status_id, item.proof, item.signed_by])).toEqual([["11", "signed", normalizeUserLink(BEE.user_link)]]);
+    // The very request that proved it, sent again, is a replay of what is now stored.
+    const replay = await post(replyPath(3), body, headers);
+    expect([replay.response.status, replay.usage.rowsWritten]).toEqual([409, 0]);
+  });
+});
+
 describe("refused signatures write nothing", () => {
   const refusedWith = async (path: string, body: string, headers: Record<string, string>, status: number, detail: RegExp) => {
     const { response, usage } = await post(path, body, headers);

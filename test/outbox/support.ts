@@ -94,6 +94,13 @@ export function runOutbox(config: SiteConfig, now = FIXED_NOW, options: RunOptio
 export interface Received {
   path: string;
   body: Record<string, string>;
+  /** A signed POST only: what the receiver's independent RFC 9421 verifier found. */
+  signature?: { keyid: unknown; created: unknown; verified: boolean; digest: boolean };
+}
+
+/** The public key the receivers verify signatures with (GET /control/signing-key). */
+export async function receiversTrust(publicKey: string): Promise<void> {
+  await fetch(`${base}/control/signing-key?x=${publicKey}`);
 }
 
 /** What reached the receiver so far. */

@@ -13,11 +13,18 @@
  *   GET /control/script/<name>?statuses=500,201   the next answers of <name>'s POSTs
  *   GET /control/log/<name>                       <name>'s POSTs so far: [{path, body}] as JSON
  *   GET /control/publish/<key>                    /own/late/<key>/ now shows post 5
+ *   GET /control/signing-key?x=<base64url>        the Ed25519 public key our feed publishes: every
+ *                                                 signed POST is then verified here, by an independent
+ *                                                 RFC 9421 implementation (npm http-message-signatures)
+ *                                                 and Node's own SHA-256 for the Content-Digest (RFC 9530),
+ *                                                 and the log says so: {path, body, signature}
  *
  * The port goes to the tests with provide("outboxServerPort") / inject("outboxServerPort").
  */
+import { createHash, createPublicKey, type KeyObject } from "node:crypto";
 import http from "node:http";
 import type { Socket } from "node:net";
+import { createVerifier, httpbis } from "http-message-signatures";
 import type { TestProject } from "vitest/node";
 import { buildSiteFiles, listYaml, type PostSpec, postFile, profileYaml } from "../../../lib/harness/factories.ts";
 import {
@@ -76,11 +83,48 @@ function ownFiles(base: string, variant: string, count: number, maxItems = 500):
   return new Map([...files].map(([permalink, xml]) => [`/own/${variant}${permalink}`, xml]));
 }
 
+/** What the receiver found in a signed POST: the key id, and whether the signature and the digest hold. */
+interface SignatureCheck {
+  keyid: unknown;
+  created: unknown;
+  verified: boolean;
+  digest: boolean;
+}
+
+async function checkSignature(req: http.IncomingMessage, raw: Buffer, url: string, key: KeyObject | undefined): Promise<SignatureCheck | undefined> {
+  if (req.headers["signature-input"] === undefined) return undefined;
+  let keyid: unknown;
+  let created: unknown;
+  const headers = Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, String(value)]));
+  const verified = await httpbis
+    .verifyMessage(
+      {
+        keyLookup: async (params) => {
+          keyid = params.keyid;
+          created = params.created instanceof Date ? params.created.getTime() / 1000 : params.created;
+          return key ? { id: String(params.keyid), algs: ["ed25519"], verify: createVerifier(key, "ed25519") } : null;
+        },
+        requiredFields: ["@method", "@target-uri", "content-digest"],
+        requiredParams: ["created", "keyid", "alg"],
+        // No maxAge: the Worker under test signs at its fixed test clock; freshness is the inbox's rule.
+      },
+      { method: req.method ?? "POST", url, headers },
+    )
+    .then(
+      (ok) => ok === true,
+      () => false,
+    );
+  const digest = headers["content-digest"] === `sha-256=:${createHash("sha256").update(raw).digest("base64")}:`;
+  return { keyid, created, verified, digest };
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const sockets = new Set<Socket>();
   const scripts = new Map<string, number[]>();
-  const logs = new Map<string, { path: string; body: unknown }[]>();
+  const logs = new Map<string, { path: string; body: unknown; signature?: SignatureCheck }[]>();
   const published = new Set<string>();
+  let signingKey: KeyObject | undefined;
+  let port = 0;
   let files = new Map<string, string>();
   let before = "";
   let after = "";
@@ -98,15 +142,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
       const name = m[1]!;
       const chunks: Buffer[] = [];
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => {
+      req.on("end", async () => {
+        const raw = Buffer.concat(chunks);
         let body: unknown;
         try {
-          body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+          body = JSON.parse(raw.toString("utf8"));
         } catch {
-          body = Buffer.concat(chunks).toString("utf8");
+          body = raw.toString("utf8");
         }
+        const signature = await checkSignature(req, raw, `http://127.0.0.1:${port}${path}`, signingKey);
         const log = logs.get(name) ?? [];
-        log.push({ path, body });
+        log.push(signature ? { path, body, signature } : { path, body });
         logs.set(name, log);
         const status = scripts.get(name)?.shift() ?? 201;
         if (status >= 400) return send(res, status, "application/problem+json", JSON.stringify({ status, detail: `scripted ${status}` }));
@@ -121,6 +167,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
       return res.end();
     }
     if ((m = /^\/control\/log\/([\w-]+)$/.exec(path))) return send(res, 200, "application/json", JSON.stringify(logs.get(m[1]!) ?? []));
+    if (path === "/control/signing-key") {
+      signingKey = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: url.searchParams.get("x") ?? "" }, format: "jwk" });
+      res.writeHead(204);
+      return res.end();
+    }
     if ((m = /^\/control\/publish\/([\w-]+)$/.exec(path))) {
       published.add(m[1]!);
       res.writeHead(204);
@@ -145,6 +196,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   if (!address || typeof address === "string") throw new Error("the outbox server has no port");
+  port = address.port;
   const base = `http://127.0.0.1:${address.port}`;
 
   files = new Map([...ownFiles(base, "full", OWN_POSTS), ...ownFiles(base, "paged", OWN_POSTS, 2)]);
