@@ -1,9 +1,16 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 // Three projects: pure core and build tests in Node, end-to-end tests (real servers, a real
 // browser) in Node with long timeouts, and the functions inside workerd with a real local D1.
+//
+// One test file per core at a time for core and workers (vitest's default is one fewer than the
+// cores: a single file at a time on a 2-core machine, while most files spend their time waiting on a
+// child process -- a command, a build, workerd -- so the second core sat idle). The e2e files run
+// one at a time after them: they start servers, builds and a browser of their own.
 export default defineConfig({
   test: {
+    maxWorkers: availableParallelism(),
     projects: [
       {
         test: {
@@ -11,6 +18,10 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: ["test/{worker,inbox,timeline,outbox,owner,websub,write,webmention,indieauth}/**", "test/e2e/**"],
           environment: "node",
+          // A hang guard, not a speed limit: with a file per core, a command a test runs shares
+          // the machine with another file's.
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {

@@ -23,9 +23,12 @@ export function run(command: string, args: string[], cwd: string, env: Record<st
   return { status: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
 }
 
-/** Build the project copy for `url` (and the Worker's view of it); throws with the build's output on failure. */
+/**
+ * Build the project copy for `url` (and the Worker's view of it) as `npm run build` does; throws
+ * with the build's output on failure.
+ */
 export function buildProject(project: ProjectCopy, url: string, env: Record<string, string> = {}): void {
-  const result = run(TSX, ["scripts/build.ts", "--quiet"], project.root, { SKEIN_URL: url, ...env });
+  const result = run(process.execPath, ["--expose-gc", "--import", "tsx", "scripts/build.ts", "--quiet"], project.root, { SKEIN_URL: url, ...env });
   if (result.status !== 0) throw new Error(`build failed:\n${result.stdout}\n${result.stderr}`);
 }
 

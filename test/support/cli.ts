@@ -1,13 +1,15 @@
 /**
- * Running the real CLIs (`tsx scripts/<command>.ts`) in a project copy, as a user would run
- * `npm run <command>` in their clone, and reading what they wrote.
+ * Running the real CLIs in a project copy exactly as `npm run <command>` runs them in a user's clone
+ * (`node --import tsx scripts/<command>.ts`, package.json), and reading what they wrote.
  */
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { REPO_ROOT } from "../../lib/harness/project-copy.ts";
 
-const TSX_CLI = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+/** tsx's loader (what `--import tsx` finds in a project's node_modules), from this checkout. */
+const TSX_LOADER = pathToFileURL(path.join(REPO_ROOT, "node_modules/tsx/dist/loader.mjs")).href;
 
 export interface CliResult {
   code: number;
@@ -16,22 +18,38 @@ export interface CliResult {
 }
 
 /**
- * `tsx scripts/build.ts ...args` with `cwd` as the project folder. The child gets a clean
- * environment: no SKEIN_* variable leaks in from the test run, only those given in `env`.
+ * `npm run build -- ...args` (`node --expose-gc --import tsx scripts/build.ts`) with `cwd` as the
+ * project folder. The child gets a clean environment: no SKEIN_* variable leaks in from the test
+ * run, only those given in `env`.
  */
 export function runBuildCli(cwd: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<CliResult> {
-  return runScript(cwd, "scripts/build.ts", args, env);
+  return runScript(cwd, "scripts/build.ts", args, env, ["--expose-gc"]);
 }
 
-/** `tsx <script> ...args` in `cwd`, with the same clean environment (any command in scripts/). */
-export function runScript(cwd: string, script: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<CliResult> {
+/**
+ * `node --import tsx <script> ...args` in `cwd`, with the same clean environment (any command in
+ * scripts/). Not the `tsx` launcher: it starts a second Node process for each command (about 0.6 s
+ * of CPU each, measured in docs/testing.md) and npm's scripts do not use it.
+ */
+export function runScript(
+  cwd: string,
+  script: string,
+  args: readonly string[] = [],
+  env: Record<string, string> = {},
+  nodeFlags: readonly string[] = [],
+): Promise<CliResult> {
   const base: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith("SKEIN_")) base[key] = value;
   return new Promise((resolve) => {
-    execFile(process.execPath, [TSX_CLI, script, ...args], { cwd, env: { ...base, ...env }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [...nodeFlags, "--import", TSX_LOADER, script, ...args],
+      { cwd, env: { ...base, ...env }, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
