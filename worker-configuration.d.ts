@@ -11,6 +11,7 @@ declare namespace Cloudflare {
 		OWNER_AUTH_FAILURE_LIMIT: RateLimit;
 		WEBSUB_HUB_LIMIT: RateLimit;
 		WEBSUB_CALLBACK_LIMIT: RateLimit;
+		INDIEAUTH_LIMIT: RateLimit;
 		ASSETS: Fetcher;
 		INBOX_DAILY_CAP: string;
 		FETCH_ALLOW_LOOPBACK: string;

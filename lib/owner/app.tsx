@@ -15,6 +15,7 @@
  *     /owner/timeline    timeline-routes.tsx
  *     /owner/outbox      outbox-routes.tsx
  *     /owner/write       write-routes.tsx (posts, replies, reposts: a commit)
+ *     /owner/auth, /owner/apps   apps-routes.tsx (IndieAuth: an app's sign-in, the apps' tokens)
  *
  * A new section is its routes module, one route() line below and its line in layout.tsx's NAV.
  */
@@ -22,6 +23,7 @@ import type { Context } from "hono";
 import { Hono } from "hono/tiny";
 import type { SiteConfig } from "../shared/site-config.ts";
 import type { WorkerBindings, WorkerDeps } from "../worker-kit/env.ts";
+import { appsRoutes } from "./apps-routes.tsx";
 import { inboxRoutes } from "./inbox-routes.tsx";
 import type { OwnerKit } from "./kit.ts";
 import { ownerLayout } from "./layout.tsx";
@@ -52,6 +54,7 @@ function signedInPages(kit: OwnerKit): Hono<WorkerBindings> {
     .route("/timeline", timelineRoutes(kit))
     .route("/outbox", outboxRoutes(kit))
     .route("/write", writeRoutes(kit))
+    .route("/", appsRoutes(kit))
     .all("*", (c) => {
       c.status(404);
       return c.render(<p>There is no such page.</p>, { title: "Not found", section: "overview" });

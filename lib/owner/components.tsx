@@ -48,6 +48,7 @@ const NOTICES: Record<string, string> = {
   retried: "It is queued again.",
   approved: "Approved. Run npm run replies -- pull on your machine to write it into the repository, then push.",
   rejected: "It will not be listed again.",
+  revoked: "Revoked: the app can no longer use its token.",
   committed: "Committed. The deploy it starts publishes the post; the list below says when it is live.",
 };
 

@@ -10,7 +10,7 @@
 import type { MiddlewareHandler } from "hono";
 import { jsxRenderer } from "hono/jsx-renderer";
 
-export type OwnerSection = "overview" | "inbox" | "timeline" | "outbox" | "write" | "sign-in";
+export type OwnerSection = "overview" | "inbox" | "timeline" | "outbox" | "write" | "apps" | "sign-in";
 
 /** The navigation; a new section adds its line here and its one `route()` line in app.tsx. */
 export const NAV: readonly { section: OwnerSection; path: string; label: string }[] = [
@@ -19,6 +19,7 @@ export const NAV: readonly { section: OwnerSection; path: string; label: string 
   { section: "timeline", path: "/owner/timeline", label: "Timeline" },
   { section: "outbox", path: "/owner/outbox", label: "Outbox" },
   { section: "write", path: "/owner/write", label: "Write" },
+  { section: "apps", path: "/owner/apps", label: "Apps" },
 ];
 
 export interface PageProps {

@@ -10,17 +10,30 @@
  *   origin as "null"), so for them Sec-Fetch-Site decides. A cross-site form post is refused even with
  *   a valid session cookie (SameSite=Strict already keeps the cookie off it; this is the second lock).
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
+import { consentRedirectOrigin } from "../indieauth/request.ts";
+import { AUTHORIZATION_ROUTE } from "../shared/urls.ts";
+
+/**
+ * The IndieAuth consent page's Approve and Deny post to this origin, which answers with a redirect to
+ * the app's redirect_uri; CSP's form-action also governs where a form submission is redirected (CSP
+ * Level 3, "form-action"), so that page alone also allows the app's own origin -- taken from the
+ * validated request, never any other text.
+ */
+function consentFormTarget(c: Context): string {
+  if (c.req.method !== "GET" || new URL(c.req.url).pathname !== AUTHORIZATION_ROUTE) return "";
+  return consentRedirectOrigin(c.req.query("client_id"), c.req.query("redirect_uri")) ?? "";
+}
 
 export const ownerSecureHeaders: MiddlewareHandler = secureHeaders({
   contentSecurityPolicy: {
     defaultSrc: ["'none'"],
     styleSrc: ["'self'"],
     imgSrc: ["'self'"],
-    formAction: ["'self'"],
+    formAction: ["'self'", consentFormTarget],
     frameAncestors: ["'none'"],
     baseUri: ["'none'"],
   },

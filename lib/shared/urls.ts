@@ -16,6 +16,7 @@
  *   <functions>/api/websub/hub              WebSub hub (profile `hubs: [self]`)
  *   <functions>/api/websub/callback/<token> WebSub callbacks of the timeline's subscriptions
  *   <functions>/api/webmention              W3C Webmention receiver (rel="webmention" on every page)
+ *   <functions>/.well-known/oauth-authorization-server, /owner/auth, /api/indieauth/...   IndieAuth
  */
 
 export const API_PREFIX = "/api";
@@ -25,6 +26,12 @@ export const INBOX_ROUTE = `${API_PREFIX}/inbox`;
 export const WEBSUB_HUB_ROUTE = `${API_PREFIX}/websub/hub`;
 export const WEBSUB_CALLBACK_ROUTE = `${API_PREFIX}/websub/callback`;
 export const WEBMENTION_ROUTE = `${API_PREFIX}/webmention`;
+/** IndieAuth (lib/indieauth, docs/indieauth.md): server metadata (§4.1.1, RFC 8414's well-known path) and the endpoints. */
+export const INDIEAUTH_METADATA_ROUTE = "/.well-known/oauth-authorization-server";
+export const AUTHORIZATION_ROUTE = "/owner/auth";
+export const TOKEN_ROUTE = `${API_PREFIX}/indieauth/token`;
+export const INTROSPECTION_ROUTE = `${API_PREFIX}/indieauth/introspect`;
+export const REVOCATION_ROUTE = `${API_PREFIX}/indieauth/revoke`;
 
 /** An absolute http(s) URL without credentials, or undefined. */
 export function parseHttpUrl(text: string): URL | undefined {
@@ -87,6 +94,10 @@ export interface SiteUrls {
   websubCallback: string;
   /** Our Webmention endpoint (W3C Webmention §3.1.1: advertised by every page). */
   webmention: string;
+  /** IndieAuth server metadata and the two endpoints older clients look for (IndieAuth §4.1). */
+  indieauthMetadata: string;
+  authorizationEndpoint: string;
+  tokenEndpoint: string;
 }
 
 export function siteUrls(baseUrl: string, functionsBaseUrl?: string): SiteUrls {
@@ -110,6 +121,9 @@ export function siteUrls(baseUrl: string, functionsBaseUrl?: string): SiteUrls {
     hub: `${functionsBase}${WEBSUB_HUB_ROUTE}`,
     websubCallback: `${functionsBase}${WEBSUB_CALLBACK_ROUTE}/`,
     webmention: `${functionsBase}${WEBMENTION_ROUTE}`,
+    indieauthMetadata: `${functionsBase}${INDIEAUTH_METADATA_ROUTE}`,
+    authorizationEndpoint: `${functionsBase}${AUTHORIZATION_ROUTE}`,
+    tokenEndpoint: `${functionsBase}${TOKEN_ROUTE}`,
   };
 }
 

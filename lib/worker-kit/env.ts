@@ -30,6 +30,8 @@ export interface WorkerEnv {
   WEBSUB_HUB_LIMIT?: RateLimiter;
   /** Hubs calling the timeline's WebSub callback, per client network (lib/timeline/websub-routes.ts). */
   WEBSUB_CALLBACK_LIMIT?: RateLimiter;
+  /** IndieAuth's unauthenticated endpoints (code redemption, token verification, revocation), per client network (lib/indieauth/routes.ts). */
+  INDIEAUTH_LIMIT?: RateLimiter;
   /** Requests a day from accounts the owner does not follow that the inbox stores (lib/inbox/daily-cap.ts). */
   INBOX_DAILY_CAP?: string;
   /** "true" under npm start: strangers' URLs on loopback may be fetched (two local sites). */

@@ -16,12 +16,16 @@
  *   /api/webmention                       W3C Webmention receiver       lib/webmention/routes.ts
  *   /api/webmentions/...                  webmentions (owner)           lib/webmention/routes.ts
  *   /.well-known/webfinger, host-meta     Bridgy Fed redirects (opt-in) lib/webmention/bridge-routes.ts
+ *   /.well-known/oauth-authorization-server, POST /owner/auth, /api/indieauth/...
+ *                                         IndieAuth's endpoints         lib/indieauth/routes.ts
+ *   /owner/auth (GET), /owner/apps        consent, the apps' tokens     lib/owner/apps-routes.tsx
  */
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { Hono } from "hono/tiny";
 import { inboxOwnerRoutes } from "../inbox/owner-routes.ts";
 import { inboxPublicRoutes } from "../inbox/public-routes.ts";
+import { indieauthRoutes } from "../indieauth/routes.ts";
 import { outboxRoutes } from "../outbox/routes.ts";
 import { ownerPages } from "../owner/app.tsx";
 import { meteredDb } from "../shared/d1.ts";
@@ -92,6 +96,8 @@ export function createApp(config: SiteConfig, options: WorkerOptions = {}): Work
   app.route("/api/timeline", timelineOwnerRoutes(config, deps));
   app.route("/api/outbox", outboxRoutes(config, deps));
   app.route("/api/write", writeRoutes(config, deps));
+  // Before the owner's pages: POST /owner/auth is a client redeeming a code (no session, no form of ours).
+  app.route("/", indieauthRoutes(deps));
   app.route("/owner", ownerPages(config, deps));
   app.route("/api/websub", websubHubRoutes(config, deps));
   app.route("/api/websub/callback", websubCallbackRoutes(config, deps));

@@ -376,7 +376,7 @@ describe.skipIf(!chromiumAvailable)("the owner's timeline and outbox pages in ch
       order.push(await focused());
     }
     // The skip link first, then the navigation, then the filter: the focus follows the page.
-    expect(order).toEqual(["Skip to content", "Overview", "Inbox", "Timeline", "Outbox", "Write", "Sign out", "user"]);
+    expect(order).toEqual(["Skip to content", "Overview", "Inbox", "Timeline", "Outbox", "Write", "Apps", "Sign out", "user"]);
     await page.keyboard.press("ArrowDown");
     await expect(page.locator("#user").inputValue()).resolves.toBe("@bea");
     await page.keyboard.press("Tab");

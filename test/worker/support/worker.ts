@@ -70,6 +70,7 @@ export function testEnv(overrides: Partial<WorkerEnv> = {}, withRateLimits = fal
     delete base.OWNER_AUTH_FAILURE_LIMIT;
     delete base.WEBSUB_HUB_LIMIT;
     delete base.WEBSUB_CALLBACK_LIMIT;
+    delete base.INDIEAUTH_LIMIT;
   }
   return { ...base, ...overrides };
 }
