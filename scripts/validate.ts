@@ -25,7 +25,8 @@ import { type ValidationReport, validateFeed } from "../lib/validate/validate-fe
 export const USAGE = `Usage: npm run validate -- <feed URL or path> [--json] [--max-pages N]
 
   Checks an Open Microblog feed against the 0.5 spec: every page of its next_node chain, then its
-  follows and blocks lists. Prints each problem with its page, line and spec section.
+  follows and blocks lists (a list feed given itself is checked with the list layout's rules).
+  Prints each problem with its page, line and spec section.
   A path may be a feed file or a build folder (_site means _site/feed.xml).
 
   --json          the whole report as JSON
@@ -94,10 +95,16 @@ export function reportLines(report: ValidationReport): string[] {
   const items = feedPages.reduce((n, page) => n + page.items, 0);
   const listPages = byKind("list");
   const { error, warning, note } = report.counts;
+  const found = `${plural(error, "error")}, ${plural(warning, "warning")}, ${plural(note, "note")}`;
   if (lines.length) lines.push("");
-  lines.push(
-    `Checked ${plural(feedPages.length, "feed page")} (${plural(items, "item")}) and ${plural(listPages.length, "list page")}: ${plural(error, "error")}, ${plural(warning, "warning")}, ${plural(note, "note")}.`,
-  );
+  if (report.layout === "list") {
+    const entries = listPages.reduce((n, page) => n + page.items, 0);
+    lines.push(
+      `A follows or blocks list feed, checked with the list layout's rules (spec "Alternate Feed Layout"): ${plural(listPages.length, "list page")} (${plural(entries, "entry", "entries")}): ${found}.`,
+    );
+  } else {
+    lines.push(`Checked ${plural(feedPages.length, "feed page")} (${plural(items, "item")}) and ${plural(listPages.length, "list page")}: ${found}.`);
+  }
   lines.push(report.valid ? "Valid Open Microblog 0.5 (no errors)." : "Not valid: fix the errors above.");
   return lines;
 }

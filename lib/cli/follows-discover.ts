@@ -157,7 +157,7 @@ function readAnswer(answer: Answer): Reading {
 /** Why a readable RSS feed is not one follows.yaml can hold, or undefined when it is. */
 function notOpenMicroblog(feed: Feed, url: string): string | undefined {
   // A list carries the same channel elements as a person's feed; its items are accounts, not posts.
-  if (isListFeed(feed)) return `${listFeedReason(url)}; follow the account's own feed instead`;
+  if (isListFeed(feed, true)) return `${listFeedReason(url)}; follow the account's own feed instead`;
   const { user_id, username } = feed.channel;
   if (!user_id && !username) {
     return `${url} is an RSS feed but not an Open Microblog feed: it has no <microblog:user_id> and no <microblog:username> (spec "Required Channel Elements")`;

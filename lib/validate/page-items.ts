@@ -11,8 +11,8 @@ import { attributeOf, childElements, ownText, type Position, type XmlElement } f
 export interface ItemFacts extends Position {
   /** The guid as written (main feed items; list items when present). */
   guid?: string;
-  /** The guid when it is a non-negative integer. */
-  guidNumber?: number;
+  /** The guid when it is a non-negative integer, exactly (guids may be 128-bit: never a float). */
+  guidNumber?: bigint;
   /** Epoch ms of the item's pubDate, when readable. */
   date?: number;
 }
@@ -40,7 +40,7 @@ function checkGuid(ctx: PageContext, item: XmlElement, main: boolean, info: Item
   const guid = ctx.field(item, "guid", "rss", main ? SECTION.mainItem : SECTION.listSample);
   if (!guid) return undefined;
   info.guid = textOf(guid)!;
-  if (/^\d+$/.test(info.guid)) info.guidNumber = Number(info.guid);
+  if (/^\d+$/.test(info.guid)) info.guidNumber = BigInt(info.guid);
   const wrongCase = guid.attributes.find((a) => a.local.toLowerCase() === "ispermalink" && a.local !== "isPermaLink");
   if (wrongCase) {
     const section = main ? SECTION.mainSample : SECTION.listSample;

@@ -91,8 +91,28 @@ const RSS_CHANNEL = new Set([
 const MAIN_CHANNEL_FIELDS = ["username", "user_id", "user_full_name", "profile", "next_node", "relocate", "blocks", "follows", "message", "header", "portrait"];
 const LIST_CHANNEL_FIELDS = ["username", "user_id", "next_node"];
 
+/**
+ * Netscape's RSS 0.91 (and UserLand's 0.9x) feeds open with a DOCTYPE naming their DTD, e.g.
+ * <!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" "...rss-0.91.dtd">. Our XML
+ * reader takes no DOCTYPE at all (no DTDs, no entities), so such a feed is named here for what it is.
+ */
+const RSS_09X_DOCTYPE = /^\uFEFF?\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*)*(<!DOCTYPE\s+rss\s+PUBLIC\s+(["'])([^"']*\bRSS (0\.9\d*)[^"']*)\2)/i;
+
+/** An RSS 0.9x feed by its DOCTYPE: not an Open Microblog feed (RSS 2.0), one error saying so. */
+function rss09x(ctx: PageContext, text: string): boolean {
+  const match = RSS_09X_DOCTYPE.exec(text.slice(0, 4096));
+  if (!match) return false;
+  const at = match[0].length - match[1]!.length;
+  const line = text.slice(0, at).split("\n").length;
+  const column = at - text.lastIndexOf("\n", at - 1);
+  const message = `this is an RSS ${match[4]} feed (DOCTYPE "${match[3]}"), not an Open Microblog feed: Open Microblog is RSS 2.0 (<rss version="2.0">, no DOCTYPE) with the microblog namespace's user_id, username and profile`;
+  ctx.report("error", SECTION.rss, message, { line, column });
+  return true;
+}
+
 /** XML 1.0 and Namespaces in XML: the document, or undefined when it is not well-formed. */
 function readDocument(ctx: PageContext, input: PageInput): XmlDocument | undefined {
+  if (rss09x(ctx, input.text)) return undefined;
   let doc: XmlDocument;
   try {
     doc = parseXml(input.text);

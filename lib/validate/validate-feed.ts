@@ -9,7 +9,12 @@
  * - spec "Relocation": relocate only on the head (page rule), and a note saying where the account went;
  * - the channel <link> names the head on every page; RFC 5005 prev-archive agrees with next_node;
  * - the main feed's follows/blocks count attributes match the entries their lists hold.
+ *
+ * The start may also be a follows or blocks list feed itself (spec "Alternate Feed Layout"): its head
+ * tells (layoutOf), and the whole chain is then checked with the list layout's rules.
  */
+import { isListFeed } from "../shared/feed-kind.ts";
+import { FeedReadError, readFeed } from "../shared/remote-feed-reader.ts";
 import { err, ok } from "../shared/result.ts";
 import { normalizeUserLink } from "../shared/urls.ts";
 import type { PageLoader } from "./page-loader.ts";
@@ -36,6 +41,8 @@ export interface CheckedPage {
 
 export interface ValidationReport {
   start: string;
+  /** The start's layout: a person's feed (main) or a follows / blocks list. */
+  layout: FeedKind;
   /** True when no problem is an error. */
   valid: boolean;
   counts: Record<Severity, number>;
@@ -49,6 +56,22 @@ const GUID_ORDER_LISTED = 20;
 interface ChainResult {
   steps: ChainStep<PageFacts>[];
   end: ChainEnd;
+  kind: FeedKind;
+}
+
+/**
+ * The layout a head page is written in, by the rule `npm run follow` and the poller use
+ * (lib/shared/feed-kind.ts: items that name accounts and carry no post text, or an empty page without
+ * the main layout's channel elements). What the lenient reader cannot read is checked as a main feed,
+ * whose rules then say what is wrong.
+ */
+export function layoutOf(text: string): FeedKind {
+  try {
+    return isListFeed(readFeed(text), true) ? "list" : "main";
+  } catch (error) {
+    if (error instanceof FeedReadError) return "main";
+    throw error;
+  }
 }
 
 export async function validateFeed(start: string, options: ValidateOptions): Promise<ValidationReport> {
@@ -63,15 +86,18 @@ export async function validateFeed(start: string, options: ValidateOptions): Pro
     problems.push(problem);
   };
 
-  const walk = async (url: string, kind: FeedKind, name: string): Promise<ChainResult> => {
+  /** A chain of `kind`, or (undefined) of the layout its head is written in. */
+  const walk = async (url: string, given: FeedKind | undefined, name: string): Promise<ChainResult> => {
+    let kind: FeedKind = given ?? "main";
     const result = await walkChain<PageFacts>(url, {
       loader: options.loader,
       maxPages: options.maxPages,
       read: (page, index) => {
+        if (index === 0 && given === undefined) kind = layoutOf(page.text);
         const checked = checkPage({ text: page.text, bytes: page.bytes, encoding: page.encoding, page: page.label, kind, head: index === 0 });
         problems.push(...checked.problems);
         if (!checked.facts) return err("not an RSS feed");
-        if (index === 0 && kind === "main") mapLocalSite(options.loader, page.url, checked.facts);
+        if (index === 0 && given === undefined) mapLocalSite(options.loader, page.url, checked.facts);
         const reading: PageReading<PageFacts> = { value: checked.facts };
         if (checked.facts.nextNode) {
           reading.next = checked.facts.nextNode.value;
@@ -85,13 +111,13 @@ export async function validateFeed(start: string, options: ValidateOptions): Pro
       },
     });
     reportEnd(result.end, name, add);
-    return result;
+    return { ...result, kind };
   };
 
-  const main = await walk(start, "main", "feed");
+  const main = await walk(start, undefined, "feed");
   const head = main.steps[0];
   if (head) {
-    checkChain(main.steps, "main", add);
+    checkChain(main.steps, main.kind, add);
     if (head.value.relocate) {
       add(
         "note",
@@ -137,6 +163,7 @@ export async function validateFeed(start: string, options: ValidateOptions): Pro
   const counts = countBySeverity(problems);
   return {
     start,
+    layout: main.kind,
     valid: counts.error === 0,
     counts,
     pages,
@@ -252,18 +279,12 @@ function checkChain(steps: readonly ChainStep<PageFacts>[], kind: FeedKind, add:
 /** Spec "Required Item Elements": "A unique, incrementing integer starting from 0", across the whole chain. */
 function checkGuids(steps: readonly ChainStep<PageFacts>[], add: Add): void {
   const items = steps.flatMap((step) => step.value.items.map((item) => ({ ...item, page: step.page.label })));
-  const first = new Map<number, (typeof items)[number]>();
+  const first = new Map<bigint, (typeof items)[number]>();
   for (const item of items) {
     if (item.guidNumber === undefined) continue;
     const earlier = first.get(item.guidNumber);
     if (earlier) {
-      add(
-        "error",
-        item.page,
-        SECTION.mainItem,
-        `guid ${item.guidNumber} is used twice: also at ${earlier.page}, line ${earlier.line} (a guid is unique)`,
-        item,
-      );
+      add("error", item.page, SECTION.mainItem, `guid ${item.guid} is used twice: also at ${earlier.page}, line ${earlier.line} (a guid is unique)`, item);
     } else first.set(item.guidNumber, item);
   }
   // Incrementing: in date order, every guid is larger than those of all strictly older items.
@@ -284,7 +305,7 @@ function checkGuids(steps: readonly ChainStep<PageFacts>[], add: Add): void {
           "error",
           item.page,
           SECTION.mainItem,
-          `guid ${item.guidNumber} is smaller than guid ${olderMax.guidNumber} of an older item (${olderMax.page}, line ${olderMax.line}): guids increment with time`,
+          `guid ${item.guid} is smaller than guid ${olderMax.guid} of an older item (${olderMax.page}, line ${olderMax.line}): guids increment with time`,
           item,
         );
       } else unlisted++;

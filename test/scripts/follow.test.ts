@@ -89,6 +89,7 @@ beforeAll(async () => {
   const listed = (who: { user_id: string; username: string }) =>
     listYaml([{ user_id: who.user_id, username: who.username, user_link: `${base}/${who.username}/feed.xml` }]);
   siteFiles(CARL, "/lists", { public_blocks: true }, { follows: listed(BOB), blocks: listed(MALLORY) });
+  siteFiles(DANA, "/empty-lists", {}, { follows: listYaml([]) });
   siteFiles(OWN, "/me");
   siteFiles(ZOE, "/zoe");
   const latin1 = files.get("/zoe/feed.xml")!.body as string;
@@ -245,9 +246,10 @@ describe("npm run follow", { timeout: 60_000 }, () => {
       [`${base}/lists/follows.xml`, `${base}/lists/follows.xml`],
       [`${base}/lists/blocks.xml`, `${base}/lists/blocks.xml`],
       [`${base}/lists-page/`, `${base}/lists/follows.xml`],
+      [`${base}/empty-lists/follows.xml`, `${base}/empty-lists/follows.xml`],
     ] as const) {
       // The first through the real command line, the others in this process.
-      const result = url.endsWith("follows.xml") ? await follow(url) : await followHere(url);
+      const result = url === `${base}/lists/follows.xml` ? await follow(url) : await followHere(url);
       const listed = list.replace(/[./]/g, "\\$&");
       expectOneLineError(
         result,

@@ -48,6 +48,14 @@ describe("npm run validate on Skein's own build", () => {
       "_site/blocks.xml",
     ]);
 
+    // A list feed given itself is read with the list layout's rules (its archive from disk too).
+    const follows = await runScript(project.root, "scripts/validate.ts", ["_site/follows.xml"]);
+    expect(follows.stderr).toBe("");
+    expect(follows.code).toBe(0);
+    expect(follows.stdout).toBe(
+      `A follows or blocks list feed, checked with the list layout's rules (spec "Alternate Feed Layout"): 2 list pages (3 entries): 0 errors, 0 warnings, 0 notes.\nValid Open Microblog 0.5 (no errors).\n`,
+    );
+
     // The same build served at another address: SKEIN_URL makes its links point there.
     const served = await runBuildCli(project.root, ["--out", "served"], { ...LIMITS, SKEIN_URL: `${server.base}/wren` });
     expect(served.code).toBe(0);

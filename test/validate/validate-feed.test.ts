@@ -200,7 +200,87 @@ describe("the list feeds the head links", () => {
   });
 });
 
+describe("a list feed given as the start (spec 'Alternate Feed Layout')", () => {
+  it("Skein's own follows and blocks lists, paginated or empty: read with the list rules, no problem at all", async () => {
+    const files = skeinSite("own-lists");
+    publish("own-lists", files);
+    const follows = await validate(`${server.base}/own-lists/follows.xml`);
+    expect(follows.problems).toEqual([]);
+    expect(follows.layout).toBe("list");
+    expect(follows.pages.map((p) => [p.kind, p.url.replace(server.base, ""), p.items])).toEqual([
+      ["list", "/own-lists/follows.xml", 1],
+      ["list", "/own-lists/follows/1.xml", 2],
+    ]);
+    expect((await validate(`${server.base}/own-lists/blocks.xml`)).problems).toEqual([]);
+    const empty = buildSiteFiles({ profile: profileYaml({ url: `${server.base}/no-lists` }), follows: listYaml([]), posts: POSTS });
+    expect(empty.get("/follows.xml")).not.toContain("<item>");
+    const none = await validate(publish("no-lists", empty).replace("feed.xml", "follows.xml"));
+    expect([none.layout, none.problems]).toEqual(["list", []]);
+  });
+
+  it("a broken list gets the list layout's errors, none of the main feed's", async () => {
+    const files = skeinSite("bad-list");
+    edit(files, "/follows.xml", /<microblog:user_name>[^<]+<\/microblog:user_name>/, "");
+    edit(files, "/follows/1.xml", /<microblog:user_link>[^<]+<\/microblog:user_link>/, "<microblog:user_link>not a url</microblog:user_link>");
+    publish("bad-list", files);
+    const report = await validate(`${server.base}/bad-list/follows.xml`);
+    expect(report.layout).toBe("list");
+    expect(report.problems.map((p) => [p.severity, p.page.replace(server.base, ""), p.section, p.message])).toEqual([
+      ["error", "/bad-list/follows.xml", "Alternate Feed Layout › Required Item Elements", "<item> has no <microblog:user_name>"],
+      [
+        "error",
+        "/bad-list/follows/1.xml",
+        "Alternate Feed Layout › Required Item Elements",
+        '<microblog:user_link> "not a url" is not an absolute http(s) URL',
+      ],
+    ]);
+  });
+});
+
+describe("128-bit guids", () => {
+  it("are compared exactly and printed as written, never as floats", async () => {
+    // Two guids that are one apart: as floats (Number) both are 5.72e+37 and would collide.
+    const big = "57200000000000000000000000000000000001";
+    const files = skeinSite("big");
+    edit(files, "/feed.xml", '<guid isPermaLink="false">6</guid>', `<guid isPermaLink="false">${big}</guid>`);
+    edit(files, "/feed/3.xml", '<guid isPermaLink="false">5</guid>', `<guid isPermaLink="false">${big.replace(/1$/, "2")}</guid>`);
+    edit(files, "/feed/3.xml", '<guid isPermaLink="false">4</guid>', `<guid isPermaLink="false">${big.replace(/1$/, "0")}</guid>`);
+    const report = await validate(publish("big", files));
+    const messages = (r: ValidationReport) => r.problems.map((p) => p.message.replace(/line \d+/, "line N"));
+    expect(messages(report)).toEqual([
+      `guid ${big} is smaller than guid ${big.replace(/1$/, "2")} of an older item (${server.base}/big/feed/3.xml, line N): guids increment with time`,
+    ]);
+    expect(JSON.stringify(report)).not.toMatch(/e\+37/);
+    edit(files, "/feed/1.xml", '<guid isPermaLink="false">0</guid>', `<guid isPermaLink="false">${big}</guid>`);
+    const twice = await validate(publish("big", files));
+    only(twice, "error", /is used twice/);
+    expect(messages(twice)).toContain(`guid ${big} is used twice: also at ${server.base}/big/feed.xml, line N (a guid is unique)`);
+  });
+});
+
 describe("what is not a feed", () => {
+  it("an RSS 0.91 feed with Netscape's DOCTYPE is named as what it is", async () => {
+    server.routes.set("/rss091.xml", {
+      headers: { "Content-Type": "text/xml" },
+      body: `<?xml version="1.0" encoding="ISO-8859-1"?>
+<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" "http://my.netscape.com/publish/formats/rss-0.91.dtd">
+<rss version="0.91"><channel><title>WriteTheWeb</title><link>http://writetheweb.com</link><description>News</description>
+<language>en-us</language><item><title>A pluggable Gnutella</title><link>http://writetheweb.com/read.php?item=24</link></item></channel></rss>`,
+    });
+    const report = await validate(`${server.base}/rss091.xml`);
+    expect(report.problems).toEqual([
+      {
+        severity: "error",
+        page: `${server.base}/rss091.xml`,
+        line: 2,
+        column: 1,
+        section: "RSS 2.0",
+        message:
+          'this is an RSS 0.91 feed (DOCTYPE "-//Netscape Communications//DTD RSS 0.91//EN"), not an Open Microblog feed: Open Microblog is RSS 2.0 (<rss version="2.0">, no DOCTYPE) with the microblog namespace\'s user_id, username and profile',
+      },
+    ]);
+  });
+
   it("an unreachable start, an HTML page, a page over the size cap: one error each, nothing else", async () => {
     const unreachable = await validate("http://127.0.0.1:1/feed.xml");
     expect(unreachable.problems).toHaveLength(1);
