@@ -1,9 +1,9 @@
 /**
  * The front matter almost every post has -- `date: 2026-01-02T08:00:00Z`, `id: 42`, `language: fr`,
- * one plain `key: value` a line -- read without the full YAML parser, which took about a third of a
- * 10,000-post build. Anything else (nesting, quotes, comments, flow collections, a repeated key, a
+ * one plain `key: value` a line -- read without the full YAML parser, which would take about a third
+ * of a 10,000-post build. Anything else (nesting, quotes, comments, flow collections, a repeated key, a
  * value that YAML 1.2's core schema would read as null, a boolean or a float, trailing spaces)
- * returns undefined, and the caller parses it with the `yaml` package as before, so errors and their
+ * returns undefined, and the caller parses it with the `yaml` package, so errors and their
  * line numbers are the same. test/publish/simple-yaml.test.ts compares both on random front matter.
  */
 

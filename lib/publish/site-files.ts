@@ -4,10 +4,10 @@
  * (lib/site-build/bulk-writer.ts, run from Eleventy's `eleventy.after` event). Eleventy's own templates
  * render the few pages that are not per post or per page of posts (site/index, people, 404).
  *
- * Why not one Eleventy template per kind, paginated with size 1 as before: Eleventy's per-page
- * pipeline (data cascade, permalink, transforms, its own bookkeeping of every page until the end)
- * cost about 1 ms a page, several times what rendering the page costs, and held every page in
- * memory; at 10,000 posts that was most of the build (docs/benchmarks.md). The bytes are the same:
+ * Why not one Eleventy template per kind, paginated with size 1: Eleventy's per-page pipeline (data
+ * cascade, permalink, transforms, its own bookkeeping of every page until the end) costs about 1 ms a
+ * page, several times what rendering the page costs, and holds every page in memory; at 10,000 posts
+ * that would be most of the build (docs/benchmarks.md). The bytes are the same:
  * the same renderers frame the same parts.
  */
 

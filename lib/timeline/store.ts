@@ -116,7 +116,7 @@ export async function loadPollerState(db: Db): Promise<PollerState> {
  * What a run needs when D1 already matches follows.yaml (every run but the first after a deploy that
  * changed it): the follows that are due, the schedule (schedule.ts) evaluated by SQLite, so a run reads
  * back a handful of rows instead of every follow -- 300 rows turned into objects by the D1 binding and
- * walked in JavaScript each minute were most of a quiet run's CPU. `consistent` is false when D1 and
+ * walked in JavaScript each minute would be most of a quiet run's CPU. `consistent` is false when D1 and
  * follows.yaml differ (a row missing, unlisted, or with another username or user_link): the caller
  * then takes the full path (loadPollerState + reconcile), which also writes the difference.
  */

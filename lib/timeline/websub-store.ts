@@ -68,7 +68,7 @@ function feedUrlsOf(result: { results?: unknown[] } | undefined): Map<string, st
  * (exactly the job's test), subscribing (all: few), active with a lease ending within renewBeforeMs
  * or unknown (a superset of the job's renewal test) -- and counts the followed accounts that have a
  * row, in one scan; the job decides on those rows as on all of them. When a followed account has
- * no row yet (a new follow: discovery), every row is read as before (a second call).
+ * no row yet (a new follow: discovery), every row is read (a second call).
  */
 export async function loadSubscriberState(db: Db, quiet?: QuietRead): Promise<SubscriberState> {
   if (quiet) {

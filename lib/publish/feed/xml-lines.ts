@@ -2,7 +2,7 @@
  * A string writer for the feeds' per-post fragments (RSS <item>, Atom <entry>): the same bytes the
  * xmlbuilder2 writer of the page shells makes for them (pretty-printed, two spaces an indent level,
  * `&`, `<`, `>` escaped in text; `"` too in attribute values; empty elements self-closed), without
- * building a DOM per post -- that DOM was most of a 10,000-post build's time. Only for the fragments:
+ * building a DOM per post -- that DOM would be most of a 10,000-post build's time. Only for the fragments:
  * every page shell is still written by xmlbuilder2. test/publish/feed/xml-lines.test.ts renders random
  * posts both ways and requires the same bytes.
  *
