@@ -15,9 +15,10 @@
  *      after the day, every post published during it is looked up in the owner's timeline
  *      (GET /api/timeline): when it arrived (the run's time) minus its date = time to the timeline.
  *
- * Printed: polls per day the schedule needs; CPU per run and per poll (p50/p99) against the 10 ms an
- * invocation has; subrequests per run against 50; D1 rows written per run and per day against 100,000;
- * time from a new post to the timeline. Progress on stderr, tables on stdout.
+ * Printed: polls per day the schedule needs; subrequests per run against 50; D1 rows written per run
+ * and per day against 100,000; workerd's CPU per run and per poll (p50/p99) against the baseline of
+ * the same run (an upper bound: bench/workerd-cpu.ts; deployed CPU is the Workers `cpuTime`,
+ * docs/benchmarks.md); time from a new post to the timeline. Progress on stderr, tables on stdout.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -28,8 +29,6 @@ import type { ListPage, TimelineFollows, TimelineItem } from "../lib/shared/api-
 import { DEFAULT_TIMELINE_OPTIONS } from "../lib/timeline/poll-job.ts";
 import { startFeedServer } from "./timeline/feeds.ts";
 import { type ParseCost, parseCosts } from "./timeline/parse-cost.ts";
-import { profileOnboarding, profileRuns } from "./timeline/profile-runs.ts";
-import { IsolateProfiler } from "./timeline/profiler.ts";
 import { killAll, type RunResult, startOwnerWorker } from "./timeline/worker.ts";
 
 const MINUTE = 60_000;
@@ -43,14 +42,7 @@ const USAGE = `Usage: npm run bench:timeline -- [options]
   --chatty N     of them posting every 30-90 minutes from 08:00 to 22:00 (default 5)
   --daily N      of them posting 1-3 times in the day (default 5)
   --minutes N    length of the simulated day (default 1440)
-  --keep         keep the temporary folder (its path is printed)
-  --profile-runs K   instead: profile K cron runs (quiet feeds: no feed due or 304s) and print where
-                     the isolate's CPU goes, by function and module (bench/timeline/profile-runs.ts)
-  --profile-onboarding  instead: profile the onboarding runs (every follow new at once: first polls with
-                     their backfill) and print where the isolate's CPU goes, the first run apart
-  --warmup N     with --profile-runs: runs before the profiled ones (default 60)
-  --top N        with --profile-runs: rows per table (default 25)
-  --feed-delay-ms N  with --profile-runs: the feeds answer N ms late (default 0)`;
+  --keep         keep the temporary folder (its path is printed)`;
 
 function log(message: string): void {
   process.stderr.write(`[bench:timeline] ${message}\n`);
@@ -115,44 +107,10 @@ async function main(): Promise<void> {
       daily: { type: "string", default: "5" },
       minutes: { type: "string", default: String(DAY_MINUTES) },
       keep: { type: "boolean", default: false },
-      "profile-runs": { type: "string" },
-      "profile-onboarding": { type: "boolean", default: false },
-      warmup: { type: "string", default: "60" },
-      top: { type: "string", default: "25" },
-      "feed-delay-ms": { type: "string", default: "0" },
       help: { type: "boolean", default: false },
     },
   });
   if (values.help) return void console.log(USAGE);
-  if (values["profile-onboarding"]) {
-    const parentDir = mkdtempSync(path.join(os.tmpdir(), "skein-bench-timeline-"));
-    try {
-      await profileOnboarding({ feeds: Number(values.feeds), top: Number(values.top), parentDir });
-    } finally {
-      if (values.keep) log(`kept ${parentDir}`);
-      else rmSync(parentDir, { recursive: true, force: true });
-    }
-    return;
-  }
-  if (values["profile-runs"] !== undefined) {
-    const runs = Number(values["profile-runs"]);
-    const warmup = Number(values.warmup);
-    const top = Number(values.top);
-    const feedDelayMs = Number(values["feed-delay-ms"]);
-    if (![runs, warmup, top].every((n) => Number.isInteger(n) && n >= 1) || !Number.isInteger(feedDelayMs) || feedDelayMs < 0) {
-      console.error(USAGE);
-      process.exitCode = 2;
-      return;
-    }
-    const parentDir = mkdtempSync(path.join(os.tmpdir(), "skein-bench-timeline-"));
-    try {
-      await profileRuns({ feeds: Number(values.feeds), runs, warmup, top, parentDir, feedDelayMs });
-    } finally {
-      if (values.keep) log(`kept ${parentDir}`);
-      else rmSync(parentDir, { recursive: true, force: true });
-    }
-    return;
-  }
   const feeds = Number(values.feeds);
   const chatty = Number(values.chatty);
   const daily = Number(values.daily);
@@ -172,12 +130,9 @@ async function main(): Promise<void> {
   log(`building ${feeds} followed sites (${chatty} chatty, ${daily} posting daily) ...`);
   const feedServer = await startFeedServer({ count: feeds, chatty, daily, dayStart, seed: 42 });
   const port = await freePort();
-  const inspectorPort = await freePort();
   log("building, migrating and starting the owner's site under wrangler dev ...");
-  const worker = await startOwnerWorker({ parentDir: temp, port, inspectorPort, accounts: feedServer.accounts, ownerUrl: `http://127.0.0.1:${port}` });
-  const profiler = await IsolateProfiler.connect(inspectorPort);
+  const worker = await startOwnerWorker({ parentDir: temp, port, accounts: feedServer.accounts, ownerUrl: `http://127.0.0.1:${port}` });
   const stop = async () => {
-    profiler.close();
     await worker.stop();
     await feedServer.close();
     if (values.keep) log(`kept ${temp}`);
@@ -196,7 +151,7 @@ async function main(): Promise<void> {
     // Enough runs for every first poll at firstPollsPerRun, and some to spare (failures, retries).
     const maxOnboardingRuns = Math.ceil(feeds / DEFAULT_TIMELINE_OPTIONS.firstPollsPerRun) + 30;
     for (let run = 0; run < maxOnboardingRuns; run++) {
-      const result = analyse(time, await worker.runAt(time, profiler));
+      const result = analyse(time, await worker.runAt(time));
       onboarding.push(result);
       time += MINUTE;
       const status = await worker.get<TimelineFollows>("/api/timeline/follows");
@@ -215,7 +170,7 @@ async function main(): Promise<void> {
     const published: { username: string; date: number }[] = [];
     for (let minute = 0; minute < minutes; minute++) {
       for (const post of feedServer.advance(time)) published.push({ username: post.account.username, date: post.date });
-      day.push(analyse(time, await worker.runAt(time, profiler)));
+      day.push(analyse(time, await worker.runAt(time)));
       time += MINUTE;
       if (minute % 120 === 119) log(`day: ${String(Math.floor((minute + 1) / 60)).padStart(2, "0")}:00, ${published.length} posts published so far`);
     }
@@ -236,11 +191,10 @@ async function main(): Promise<void> {
       return { minutes: at === undefined ? Number.POSITIVE_INFINITY : (at - post.date) / MINUTE, first };
     });
 
-    report({ feeds, chatty, daily, minutes, onboarding, onboardingStored, day, latencies, published: published.length, costs, lostProfiles: profiler.lost });
+    report({ feeds, chatty, daily, minutes, onboarding, onboardingStored, day, latencies, published: published.length, costs });
     await stop();
   } catch (error) {
     killAll();
-    profiler.close();
     await feedServer.close();
     if (values.keep) log(`kept ${temp}`);
     else rmSync(temp, { recursive: true, force: true });
@@ -259,7 +213,6 @@ function report(r: {
   latencies: { minutes: number; first: boolean }[];
   published: number;
   costs: ParseCost[];
-  lostProfiles: number;
 }): void {
   const { day } = r;
   const perDay = DAY_MINUTES / r.minutes;
@@ -370,37 +323,25 @@ function report(r: {
     ]),
   );
 
-  type CpuKey = "isolateWaitsCutMs" | "isolateOutsideD1WaitsCutMs" | "isolateOutsideD1Ms" | "isolateCpuMs" | "cpuMs";
-  const keys: CpuKey[] = ["isolateWaitsCutMs", "isolateOutsideD1WaitsCutMs", "isolateOutsideD1Ms", "isolateCpuMs", "cpuMs"];
   const pair = (values: number[]) => (values.length ? `${fmt(quantile(values, 0.5), 2)} / ${fmt(quantile(values, 0.99), 2)}` : "n/a");
-  const baseOf = (key: CpuKey) =>
-    quantile(
-      idle.map((run) => run[key]),
-      0.5,
-    );
-  const runRow = (label: string, runs: readonly Run[]) => [label, fmt(runs.length), ...keys.map((key) => pair(runs.map((run) => run[key])))];
-  const pollRow = (label: string, runs: readonly Run[]) => [
+  const base = quantile(
+    idle.map((run) => run.cpuMs),
+    0.5,
+  );
+  const runRow = (label: string, runs: readonly Run[]) => [
     label,
     fmt(runs.length),
-    ...keys.map((key) => pair(runs.map((run) => Math.max(0, run[key] - baseOf(key)) / run.polls))),
+    pair(runs.map((run) => run.cpuMs)),
+    pair(runs.map((run) => run.cpuMs / base)),
   ];
+  const pollRow = (label: string, runs: readonly Run[]) => [label, fmt(runs.length), pair(runs.map((run) => Math.max(0, run.cpuMs - base) / run.polls)), ""];
   const onboardingRuns = r.onboarding.filter((run) => run.polls > 0);
   console.log(
-    `\nCPU per run, ms, p50 / p99 (an invocation has ${FREE.cpuMsPerInvocation} ms). Five measures, from the closest to what Cloudflare bills to the loosest bound:`,
+    "\nworkerd's CPU per run, ms, p50 / p99, and against the baseline (runs with no feed due) -- every thread of the process, so the local D1 (SQLite) and the dev server are in it: an upper bound of an invocation's CPU, whose deployed figure is the Workers cpuTime (docs/benchmarks.md):",
   );
-  console.log("  isolate          = the Worker isolate's samples in V8's profiler that are not idle, each counted for the time since the");
-  console.log("                     sample before -- except a sample right after a wait, counted as one sampling interval (V8 samples");
-  console.log("                     the isolate only while workerd holds its lock: the first sample after a fetch or a D1 call would");
-  console.log("                     otherwise carry the whole wait; bench/timeline/profiler.ts). The D1 binding's own JavaScript");
-  console.log("                     (queries out, rows in) counts: deployed it runs in the isolate too;");
-  console.log("  w/o D1 binding   = the same without the samples under the D1 binding;");
-  console.log("  old w/o D1       = every sample's whole delta, minus the D1 binding (this bench's figure before: it counts waits");
-  console.log("                     that end in JavaScript as CPU -- a feed server 30 ms late adds about 30 ms a poll);");
-  console.log("  old isolate      = every sample's whole delta;  process = every workerd thread (/proc), dev server and local D1 included.");
-  if (r.lostProfiles) console.log(`  (${r.lostProfiles} runs have no isolate figures: the inspector proxy dropped their profile.)`);
   console.log(
     table([
-      ["", "runs", "isolate", "w/o D1 binding", "old w/o D1", "old isolate", "process"],
+      ["", "runs", "workerd CPU", "x baseline"],
       runRow("run, no feed due (the baseline)", idle),
       runRow("run, only 304s", only304),
       runRow("run, new posts stored", withNew),

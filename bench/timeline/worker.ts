@@ -10,21 +10,17 @@
  * job's report is the line lib/worker/worker.ts logs for it ("skein job <name>: ... (F fetches, D D1
  * calls, W rows written, M ms)"), read from wrangler's output.
  *
- * CPU, two ways: the Worker isolate's own time from V8's profiler (profiler.ts: what an invocation's
- * 10 ms is about), and the workerd processes of the server's process group, each thread's time on CPU
- * in nanoseconds (/proc/<pid>/task/<tid>/schedstat, field 1) -- an UPPER bound: the local D1 (SQLite)
- * and wrangler's dev plumbing run in the same process.
+ * CPU: the workerd processes of the server's process group (../workerd-cpu.ts), an UPPER bound: the
+ * local D1 (SQLite) and wrangler's dev plumbing run in the same process.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { listYaml, postMarkdown, profileYaml } from "../../lib/harness/factories.ts";
 import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../lib/harness/project-copy.ts";
+import { withWorkerdCpu } from "../workerd-cpu.ts";
 import type { Account } from "./feeds.ts";
-import type { IsolateProfiler } from "./profiler.ts";
 
 const WRANGLER = path.join(REPO_ROOT, "node_modules/.bin/wrangler");
-const TSX = path.join(REPO_ROOT, "node_modules/.bin/tsx");
 const QUIET = {
   WRANGLER_SEND_METRICS: "false",
   CLOUDFLARE_CF_FETCH_ENABLED: "false",
@@ -47,15 +43,6 @@ export interface JobLine {
 export interface RunResult {
   /** workerd CPU during the run, ms (all threads of the process: the dev server's D1 and proxy included). */
   cpuMs: number;
-  /** The Worker isolate's own CPU (profiler.ts), ms; NaN without a profiler. */
-  isolateCpuMs: number;
-  /** The same without what ran under the D1 binding (the local D1's SQLite work). */
-  isolateOutsideD1Ms: number;
-  /** The isolate's CPU with the waits cut (profiler.ts: a sample after a wait counts one interval), D1 binding included. */
-  isolateWaitsCutMs: number;
-  /** The same without the D1 binding's samples. */
-  isolateOutsideD1WaitsCutMs: number;
-  isolateGcMs: number;
   wallMs: number;
   jobs: JobLine[];
 }
@@ -63,8 +50,8 @@ export interface RunResult {
 export interface OwnerWorker {
   url: string;
   project: ProjectCopy;
-  /** Fire the cron trigger at `time` (epoch ms) and wait for its jobs' report (profiled when a profiler is given). */
-  runAt(time: number, profiler?: IsolateProfiler): Promise<RunResult>;
+  /** Fire the cron trigger at `time` (epoch ms) and wait for its jobs' report. */
+  runAt(time: number): Promise<RunResult>;
   get<T>(pathAndQuery: string): Promise<T>;
   stop(): Promise<void>;
 }
@@ -88,51 +75,9 @@ function must(what: string, command: string, args: string[], cwd: string, env: R
   if (result.status !== 0) throw new Error(`${what} failed:\n${result.stdout}\n${result.stderr}`);
 }
 
-/** Pids of the workerd processes in process group `pgid`. */
-function workerdPids(pgid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      const name = stat.slice(stat.indexOf("(") + 1, close);
-      const fields = stat.slice(close + 2).split(" ");
-      if (Number(fields[2]) === pgid && name.startsWith("workerd")) pids.push(Number(entry));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return pids;
-}
-
-/** Nanoseconds on CPU of every thread of these processes. */
-function cpuNanoseconds(pids: readonly number[]): number {
-  let total = 0;
-  for (const pid of pids) {
-    const tasks = `/proc/${pid}/task`;
-    if (!existsSync(tasks)) continue;
-    for (const tid of readdirSync(tasks)) {
-      try {
-        total += Number(readFileSync(`${tasks}/${tid}/schedstat`, "utf8").split(" ")[0]);
-      } catch {
-        // thread gone
-      }
-    }
-  }
-  return total;
-}
-
 const JOB_LINE = /^skein job ([\w.]+): (.*) \((\d+) fetches, (\d+) D1 calls, (\d+) rows written, (\d+) ms\)$/;
 
-export async function startOwnerWorker(options: {
-  parentDir: string;
-  port: number;
-  /** wrangler dev's DevTools inspector of the Worker (profiler.ts). */
-  inspectorPort: number;
-  accounts: readonly Account[];
-  ownerUrl: string;
-}): Promise<OwnerWorker> {
+export async function startOwnerWorker(options: { parentDir: string; port: number; accounts: readonly Account[]; ownerUrl: string }): Promise<OwnerWorker> {
   const url = options.ownerUrl;
   const project = createProjectCopy(
     {
@@ -151,7 +96,7 @@ export async function startOwnerWorker(options: {
     options.parentDir,
   );
   project.write(".dev.vars", `OWNER_TOKEN=${OWNER_TOKEN}\n`);
-  must("the build", TSX, ["scripts/build.ts", "--quiet"], project.root, { SKEIN_URL: url });
+  must("the build", process.execPath, ["--expose-gc", "--import", "tsx", "scripts/build.ts", "--quiet"], project.root, { SKEIN_URL: url });
   must("the D1 migrations", WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "-c", "wrangler.api-only.toml"], project.root);
 
   let output = "";
@@ -168,8 +113,6 @@ export async function startOwnerWorker(options: {
       "--port",
       String(options.port),
       "--show-interactive-dev-session=false",
-      "--inspector-port",
-      String(options.inspectorPort),
       "--var",
       "FETCH_ALLOW_LOOPBACK:true",
     ],
@@ -220,18 +163,14 @@ export async function startOwnerWorker(options: {
   return {
     url,
     project,
-    async runAt(time, profiler) {
-      const pids = workerdPids(pgid);
-      await profiler?.start();
-      const cpuBefore = cpuNanoseconds(pids);
+    async runAt(time) {
       const started = performance.now();
-      const response = await fetch(`${url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}&time=${time}`);
-      const body = await response.text();
+      const { result: response, cpuMs } = await withWorkerdCpu(pgid, async () => {
+        const answer = await fetch(`${url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}&time=${time}`);
+        return { ok: answer.ok, status: answer.status, text: await answer.text() };
+      });
+      const body = response.text;
       const wallMs = performance.now() - started;
-      const cpuMs = (cpuNanoseconds(pids) - cpuBefore) / 1e6;
-      const isolate = profiler
-        ? await profiler.stop()
-        : { cpuMs: Number.NaN, cpuOutsideD1Ms: Number.NaN, cpuOutsideD1GapsCutMs: Number.NaN, cpuGapsCutMs: Number.NaN, gcMs: Number.NaN };
       if (!response.ok) throw new Error(`the scheduled run at ${new Date(time).toISOString()} answered ${response.status}: ${body}\n${output.slice(-4000)}`);
       const waitUntil = Date.now() + 10_000;
       for (;;) {
@@ -239,16 +178,7 @@ export async function startOwnerWorker(options: {
         if (readJobLines(false)) {
           // A moment for the rest of the burst (the jobs after the poller).
           await new Promise((resolve) => setTimeout(resolve, 15));
-          return {
-            cpuMs,
-            isolateCpuMs: isolate.cpuMs,
-            isolateOutsideD1Ms: isolate.cpuOutsideD1Ms,
-            isolateWaitsCutMs: isolate.cpuGapsCutMs,
-            isolateOutsideD1WaitsCutMs: isolate.cpuOutsideD1GapsCutMs,
-            isolateGcMs: isolate.gcMs,
-            wallMs,
-            jobs: readJobLines(true)!,
-          };
+          return { cpuMs, wallMs, jobs: readJobLines(true)! };
         }
         if (Date.now() > waitUntil) throw new Error(`no report of the run at ${new Date(time).toISOString()} in wrangler's output:\n${output.slice(-3000)}`);
       }
