@@ -1,5 +1,6 @@
 import path from "node:path";
 import { bulkFiles } from "./lib/publish/site-files.ts";
+import { activeBuildCache } from "./lib/site-build/build-cache.ts";
 import { writeSiteFiles } from "./lib/site-build/bulk-writer.ts";
 import { loadSiteModel } from "./lib/site-build/site-source.ts";
 import type { EleventyAfter, EleventyConfig } from "./site/_includes/eleventy.ts";
@@ -23,9 +24,11 @@ export default function (eleventyConfig: EleventyConfig) {
   // The bulk of the site -- a page per post, the older-post pages, every feed page -- is written by
   // the project's own renderers once Eleventy has written its templates (home, lists, 404): the same
   // bytes, without Eleventy's per-page pipeline, which cost most of a big build (lib/publish/site-files.ts).
+  // `npm run build` passes its cache: files whose inputs did not change are the previous build's bytes.
   eleventyConfig.on("eleventy.after", ({ directories, outputMode }: EleventyAfter) => {
     if (outputMode !== "fs") return;
-    writeSiteFiles(path.resolve(directories.output), bulkFiles(loadSiteModel(process.cwd())));
+    const root = process.cwd();
+    writeSiteFiles(path.resolve(directories.output), bulkFiles(loadSiteModel(root)), activeBuildCache(root));
   });
 }
 

@@ -4,7 +4,10 @@
  * (the previous good build, if any, stays). Also writes the Worker's view of the site
  * (functions/_generated/site-config.json), which wrangler bundles into the Worker.
  *
- *   tsx scripts/build.ts [--out _site] [--quiet] [--sync] [--worker-config]
+ * Incremental: it keeps what it parsed and wrote in .cache/skein/ (lib/site-build/build-cache.ts), so
+ * the next build renders only the files whose inputs changed, with the same bytes as a full build.
+ *
+ *   tsx scripts/build.ts [--out _site] [--quiet] [--sync] [--no-cache] [--worker-config]
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
@@ -14,8 +17,9 @@ import { isEntryPoint } from "../lib/cli/entry-point.ts";
 import { runningLocalServer } from "../lib/cli/local-server.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import { SiteBuildError, type SiteModel } from "../lib/publish/site.ts";
+import { BuildCache, type CacheStats, DEFAULT_CACHE_DIR, setActiveBuildCache } from "../lib/site-build/build-cache.ts";
 import { SITE_CONFIG_PATH, writeSiteConfig } from "../lib/site-build/site-config-file.ts";
-import { forgetSiteModel, loadSiteModel } from "../lib/site-build/site-source.ts";
+import { forgetSiteModel, loadSiteModel, optionsFromEnv } from "../lib/site-build/site-source.ts";
 
 export { SITE_CONFIG_PATH };
 
@@ -24,6 +28,8 @@ export interface BuildResult {
   outDir: string;
   files: number;
   seconds: number;
+  /** What the incremental build's cache saved (absent with `cache: false`). */
+  cache?: CacheStats;
 }
 
 export interface BuildFolderOptions {
@@ -32,14 +38,24 @@ export interface BuildFolderOptions {
    * "sync" mirrors changed files into the existing folder, so a dev server watching it keeps working.
    */
   replace?: "rename" | "sync";
+  /** The cache folder (default .cache/skein under root), or false for a full build that keeps none. */
+  cache?: string | false;
 }
 
 /** Build the site in `root` into `outDir`. Throws SiteBuildError (all bad files) before writing anything. */
 export async function buildSiteFolder(root: string, outDir = "_site", options: BuildFolderOptions = {}): Promise<BuildResult> {
   const started = performance.now();
+  const cache = options.cache === false ? undefined : new BuildCache(path.resolve(root, options.cache ?? DEFAULT_CACHE_DIR), optionsFromEnv(process.env));
+  setActiveBuildCache(root, cache);
   // Always read the sources afresh; Eleventy's global data then reuses this same model.
   forgetSiteModel(root);
-  const model = loadSiteModel(root);
+  let model: SiteModel;
+  try {
+    model = loadSiteModel(root);
+  } catch (error) {
+    setActiveBuildCache(root, undefined);
+    throw error;
+  }
   const finalDir = path.resolve(root, outDir);
   const stagingDir = `${finalDir}.staging-${process.pid}`;
   rmSync(stagingDir, { recursive: true, force: true });
@@ -58,6 +74,7 @@ export async function buildSiteFolder(root: string, outDir = "_site", options: B
   } finally {
     process.chdir(previousCwd);
     forgetSiteModel(root);
+    setActiveBuildCache(root, undefined);
   }
   writeSiteConfig(root, model);
   if (options.replace === "sync" && existsSync(finalDir)) {
@@ -69,7 +86,10 @@ export async function buildSiteFolder(root: string, outDir = "_site", options: B
     renameSync(stagingDir, finalDir);
     rmSync(oldDir, { recursive: true, force: true });
   }
-  return { model, outDir: finalDir, files, seconds: (performance.now() - started) / 1000 };
+  cache?.save();
+  const result: BuildResult = { model, outDir: finalDir, files, seconds: (performance.now() - started) / 1000 };
+  if (cache) result.cache = cache.stats;
+  return result;
 }
 
 /** Make `target` hold exactly what `source` holds, touching only files that differ. */
@@ -87,7 +107,11 @@ function mirrorFolder(source: string, target: string): void {
       mirrorFolder(from, to);
     } else {
       if (existsSync(to) && statSync(to).isDirectory()) rmSync(to, { recursive: true, force: true });
-      if (!existsSync(to) || !readFileSync(from).equals(readFileSync(to))) copyFileSync(from, to);
+      // Replaced, never written in place: the old file may be a hard link into the build's cache.
+      if (!existsSync(to) || !readFileSync(from).equals(readFileSync(to))) {
+        rmSync(to, { force: true });
+        copyFileSync(from, to);
+      }
     }
   }
 }
@@ -108,6 +132,11 @@ export function summary(result: BuildResult): string {
     `  lists: ${lists} list feed page${lists === 1 ? "" : "s"} (follows ${model.follows.length}${model.profile.public_blocks ? `, blocks ${model.blocks.length}` : ", blocks private"})`,
     `  html:  home + ${model.posts.length} post pages + ${model.htmlPages.length} older-post page${model.htmlPages.length === 1 ? "" : "s"}; inbox accept=${model.profile.accept}`,
   ];
+  const { cache } = result;
+  if (cache) {
+    const why = cache.ignored ? ` (previous cache not used: ${cache.ignored})` : "";
+    lines.push(`  cache: ${cache.filesReused} files and ${cache.postsReused} posts reused, ${cache.filesRendered} files rendered${why}`);
+  }
   for (const warning of model.warnings) lines.push(`  note:  ${warning}`);
   return lines.join("\n");
 }
@@ -130,11 +159,13 @@ export function localServerNote(root: string, outDir: string | undefined, env: N
   );
 }
 
-export const USAGE = `Usage: npm run build [-- --out _site] [--quiet] [--sync] [--worker-config]
+export const USAGE = `Usage: npm run build [-- --out _site] [--quiet] [--sync] [--no-cache] [--worker-config]
 
   --out DIR          write the site into DIR (default _site)
   --quiet            no summary
   --sync             update the output folder in place (what npm start's rebuilds use)
+  --no-cache         a full build: neither read nor write ${DEFAULT_CACHE_DIR}/ (the incremental build's
+                     cache; its output is the same bytes)
   --worker-config    only write ${SITE_CONFIG_PATH} (the Worker's view of the site), not the site
   --if-missing       with --worker-config: only when that file does not exist yet (npm run typecheck)`;
 
@@ -143,6 +174,7 @@ export async function main(argv: string[]): Promise<void> {
     out: { type: "string" },
     quiet: { type: "boolean", default: false },
     sync: { type: "boolean", default: false },
+    "no-cache": { type: "boolean", default: false },
     "worker-config": { type: "boolean", default: false },
     "if-missing": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
@@ -157,7 +189,10 @@ export async function main(argv: string[]): Promise<void> {
       if (!values.quiet) console.log(`wrote ${SITE_CONFIG_PATH}`);
       return;
     }
-    const result = await buildSiteFolder(root, values.out, { replace: values.sync ? "sync" : "rename" });
+    const result = await buildSiteFolder(root, values.out, {
+      replace: values.sync ? "sync" : "rename",
+      ...(values["no-cache"] ? { cache: false as const } : {}),
+    });
     if (!values.quiet) console.log(summary(result));
     const note = localServerNote(root, values.out);
     if (note) console.error(note);

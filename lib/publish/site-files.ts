@@ -34,6 +34,7 @@ export function postPageFiles(model: SiteModel): SiteFile[] {
           content: renderPostMain(chrome, post, model.replies.get(post.guid)),
           permalink,
         }),
+      inputs: () => [chrome, post, model.replies.get(post.guid) ?? null],
     };
   });
 }
@@ -49,6 +50,7 @@ export function olderPageFiles(model: SiteModel): SiteFile[] {
         content: renderArchiveMain(chrome, page),
         permalink: page.permalink,
       }),
+    inputs: () => [chrome, page],
   }));
 }
 

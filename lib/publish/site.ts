@@ -50,12 +50,19 @@ export interface BuildOptions {
   listLimits?: PageLimits;
   /** Posts per HTML page (default 20). */
   htmlPageSize?: number;
+  /** How a post file is read (default parsePost); the incremental build passes one that remembers. */
+  parsePost?: (source: PostSource) => ReturnType<typeof parsePost>;
 }
 
 export interface XmlFile {
   /** Site-root-relative path, e.g. "/feed/3.xml". */
   permalink: string;
   render(): string;
+  /**
+   * Everything render() reads besides the build's code, as JSON-able values: the incremental build
+   * (lib/site-build/build-cache.ts) reuses the previous build's bytes when these are the same.
+   */
+  inputs?(): unknown;
 }
 
 export interface HtmlArchivePage {
@@ -220,8 +227,9 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
   }
 
   const parsed: ParsedPost[] = [];
+  const parse = options.parsePost ?? parsePost;
   for (const source of sources.posts) {
-    const result = parsePost(source);
+    const result = parse(source);
     if (result.ok) parsed.push(result.value);
     else errors.push(...result.error);
   }
@@ -258,7 +266,7 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
       };
       const last = pagePosts.at(-1);
       if (last) page.lastBuildDate = last.date;
-      feedFiles.push({ permalink: chain.permalinks[i]!, render: () => renderFeedPage(page, feedContext) });
+      feedFiles.push({ permalink: chain.permalinks[i]!, render: () => renderFeedPage(page, feedContext), inputs: () => [feedContext, page] });
     });
     atomFiles = atomChain(
       chain.pages,
@@ -311,7 +319,7 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
         items: pageEntries.map((e) => chain.xml.get(e)!).reverse(),
         lastBuildDate: newestSince ?? UNKNOWN_LIST_DATE,
       };
-      listFiles.push({ permalink: chain.permalinks[i]!, render: () => renderListPage(page, context) });
+      listFiles.push({ permalink: chain.permalinks[i]!, render: () => renderListPage(page, context), inputs: () => [context, page] });
     });
   }
 

@@ -8,6 +8,7 @@ import type { PageLimits } from "../publish/feed/paginate.ts";
 import { DEFAULT_FEED_LIMITS } from "../publish/feed/paginate.ts";
 import { REPLIES_DIR } from "../publish/replies.ts";
 import { type BuildOptions, buildSite, type FileSource, type SiteModel, type SiteSources } from "../publish/site.ts";
+import { activeBuildCache } from "./build-cache.ts";
 
 export const SOURCE_PATHS = {
   posts: "posts",
@@ -87,12 +88,16 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): BuildOptions {
 
 const cache = new Map<string, SiteModel>();
 
-/** The site model for a project folder, built once per process (the build script and Eleventy share it). */
+/**
+ * The site model for a project folder, built once per process (the build script and Eleventy share it);
+ * with the build's cache (build-cache.ts), posts whose bytes it knows are not parsed again.
+ */
 export function loadSiteModel(root: string, env: NodeJS.ProcessEnv = process.env): SiteModel {
   const key = path.resolve(root);
   let model = cache.get(key);
   if (!model) {
-    model = buildSite(readSiteSources(key), optionsFromEnv(env));
+    const buildCache = activeBuildCache(key);
+    model = buildSite(readSiteSources(key), { ...optionsFromEnv(env), ...(buildCache ? { parsePost: buildCache.parsePost } : {}) });
     cache.set(key, model);
   }
   return model;

@@ -11,11 +11,13 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { REPO_ROOT } from "../../lib/harness/project-copy.ts";
+import { DEFAULT_CACHE_DIR } from "../../lib/site-build/build-cache.ts";
 
 interface Step {
   run?: string;
   uses?: string;
   if?: string;
+  with?: Record<string, string>;
 }
 interface Workflow {
   on: Record<string, { paths?: string[]; "paths-ignore"?: string[]; workflows?: string[]; branches?: string[] } | null>;
@@ -67,6 +69,17 @@ describe("the workflows split tests from publishing", () => {
     expect(gateAt).toBeGreaterThanOrEqual(0);
     expect(deployAt).toBeGreaterThan(gateAt);
     for (const step of all.slice(gateAt + 1)) expect(step.if, JSON.stringify(step)).toContain("steps.gate.outputs.deploy == 'true'");
+  });
+
+  it("Deploy keeps the incremental build's cache between deploys: actions/cache of the build's cache folder, before the build", () => {
+    const all = steps(workflow("deploy.yml"));
+    const cacheAt = all.findIndex((step) => step.uses?.startsWith("actions/cache@") && step.with?.path === DEFAULT_CACHE_DIR);
+    const deployAt = all.findIndex((step) => step.run?.includes("bash scripts/deploy.sh worker"));
+    expect(cacheAt).toBeGreaterThanOrEqual(0);
+    expect(cacheAt).toBeLessThan(deployAt);
+    // A new key each run (a cache entry is never overwritten), the newest earlier one restored.
+    expect(all[cacheAt]!.with?.key).toContain("github.run_id");
+    expect(all[cacheAt]!.with?.["restore-keys"]).toBe("skein-build-");
   });
 });
 

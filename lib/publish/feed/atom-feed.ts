@@ -138,6 +138,8 @@ export interface AtomFile {
   /** Site-root-relative path, e.g. "/atom/3.xml". */
   permalink: string;
   render(): string;
+  /** What render() reads (lib/publish/site.ts XmlFile). */
+  inputs(): unknown;
 }
 
 /**
@@ -160,6 +162,7 @@ export function atomChain(pages: readonly (readonly Post[])[], context: AtomCont
           },
           context,
         ),
+      inputs: () => [context, links[i], posts],
     };
   });
 }

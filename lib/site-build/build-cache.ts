@@ -1,0 +1,204 @@
+/**
+ * The incremental build's cache: what the previous build parsed and wrote, keyed by content, so the
+ * next build renders only what a change can touch (docs/incremental-build.md).
+ *
+ *   <dir>/manifest.json    "<sha256 of the rest>\n" + JSON: the code key, every parsed post by the
+ *                          sha256 of its file name and bytes, every bulk output file's inputs key and
+ *                          the sha256 of its bytes
+ *   <dir>/objects/ab/ab..  the output bytes, named by their sha256
+ *
+ * Nothing in it is trusted: a manifest that does not match its own checksum, has another format or
+ * was written by other code or other build options is ignored whole (a full build); an object whose
+ * bytes do not hash to its name is never used (that file is rendered). Keys are content hashes, so a
+ * cache from another site only matches where the inputs are the same. Archives never change by design
+ * (lib/publish/feed/paginate.ts), so after appending a post nearly every file is a cache hit.
+ */
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { ParsedPost, PostSource } from "../publish/posts.ts";
+import { parsePost } from "../publish/posts.ts";
+import type { BuildOptions } from "../publish/site.ts";
+import { codeVersion } from "./code-version.ts";
+
+/** Where `npm run build` keeps it (deploy.yml keeps this folder between deploys with actions/cache). */
+export const DEFAULT_CACHE_DIR = ".cache/skein";
+const FORMAT = 1;
+
+interface Manifest {
+  format: number;
+  /** The build's code, Node's version and the build options (codeVersion()). */
+  code: string;
+  /** sha256(file name, bytes) -> the post as parsePost read it. */
+  posts: Record<string, ParsedPost>;
+  /** Output path -> [sha256 of its inputs, sha256 of its bytes]. */
+  files: Record<string, [string, string]>;
+}
+
+export interface CacheStats {
+  /** Why the previous cache was not used, when it was not (missing, corrupt, other code). */
+  ignored?: string;
+  postsReused: number;
+  postsParsed: number;
+  filesReused: number;
+  filesRendered: number;
+}
+
+/**
+ * A hard link when the cache and the output share a file system (no bytes copied), else a copy. The
+ * output is never written in place later (scripts/build.ts replaces whole files), so the link cannot
+ * change the cache; if something else does, the hash check above refuses that object next time.
+ */
+function linkOrCopy(from: string, to: string): void {
+  try {
+    linkSync(from, to);
+  } catch {
+    copyFileSync(from, to);
+  }
+}
+
+const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
+
+function readManifest(dir: string, code: string): { manifest?: Manifest; ignored?: string } {
+  const file = path.join(dir, "manifest.json");
+  if (!existsSync(file)) return { ignored: "no cache yet" };
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    return { ignored: `unreadable (${error instanceof Error ? error.message : String(error)})` };
+  }
+  const newline = text.indexOf("\n");
+  const body = text.slice(newline + 1);
+  if (newline !== 64 || sha256(body) !== text.slice(0, 64)) return { ignored: "corrupt (checksum mismatch)" };
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(body) as Manifest;
+  } catch {
+    return { ignored: "corrupt (not JSON)" };
+  }
+  if (!manifest || typeof manifest !== "object" || manifest.format !== FORMAT) return { ignored: "another cache format" };
+  if (manifest.code !== code) return { ignored: "written by other code or build options" };
+  if (typeof manifest.posts !== "object" || typeof manifest.files !== "object" || !manifest.posts || !manifest.files) {
+    return { ignored: "corrupt (missing tables)" };
+  }
+  return { manifest };
+}
+
+export class BuildCache {
+  readonly stats: CacheStats = { postsReused: 0, postsParsed: 0, filesReused: 0, filesRendered: 0 };
+  private readonly previous: Manifest | undefined;
+  private readonly next: Manifest;
+  private readonly madeDirs = new Set<string>();
+
+  /** Open the cache in `dir` for a build with these options (nothing is written until save()). */
+  constructor(
+    readonly dir: string,
+    options: BuildOptions = {},
+  ) {
+    const { parsePost: _parse, ...plainOptions } = options;
+    const code = sha256(`${FORMAT}\n${codeVersion()}\n${process.version}\n${JSON.stringify(plainOptions)}`);
+    const { manifest, ignored } = readManifest(dir, code);
+    this.previous = manifest;
+    if (ignored) this.stats.ignored = ignored;
+    this.next = { format: FORMAT, code, posts: {}, files: {} };
+  }
+
+  /** parsePost, remembered by the file's name and bytes. Files with errors are not remembered. */
+  readonly parsePost = (source: PostSource): ReturnType<typeof parsePost> => {
+    const key = sha256(`${source.file}\0`).concat(sha256(source.bytes));
+    const known = this.previous?.posts[key] ?? this.next.posts[key];
+    if (known) {
+      this.stats.postsReused++;
+      this.next.posts[key] = known;
+      return { ok: true, value: known };
+    }
+    const result = parsePost(source);
+    this.stats.postsParsed++;
+    if (result.ok) this.next.posts[key] = result.value;
+    return result;
+  };
+
+  /**
+   * Write the output file `relative` to `target`: a link to (or copy of) the previous build's bytes when
+   * its inputs are the same and those bytes still hash to what was recorded, else render() it.
+   */
+  writeOutput(relative: string, target: string, inputs: unknown, render: () => string): void {
+    const key = sha256(JSON.stringify(inputs));
+    const known = this.previous?.files[relative];
+    if (known && known[0] === key && this.objectIsIntact(known[1])) {
+      linkOrCopy(this.objectPath(known[1]), target);
+      this.stats.filesReused++;
+      this.next.files[relative] = known;
+      return;
+    }
+    const bytes = Buffer.from(render(), "utf8");
+    writeFileSync(target, bytes);
+    const hash = sha256(bytes);
+    this.writeObject(hash, bytes);
+    this.stats.filesRendered++;
+    this.next.files[relative] = [key, hash];
+  }
+
+  /** After a successful build: write the manifest, then drop objects no file refers to any more. */
+  save(): void {
+    mkdirSync(this.dir, { recursive: true });
+    const body = JSON.stringify(this.next);
+    const file = path.join(this.dir, "manifest.json");
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, `${sha256(body)}\n${body}`);
+    renameSync(temporary, file);
+    this.pruneObjects();
+  }
+
+  private objectPath(hash: string): string {
+    return path.join(this.dir, "objects", hash.slice(0, 2), hash);
+  }
+
+  private objectIsIntact(hash: string): boolean {
+    if (!/^[0-9a-f]{64}$/.test(hash)) return false;
+    try {
+      return sha256(readFileSync(this.objectPath(hash))) === hash;
+    } catch {
+      return false;
+    }
+  }
+
+  private writeObject(hash: string, bytes: Uint8Array): void {
+    const file = this.objectPath(hash);
+    const dir = path.dirname(file);
+    if (!this.madeDirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.madeDirs.add(dir);
+    }
+    // A file there already has these bytes (or is broken, and then it is replaced); a short write from a
+    // build killed halfway fails objectIsIntact() and is never used.
+    if (!this.objectIsIntact(hash)) {
+      rmSync(file, { force: true });
+      writeFileSync(file, bytes);
+    }
+  }
+
+  private pruneObjects(): void {
+    const wanted = new Set(Object.values(this.next.files).map(([, hash]) => hash));
+    const root = path.join(this.dir, "objects");
+    if (!existsSync(root)) return;
+    for (const sub of readdirSync(root)) {
+      for (const name of readdirSync(path.join(root, sub))) {
+        if (!wanted.has(name)) rmSync(path.join(root, sub, name), { force: true });
+      }
+    }
+  }
+}
+
+const active = new Map<string, BuildCache>();
+
+/** The cache the build of `root` uses (scripts/build.ts sets it; Eleventy's events read it), or none. */
+export function activeBuildCache(root: string): BuildCache | undefined {
+  return active.get(path.resolve(root));
+}
+
+export function setActiveBuildCache(root: string, cache: BuildCache | undefined): void {
+  if (cache) active.set(path.resolve(root), cache);
+  else active.delete(path.resolve(root));
+}
