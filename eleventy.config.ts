@@ -14,9 +14,10 @@ export default function (eleventyConfig: EleventyConfig) {
   eleventyConfig.addExtension(["11ty.ts"], { key: "11ty.js" });
   eleventyConfig.addTemplateFormats("11ty.ts");
 
-  // Pictures and styles are copied as they are; _headers (read by Workers Static Assets, never served
-  // itself) lets browser-based clients read the feeds (CORS).
-  eleventyConfig.addPassthroughCopy({ "site/assets": "assets", "site/_headers": "_headers" });
+  // Pictures and styles are copied as they are. _headers (read by Workers Static Assets, never served
+  // itself: CORS for the feeds, the pages' security headers, the Webmention Link header) is
+  // site/_headers plus that Link header, written by site/headers.11ty.ts.
+  eleventyConfig.addPassthroughCopy({ "site/assets": "assets" });
 
   // Rebuild in watch mode when posts change, too.
   eleventyConfig.addWatchTarget("posts/");

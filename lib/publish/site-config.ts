@@ -10,6 +10,7 @@ import { normalizeUserLink } from "../shared/urls.ts";
 import { ATOM_CONTENT_TYPE, declaredHubs } from "./feed/atom-feed.ts";
 import { outboxList } from "./outbox-list.ts";
 import type { SiteModel, XmlFile } from "./site.ts";
+import { webmentionList } from "./webmention-list.ts";
 
 /** [0,1,2,3,7,8] -> [[0,3],[7,8]] */
 export function compressIds(ids: readonly number[]): [number, number][] {
@@ -65,6 +66,7 @@ export function siteConfigFromModel(
     selected: profile.selected.map(identityOf),
     post_ids: compressIds(model.posts.map((post) => post.guid)),
     notifications: outboxList(model),
+    webmentions: webmentionList(model),
     websub: websubConfig(model),
     signing: { keys: profile.signing_keys, require_signatures: profile.require_signatures },
     ...(profile.bridgy_fed ? { bridgy_fed: true } : {}),

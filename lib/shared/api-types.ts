@@ -152,6 +152,32 @@ export interface OutboxItem {
   sent_at: string | null;
 }
 
+/** What happened to a webmention we send (migrations/0015_webmention_sends.sql). */
+export type WebmentionSendState = "queued" | "sent" | "no-endpoint" | "failed" | "cancelled";
+
+/** GET /api/outbox/webmentions (npm run outbox): one (our post, target page) webmention. */
+export interface WebmentionSendItem {
+  id: number;
+  post_id: number;
+  /** Our post page. */
+  source: string;
+  /** The page our post links to. */
+  target: string;
+  /** Why it is (or was last) queued: a new post, an edit (§3.1.4), a deletion (§3.1.5). */
+  reason: "new" | "updated" | "deleted";
+  state: WebmentionSendState;
+  /** The endpoint discovered (§3.1.2), once known. */
+  endpoint: string | null;
+  http_status: number | null;
+  attempts: number;
+  next_attempt_at: string | null;
+  /** Why it is not sent (yet), or what it waits for. */
+  detail: string | null;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+}
+
 /** POST /api/outbox/messages: 201 `sent`, or 202 `queued` (their server failed for now; the job retries). */
 export interface OutboxSendAnswer {
   outcome: "sent" | "queued";

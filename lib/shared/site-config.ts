@@ -59,6 +59,33 @@ export interface OutboxList {
  */
 export const NOTIFY_WINDOW_DAYS = 14;
 
+/**
+ * Webmention out (W3C Webmention §3.1): the pages a post links to that are not Open Microblog items
+ * (a link in its text, a plain-URL `in_reply_to:`), listed by the build (lib/publish/webmention-list.ts)
+ * for every post within NOTIFY_WINDOW_DAYS, with a fingerprint of its content: a new fingerprint is an
+ * edit, which sends again (§3.1.4). The webmention.send job (lib/webmention/send-job.ts) sends them.
+ */
+export interface WebmentionSource {
+  /** Our post's guid. */
+  post_id: number;
+  /** The post's date, ISO 8601 UTC. */
+  date: string;
+  /** Our post page: the webmention's source. */
+  source: string;
+  /** Changes when the post's content changes. */
+  fingerprint: string;
+  /** Absolute http(s) URLs, in the order the post names them (in_reply_to first), at most MAX_WEBMENTION_TARGETS. */
+  targets: string[];
+}
+
+export interface WebmentionList {
+  digest: string;
+  items: WebmentionSource[];
+}
+
+/** Targets a post sends webmentions to, at most: a plain count a reader can check (docs/reach.md). */
+export const MAX_WEBMENTION_TARGETS = 10;
+
 /** A feed's head page as a WebSub topic (lib/websub/): what the build wrote there. */
 export interface WebSubTopic {
   /** The head page's URL: the topic (its rel="self"). */
@@ -107,6 +134,8 @@ export interface SiteConfig {
    * selected account must sign (docs/signing.md). Absent in a config written before signing.
    */
   signing?: { keys: PublishedKey[]; require_signatures: boolean };
+  /** Webmentions our posts send (absent in a config written before Webmention out: nothing is sent). */
+  webmentions?: WebmentionList;
   /** Hubs, topics and callbacks (absent in a config written before WebSub: no pings, no hub, no subscriptions). */
   websub?: WebSubConfig;
   /** profile.yaml `bridgy_fed: true`: /.well-known/webfinger and host-meta redirect to Bridgy Fed (lib/webmention/bridge-routes.ts). */

@@ -6,6 +6,7 @@ import { reverifyRepliesJob } from "../inbox/reverify-job.ts";
 import { outboxSendJob } from "../outbox/send-job.ts";
 import { timelinePollJob } from "../timeline/poll-job.ts";
 import { timelineSubscribeJob } from "../timeline/websub-subscribe-job.ts";
+import { webmentionSendJob } from "../webmention/send-job.ts";
 import { webmentionVerifyJob } from "../webmention/verify-job.ts";
 import { websubDeliverJob } from "../websub/deliver-job.ts";
 import { websubPublishJob } from "../websub/publish-job.ts";
@@ -21,6 +22,7 @@ export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   reverifyRepliesJob,
   webmentionVerifyJob,
   outboxSendJob,
+  webmentionSendJob,
   writeLiveJob,
   websubPublishJob,
   websubDeliverJob,

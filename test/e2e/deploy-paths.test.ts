@@ -161,6 +161,7 @@ describe("the API-only Worker, served by wrangler dev", () => {
       "inbox.reverify",
       "webmention.verify",
       "outbox.send",
+      "webmention.send",
       "write.live",
       "websub.publish",
       "websub.deliver",

@@ -51,6 +51,8 @@ describe("static files", () => {
       expect(page.headers.get("Content-Security-Policy"), path).toContain("object-src 'none'");
       expect(page.headers.get("X-Content-Type-Options"), path).toBe("nosniff");
       expect(page.headers.get("Referrer-Policy"), path).toBe("strict-origin-when-cross-origin");
+      // Webmention §3.1.2: the endpoint in an HTTP Link header, besides the page's <link rel="webmention">.
+      expect(page.headers.get("Link"), path).toBe(`<${server.url}/api/webmention>; rel="webmention"`);
     }
     const headersFile = await fetch(`${server.url}/_headers`);
     expect(headersFile.status).toBe(404);

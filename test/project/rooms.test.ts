@@ -25,7 +25,7 @@ const ROOMS: Record<string, readonly string[]> = {
   websub: ["worker-kit", "shared"],
   timeline: ["websub", "worker-kit", "shared"],
   write: ["outbox", "worker-kit", "shared"],
-  webmention: ["inbox", "worker-kit", "shared"],
+  webmention: ["inbox", "outbox", "worker-kit", "shared"],
   indieauth: ["worker-kit", "shared"],
   owner: ["inbox", "timeline", "outbox", "write", "indieauth", "worker-kit", "shared"],
   worker: ["owner", "inbox", "timeline", "outbox", "websub", "write", "webmention", "indieauth", "worker-kit", "shared"],

@@ -26,6 +26,8 @@ declare module "vitest" {
     writeControlPort: number;
     /** Port of the webmention sources (webmention-sources.ts): IndieWeb pages that mention our posts. */
     webmentionServerPort: number;
+    /** Port of the pages our posts link to (webmention-targets.ts): discovery cases, hostile targets, endpoints. */
+    webmentionTargetsPort: number;
     /** Port of the signing tests' loopback server (feed-server-signing.ts): sites whose feeds publish the keys a test sets. */
     signingServerPort: number;
   }

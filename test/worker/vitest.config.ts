@@ -41,6 +41,7 @@ export default defineConfig(async () => {
         "test/worker/support/feed-server-websub.ts",
         "test/worker/support/forge-server-write.ts",
         "test/worker/support/webmention-sources.ts",
+        "test/worker/support/webmention-targets.ts",
         "test/worker/support/feed-server-signing.ts",
       ],
       testTimeout: 30_000,

@@ -1,0 +1,13 @@
+// _headers: site/_headers as the owner wrote it, plus `Link: <our endpoint>; rel="webmention"` on
+// every page (lib/publish/headers-file.ts). Read at deploy by Workers Static Assets, never served.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { headersFile } from "../lib/publish/headers-file.ts";
+import type { TemplateData } from "./_includes/eleventy.ts";
+
+export const data = { permalink: "/_headers" };
+
+export function render(d: TemplateData): string {
+  const own = readFileSync(path.join(process.cwd(), "site", "_headers"), "utf8");
+  return headersFile(own, d.skein.urls.webmention);
+}
