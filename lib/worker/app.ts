@@ -8,6 +8,7 @@
  *   /api/inbox/...                        the owner's inbox             lib/inbox/owner-routes.ts
  *   /api/jobs/run                         run the scheduled jobs now    lib/worker/jobs-routes.ts
  *   /api/timeline, /api/timeline/follows  the owner's timeline          lib/timeline/owner-routes.ts
+ *   /api/outbox/webmentions/...           webmentions we send (owner)   lib/webmention/send-routes.ts
  *   /api/outbox/...                       what Skein sends (owner)      lib/outbox/routes.ts
  *   /api/write/posts                      write a post: a commit (owner)  lib/write/routes.ts
  *   /owner/...                            the owner's pages (a session) lib/owner/app.tsx
@@ -36,6 +37,7 @@ import { timelineOwnerRoutes } from "../timeline/owner-routes.ts";
 import { websubCallbackRoutes } from "../timeline/websub-routes.ts";
 import { bridgeRoutes } from "../webmention/bridge-routes.ts";
 import { webmentionOwnerRoutes, webmentionRoutes } from "../webmention/routes.ts";
+import { webmentionSendRoutes } from "../webmention/send-routes.ts";
 import { websubHubRoutes } from "../websub/hub-routes.ts";
 import type { WorkerApp, WorkerBindings, WorkerOptions } from "../worker-kit/env.ts";
 import { writeRoutes } from "../write/routes.ts";
@@ -94,6 +96,7 @@ export function createApp(config: SiteConfig, options: WorkerOptions = {}): Work
   app.route("/api/inbox", inboxOwnerRoutes(config, deps));
   app.route("/api/jobs", jobsRoutes(config, deps));
   app.route("/api/timeline", timelineOwnerRoutes(config, deps));
+  app.route("/api/outbox/webmentions", webmentionSendRoutes(deps));
   app.route("/api/outbox", outboxRoutes(config, deps));
   app.route("/api/write", writeRoutes(config, deps));
   // Before the owner's pages: POST /owner/auth is a client redeeming a code (no session, no form of ours).

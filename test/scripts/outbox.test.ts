@@ -7,7 +7,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
-import type { OutboxItem } from "../../lib/shared/api-types.ts";
+import type { OutboxItem, WebmentionSendItem } from "../../lib/shared/api-types.ts";
 import { outboxTable, parseArgs } from "../../scripts/outbox.ts";
 import { runScript } from "../support/cli.ts";
 
@@ -54,6 +54,38 @@ const ITEMS = [
   item({ id: 2, state: "sent" }),
 ];
 
+function sendItem(fields: Partial<WebmentionSendItem>): WebmentionSendItem {
+  return {
+    id: 1,
+    post_id: 3,
+    source: "https://ada.example/posts/3/",
+    target: "https://indie.example/notes/1",
+    reason: "new",
+    state: "sent",
+    endpoint: "https://indie.example/webmention",
+    http_status: 202,
+    attempts: 1,
+    next_attempt_at: null,
+    detail: null,
+    created_at: "2026-03-01T12:00:00Z",
+    updated_at: "2026-03-01T12:00:30Z",
+    sent_at: "2026-03-01T12:00:30Z",
+    ...fields,
+  };
+}
+
+const SENDS = [
+  sendItem({
+    id: 6,
+    target: `https://x.example/${HOSTILE}`,
+    state: "queued",
+    attempts: 1,
+    next_attempt_at: "2026-03-01T12:10:00Z",
+    detail: "the endpoint answered 503",
+  }),
+  sendItem({ id: 5, reason: "updated", state: "no-endpoint", endpoint: null, http_status: null, detail: "advertises no Webmention endpoint" }),
+];
+
 let server: http.Server;
 let base: string;
 let project: ProjectCopy;
@@ -69,6 +101,10 @@ beforeAll(async () => {
     const url = new URL(req.url ?? "/", "http://x");
     if (req.headers.authorization !== `Bearer ${TOKEN}`)
       return json(401, { status: 401, detail: "the owner token does not match" }, "application/problem+json");
+    if (url.pathname === "/api/outbox/webmentions") return json(200, { items: SENDS, next_cursor: null });
+    if (url.pathname === "/api/outbox/webmentions/5/retry") return res.writeHead(204).end();
+    if (url.pathname === "/api/outbox/webmentions/6/retry")
+      return json(409, { status: 409, detail: "webmention 6 is not failed or without an endpoint" }, "application/problem+json");
     if (url.pathname === "/api/outbox") return json(200, { items: ITEMS, next_cursor: url.searchParams.get("cursor") ? null : "b3V0Ym94OjI" });
     if (url.pathname === "/api/outbox/4/retry") return json(200, { ...ITEMS[0], state: "queued", attempts: 0 });
     if (url.pathname === "/api/outbox/2/retry")
@@ -127,6 +163,22 @@ describe("npm run outbox", { timeout: 60_000 }, () => {
     const bad = await outbox("retry", "x");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^npm run outbox: not an id: x\n\nUsage: npm run outbox/);
+  });
+
+  it("webmentions: what each post sends, why one is not sent and when it is tried next; --json; retry-webmention", async () => {
+    const result = await outbox("webmentions", "--post", "3");
+    expect(paths.at(-1)).toBe("GET /api/outbox/webmentions?post=3");
+    const lines = result.stdout.split("\n");
+    expect(lines[0]).toBe("Webmentions your posts send (post 3): newest first");
+    expect(lines[1]).toMatch(/^\s+ID\s+POST\s+WHY\s+STATE\s+TRIES\s+UPDATED \(UTC\)\s+TARGET$/);
+    expect(lines[2]).toMatch(/^\s+6\s+3\s+new\s+queued\s+1\s+2026-03-01 12:00\s+https:\/\/x\.example\/evil/);
+    expect(lines[3]).toBe("       the endpoint answered 503");
+    expect(lines[4]).toBe("       next try: 2026-03-01 12:10 UTC");
+    expect(lines[5]).toMatch(/^\s+5\s+3\s+updated\s+no-endpoint\s+1\s/);
+    expect(result.stdout).not.toMatch(/[\u0080-\u009f\u202e]/);
+    expect(JSON.parse((await outbox("webmentions", "--json")).stdout).items[1].state).toBe("no-endpoint");
+    expect((await outbox("retry-webmention", "5")).stdout).toMatch(/^queued webmention 5 again/);
+    expect(await outbox("retry-webmention", "6")).toMatchObject({ code: 1, stderr: "npm run outbox: webmention 6 is not failed or without an endpoint\n" });
   });
 
   it("an empty outbox says so", () => {

@@ -11,7 +11,7 @@ import { SENDS_PER_RUN, webmentionSendJob } from "../../lib/webmention/send-job.
 import { runJobs } from "../../lib/worker-kit/jobs.ts";
 import { outboxEnv, ownFeed } from "../outbox/support.ts";
 import { DISCOVERY_CASES } from "../worker/support/discovery-cases.ts";
-import { FIXED_NOW, loopbackOnlyFetch, meteredEnv, testConfig } from "../worker/support/worker.ts";
+import { FIXED_NOW, loopbackOnlyFetch, meteredEnv, owner, problemOf, testApp, testConfig } from "../worker/support/worker.ts";
 
 const base = `http://127.0.0.1:${inject("webmentionTargetsPort")}`;
 const MINUTE = 60_000;
@@ -186,5 +186,25 @@ describe("costs", () => {
     expect(usage.rowsWritten).toBe(6);
     const again = await run(config([item(1, [`${base}/disc/3`]), item(2, [])]), FIXED_NOW + MINUTE, { env: metered });
     expect(again.rows_written).toBe(1);
+  });
+});
+
+describe("the owner's view: GET /api/outbox/webmentions (npm run outbox -- webmentions)", () => {
+  it("lists what each post sent, newest first, by post; a failed one can be queued again, a sent one cannot", async () => {
+    await run(config([item(1, [`${base}/disc/3`, `${base}/hostile/refuses`])]));
+    const app = testApp();
+    const page = (await (await owner(app, "/api/outbox/webmentions?post=1")).json()) as { items: WebmentionSendItem[]; next_cursor: string | null };
+    expect(page.items.map((i) => [i.id > 0, i.target, i.state, i.reason])).toEqual([
+      [true, `${base}/hostile/refuses`, "failed", "new"],
+      [true, `${base}/disc/3`, "sent", "new"],
+    ]);
+    expect(page.items[1]).not.toHaveProperty("fingerprint");
+    const [failed, sent] = page.items;
+    expect((await owner(app, `/api/outbox/webmentions/${failed!.id}/retry`, { method: "POST" })).status).toBe(204);
+    const refused = await owner(app, `/api/outbox/webmentions/${sent!.id}/retry`, { method: "POST" });
+    expect(refused.status).toBe(409);
+    expect((await problemOf(refused)).detail).toMatch(/not failed/);
+    expect((await rows()).find((r) => r.id === failed!.id)).toMatchObject({ state: "queued", attempts: 0 });
+    expect((await owner(app, "/api/outbox/webmentions", {}, null)).status).toBe(401);
   });
 });
