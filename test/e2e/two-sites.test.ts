@@ -3,15 +3,26 @@
  * a post of A and notifies A's reply URL (what B's client does); A verifies the notification in the
  * background by reading B's real feed, and shows the outcome in its owner API. A notification that
  * B's feed does not back (a post that is no reply) ends up rejected.
+ *
+ * Both sites sign (docs/signing.md: `npm run init`'s key pair, RFC 9421 + RFC 9530): B's outbox sends
+ * its reply notification and a private message signed, and A marks both signed by B's feed (the
+ * unsigned copy of the notification sent earlier by hand is upgraded); a third party claiming B
+ * unsigned is stored not proven; one signing with its own key as B, a tampered body, an old and a
+ * replayed request are refused with nothing stored; after B rotates its key, both keys verify.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readDevVar } from "../../lib/cli/dev-vars.ts";
+import { ensureSigningKey, generateSigningKey, rotateSigningKey } from "../../lib/cli/signing-keys.ts";
 import { postMarkdown, profileYaml } from "../../lib/harness/factories.ts";
 import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import { freePort } from "../../lib/harness/static-server.ts";
 import { buildProject, type LocalServer, migrateLocal, startDev } from "../../lib/harness/wrangler-server.ts";
+import { importSigningKey, signRequest } from "../../lib/shared/http-signatures.ts";
 import { readFeed } from "../../lib/shared/remote-feed-reader.ts";
+import { readSigningKeys } from "../../lib/shared/signing-keys.ts";
+import { normalizeUserLink } from "../../lib/shared/urls.ts";
 
 const A = { username: "alice", user_id: "a11ce000-0000-4000-8000-000000000001", token: "token-of-alice" };
 const B = { username: "bruno", user_id: "b7b70000-0000-4000-8000-000000000002", token: "token-of-bruno" };
@@ -28,6 +39,7 @@ let siteB: Site;
 async function startSite(project: ProjectCopy, port: number, token: string): Promise<Site> {
   const url = `http://127.0.0.1:${port}`;
   project.write(".dev.vars", `OWNER_TOKEN=${token}\n`);
+  ensureSigningKey(project.root);
   buildProject(project, url);
   migrateLocal(project);
   return { project, url, server: await startDev(project, port) };
@@ -54,7 +66,8 @@ beforeAll(async () => {
       // B's reply to A's post 1: the front matter names A's user_id, feed and post.
       "b1.md": postMarkdown({
         id: 1,
-        date: "2026-05-02T09:30:00Z",
+        // Recent: the outbox notifies posts of the last 14 days only.
+        date: new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
         body: "@alice Every Sunday, rye mostly.",
         replyTo: { user_id: A.user_id, username: A.username, user_link: `${urlA}/feed.xml`, status_id: 1 },
       }),
@@ -136,5 +149,114 @@ describe("site B replies to site A", () => {
     expect(await repliesOf(siteB, B.token)).toEqual([]);
     const wrongToken = await fetch(`${siteA.url}/api/inbox/replies`, { headers: { authorization: `Bearer ${B.token}` } });
     expect(wrongToken.status).toBe(401);
+  });
+});
+
+interface StoredMessage {
+  message: string;
+  username: string;
+  proof: string | null;
+  signed_by: string | null;
+}
+
+async function messagesOf(site: Site, token: string): Promise<StoredMessage[]> {
+  const response = await fetch(`${site.url}/api/inbox/messages`, { headers: { authorization: `Bearer ${token}` } });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { items: StoredMessage[] }).items;
+}
+
+describe("signed between the two sites", () => {
+  const bFeed = () => `${siteB.url}/feed.xml`;
+  const messageUrl = () => `${siteA.url}/api/message`;
+  const asB = (text: string) =>
+    JSON.stringify({ user_id: B.user_id, username: B.username, user_link: bFeed(), message: text, date: new Date().toUTCString().replace("GMT", "+0000") });
+
+  /** A POST to A's inbox signed with `secret` as `keyId`, created at `atMs`; the body sent may differ from the one signed. */
+  async function postSigned(body: string, secret: string, options: { keyId?: string; atMs?: number; sent?: string } = {}) {
+    const key = await importSigningKey(secret);
+    const headers = await signRequest(
+      { method: "POST", url: messageUrl(), body: new TextEncoder().encode(body) },
+      { privateKey: key!.privateKey, keyId: options.keyId ?? bFeed() },
+      options.atMs ?? Date.now(),
+    );
+    const send = () => fetch(messageUrl(), { method: "POST", headers: { "content-type": "application/json", ...headers }, body: options.sent ?? body });
+    return { response: await send(), again: send };
+  }
+
+  it("B's outbox signs its reply notification: A marks the reply (stored unsigned before) signed by B's feed", async () => {
+    const jobs = await fetch(`${siteB.url}/api/jobs/run`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${B.token}`, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(jobs.status).toBe(200);
+    const report = JSON.stringify(await jobs.json());
+    const deadline = Date.now() + 30_000;
+    let reply: (StoredReply & { proof?: string; signed_by?: string }) | undefined;
+    do {
+      reply = (await repliesOf(siteA, A.token)).find((r) => r.status_id === "1");
+      if (reply?.proof === "signed") break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    } while (Date.now() < deadline);
+    expect(reply, report).toMatchObject({ post_id: 1, verification: "verified", proof: "signed", signed_by: normalizeUserLink(bFeed()) });
+  });
+
+  it("B's owner sends A a private message: it arrives signed; a third party claiming B unsigned is stored not proven", async () => {
+    const sent = await fetch(`${siteB.url}/api/outbox/messages`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${B.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ recipient: `${siteA.url}/feed.xml`, text: "Signed, sealed, delivered." }),
+    });
+    expect(sent.status, await sent.clone().text()).toBeLessThan(300);
+    const impostor = await fetch(messageUrl(), { method: "POST", headers: { "content-type": "application/json" }, body: asB("It is me, Bruno. Really.") });
+    expect(impostor.status).toBe(201);
+    const stored = (await messagesOf(siteA, A.token)).map((m) => [m.message, m.username, m.proof, m.signed_by]);
+    expect(stored).toEqual([
+      ["It is me, Bruno. Really.", B.username, "not_proven", null],
+      ["Signed, sealed, delivered.", B.username, "signed", normalizeUserLink(bFeed())],
+    ]);
+  });
+
+  it("refuses, storing nothing: a third party signing with its own key as B, a tampered body, an old request, a replay", async () => {
+    const secretB = readDevVar(siteB.project.root, "SIGNING_KEY")!;
+    const before = (await messagesOf(siteA, A.token)).length;
+    const mallory = generateSigningKey().secret;
+    const statuses: number[] = [];
+    statuses.push((await postSigned(asB("Mallory as B"), mallory)).response.status);
+    statuses.push((await postSigned(asB("Mallory as B, her own feed as keyid"), mallory, { keyId: "http://127.0.0.1:9/mallory.xml" })).response.status);
+    statuses.push((await postSigned(asB("pay 10"), secretB, { sent: asB("pay 99") })).response.status);
+    statuses.push((await postSigned(asB("from long ago"), secretB, { atMs: Date.now() - 600_000 })).response.status);
+    const honest = await postSigned(asB("once only"), secretB);
+    statuses.push(honest.response.status);
+    statuses.push((await honest.again()).status);
+    expect(statuses).toEqual([403, 403, 403, 403, 201, 409]);
+    const after = await messagesOf(siteA, A.token);
+    expect(after.length).toBe(before + 1);
+    expect(after[0]).toMatchObject({ message: "once only", proof: "signed" });
+  });
+
+  it("after B rotates its key (npm run keys -- rotate, rebuilt), the new key and the retiring old one both verify", async () => {
+    const old = readDevVar(siteB.project.root, "SIGNING_KEY")!;
+    rotateSigningKey(siteB.project.root, Date.now());
+    const fresh = readDevVar(siteB.project.root, "SIGNING_KEY")!;
+    expect(fresh).not.toBe(old);
+    buildProject(siteB.project, siteB.url);
+    const deadline = Date.now() + 30_000;
+    const servedKeys = () =>
+      fetch(bFeed()).then(
+        async (response) => readSigningKeys(await response.text()).length,
+        () => 0, // wrangler dev reloading the rebuilt assets
+      );
+    while ((await servedKeys()) < 2) {
+      if (Date.now() > deadline) throw new Error("B's served feed never showed the rotated keys");
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect((await postSigned(asB("with the new key"), fresh)).response.status).toBe(201);
+    expect((await postSigned(asB("with the old key, in its grace period"), old)).response.status).toBe(201);
+    const proofs = (await messagesOf(siteA, A.token)).slice(0, 2).map((m) => [m.message, m.proof]);
+    expect(proofs).toEqual([
+      ["with the old key, in its grace period", "signed"],
+      ["with the new key", "signed"],
+    ]);
   });
 });
