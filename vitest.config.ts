@@ -16,7 +16,7 @@ export default defineConfig({
         test: {
           name: "core",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/{worker,inbox,timeline,outbox,owner,websub,write,webmention,indieauth}/**", "test/e2e/**"],
+          exclude: ["test/{worker,inbox,timeline,outbox,owner,websub,write,webmention,indieauth,micropub}/**", "test/e2e/**"],
           environment: "node",
           // A hang guard, not a speed limit: with a file per core, a command a test runs shares
           // the machine with another file's.

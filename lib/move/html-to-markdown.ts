@@ -1,9 +1,10 @@
 /**
  * An imported post's HTML -> the markdown of a Skein post file. Two steps, both well-kept libraries:
  *
- * 1. js-xss (npm "xss") with an allowlist: what a post may keep -- text formatting, links to http(s)
- *    and mailto, images from http(s), headings, lists, quotes, code, tables, sup/sub -- and nothing
- *    that runs (script, style, iframe, event attributes, javascript: URLs are gone). A post file's
+ * 1. js-xss (npm "xss") with an allowlist (lib/shared/post-html.ts, Micropub's too): what a post
+ *    may keep -- text formatting, links to http(s) and mailto, images from http(s), headings, lists,
+ *    quotes, code, tables, sup/sub -- and nothing that runs (script, style, iframe, event
+ *    attributes, javascript: URLs are gone). A post file's
  *    raw HTML is published as the owner's own (lib/publish/markdown.ts passes it through), so an
  *    imported feed, which anyone could have written, is cleaned first.
  * 2. turndown: markdown for everything markdown can say; raw HTML (already clean) for what it
@@ -20,117 +21,12 @@
  * (renderQuotedMarkdown): for it, `quotedMarkdown` keeps no raw HTML at all, only the text.
  */
 import TurndownService from "turndown";
-import type * as XssModule from "xss";
-import xssDefault from "xss";
-import { parseHttpUrl } from "../shared/urls.ts";
-
-// js-xss is CommonJS: its exports hang off the default export (see lib/shared/sanitize-html.ts).
-const { escapeAttrValue, FilterXSS, friendlyAttrValue } = xssDefault as unknown as typeof XssModule;
-
-const ALLOWED: XssModule.IWhiteList = {
-  a: ["href", "title"],
-  img: ["src", "alt", "title", "width", "height"],
-  p: [],
-  br: [],
-  hr: [],
-  em: [],
-  i: [],
-  strong: [],
-  b: [],
-  u: [],
-  s: [],
-  del: [],
-  ins: [],
-  mark: [],
-  small: [],
-  sup: [],
-  sub: [],
-  abbr: ["title"],
-  cite: [],
-  q: [],
-  blockquote: [],
-  ul: [],
-  ol: ["start"],
-  li: [],
-  dl: [],
-  dt: [],
-  dd: [],
-  code: ["class"],
-  pre: [],
-  h1: [],
-  h2: [],
-  h3: [],
-  h4: [],
-  h5: [],
-  h6: [],
-  table: [],
-  caption: [],
-  thead: [],
-  tbody: [],
-  tfoot: [],
-  tr: [],
-  th: ["colspan", "rowspan"],
-  td: ["colspan", "rowspan"],
-  figure: [],
-  figcaption: [],
-  details: [],
-  summary: [],
-};
-
-const DROPPED_WITH_CONTENT = [
-  "script",
-  "style",
-  "iframe",
-  "object",
-  "embed",
-  "noscript",
-  "template",
-  "svg",
-  "math",
-  "textarea",
-  "select",
-  "title",
-  "head",
-  "form",
-];
+import { cleanPostHtml } from "../shared/post-html.ts";
 
 /** Markdown cannot say these blocks: they stay as (clean) HTML in the post, serialized by the DOM (text escaped). */
 const KEPT_AS_HTML = ["table", "details", "figure", "dl"] as const;
 /** Nor these inline elements: their tags stay, their content is markdown (escaped) like any text. */
 const KEPT_INLINE = ["sup", "sub", "u", "mark", "ins", "small", "abbr"] as const;
-
-/** A code element's language class, as markdown-it writes it (`language-` + the fence's info word). */
-const LANGUAGE_CLASS = /^language-[A-Za-z0-9_+#.-]{1,40}$/;
-
-function safeUrl(raw: string, schemes: RegExp): string | undefined {
-  const value = friendlyAttrValue(raw).trim();
-  if (/^mailto:/i.test(value) && schemes.test("mailto:")) return /^mailto:[^\s<>"]+$/i.test(value) ? value : undefined;
-  return /^https?:\/\//i.test(value) && parseHttpUrl(value) ? value : undefined;
-}
-
-const filter = new FilterXSS({
-  whiteList: ALLOWED,
-  stripIgnoreTag: true,
-  stripIgnoreTagBody: DROPPED_WITH_CONTENT,
-  allowCommentTag: false,
-  onTagAttr(tag, name, value) {
-    if ((tag === "a" && name === "href") || (tag === "img" && name === "src")) {
-      const url = safeUrl(value, tag === "a" ? /^(https?|mailto):/i : /^https?:/i);
-      return url ? `${name}="${escapeAttrValue(url)}"` : "";
-    }
-    if (tag === "code" && name === "class") {
-      const language = value.split(/\s+/).find((word) => LANGUAGE_CLASS.test(word));
-      return language ? `class="${language}"` : "";
-    }
-    if (["width", "height", "colspan", "rowspan", "start"].includes(name)) return /^\d{1,5}$/.test(value.trim()) ? `${name}="${value.trim()}"` : "";
-    return undefined;
-  },
-});
-
-/** HTML anyone wrote, with only what a post may keep. */
-export function cleanImportedHtml(html: string): string {
-  return filter.process(html);
-}
 
 const escapeAttribute = (value: string) => value.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
@@ -201,12 +97,12 @@ function tidy(markdown: string): string {
 
 /** The owner's own post: markdown, with clean raw HTML where markdown has no words for it. */
 export function htmlToMarkdown(html: string): string {
-  return tidy(ownWords.turndown(cleanImportedHtml(html)));
+  return tidy(ownWords.turndown(cleanPostHtml(html)));
 }
 
 /** A repost's quoted text: markdown only (Skein renders it with raw HTML escaped). */
 export function quotedMarkdown(html: string): string {
-  return tidy(quotedWords.turndown(cleanImportedHtml(html)));
+  return tidy(quotedWords.turndown(cleanPostHtml(html)));
 }
 
 /** Text that is not HTML (Atom type="text"): as paragraphs of escaped text. */

@@ -25,6 +25,8 @@ export interface OtherItemRef {
   /** Their item's guid. */
   status_id: string;
   username?: string | undefined;
+  /** Their item's own page, when known: the post page's u-in-reply-to / u-repost-of (microformats2). */
+  link?: string | undefined;
 }
 
 export interface RepostRef extends OtherItemRef {
@@ -39,7 +41,11 @@ export interface PostDraft {
   text: string;
   language?: string | undefined;
   reply_to?: OtherItemRef | undefined;
+  /** A reply to a web page that is not an Open Microblog item (an IndieWeb post): its URL. */
+  in_reply_to?: string | undefined;
   repost?: RepostRef | undefined;
+  /** What the file is named after in place of the first words (Micropub's mp-slug); never the URL, which is the id. */
+  slug?: string | undefined;
 }
 
 const boundedText = (max: number) => z.string().check(z.maxLength(max, `must be at most ${max} characters`), xmlSafe());
@@ -48,6 +54,7 @@ const otherItem = {
   user_link: httpUrl,
   status_id: z.string().check(z.regex(idPattern, "must be 1-128 URL-safe characters")),
   username: z.optional(otherUsername),
+  link: z.optional(httpUrl),
 };
 
 /** A draft as any writer hands it over (a form, the owner API, Micropub, the command line). */
@@ -56,6 +63,7 @@ export const postDraft = z
     text: boundedText(POST_TEXT_MAX),
     language: z.optional(languageTag),
     reply_to: z.optional(z.strictObject(otherItem)),
+    in_reply_to: z.optional(httpUrl),
     repost: z.optional(
       z.strictObject({
         ...otherItem,
@@ -63,9 +71,11 @@ export const postDraft = z
         text: boundedText(POST_TEXT_MAX).check(z.refine((value: string) => value.trim() !== "", "must not be empty")),
       }),
     ),
+    slug: z.optional(z.string().check(z.maxLength(200, "must be at most 200 characters"))),
   })
   .check(
     z.refine((draft) => !(draft.reply_to && draft.repost), "a post can be a reply or a repost, not both"),
+    z.refine((draft) => !(draft.in_reply_to && (draft.reply_to || draft.repost)), "in_reply_to (a web page) cannot be combined with reply_to or repost"),
     z.refine((draft) => draft.text.trim() !== "" || draft.repost !== undefined, "text: write the post (only a repost may have no text of its own)"),
   );
 
@@ -96,7 +106,9 @@ export function yamlQuoted(value: string): string {
 function refLines(key: string, ref: OtherItemRef, extra: string[] = []): string[] {
   const lines = [`${key}:`, `  user_id: ${yamlQuoted(ref.user_id)}`];
   if (ref.username !== undefined) lines.push(`  username: ${yamlQuoted(ref.username)}`);
-  lines.push(`  user_link: ${yamlQuoted(ref.user_link)}`, `  status_id: ${yamlQuoted(ref.status_id)}`, ...extra);
+  lines.push(`  user_link: ${yamlQuoted(ref.user_link)}`, `  status_id: ${yamlQuoted(ref.status_id)}`);
+  if (ref.link !== undefined) lines.push(`  link: ${yamlQuoted(ref.link)}`);
+  lines.push(...extra);
   return lines;
 }
 
@@ -104,13 +116,14 @@ const lf = (text: string) => text.replace(/\r\n?/g, "\n");
 
 /** The text the name is made from: the owner's words, else (a plain repost) "repost <who> <their words>". */
 function slugSource(draft: PostDraft): string {
+  if (draft.slug && slugify(draft.slug) !== "post") return draft.slug;
   if (draft.text.trim() || !draft.repost) return draft.text;
   return `repost ${draft.repost.username ?? ""} ${draft.repost.text}`;
 }
 
 /**
- * posts/<day>-<slug>.md and its markdown: `date` (seconds), `id`, `language`, then `reply_to` or
- * `repost`, then the text. The first name `taken` says is free (-2, -3, ... after the slug).
+ * posts/<day>-<slug>.md and its markdown: `date` (seconds), `id`, `language`, then `reply_to`,
+ * `in_reply_to` or `repost`, then the text. The first name `taken` says is free (-2, -3, ... after the slug).
  */
 export function postFile(draft: PostDraft, at: { now: number; id: number }, taken: (name: string) => boolean): { name: string; content: string } {
   const day = formatIsoUtc(at.now).slice(0, 10);
@@ -121,6 +134,7 @@ export function postFile(draft: PostDraft, at: { now: number; id: number }, take
   const front = [`date: ${formatIsoUtc(Math.floor(at.now / 1000) * 1000)}`, `id: ${at.id}`];
   if (draft.language) front.push(`language: ${draft.language}`);
   if (draft.reply_to) front.push(...refLines("reply_to", draft.reply_to));
+  if (draft.in_reply_to) front.push(`in_reply_to: ${yamlQuoted(draft.in_reply_to)}`);
   if (draft.repost) {
     const { pubdate, text } = draft.repost;
     front.push(

@@ -17,6 +17,7 @@
  *   <functions>/api/websub/callback/<token> WebSub callbacks of the timeline's subscriptions
  *   <functions>/api/webmention              W3C Webmention receiver (rel="webmention" on every page)
  *   <functions>/.well-known/oauth-authorization-server, /owner/auth, /api/indieauth/...   IndieAuth
+ *   <functions>/api/micropub                W3C Micropub endpoint (rel="micropub" on every page)
  */
 
 export const API_PREFIX = "/api";
@@ -32,6 +33,7 @@ export const AUTHORIZATION_ROUTE = "/owner/auth";
 export const TOKEN_ROUTE = `${API_PREFIX}/indieauth/token`;
 export const INTROSPECTION_ROUTE = `${API_PREFIX}/indieauth/introspect`;
 export const REVOCATION_ROUTE = `${API_PREFIX}/indieauth/revoke`;
+export const MICROPUB_ROUTE = `${API_PREFIX}/micropub`;
 
 /** An absolute http(s) URL without credentials, or undefined. */
 export function parseHttpUrl(text: string): URL | undefined {
@@ -98,6 +100,8 @@ export interface SiteUrls {
   indieauthMetadata: string;
   authorizationEndpoint: string;
   tokenEndpoint: string;
+  /** Our Micropub endpoint (W3C Micropub §5.3: discovered from every page). */
+  micropub: string;
 }
 
 export function siteUrls(baseUrl: string, functionsBaseUrl?: string): SiteUrls {
@@ -124,6 +128,7 @@ export function siteUrls(baseUrl: string, functionsBaseUrl?: string): SiteUrls {
     indieauthMetadata: `${functionsBase}${INDIEAUTH_METADATA_ROUTE}`,
     authorizationEndpoint: `${functionsBase}${AUTHORIZATION_ROUTE}`,
     tokenEndpoint: `${functionsBase}${TOKEN_ROUTE}`,
+    micropub: `${functionsBase}${MICROPUB_ROUTE}`,
   };
 }
 

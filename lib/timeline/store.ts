@@ -418,3 +418,22 @@ export async function countRecentTimeline(db: Db, since: { postsSinceMs: number;
 export async function loadTimelineItem(db: Db, id: number): Promise<ItemRow | undefined> {
   return (await db.prepare(`SELECT ${ITEM_COLUMNS} FROM timeline_items WHERE id = ?1`).bind(id).first<ItemRow>()) ?? undefined;
 }
+
+/**
+ * One stored item named by a URL (Micropub's in-reply-to / repost-of, lib/micropub/): its page, as
+ * their feed links it (any of `links`, spellings of one URL), or `<the feed it was read from>#<guid>`.
+ * No index covers `link`: this reads the items table once, which a post written now and then can
+ * afford and an index (one more row written for every item the poller stores) could not.
+ */
+export async function findTimelineItemByUrl(db: Db, links: readonly string[], feedItem?: { userLink: string; guid: string }): Promise<ItemRow | undefined> {
+  const linkList = links.map((_, index) => `?${index + 1}`).join(", ") || "NULL";
+  const n = links.length;
+  const byFeed = feedItem ? ` OR (user_link = ?${n + 1} AND guid = ?${n + 2})` : "";
+  const binds: unknown[] = feedItem ? [...links, feedItem.userLink, feedItem.guid] : [...links];
+  return (
+    (await db
+      .prepare(`SELECT ${ITEM_COLUMNS} FROM timeline_items WHERE link IN (${linkList})${byFeed} ORDER BY published_ms DESC, id DESC LIMIT 1`)
+      .bind(...binds)
+      .first<ItemRow>()) ?? undefined
+  );
+}

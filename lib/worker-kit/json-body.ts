@@ -34,10 +34,12 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 /**
  * The size gate (hono/body-limit) with our 413 problem: a Content-Length over the cap is refused
  * unread; a body without one is counted as it arrives and reading stops at the first byte over, so
- * a missing Content-Length costs at most maxBytes.
+ * a missing Content-Length costs at most maxBytes. `tooLarge` answers in a protocol's own error
+ * shape (Micropub's JSON, §3.8) where the problem document is not what its clients read.
  */
-export function bodyCap(maxBytes: number): MiddlewareHandler {
-  return bodyLimit({ maxSize: maxBytes, onError: () => problem(413, `the body is larger than ${maxBytes} bytes`) });
+export function bodyCap(maxBytes: number, tooLarge?: (detail: string) => Response): MiddlewareHandler {
+  const detail = `the body is larger than ${maxBytes} bytes`;
+  return bodyLimit({ maxSize: maxBytes, onError: () => (tooLarge ? tooLarge(detail) : problem(413, detail)) });
 }
 
 /**

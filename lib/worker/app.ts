@@ -16,6 +16,7 @@
  *   /api/websub/callback/<token>          the timeline's subscriptions  lib/timeline/websub-routes.ts
  *   /api/webmention                       W3C Webmention receiver       lib/webmention/routes.ts
  *   /api/webmentions/...                  webmentions (owner)           lib/webmention/routes.ts
+ *   /api/micropub                         W3C Micropub (IndieAuth token) lib/micropub/routes.ts
  *   /.well-known/webfinger, host-meta     Bridgy Fed redirects (opt-in) lib/webmention/bridge-routes.ts
  *   /.well-known/oauth-authorization-server, POST /owner/auth, /api/indieauth/...
  *                                         IndieAuth's endpoints         lib/indieauth/routes.ts
@@ -27,6 +28,7 @@ import { Hono } from "hono/tiny";
 import { inboxOwnerRoutes } from "../inbox/owner-routes.ts";
 import { inboxPublicRoutes } from "../inbox/public-routes.ts";
 import { indieauthRoutes } from "../indieauth/routes.ts";
+import { micropubRoutes } from "../micropub/routes.ts";
 import { outboxRoutes } from "../outbox/routes.ts";
 import { ownerPages } from "../owner/app.tsx";
 import { meteredDb } from "../shared/d1.ts";
@@ -106,6 +108,7 @@ export function createApp(config: SiteConfig, options: WorkerOptions = {}): Work
   app.route("/api/websub/callback", websubCallbackRoutes(config, deps));
   app.route("/api", webmentionRoutes(config, deps));
   app.route("/api/webmentions", webmentionOwnerRoutes());
+  app.route("/api/micropub", micropubRoutes(config, deps));
   app.route("/.well-known", bridgeRoutes(config));
 
   app.notFound(async (c) => {

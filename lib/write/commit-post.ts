@@ -32,6 +32,8 @@ export interface WriteDeps {
   fetch: typeof fetch;
   allowLoopback: boolean;
   budget: Budget;
+  /** Who wrote it, for the commit message ("Written with <via>."); the owner's pages when not given. */
+  via?: string | undefined;
 }
 
 export interface WrittenResult extends Committed {
@@ -52,13 +54,19 @@ export function nextPostId(config: SiteConfig, written: number | undefined): num
   return Math.max(published === undefined ? 0 : published + 1, written === undefined ? 0 : written + 1);
 }
 
-/** "Reply to @bob: first words" -- the commit's one line. */
-export function commitMessage(draft: PostDraft, id: number): string {
+/** "Reply to @bob: first words" -- the commit's one line; then which writer (the owner's pages, or the Micropub app). */
+export function commitMessage(draft: PostDraft, id: number, via = "Skein's owner pages"): string {
   const words = draft.text.replace(/\s+/g, " ").trim();
   const short = words.length > 60 ? `${words.slice(0, 57)}...` : words;
   const who = (ref: { username?: string | undefined; user_link: string }) => (ref.username ? `@${ref.username}` : ref.user_link);
-  const head = draft.reply_to ? `Reply ${id} to ${who(draft.reply_to)}` : draft.repost ? `Repost ${id} of ${who(draft.repost)}` : `Post ${id}`;
-  return `${head}${short ? `: ${short}` : ""}\n\nWritten with Skein's owner pages.`;
+  const head = draft.reply_to
+    ? `Reply ${id} to ${who(draft.reply_to)}`
+    : draft.in_reply_to
+      ? `Reply ${id} to ${draft.in_reply_to}`
+      : draft.repost
+        ? `Repost ${id} of ${who(draft.repost)}`
+        : `Post ${id}`;
+  return `${head}${short ? `: ${short}` : ""}\n\nWritten with ${via}.`;
 }
 
 export type ForgeDeps = Omit<WriteDeps, "db" | "config">;
@@ -71,7 +79,7 @@ export async function commitDraft(draft: PostDraft, firstId: number, deps: Forge
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const file = postFile(draft, { now: deps.now, id }, (name) => triedNames.has(name));
     const path = `${POSTS_DIR}/${file.name}`;
-    const result = await createFile(deps.store, deps.token, { path, content: file.content, message: commitMessage(draft, id) }, deps);
+    const result = await createFile(deps.store, deps.token, { path, content: file.content, message: commitMessage(draft, id, deps.via) }, deps);
     if (result.ok) return ok({ ...result.value, post_id: id });
     failure = result.error;
     if (failure.kind === "exists") {

@@ -38,7 +38,7 @@ function fromRow(row: Row): WrittenPost {
 }
 
 export function kindOf(draft: PostDraft): WrittenKind {
-  return draft.reply_to ? "reply" : draft.repost ? "repost" : "post";
+  return draft.reply_to || draft.in_reply_to ? "reply" : draft.repost ? "repost" : "post";
 }
 
 /** The highest post id this Worker has committed (failed rows hold none that count). */
@@ -103,4 +103,13 @@ export async function markLive(db: Db, postIds: readonly number[], nowMs: number
     .prepare("UPDATE written_posts SET state = 'live', live_at = ?2 WHERE state = 'committed' AND post_id IN (SELECT value FROM json_each(?1))")
     .bind(JSON.stringify(postIds), formatIsoUtc(nowMs))
     .run();
+}
+
+/** The committed or live post with this id (Micropub's q=source); the state index covers it. */
+export async function writtenByPostId(db: Db, postId: number): Promise<WrittenPost | undefined> {
+  const row = await db
+    .prepare(`SELECT ${COLUMNS} FROM written_posts WHERE state IN ('committed', 'live') AND post_id = ?1 ORDER BY id DESC LIMIT 1`)
+    .bind(postId)
+    .first<Row>();
+  return row ? fromRow(row) : undefined;
 }

@@ -18,7 +18,7 @@ export const WRITE_BUDGET = { subrequests: 8, bytes: 1024 * 1024, durationMs: 25
 export type WriteOutcome = Result<WrittenResult, WriteFailure | { kind: "unavailable"; detail: string }>;
 
 /** A draft (lib/shared/post-file.ts PostDraft, checked again here) -> one commit, recorded in D1. */
-export async function writePost(input: unknown, config: SiteConfig, env: WorkerEnv, db: Db, deps: WorkerDeps): Promise<WriteOutcome> {
+export async function writePost(input: unknown, config: SiteConfig, env: WorkerEnv, db: Db, deps: WorkerDeps, via?: string): Promise<WriteOutcome> {
   const loopback = allowLoopback(env);
   const store = parseContentStore(env.CONTENT_STORE, loopback);
   if (!store.ok) return { ok: false, error: { kind: "unavailable", detail: store.error } };
@@ -33,5 +33,6 @@ export async function writePost(input: unknown, config: SiteConfig, env: WorkerE
     fetch: deps.fetch,
     allowLoopback: loopback,
     budget: new Budget(WRITE_BUDGET, deps.now),
+    via,
   });
 }

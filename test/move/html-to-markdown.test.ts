@@ -5,17 +5,18 @@
  */
 import { describe, expect, it } from "vitest";
 import { readAtom } from "../../lib/move/atom-reader.ts";
-import { cleanImportedHtml, htmlToMarkdown, quotedMarkdown, textToHtml } from "../../lib/move/html-to-markdown.ts";
+import { htmlToMarkdown, quotedMarkdown, textToHtml } from "../../lib/move/html-to-markdown.ts";
 import { renderMarkdown, renderQuotedMarkdown } from "../../lib/publish/markdown.ts";
+import { cleanPostHtml } from "../../lib/shared/post-html.ts";
 import { parseXml } from "../../lib/validate/xml-tree.ts";
 
-describe("cleanImportedHtml", () => {
+describe("cleanPostHtml", () => {
   it("drops scripts, styles, frames, event attributes and unsafe URLs; keeps formatting, http(s) links and images", () => {
     const dirty =
       '<p onclick="x()">Hi <a href="javascript:alert(1)">js</a> <a href="https://ok.example/?a=1&amp;b=2" style="color:red">ok</a> <a href="mailto:a@b.example">mail</a>' +
       '<img src="data:image/png;base64,AAAA" alt="d"><img src="https://img.example/a.png" alt="a" onerror="x()"></p>' +
       "<script>alert(1)</script><style>p{}</style><iframe src='https://evil.example'></iframe><svg><script>1</script></svg><form><input></form>";
-    const clean = cleanImportedHtml(dirty);
+    const clean = cleanPostHtml(dirty);
     expect(clean).not.toMatch(/onclick|onerror|javascript:|data:|script|style|iframe|svg|form|input/);
     expect(clean).toContain('<a href="https://ok.example/?a=1&amp;b=2">ok</a>');
     expect(clean).toContain('<a href="mailto:a@b.example">mail</a>');

@@ -2,7 +2,7 @@
  * The house's rooms (ARCHITECTURE.md) and the arrows allowed between them, for both sides.
  *
  * The Worker side: functions/ and the Worker's rooms of lib/ (worker, owner, inbox, timeline, outbox, websub, write,
- * webmention, indieauth on worker-kit, on shared); never the publish path, so the build's markdown, YAML, front matter and XML writer stay
+ * webmention, indieauth, micropub on worker-kit, on shared); never the publish path, so the build's markdown, YAML, front matter and XML writer stay
  * out of the Worker's bundle; lib/worker, the composition root, is imported by no room.
  * The Node side: the pure cores (publish, validate, move), the build's I/O (site-build), what the commands share
  * (cli) and the dev harness (harness: project copies, local servers, the browser) that tests, benchmarks and
@@ -27,8 +27,9 @@ const ROOMS: Record<string, readonly string[]> = {
   write: ["outbox", "worker-kit", "shared"],
   webmention: ["inbox", "outbox", "worker-kit", "shared"],
   indieauth: ["worker-kit", "shared"],
+  micropub: ["write", "timeline", "indieauth", "worker-kit", "shared"],
   owner: ["inbox", "timeline", "outbox", "write", "indieauth", "worker-kit", "shared"],
-  worker: ["owner", "inbox", "timeline", "outbox", "websub", "write", "webmention", "indieauth", "worker-kit", "shared"],
+  worker: ["owner", "inbox", "timeline", "outbox", "websub", "write", "webmention", "indieauth", "micropub", "worker-kit", "shared"],
   publish: ["shared"],
   validate: ["shared"],
   move: ["publish", "validate", "shared"],
@@ -36,7 +37,7 @@ const ROOMS: Record<string, readonly string[]> = {
   cli: ["site-build", "publish", "shared"],
   harness: ["site-build", "publish", "shared"],
 };
-const WORKER_ROOMS = ["worker", "worker-kit", "inbox", "timeline", "outbox", "owner", "websub", "write", "webmention", "indieauth", "shared"];
+const WORKER_ROOMS = ["worker", "worker-kit", "inbox", "timeline", "outbox", "owner", "websub", "write", "webmention", "indieauth", "micropub", "shared"];
 const NODE_ROOMS = ["site-build", "cli", "harness"];
 
 const SOURCE = /\.(ts|tsx|mts|mjs)$/;

@@ -43,6 +43,15 @@ describe("postFile", () => {
     expect(withComment.html).toBe("<p>Yes!</p>\n<blockquote>\n<p>Swifts.</p>\n</blockquote>\n");
   });
 
+  it("writes a reply to a web page (in_reply_to), their item's page (link) and a name chosen apart from the text (slug, Micropub's mp-slug)", () => {
+    const web = postFile({ text: "Nice.", in_reply_to: "https://waterpigs.example/notes/4S0LMw/", slug: "My Answer!" }, { now: NOW, id: 6 }, free);
+    expect(web.name).toBe("2026-12-07-my-answer.md");
+    expect(parsed(web)).toMatchObject({ id: 6, inReplyTo: "https://waterpigs.example/notes/4S0LMw/" });
+    const linked = parsed(postFile({ text: "Yes.", reply_to: { ...THEIRS, link: "https://bob.example/posts/17/" } }, { now: NOW, id: 7 }, free));
+    expect(linked.replyTo).toEqual({ ...THEIRS, link: "https://bob.example/posts/17/" });
+    expect(postFile({ text: "Plain words", slug: "!!!" }, { now: NOW, id: 8 }, free).name).toBe("2026-12-07-plain-words.md");
+  });
+
   it("the draft schema refuses what the build would refuse, with the field named", () => {
     const problems = (draft: unknown) => {
       const result = postDraft.safeParse(draft);
@@ -56,6 +65,10 @@ describe("postFile", () => {
     expect(problems({ text: "a\u0000b" })[0]).toMatch(/^text: .*XML/);
     expect(problems({ text: "x", reply_to: THEIRS, repost: { ...THEIRS, pubdate: 0, text: "t" } })).toEqual(["a post can be a reply or a repost, not both"]);
     expect(problems({ text: "x".repeat(10_001) })[0]).toMatch(/^text: must be at most 10000/);
+    expect(problems({ text: "x", in_reply_to: "https://a.example/", reply_to: THEIRS })).toEqual([
+      "in_reply_to (a web page) cannot be combined with reply_to or repost",
+    ]);
+    expect(problems({ text: "x", in_reply_to: "javascript:alert(1)" })[0]).toMatch(/^in_reply_to: /);
   });
 });
 

@@ -24,6 +24,9 @@ declare module "vitest" {
     writeForgePort: number;
     /** Its control server: the repository's log and files, a laptop's push, our feed built from the repository. */
     writeControlPort: number;
+    /** Micropub's own forge and control server (test/micropub/): a second repository, the same API. */
+    micropubForgePort: number;
+    micropubControlPort: number;
     /** Port of the webmention sources (webmention-sources.ts): IndieWeb pages that mention our posts. */
     webmentionServerPort: number;
     /** Port of the pages our posts link to (webmention-targets.ts): discovery cases, hostile targets, endpoints. */

@@ -32,7 +32,7 @@ export default defineConfig(async () => {
     test: {
       name: "workers",
       root: here("../.."),
-      include: ["test/{worker,inbox,timeline,outbox,owner,websub,write,webmention,indieauth}/**/*.test.ts"],
+      include: ["test/{worker,inbox,timeline,outbox,owner,websub,write,webmention,indieauth,micropub}/**/*.test.ts"],
       setupFiles: ["test/worker/setup.ts"],
       globalSetup: [
         "test/worker/support/feed-server.ts",

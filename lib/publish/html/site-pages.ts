@@ -71,6 +71,7 @@ ${parts.description ? html`<meta name="description" content="${parts.description
 <link rel="alternate" type="application/rss+xml" title="${name} (@${profile.username})" href="${urls.feed}">
 <link rel="alternate" type="application/atom+xml" title="${name} (@${profile.username}), Atom" href="${urls.atom}">
 <link rel="webmention" href="${urls.webmention}">
+<link rel="micropub" href="${urls.micropub}">
 <link rel="stylesheet" href="${href(chrome, "/assets/style.css")}">
 ${profile.portrait ? html`<link rel="icon" href="${imageSrc(chrome, profile.portrait)}">\n` : ""}</head>
 <body>

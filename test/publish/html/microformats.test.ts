@@ -97,6 +97,7 @@ describe.each(parsers)("microformats2 on the built pages, read by %s", { timeout
     expect(first(card, "note")).toBe("Writes small things.");
     expect(rels.me).toEqual(["https://social.example/@wren", "https://code.example/wren"]);
     expect(rels.webmention).toEqual([`${BASE}/api/webmention`]);
+    expect(rels.micropub).toEqual([`${BASE}/api/micropub`]);
   });
 
   it("the home page: an h-feed of h-entries, each with content, date, url and author", () => {

@@ -9,7 +9,8 @@
  *   GET /own/feed.xml          our head feed, built from the repository's posts/ by the real build
  *                              (lib/publish/site.ts): the deploy a commit triggers
  *
- * Ports go to the tests with provide("writeForgePort") / provide("writeControlPort").
+ * Ports go to the tests with provide("writeForgePort") / provide("writeControlPort"); Micropub's
+ * tests get a second repository the same way (micropubForgePort / micropubControlPort).
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -44,7 +45,8 @@ function ownFeed(repo: string, base: string): string {
   return buildSiteFiles({ profile, posts }).get("/feed.xml")!;
 }
 
-export default async function setup(project: TestProject) {
+/** One repository with its forge and control server. */
+async function forgeOverRepo(): Promise<{ forgePort: number; controlPort: number; close: () => Promise<void> }> {
   const repo = mkdtempSync(path.join(os.tmpdir(), "skein-write-"));
   git(repo, "init", "--quiet", "-b", "main");
   mkdirSync(path.join(repo, "posts"));
@@ -82,11 +84,27 @@ export default async function setup(project: TestProject) {
     response.end();
   });
   await new Promise<void>((resolve) => control.listen(0, "127.0.0.1", resolve));
-  project.provide("writeForgePort", Number(new URL(forge.url).port));
-  project.provide("writeControlPort", (control.address() as AddressInfo).port);
+  return {
+    forgePort: Number(new URL(forge.url).port),
+    controlPort: (control.address() as AddressInfo).port,
+    close: async () => {
+      await forge.close();
+      await new Promise((resolve) => control.close(resolve));
+      rmSync(repo, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The write path's tests (test/write/) and Micropub's (test/micropub/) each get a repository of their own: their ids never meet. */
+export default async function setup(project: TestProject) {
+  const write = await forgeOverRepo();
+  const micropub = await forgeOverRepo();
+  project.provide("writeForgePort", write.forgePort);
+  project.provide("writeControlPort", write.controlPort);
+  project.provide("micropubForgePort", micropub.forgePort);
+  project.provide("micropubControlPort", micropub.controlPort);
   return async () => {
-    await forge.close();
-    await new Promise((resolve) => control.close(resolve));
-    rmSync(repo, { recursive: true, force: true });
+    await write.close();
+    await micropub.close();
   };
 }
