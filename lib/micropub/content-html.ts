@@ -19,7 +19,7 @@ const CLOSE = "\n</div>";
 export function htmlContentBlock(html: string): string {
   const clean = cleanPostHtml(html.replace(/\r\n?/g, "\n"));
   const keptLines = clean.replace(/<pre\b[^>]*>[\s\S]*?<\/pre>/gi, (pre) => pre.replace(/\n/g, "&#10;"));
-  const body = keptLines.replace(/\n[ \t]*(?:\n[ \t]*)+/g, "\n").trim();
+  const body = keptLines.replace(/\n(?:[ \t]*\n)+/g, "\n").trim();
   return body ? `${OPEN}${body}${CLOSE}` : "";
 }
 

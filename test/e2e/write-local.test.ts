@@ -55,7 +55,8 @@ describe("npm start: writing into the local checkout", () => {
     const sql = `INSERT INTO indieauth_tokens (token_hash, client_id, scope, me, created_at, expires_at) VALUES ('${hash}', 'https://app.example/', 'create', 'http://127.0.0.1:${port}/', ${Date.now()}, ${Date.now() + 86_400_000})`;
     execFileSync(WRANGLER, ["d1", "execute", "DB", "--local", "--command", sql], { cwd: root, env: { ...process.env, ...QUIET_WRANGLER }, stdio: "pipe" });
     server = await npmStart(project, port, { watch: true });
-    expect(server.output()).toContain("commits posts into this checkout");
+    // npm start prints its summary right after "Skein is running at", which npmStart waits for.
+    await until("npm start's summary", async () => (server!.output().includes("commits posts into this checkout") ? true : undefined), 15_000);
     const token = readDevVar(root, "OWNER_TOKEN")!;
     const api = (pathname: string, init: RequestInit = {}) =>
       fetch(`${server!.url}${pathname}`, { ...init, headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", ...init.headers } });
