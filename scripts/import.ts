@@ -25,6 +25,8 @@ import { isMap, isSeq, parseDocument, stringify } from "yaml";
 import { isEntryPoint } from "../lib/cli/entry-point.ts";
 import { oneLine } from "../lib/cli/output.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
+import { readTargetFeeds, resolveAtomTargets } from "../lib/move/atom-targets.ts";
+import { quotedPart } from "../lib/move/html-to-markdown.ts";
 import { type ImportPlan, type ImportSource, planImport, verifyPlan } from "../lib/move/import-plan.ts";
 import { chainFailure, IMPORT_LIMITS, missingPart, readFeedChain, readList } from "../lib/move/read-chain.ts";
 import { buildSite, type FileSource, SiteBuildError, type SiteModel } from "../lib/publish/site.ts";
@@ -210,6 +212,8 @@ export async function main(argv: string[]): Promise<void> {
   const missing = walked.end.kind === "end" ? undefined : missingPart({ steps: walked.steps, end: walked.end }, "the feed");
   const head = walked.steps[0]!;
   const source: ImportSource = { format: head.value.format, profile: head.value.profile, items: walked.steps.flatMap((step) => step.value.items) };
+  // Atom names what an entry answers or quotes by its feed: read those feeds' head pages to identify the items.
+  if (source.format === "atom") source.items = resolveAtomTargets(source.items, await readTargetFeeds(source.items, loader, progress), quotedPart);
   for (const kind of ["follows", "blocks"] as const) {
     const link = head.value[kind];
     if (!link) continue;

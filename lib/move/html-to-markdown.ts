@@ -114,3 +114,31 @@ export function textToHtml(text: string): string {
     .map((paragraph) => `<p>${escapeHtml(paragraph).replace(/\n/g, "<br>")}</p>`)
     .join("\n");
 }
+
+/** The last top-level <blockquote> when the HTML ends with it: [before, inside]. */
+export function splitTrailingQuote(html: string): [string, string] | undefined {
+  const text = html.trimEnd();
+  if (!text.endsWith("</blockquote>")) return undefined;
+  const tag = /<(\/?)blockquote\b[^>]*>/gi;
+  let depth = 0;
+  let open = -1;
+  let openEnd = -1;
+  let last: [number, number, number] | undefined;
+  for (let match = tag.exec(text); match; match = tag.exec(text)) {
+    if (match[1]) {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0 && open >= 0) last = [open, openEnd, match.index];
+    } else {
+      if (depth === 0) {
+        open = match.index;
+        openEnd = match.index + match[0].length;
+      }
+      depth++;
+    }
+  }
+  if (!last || last[2] + "</blockquote>".length !== text.length) return undefined;
+  return [text.slice(0, last[0]), text.slice(last[1], last[2])];
+}
+
+/** What a repost quotes: the trailing <blockquote>, else the whole text (as convertItem reads it). */
+export const quotedPart = (html: string): string => splitTrailingQuote(html)?.[1] ?? html;

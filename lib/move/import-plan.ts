@@ -10,7 +10,8 @@
  *   otherwise the next free id, in date order after every id in use -- never an automatic one
  *   (lib/publish/guids.ts);
  * - language (the item's, else the old channel's) when it is not the site's;
- * - reply_to and repost from the spec's in_reply_to_* and reposted_* elements; a repost's quoted text
+ * - reply_to and repost from the spec's in_reply_to_* and reposted_* elements (an Atom entry's, and
+ *   the plain-URL in_reply_to, as lib/move/atom-targets.ts identified them); a repost's quoted text
  *   is the trailing <blockquote> when the description has one (how Skein and most services write
  *   a repost with a comment), else the whole description;
  * - the body: the HTML cleaned and turned into markdown (lib/move/html-to-markdown.ts). A plain
@@ -33,7 +34,8 @@ import { describeIssues, httpUrl, idPattern, otherUserId } from "../shared/schem
 import { LIMITS } from "../shared/spec.ts";
 import { normalizeUserLink } from "../shared/urls.ts";
 import { isXmlSafe } from "../shared/xml-text.ts";
-import { htmlToMarkdown, quotedMarkdown } from "./html-to-markdown.ts";
+import { atomNotes } from "./atom-targets.ts";
+import { htmlToMarkdown, quotedMarkdown, splitTrailingQuote } from "./html-to-markdown.ts";
 import type { SourceFormat, SourceItem, SourceListEntry, SourceProfile } from "./source-page.ts";
 
 export interface ImportSource {
@@ -116,31 +118,6 @@ function shortHash(text: string): string {
 
 const INTEGER_GUID = /^(0|[1-9]\d{0,14})$/;
 
-/** The last top-level <blockquote> when the HTML ends with it: [before, inside]. */
-export function splitTrailingQuote(html: string): [string, string] | undefined {
-  const text = html.trimEnd();
-  if (!text.endsWith("</blockquote>")) return undefined;
-  const tag = /<(\/?)blockquote\b[^>]*>/gi;
-  let depth = 0;
-  let open = -1;
-  let openEnd = -1;
-  let last: [number, number, number] | undefined;
-  for (let match = tag.exec(text); match; match = tag.exec(text)) {
-    if (match[1]) {
-      depth = Math.max(0, depth - 1);
-      if (depth === 0 && open >= 0) last = [open, openEnd, match.index];
-    } else {
-      if (depth === 0) {
-        open = match.index;
-        openEnd = match.index + match[0].length;
-      }
-      depth++;
-    }
-  }
-  if (!last || last[2] + "</blockquote>".length !== text.length) return undefined;
-  return [text.slice(0, last[0]), text.slice(last[1], last[2])];
-}
-
 interface Converted {
   front: Record<string, unknown>;
   body: string;
@@ -148,26 +125,6 @@ interface Converted {
   words: string;
   date: number;
   notes: string[];
-}
-
-/**
- * What an Atom entry's reply or repost does not carry. Atom (RFC 4685 §3 thr:in-reply-to; the Atom
- * microblog design's via links) names the other entry by its atom:id and feed, not by the user_id and
- * status_id that reply_to and repost need: said, not guessed.
- */
-function atomNotes(item: SourceItem): string[] {
-  const notes: string[] = [];
-  if (item.atomReply) {
-    const { ref, href } = item.atomReply;
-    notes.push(
-      `reply_to is left out: the entry replies to ${ref}${href ? ` (${href})` : ""} (thr:in-reply-to), and Atom gives no user_id and status_id for it; the text is kept`,
-    );
-  }
-  if (item.atomRepostOf)
-    notes.push(
-      `repost is left out: the entry reposts from ${item.atomRepostOf} (link rel="via" title="repost"), and Atom gives no user_id, status_id and pubdate for it; the text is kept as your own, the quote as a quote`,
-    );
-  return notes;
 }
 
 /** The post an item becomes, or why it is skipped. */
@@ -229,6 +186,10 @@ function convertItem(item: SourceItem, source: ImportSource, site: ExistingSite)
     } else {
       notes.push("reply_to is left out: the item lacks a usable in_reply_to_status_id, in_reply_to_user_id or in_reply_to_user_link");
     }
+  }
+  if (item.inReplyTo) {
+    if (front.reply_to || front.repost) notes.push(`in_reply_to ${item.inReplyTo} is left out: a post answers one thing (it is already a reply or a repost)`);
+    else front.in_reply_to = item.inReplyTo;
   }
   notes.push(...atomNotes(item));
   // The item's language, else the old channel's. An unreadable item language is left out with a note

@@ -41,9 +41,15 @@ export interface SourceItem {
   language?: string;
   reply?: SourceRef;
   repost?: SourceRef & { pubdate?: string };
-  /** An Atom entry's reply (RFC 4685) or repost (a via link): Atom names no status_id or user_id. */
-  atomReply?: { ref: string; href?: string };
+  /** A reply to a web page that is not an Open Microblog item: its URL (front matter in_reply_to). */
+  inReplyTo?: string;
+  /**
+   * An Atom entry's reply (RFC 4685) or repost (a via link): Atom names no status_id or user_id, so
+   * lib/move/atom-targets.ts looks for them; `unresolved` says why it found none.
+   */
+  atomReply?: { ref: string; href?: string; unresolved?: string };
   atomRepostOf?: string;
+  atomRepostUnresolved?: string;
 }
 
 /** What the channel says about its owner (spec "Main Feed Layout": username, user_id, user_full_name, description, portrait, header). */

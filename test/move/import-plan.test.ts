@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { fixedDate, isoUtc, person, siteSources } from "../../lib/harness/factories.ts";
-import { type ExistingSite, type ImportSource, planImport, splitTrailingQuote, verifyPlan } from "../../lib/move/import-plan.ts";
+import { splitTrailingQuote } from "../../lib/move/html-to-markdown.ts";
+import { type ExistingSite, type ImportSource, planImport, verifyPlan } from "../../lib/move/import-plan.ts";
 import { readSourcePage, type SourceItem } from "../../lib/move/source-page.ts";
 import { type ParsedPost, parsePost } from "../../lib/publish/posts.ts";
 import { err, ok } from "../../lib/shared/result.ts";

@@ -154,6 +154,8 @@ describe("plain RSS 2.0 and Atom", () => {
       [3, undefined, "<p>Only a title here</p>\n"],
       [4, undefined, "<p><strong>Math</strong></p>\n<p>Math: 1 &lt; 2 &amp; 3 &gt; 2</p>\n"],
     ]);
+    // RFC 4685 replies to web pages: the plain-URL in_reply_to (the href read and found to be HTML; a ref that is a URL).
+    expect(posts(copy).map((p) => p.inReplyTo)).toEqual([undefined, `${server.base}/atom/carol.html`, undefined, undefined, "https://dave.example/notes/9"]);
   });
 });
 

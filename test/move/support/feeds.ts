@@ -58,7 +58,7 @@ export function plainRssPages(base: string, archiveHref = `${base}/blog/archive-
 /** Two Atom pages linked by rel="prev-archive": html, xhtml and text content, an entry with only a title. */
 export function atomPages(base: string): Record<string, string> {
   const head = `<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en">
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:thr="http://purl.org/syndication/thread/1.0" xml:lang="en">
   <title>Ada on Atom</title>
   <subtitle>Atom &amp; bio</subtitle>
   <author><name>Ada Atom</name></author>
@@ -73,6 +73,7 @@ export function atomPages(base: string): Record<string, string> {
     <updated>2020-01-04T00:00:00Z</updated>
     <link rel="alternate" href="https://ada.example/1"/>
     <content type="html">&lt;p&gt;Hello, &lt;b&gt;Atom&lt;/b&gt; world.&lt;/p&gt;</content>
+    <thr:in-reply-to ref="tag:carol.example,2020:5" href="${base}/atom/carol.html" type="text/html"/>
   </entry>
   <entry xml:lang="de">
     <id>tag:ada.example,2020:2</id>
@@ -90,6 +91,7 @@ export function atomPages(base: string): Record<string, string> {
     <title>Math</title>
     <published>2020-01-05T00:00:00Z</published>
     <summary type="text">Math: 1 &lt; 2 &amp; 3 > 2</summary>
+    <thr:in-reply-to ref="https://dave.example/notes/9"/>
   </entry>
 </feed>
 `;
@@ -106,7 +108,9 @@ export function atomPages(base: string): Record<string, string> {
   </entry>
 </feed>
 `;
-  return { "/atom/feed.xml": head, "/atom/archive-1.xml": archive };
+  // A web page the first entry replies to (RFC 4685 href): the import reads it to tell a page from a feed.
+  const replied = "<!doctype html><html><head><title>Carol</title></head><body><p>Carol's post.</p></body></html>";
+  return { "/atom/feed.xml": head, "/atom/archive-1.xml": archive, "/atom/carol.html": replied };
 }
 
 /** UTF-16 bytes with a byte order mark, the declaration saying so. */
