@@ -1,5 +1,5 @@
-// _headers: site/_headers as the owner wrote it, plus `Link: <our endpoint>; rel="webmention"` on
-// every page (lib/publish/headers-file.ts). Read at deploy by Workers Static Assets, never served.
+// _headers: site/_headers as the owner wrote it, plus `Link: <...>; rel="webmention", <...>; rel="micropub"`
+// on every page (lib/publish/headers-file.ts). Read at deploy by Workers Static Assets, never served.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { headersFile } from "../lib/publish/headers-file.ts";
@@ -9,5 +9,9 @@ export const data = { permalink: "/_headers" };
 
 export function render(d: TemplateData): string {
   const own = readFileSync(path.join(process.cwd(), "site", "_headers"), "utf8");
-  return headersFile(own, d.skein.urls.webmention);
+  const { webmention, micropub } = d.skein.urls;
+  return headersFile(own, [
+    { href: webmention, rel: "webmention" },
+    { href: micropub, rel: "micropub" },
+  ]);
 }

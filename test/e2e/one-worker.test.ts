@@ -51,9 +51,17 @@ describe("static files", () => {
       expect(page.headers.get("Content-Security-Policy"), path).toContain("object-src 'none'");
       expect(page.headers.get("X-Content-Type-Options"), path).toBe("nosniff");
       expect(page.headers.get("Referrer-Policy"), path).toBe("strict-origin-when-cross-origin");
-      // Webmention §3.1.2: the endpoint in an HTTP Link header, besides the page's <link rel="webmention">.
-      expect(page.headers.get("Link"), path).toBe(`<${server.url}/api/webmention>; rel="webmention"`);
+      // Webmention §3.1.2 and Micropub §5.3: the endpoints in an HTTP Link header, besides the page's <link> elements.
+      expect(page.headers.get("Link"), path).toBe(`<${server.url}/api/webmention>; rel="webmention", <${server.url}/api/micropub>; rel="micropub"`);
     }
+    // The endpoint itself runs the Worker (run_worker_first /api/*) and answers in Micropub's error shape (§3.8).
+    const micropub = await fetch(`${server.url}/api/micropub`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "h=entry&content=hi",
+    });
+    expect(micropub.status).toBe(401);
+    expect(await micropub.json()).toMatchObject({ error: "unauthorized" });
     const headersFile = await fetch(`${server.url}/_headers`);
     expect(headersFile.status).toBe(404);
     expect(await headersFile.text()).not.toContain("Access-Control-Allow-Origin");
