@@ -178,6 +178,7 @@ export async function discoverFeed(input: string, options: { fetch?: typeof fetc
   const fetcher = new Fetcher({ ...DISCOVERY_LIMITS, ...options.limits }, options.fetch ?? fetch);
   const notes: string[] = [];
   const movedFrom: string[] = [];
+  let relocatedFrom: { url: string; user_id: string } | undefined;
   let url = start.href;
   for (let relocations = 0; ; relocations++) {
     let answer = await fetcher.get(url);
@@ -209,6 +210,12 @@ export async function discoverFeed(input: string, options: { fetch?: typeof fetc
     const why = notOpenMicroblog(reading.value, answer.url);
     if (why) throw new CliError(why);
     const channel = reading.value.channel;
+    // Spec "Relocation": the new feed is the same user's; one of another user_id is not a move (the poller refuses it too).
+    if (relocatedFrom && channel.user_id !== relocatedFrom.user_id) {
+      throw new CliError(
+        `${relocatedFrom.url} relocates to ${answer.url}, which is another account (user_id ${channel.user_id}, not ${relocatedFrom.user_id}); follow that URL itself if you mean to`,
+      );
+    }
     const feedUrl = answer.redirected && !answer.permanent ? url : answer.url;
     if (answer.redirected && answer.permanent) {
       notes.push(`${url} moved permanently to ${answer.url}`);
@@ -219,6 +226,7 @@ export async function discoverFeed(input: string, options: { fetch?: typeof fetc
       if (relocations >= 2) throw new CliError(`${feedUrl} relocates again to ${relocate}; follow the newest URL yourself`);
       notes.push(`${feedUrl} relocated to ${relocate} (<microblog:relocate>)`);
       movedFrom.push(normalizeUserLink(feedUrl) ?? feedUrl);
+      relocatedFrom = { url: feedUrl, user_id: channel.user_id! };
       url = relocate;
       continue;
     }

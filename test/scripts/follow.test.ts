@@ -90,6 +90,8 @@ beforeAll(async () => {
     listYaml([{ user_id: who.user_id, username: who.username, user_link: `${base}/${who.username}/feed.xml` }]);
   siteFiles(CARL, "/lists", { public_blocks: true }, { follows: listed(BOB), blocks: listed(MALLORY) });
   siteFiles(DANA, "/empty-lists", {}, { follows: listYaml([]) });
+  // A feed whose relocate names another account's feed: not a move.
+  siteFiles(ZOE, "/zoe-old", { relocate: `${base}/bob/feed.xml` });
   siteFiles(OWN, "/me");
   siteFiles(ZOE, "/zoe");
   const latin1 = files.get("/zoe/feed.xml")!.body as string;
@@ -230,9 +232,15 @@ describe("npm run follow", { timeout: 60_000 }, () => {
       1,
       /you already follow @bob \(user_id 0b0b0000-0000-4000-8000-000000000b0b\) at .*\/bob-copy\/feed\.xml \(site\/_data\/follows\.yaml entry 2\), and that feed does not say it moved: it has no <microblog:relocate> and no permanent redirect to .*\/bob\/feed\.xml .*unfollow the old feed first \(npm run unfollow -- .*\/bob-copy\/feed\.xml\)$/m,
     );
+    const elsewhere = await followHere(`${base}/zoe-old/feed.xml`, "--since", SINCE);
+    expectOneLineError(
+      elsewhere,
+      1,
+      /zoe-old\/feed\.xml relocates to .*\/bob\/feed\.xml, which is another account \(user_id 0b0b0000-0000-4000-8000-000000000b0b, not 20e00000-0000-4000-8000-00000000020e\); follow that URL itself if you mean to$/m,
+    );
     const zoe = await followHere(`${base}/zoe/feed.xml`, "--since", SINCE);
     expectOneLineError(zoe, 1, /at http:\/\/127\.0\.0\.1:1\/zoe\.xml .* does not say it moved: it cannot be read to confirm a move \(could not fetch/);
-    expect(bob.stdout + zoe.stdout).toBe("");
+    expect(bob.stdout + zoe.stdout + elsewhere.stdout).toBe("");
     expect(followsText()).toBe(afterCarl);
   });
 
