@@ -166,6 +166,10 @@ describe("create (§3.3): the spec's examples through the real write path", () =
       `reply_to:\n  user_id: "${FOLLOWED.user_id}"\n  username: "fern"\n  user_link: "${FERN_FEED}"\n  status_id: "7"\n  link: "${THEIR_LINK}"\n`,
     );
     expect(subject).toMatch(/^Reply \d+ to @fern: Agreed!/);
+    // The other name the command line takes for their item: <the feed it was read from>#<guid>.
+    const byFeed = await post(form(`h=entry&content=Again&in-reply-to=${encodeURIComponent(`${FERN_FEED}#7`)}`));
+    expect(byFeed.response.status).toBe(202);
+    expect((await fileOf(byFeed.response)).content).toContain(`reply_to:\n  user_id: "${FOLLOWED.user_id}"\n`);
   });
 
   it("repost-of an item of our timeline: a repost quoting their words as text; of anything else: invalid_request", async () => {
