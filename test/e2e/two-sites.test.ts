@@ -9,13 +9,23 @@
  * unsigned copy of the notification sent earlier by hand is upgraded); a third party claiming B
  * unsigned is stored not proven; one signing with its own key as B, a tampered body, an old and a
  * replayed request are refused with nothing stored; after B rotates its key, both keys verify.
+ *
+ * Writing from A's owner pages (docs/writing.md), in chromium on a phone-sized window, keyboard only:
+ * A follows B; on /owner/timeline the owner Tabs to Reply on B's post and publishes; the commit lands
+ * in A's real git repository (the Forgejo-shaped loopback forge over A's checkout, as under npm
+ * start); A rebuilds, A's outbox notifies B, and B's inbox holds A's reply verified. Then a Repost
+ * and a plain post the same way, both in A's rebuilt feed.
  */
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDevVar } from "../../lib/cli/dev-vars.ts";
+import { type LocalForge, serveCheckout } from "../../lib/cli/local-forge.ts";
 import { ensureSigningKey, generateSigningKey, rotateSigningKey } from "../../lib/cli/signing-keys.ts";
-import { postMarkdown, profileYaml } from "../../lib/harness/factories.ts";
+import { chromiumAvailable, launchChromium } from "../../lib/harness/browser.ts";
+import { listYaml, postMarkdown, profileYaml } from "../../lib/harness/factories.ts";
 import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import { freePort } from "../../lib/harness/static-server.ts";
 import { buildProject, type LocalServer, migrateLocal, startDev } from "../../lib/harness/wrangler-server.ts";
@@ -35,22 +45,41 @@ interface Site {
 
 let siteA: Site;
 let siteB: Site;
+/** A's content store: the loopback forge over A's git checkout, as npm start serves it. */
+let forgeA: LocalForge | undefined;
+const git = (root: string, ...args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8" }).trim();
 
-async function startSite(project: ProjectCopy, port: number, token: string): Promise<Site> {
+async function startSite(project: ProjectCopy, port: number, token: string, vars: Record<string, string> = {}): Promise<Site> {
   const url = `http://127.0.0.1:${port}`;
   project.write(".dev.vars", `OWNER_TOKEN=${token}\n`);
   ensureSigningKey(project.root);
   buildProject(project, url);
   migrateLocal(project);
-  return { project, url, server: await startDev(project, port) };
+  return { project, url, server: await startDev(project, port, vars) };
+}
+
+/** A's checkout as a git repository with its forge: the Worker's writes become commits in it. */
+async function gitStore(project: ProjectCopy): Promise<Record<string, string>> {
+  const root = project.root;
+  git(root, "init", "--quiet", "-b", "main");
+  git(root, "config", "user.name", "Alice A.");
+  git(root, "config", "user.email", "alice@a.example");
+  git(root, "add", "posts", "site");
+  git(root, "commit", "--quiet", "-m", "Alice's site");
+  const token = "forge-token-of-alice";
+  const store = await serveCheckout(root, token);
+  if (!("forge" in store)) throw new Error(store.why);
+  forgeA = store.forge;
+  return { CONTENT_STORE: store.forge.contentStore, CONTENT_STORE_TOKEN: token };
 }
 
 beforeAll(async () => {
   const [portA, portB] = [await freePort(), await freePort()];
   const urlA = `http://127.0.0.1:${portA}`;
+  const urlB = `http://127.0.0.1:${portB}`;
   const projectA = createProjectCopy({
     profile: profileYaml({ username: A.username, user_id: A.user_id, full_name: "Alice A.", url: urlA }),
-    follows: null,
+    follows: listYaml([{ user_id: B.user_id, username: B.username, user_link: `${urlB}/feed.xml` }]),
     blocks: null,
     posts: {
       "a0.md": postMarkdown({ id: 0, date: "2026-05-01T08:00:00Z", body: "Alice's first post." }),
@@ -73,11 +102,12 @@ beforeAll(async () => {
       }),
     },
   });
-  [siteA, siteB] = await Promise.all([startSite(projectA, portA, A.token), startSite(projectB, portB, B.token)]);
+  const storeA = await gitStore(projectA);
+  [siteA, siteB] = await Promise.all([startSite(projectA, portA, A.token, storeA), startSite(projectB, portB, B.token)]);
 });
 
 afterAll(async () => {
-  await Promise.all([siteA?.server.stop(), siteB?.server.stop()]);
+  await Promise.all([siteA?.server.stop(), siteB?.server.stop(), forgeA?.close()]);
   siteA?.project.cleanup();
   siteB?.project.cleanup();
 });
@@ -258,5 +288,119 @@ describe("signed between the two sites", () => {
       ["with the old key, in its grace period", "signed"],
       ["with the new key", "signed"],
     ]);
+  });
+});
+
+describe.skipIf(!chromiumAvailable)("A's owner writes from a phone, keyboard only", () => {
+  const jobs = (site: Site, token: string) =>
+    fetch(`${site.url}/api/jobs/run`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: '{"all":true}',
+    });
+
+  /** Tab (never a click) until the focused element is `want`: its visible text (inside a list item holding `within`) or a selector. */
+  async function tabTo(page: Page, want: { text?: string; within?: string; selector?: string }): Promise<void> {
+    for (let i = 0; i < 120; i++) {
+      await page.keyboard.press("Tab");
+      const found = await page.evaluate(({ text, within, selector }) => {
+        const el = document.activeElement as HTMLElement | null;
+        if (!el || el === document.body) return false;
+        if (selector) return el.matches(selector);
+        return el.innerText.trim() === text && (!within || (el.closest("li")?.textContent ?? "").includes(within));
+      }, want);
+      if (found) return;
+    }
+    throw new Error(`Tab never reached ${JSON.stringify(want)}`);
+  }
+
+  /** The one file a commit added, under posts/: its text. */
+  function committedPost(sha: string): string {
+    const added = git(siteA.project.root, "show", "--name-only", "--diff-filter=A", "--format=", sha).split("\n");
+    expect(added).toHaveLength(1);
+    expect(added[0]).toMatch(/^posts\/.+\.md$/);
+    return git(siteA.project.root, "show", `${sha}:${added[0]}`);
+  }
+
+  /** Enter on the focused element, waiting for the page it leads to. */
+  const enterTo = (page: Page, url: RegExp) => Promise.all([page.waitForURL(url), page.keyboard.press("Enter")]);
+
+  /** Tab to the text field, type, Tab to Publish, Enter: the commit it made (A's new HEAD). */
+  async function publish(page: Page, text: string): Promise<string> {
+    const head = git(siteA.project.root, "rev-parse", "HEAD");
+    await tabTo(page, { selector: "#write-text" });
+    await page.keyboard.type(text);
+    await tabTo(page, { text: "Publish" });
+    await enterTo(page, /\/owner\/write\?notice=committed/);
+    const now = git(siteA.project.root, "rev-parse", "HEAD");
+    expect(now).not.toBe(head);
+    return now;
+  }
+
+  it("Reply on B's post in A's timeline: committed to A's git repository, rebuilt, and B's inbox holds it verified; then a repost and a plain post", {
+    timeout: 240_000,
+  }, async () => {
+    expect((await jobs(siteA, A.token)).status).toBe(200); // A polls B's feed
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+      page.on("dialog", (dialog) => void dialog.dismiss());
+      await page.goto(`${siteA.url}/owner/`);
+      await tabTo(page, { selector: "#token" });
+      await page.keyboard.type(A.token);
+      await enterTo(page, /\/owner\/$/);
+
+      await page.goto(`${siteA.url}/owner/timeline`);
+      await tabTo(page, { text: "Reply", within: "Bruno says hello." });
+      await enterTo(page, /\/owner\/write\?reply=/);
+      await expect(page.locator(".owner-context").innerText()).resolves.toContain(`Replying to @${B.username}, their post 0`);
+      const replySha = await publish(page, "@bruno Hello back, from my phone.");
+      const root = siteA.project.root;
+      expect(git(root, "log", "-1", "--format=%an|%s", replySha)).toMatch(/^Alice A\.?\|Reply 2 to @bruno: @bruno Hello back/);
+      const replyFile = committedPost(replySha);
+      expect(replyFile).toContain(B.user_id);
+      expect(replyFile).toMatch(/status_id: "?0"?/);
+      expect(await page.locator("#written-heading + ol").innerText()).toContain("committed");
+
+      // A rebuilds (what the deploy does); A's outbox notifies B; B reads A's feed and verifies.
+      buildProject(siteA.project, siteA.url);
+      const deadline = Date.now() + 60_000;
+      let atB: (StoredReply & { proof?: string }) | undefined;
+      for (;;) {
+        await jobs(siteA, A.token).catch(() => undefined);
+        atB = (await repliesOf(siteB, B.token)).find((r) => r.status_id === "2");
+        if (atB && atB.verification !== "pending") break;
+        if (Date.now() > deadline) throw new Error(`B never got A's reply verified: ${JSON.stringify(atB)}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(atB).toMatchObject({ post_id: 0, username: A.username, verification: "verified", proof: "signed" });
+
+      // A repost of B's reply post, with a comment, and a plain post: the same way.
+      await page.goto(`${siteA.url}/owner/timeline`);
+      await tabTo(page, { text: "Repost", within: "Every Sunday, rye mostly." });
+      await enterTo(page, /\/owner\/write\?repost=/);
+      const repostSha = await publish(page, "Rye it is.");
+      expect(committedPost(repostSha)).toContain("Every Sunday, rye mostly.");
+      await page.goto(`${siteA.url}/owner/write`);
+      const plainSha = await publish(page, "A plain post, typed on a phone.");
+      expect(committedPost(plainSha)).toContain("A plain post, typed on a phone.");
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+      await page.close();
+    } finally {
+      await browser.close();
+    }
+    buildProject(siteA.project, siteA.url);
+    let text = "";
+    for (let i = 0; i < 120 && !text.includes('<guid isPermaLink="false">4</guid>'); i++) {
+      text = await fetch(`${siteA.url}/feed.xml`).then(
+        (r) => r.text(),
+        () => "", // wrangler dev reloading the rebuilt assets
+      );
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const feed = readFeed(text);
+    const repost = feed.items.find((item) => item.guid === "3");
+    expect(repost).toMatchObject({ reposted_status_user_id: B.user_id, reposted_status_id: "1" });
+    expect(feed.items.find((item) => item.guid === "4")?.description).toContain("A plain post, typed on a phone.");
   });
 });
