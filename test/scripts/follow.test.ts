@@ -3,7 +3,10 @@
  * serving feeds and pages built by our own builder (and a few things that are not Open Microblog
  * feeds): the feed found from a profile page, the entry appended at the END of follows.yaml with every
  * other byte kept, duplicates and non-Open-Microblog feeds refused in one line with the file untouched,
- * a relocation or 301 followed, and the edited file still building.
+ * a relocation or 301 followed, and the edited file still building; list feeds refused, and an
+ * account followed at another URL moved only when that old feed says so (spec "Relocation"). Most
+ * cases call the command's main() in this process (the same code and output); a few run the real
+ * command line for its one-line errors and exit codes.
  */
 import { readFileSync } from "node:fs";
 import http from "node:http";
@@ -167,7 +170,7 @@ describe("npm run follow", { timeout: 60_000 }, () => {
   });
 
   it("finds the feed of a profile page through <link rel=alternate type=application/rss+xml>", async () => {
-    const result = await follow(`${base}/carl/`, "--since", SINCE, "--json");
+    const result = await followHere(`${base}/carl/`, "--since", SINCE, "--json");
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
       action: "added",
@@ -182,14 +185,14 @@ describe("npm run follow", { timeout: 60_000 }, () => {
   });
 
   it("records where a 301 leads", async () => {
-    const result = await follow(`${base}/moved/feed.xml`, "--since", SINCE);
+    const result = await followHere(`${base}/moved/feed.xml`, "--since", SINCE);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`moved permanently to ${base}/carl/feed.xml`);
     expect(followsText()).toContain(`  user_link: ${base}/carl/feed.xml\n`);
   });
 
   it("reads a feed in ISO-8859-1 (a username in any script)", async () => {
-    const result = await follow(`${base}/zoe/feed.xml`, "--since", SINCE);
+    const result = await followHere(`${base}/zoe/feed.xml`, "--since", SINCE);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Following @zoë (Zoë Ångström)");
     expect(builds(followsText())).toEqual(["first", "dana", "zoë"]);
@@ -197,7 +200,7 @@ describe("npm run follow", { timeout: 60_000 }, () => {
 
   it("follows a relocation, and updates the entry of an account already followed at its old URL, in place", async () => {
     const before = followsText();
-    const result = await follow(`${base}/dana-old/feed.xml`, "--since", SINCE);
+    const result = await followHere(`${base}/dana-old/feed.xml`, "--since", SINCE);
     expect(result.stderr).toBe("");
     expect(result.stdout).toContain(`relocated to ${base}/dana/feed.xml (<microblog:relocate>)`);
     expect(result.stdout).toContain(`Updated @dana in site/_data/follows.yaml (entry 2): user_link ${base}/dana-old/feed.xml -> ${base}/dana/feed.xml`);
@@ -272,11 +275,11 @@ describe("npm run follow", { timeout: 60_000 }, () => {
   });
 
   it("refuses an account already followed, by user_id or by the same feed spelled otherwise; the file stays as it was", async () => {
-    await follow(`${base}/bob/feed.xml`, "--since", SINCE);
+    await followHere(`${base}/bob/feed.xml`, "--since", SINCE);
     const before = followsText();
     const spelledOtherwise = `${base}/bob/feed.xml/#top`;
     for (const url of [`${base}/bob/feed.xml`, spelledOtherwise, `${base}/bob/`]) {
-      const result = await follow(url);
+      const result = await followHere(url);
       expectOneLineError(result, 1, /^npm run follow: you already follow @bob at .*\/bob\/feed\.xml \(site\/_data\/follows\.yaml entry 3\); nothing changed$/m);
       expect(followsText()).toBe(before);
     }
@@ -305,13 +308,13 @@ describe("npm run follow", { timeout: 60_000 }, () => {
 
   it("answers usage errors with the usage (exit 2)", async () => {
     expectOneLineError(await follow(), 2, /which feed\? give its URL/);
-    expectOneLineError(await follow("ftp://x.example/feed.xml"), 1, /not an http\(s\) URL/);
+    expectOneLineError(await followHere("ftp://x.example/feed.xml"), 1, /not an http\(s\) URL/);
     expectOneLineError(await follow(`${base}/bob/feed.xml`, "--since", "yesterday"), 2, /--since must be an ISO 8601 date with a zone/);
   });
 
   it("creates follows.yaml (with its header comment) when there is none", async () => {
     project.remove("site/_data/follows.yaml");
-    const result = await follow(`${base}/bob/feed.xml`, "--since", SINCE);
+    const result = await followHere(`${base}/bob/feed.xml`, "--since", SINCE);
     expect(result.code).toBe(0);
     expect(followsText()).toMatch(/^# Accounts you follow\. Add new ones at the END/);
     expect(builds(followsText())).toEqual(["bob"]);
@@ -320,7 +323,7 @@ describe("npm run follow", { timeout: 60_000 }, () => {
 
 describe("npm run unfollow", { timeout: 60_000 }, () => {
   it("removes the entry named by @username, URL or user_id; comments and the other entries stay", async () => {
-    await follow(`${base}/bob/feed.xml`, "--since", SINCE);
+    await followHere(`${base}/bob/feed.xml`, "--since", SINCE);
     const withBob = followsText();
     const result = await unfollow("@bob");
     expect(result.code).toBe(0);
