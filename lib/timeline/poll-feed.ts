@@ -30,23 +30,9 @@ import type { SiteConfig } from "../shared/site-config.ts";
 import { normalizeUserLink } from "../shared/urls.ts";
 import { fetchTimelinePage } from "./fetch-page.ts";
 import { absoluteLink, matchesIdentity, type NewTimelineItem, timelineItem } from "./items.ts";
-import { backoffMinutes, MINUTE_MS } from "./schedule.ts";
-import { advanceMarker, integerGuid, isSeen, itemKey, markerText, parseMarker, type SeenMarker } from "./seen.ts";
+import { collected, complete, failed, finish, HEALTHY, interrupted, type PollState, startPoll } from "./poll-state.ts";
+import { advanceMarker, integerGuid, isSeen, itemKey, type SeenMarker } from "./seen.ts";
 import type { FollowRow, FollowUpdate } from "./store.ts";
-
-/** A catch-up walk along next_node, saved between runs. */
-export interface Walk {
-  /** The page to read next. */
-  url: string;
-  /** Items at the top of that page already read. */
-  skip: number;
-  /** Stop at the first item this marker has seen (the position of the poll before the rollover). */
-  until: SeenMarker;
-  /** The marker to keep once the walk is done (the head's newest items when the walk started). */
-  top: SeenMarker;
-  /** Pages read so far, the head included. */
-  pages: number;
-}
 
 export interface PollLimits {
   /** A first poll stores at most this many of the head's newest items. */
@@ -100,17 +86,6 @@ export interface PollOutcome {
 
 const MAX_NAME = 100;
 
-export function parseWalk(text: string | null): Walk | null {
-  if (!text) return null;
-  try {
-    const value = JSON.parse(text) as Walk;
-    if (typeof value.url !== "string" || !Number.isSafeInteger(value.skip) || !value.until || !value.top) return null;
-    return { url: value.url, skip: value.skip, until: value.until, top: value.top, pages: Number.isSafeInteger(value.pages) ? value.pages : 0 };
-  } catch {
-    return null;
-  }
-}
-
 /** Does this pair of consecutive items go up (the feed lists oldest first)? Undefined: cannot tell. */
 function ascends(previous: FeedItem, current: FeedItem): boolean | undefined {
   const a = previous.guid ? integerGuid(previous.guid) : undefined;
@@ -126,233 +101,187 @@ function failureReason(failure: FeedPageFailure): string {
   return failure.detail.slice(0, 300);
 }
 
-export async function pollFeed(row: FollowRow, deps: PollDeps): Promise<PollOutcome> {
-  const { limits } = deps;
-  const savedWalk = parseWalk(row.walk);
-  const update: FollowUpdate = {};
-  const newest: NewTimelineItem[][] = [];
-  const storedKeys = new Set<string>();
-  const notes: string[] = [];
-  let blocked = 0;
-  let textless = 0;
-  let name = row.name;
-  let feedUrl = row.feed_url;
-  let oldestFirst = row.oldest_first === 1;
+/** What reading one page found, beside the page: set while the reader hands over its items. */
+interface PageScan {
+  parsed: number;
+  /** An item already seen was reached. */
+  boundary: boolean;
+  /** The run's items to parse, or the feed's quota of new ones, ran out on this page. */
+  allowanceOut: boolean;
+  /** The page lists oldest first (undefined: cannot tell). */
+  ascending: boolean | undefined;
+  seenBy: SeenMarker | null;
+}
 
-  // Where reading starts: a saved walk, or the head.
-  let url = savedWalk?.url ?? row.feed_url;
-  let head = savedWalk === null;
-  let first = savedWalk === null && row.seen === null;
-  let skip = savedWalk?.skip ?? 0;
-  let until: SeenMarker | null = savedWalk ? savedWalk.until : parseMarker(row.seen);
-  let top: SeenMarker | null = savedWalk?.top ?? null;
-  let pages = savedWalk?.pages ?? 0;
-  let relocated = false;
-  let pagesRead = 0;
-  // New items read in this poll, every page: bounded by the feed's quota.
-  let freshRead = 0;
+/** Fetch and read the page at s.url, only as far as this poll needs. */
+async function readPage(s: PollState, conditional: boolean) {
+  const { deps, row } = s;
   const maxNew = deps.maxNewItems ?? Number.POSITIVE_INFINITY;
-  const visited = new Set<string>();
+  const scan: PageScan = { parsed: 0, boundary: false, allowanceOut: false, ascending: s.oldestFirst ? true : undefined, seenBy: s.until };
+  let fresh = 0;
+  let previous: FeedItem | undefined;
+  const read = await fetchTimelinePage(s.url, {
+    fetch: deps.fetch,
+    allowLoopback: deps.allowLoopback,
+    budget: deps.budget,
+    ...(deps.limits.fetch ? { limits: deps.limits.fetch } : {}),
+    ...(conditional ? { etag: row.etag, lastModified: row.last_modified } : {}),
+    skip: s.skip,
+    stopAfter: (item) => {
+      scan.parsed += 1;
+      deps.allowance.left -= 1;
+      if (previous && scan.ascending === undefined) scan.ascending = ascends(previous, item);
+      previous = item;
+      const key = itemKey(item);
+      if (key !== undefined && isSeen(key, scan.seenBy)) {
+        scan.boundary = true;
+        // Newest first (Open Microblog feeds): everything after this item is older, so seen too.
+        if (!scan.ascending) return true;
+      } else if (key !== undefined) {
+        fresh += 1;
+        s.freshRead += 1;
+      }
+      if (s.first && !scan.ascending && fresh >= deps.limits.backfillItems) return true;
+      if (deps.allowance.left <= 0 || s.freshRead >= maxNew) {
+        scan.allowanceOut = true;
+        return true;
+      }
+      return false;
+    },
+  });
+  return { read, scan };
+}
 
-  const collected = (): NewTimelineItem[] => newest.flat().reverse();
-  const newestItemMs = (): number | null => {
-    let best = row.newest_item_ms;
-    for (const item of newest.flat()) if (best === null || item.published_ms > best) best = item.published_ms;
-    return best;
-  };
-  const finish = (status: PollStatus, extra: FollowUpdate = {}, failure?: string): PollOutcome => {
-    const items = collected();
-    if (textless) notes.push(`${textless === 1 ? "1 item" : `${textless} items`} without text not stored (spec "Required Item Elements": description)`);
-    Object.assign(update, extra);
-    if (items.length) update.newest_item_ms = newestItemMs();
-    if (name !== row.name) update.name = name;
-    if (oldestFirst !== (row.oldest_first === 1)) update.oldest_first = oldestFirst ? 1 : 0;
-    // Only what differs from the row is written; a poll that changed nothing writes nothing.
-    for (const key of Object.keys(update) as (keyof FollowUpdate)[]) if (update[key] === row[key]) delete update[key];
-    if (Object.keys(update).length || items.length) update.last_poll_ms = deps.nowMs;
-    const outcome: PollOutcome = {
-      status: items.length && (status === "no-new-items" || status === "not-modified") ? "new-items" : status,
-      items,
-      account: { name, user_link: feedUrl },
-      update,
-      blocked,
-      notes,
-      pagesRead,
-    };
-    if (failure) outcome.failure = failure;
-    return outcome;
-  };
-  const healthy: FollowUpdate = { failures: 0, last_error: null };
-  /** Done: everything new is read. */
-  const complete = (status: PollStatus): PollOutcome => finish(status, { ...healthy, seen: markerText(top ?? until), walk: null, due_ms: null });
-  /** Stopped part-way: keep the cursor; `failure` backs off, otherwise the next run continues. */
-  const interrupted = (reason: "budget" | "items" | "failure", failure?: string): PollOutcome => {
-    // Nothing read yet and the run is out: the job puts the feed first in line for the next run.
-    if (reason === "budget" && pagesRead === 0) return finish("deferred");
-    const progress: FollowUpdate = {};
-    if (until && top && !first) progress.walk = JSON.stringify({ url, skip, until, top, pages } satisfies Walk);
-    else if (first && top) {
-      // A first poll cut short keeps what it read: the backfill is bounded anyway.
-      return complete("new-items");
-    }
-    if (reason === "failure") {
-      const failures = row.failures + 1;
-      return finish("failed", { ...progress, failures, last_error: failure ?? "failed", due_ms: deps.nowMs + backoffMinutes(failures) * MINUTE_MS }, failure);
-    }
-    const caughtUp = progress.walk !== undefined;
-    return finish(caughtUp ? "catching-up" : "deferred", { ...progress, ...(caughtUp ? { ...healthy, due_ms: deps.nowMs } : {}) });
-  };
+/** The head page's checks and what it says of the account; an outcome when the poll must stop. */
+function readHead(s: PollState, feed: Feed, pageUrl: string, validators: { etag: string | null; lastModified: string | null }): PollOutcome | undefined {
+  const { row, deps } = s;
+  if (isListFeed(feed)) return interrupted(s, "failure", `${listFeedReason(pageUrl)}; unfollow it (npm run unfollow -- ${s.feedUrl})`);
+  const channelId = feed.channel.user_id;
+  if (channelId !== undefined && channelId !== row.user_id) {
+    return interrupted(s, "failure", `the feed at ${pageUrl} belongs to user_id ${channelId.slice(0, 128)}, not ${row.user_id} as in follows.yaml`);
+  }
+  if (matchesIdentity(deps.config.blocks, channelId, pageUrl)) return interrupted(s, "failure", `the feed at ${pageUrl} is an account in blocks.yaml`);
+  const fullName = feed.channel.user_full_name?.slice(0, MAX_NAME) ?? null;
+  if (fullName !== null) s.name = fullName;
+  if (s.skip === 0) {
+    s.update.etag = validators.etag;
+    s.update.last_modified = validators.lastModified;
+  }
+  return undefined;
+}
 
-  for (;;) {
-    if (!deps.mayFetch()) return interrupted("budget");
-    const conditional = head && !first && skip === 0;
-    let parsed = 0;
-    let fresh = 0;
-    let boundary = false;
-    let allowanceOut = false;
-    let ascending: boolean | undefined = oldestFirst ? true : undefined;
-    let previous: FeedItem | undefined;
-    const seenBy = until;
-    const read = await fetchTimelinePage(url, {
-      fetch: deps.fetch,
-      allowLoopback: deps.allowLoopback,
-      budget: deps.budget,
-      ...(limits.fetch ? { limits: limits.fetch } : {}),
-      ...(conditional ? { etag: row.etag, lastModified: row.last_modified } : {}),
-      skip,
-      stopAfter: (item) => {
-        parsed += 1;
-        deps.allowance.left -= 1;
-        if (previous && ascending === undefined) ascending = ascends(previous, item);
-        previous = item;
-        const key = itemKey(item);
-        if (key !== undefined && isSeen(key, seenBy)) {
-          boundary = true;
-          // Newest first (Open Microblog feeds): everything after this item is older, so seen too.
-          if (!ascending) return true;
-        } else if (key !== undefined) {
-          fresh += 1;
-          freshRead += 1;
-        }
-        if (first && !ascending && fresh >= limits.backfillItems) return true;
-        if (deps.allowance.left <= 0 || freshRead >= maxNew) {
-          allowanceOut = true;
-          return true;
-        }
-        return false;
-      },
+/**
+ * The page's items in reading order; new ones are kept, newest first. Listed oldest first, everything
+ * up to the last item seen is older than it (seen too, whatever its guid). Moves the head's marker.
+ */
+function keepNewItems(s: PollState, feed: Feed, pageUrl: string, scan: PageScan, order: boolean | undefined): void {
+  const { deps } = s;
+  const pageItems: NewTimelineItem[] = [];
+  const keysRead: string[] = [];
+  let lastSeenIndex = -1;
+  if (order)
+    feed.items.forEach((item, index) => {
+      const key = itemKey(item);
+      if (key !== undefined && isSeen(key, scan.seenBy)) lastSeenIndex = index;
     });
+  for (const [index, item] of feed.items.entries()) {
+    const key = itemKey(item);
+    if (key === undefined) continue;
+    keysRead.push(key);
+    if (index <= lastSeenIndex || isSeen(key, scan.seenBy) || s.storedKeys.has(key)) continue;
+    const verdict = timelineItem(item, pageUrl, deps.nowMs, deps.config, deps.mentions);
+    if (verdict.skipped === "blocked") s.blocked += 1;
+    if (verdict.skipped === "no-text") s.textless += 1;
+    if (!verdict.item) continue;
+    s.storedKeys.add(key);
+    pageItems.push(verdict.item);
+  }
+  const newestFirstKeys = order ? keysRead.reverse() : keysRead;
+  const newestFirstItems = order ? pageItems.reverse() : pageItems;
+  s.newest.push(s.first ? newestFirstItems.slice(0, deps.limits.backfillItems) : newestFirstItems);
+  if (s.head && s.skip === 0) s.top = advanceMarker(s.until, newestFirstKeys);
+}
+
+/**
+ * A <microblog:relocate> on the head naming another feed: poll that one from now on. "continue": read
+ * the new head in this poll; an outcome: stop here.
+ */
+function relocate(s: PollState, to: string, pageUrl: string): PollOutcome | "continue" {
+  if (s.relocated) {
+    // A second relocation in one poll (a chain, or two feeds naming each other): back off like any
+    // failing feed, instead of two fetches every run for ever.
+    return failed(s, `${pageUrl} relocates again, to ${to}: a chain or loop of relocations, not followed further`);
+  }
+  // Spec "Obligation of the Client": the old URL is dead from now on. The new feed is read as a
+  // first poll (bounded backfill; items it shares with the old one are stored once).
+  s.feedUrl = to;
+  Object.assign(s.update, { feed_url: to, moved_to: to, etag: null, last_modified: null, seen: null, walk: null });
+  s.notes.push(`${pageUrl} relocated to ${to}: polling the new URL; update follows.yaml (npm run follow -- ${to})`);
+  if (!s.deps.mayFetch()) return finish(s, "new-items", { ...HEALTHY, seen: null, walk: null, due_ms: s.deps.nowMs });
+  Object.assign(s, { relocated: true, url: to, head: true, first: true, skip: 0, until: null, top: null, pages: 0 });
+  return "continue";
+}
+
+/** Where reading goes after a page that neither relocated nor failed: an outcome, or on to the next page. */
+function afterPage(s: PollState, feed: Feed, pageUrl: string, scan: PageScan): PollOutcome | undefined {
+  if (scan.boundary || s.first) return complete(s, collected(s).length ? "new-items" : "no-new-items");
+  if (scan.allowanceOut && !feed.complete) {
+    s.skip += scan.parsed;
+    return interrupted(s, "items");
+  }
+  const next = nextNodeUrl(feed, pageUrl, s.visited);
+  if (!next) return complete(s, collected(s).length ? "new-items" : "no-new-items");
+  if (s.pages >= s.deps.limits.maxWalkPages) {
+    s.notes.push(`stopped catching up after ${s.pages} pages without reaching the last item seen: older items were not read`);
+    return complete(s, "new-items");
+  }
+  Object.assign(s, { url: next, head: false, skip: 0 });
+  return undefined;
+}
+
+export async function pollFeed(row: FollowRow, deps: PollDeps): Promise<PollOutcome> {
+  const s = startPoll(row, deps);
+  for (;;) {
+    if (!deps.mayFetch()) return interrupted(s, "budget");
+    const conditional = s.head && !s.first && s.skip === 0;
+    const { read, scan } = await readPage(s, conditional);
     if (!read.ok) {
       if (read.error.kind === "budget") {
         // Out of the run's budget: not the feed's fault. Out of the feed's own share with nothing read: too costly.
-        if (deps.budget.inheritedRefusal() || pagesRead > 0) return interrupted("budget");
-        return interrupted("failure", `the feed needs more than one feed's share of a run (${failureReason(read.error)})`);
+        if (deps.budget.inheritedRefusal() || s.pagesRead > 0) return interrupted(s, "budget");
+        return interrupted(s, "failure", `the feed needs more than one feed's share of a run (${failureReason(read.error)})`);
       }
-      return interrupted("failure", failureReason(read.error));
+      return interrupted(s, "failure", failureReason(read.error));
     }
     const page = read.value;
-    if (page.note && !notes.includes(page.note)) notes.push(page.note);
-    if (head && page.movedTo && page.movedTo !== feedUrl) {
-      feedUrl = page.movedTo;
-      update.feed_url = feedUrl;
-      update.moved_to = feedUrl;
-      notes.push(`${url} moved permanently to ${feedUrl}: polling the new URL; update follows.yaml (npm run follow -- ${feedUrl})`);
+    if (page.note && !s.notes.includes(page.note)) s.notes.push(page.note);
+    if (s.head && page.movedTo && page.movedTo !== s.feedUrl) {
+      s.feedUrl = page.movedTo;
+      s.update.feed_url = s.feedUrl;
+      s.update.moved_to = s.feedUrl;
+      s.notes.push(`${s.url} moved permanently to ${s.feedUrl}: polling the new URL; update follows.yaml (npm run follow -- ${s.feedUrl})`);
     }
-    if (page.notModified && !conditional) return interrupted("failure", `${page.url} answered 304 to a request that was not conditional`);
-    if (page.notModified || !page.feed) {
-      // A 304: nothing new, nothing parsed. Only a recovery from failures or a stale due time is written.
-      return finish("not-modified", { ...healthy, due_ms: null });
-    }
+    if (page.notModified && !conditional) return interrupted(s, "failure", `${page.url} answered 304 to a request that was not conditional`);
+    // A 304: nothing new, nothing parsed. Only a recovery from failures or a stale due time is written.
+    if (page.notModified || !page.feed) return finish(s, "not-modified", { ...HEALTHY, due_ms: null });
     const feed: Feed = page.feed;
-    pagesRead += 1;
-    pages += 1;
-    visited.add(page.url);
-    // Set inside stopAfter (TypeScript does not see that the callback ran).
-    const order = ascending as boolean | undefined;
-    if (head && order !== undefined) oldestFirst = order;
-
-    if (head) {
-      if (isListFeed(feed)) return interrupted("failure", `${listFeedReason(page.url)}; unfollow it (npm run unfollow -- ${feedUrl})`);
-      const channelId = feed.channel.user_id;
-      if (channelId !== undefined && channelId !== row.user_id) {
-        return interrupted("failure", `the feed at ${page.url} belongs to user_id ${channelId.slice(0, 128)}, not ${row.user_id} as in follows.yaml`);
-      }
-      if (matchesIdentity(deps.config.blocks, channelId, page.url)) return interrupted("failure", `the feed at ${page.url} is an account in blocks.yaml`);
-      const fullName = feed.channel.user_full_name?.slice(0, MAX_NAME) ?? null;
-      if (fullName !== null) name = fullName;
-      if (skip === 0) {
-        update.etag = page.etag;
-        update.last_modified = page.lastModified;
-      }
+    s.pagesRead += 1;
+    s.pages += 1;
+    s.visited.add(page.url);
+    const order = scan.ascending;
+    if (s.head && order !== undefined) s.oldestFirst = order;
+    if (s.head) {
+      const stop = readHead(s, feed, page.url, page);
+      if (stop) return stop;
     }
-
-    // The page's items in reading order; new ones are kept. Listed oldest first, everything up to the
-    // last item seen is older than it (seen too, whatever its guid).
-    const pageItems: NewTimelineItem[] = [];
-    const keysRead: string[] = [];
-    let lastSeenIndex = -1;
-    if (order)
-      feed.items.forEach((item, index) => {
-        const key = itemKey(item);
-        if (key !== undefined && isSeen(key, seenBy)) lastSeenIndex = index;
-      });
-    for (const [index, item] of feed.items.entries()) {
-      const key = itemKey(item);
-      if (key === undefined) continue;
-      keysRead.push(key);
-      if (index <= lastSeenIndex || isSeen(key, seenBy) || storedKeys.has(key)) continue;
-      const verdict = timelineItem(item, page.url, deps.nowMs, deps.config, deps.mentions);
-      if (verdict.skipped === "blocked") blocked += 1;
-      if (verdict.skipped === "no-text") textless += 1;
-      if (!verdict.item) continue;
-      storedKeys.add(key);
-      pageItems.push(verdict.item);
+    keepNewItems(s, feed, page.url, scan, order);
+    const relocateTo = s.head ? absoluteLink(feed.channel.relocate, page.url) : null;
+    if (relocateTo && normalizeUserLink(relocateTo) !== normalizeUserLink(s.feedUrl)) {
+      const next = relocate(s, relocateTo, page.url);
+      if (next === "continue") continue;
+      return next;
     }
-    const newestFirstKeys = order ? keysRead.reverse() : keysRead;
-    const newestFirstItems = order ? pageItems.reverse() : pageItems;
-    newest.push(first ? newestFirstItems.slice(0, limits.backfillItems) : newestFirstItems);
-    if (head && skip === 0) top = advanceMarker(until, newestFirstKeys);
-
-    const relocate = head ? absoluteLink(feed.channel.relocate, page.url) : null;
-    if (relocate && normalizeUserLink(relocate) !== normalizeUserLink(feedUrl)) {
-      if (relocated) {
-        // A second relocation in one poll (a chain, or two feeds naming each other): back off like any
-        // failing feed, instead of two fetches every run for ever.
-        const reason = `${page.url} relocates again, to ${relocate}: a chain or loop of relocations, not followed further`;
-        const failures = row.failures + 1;
-        return finish("failed", { failures, last_error: reason, due_ms: deps.nowMs + backoffMinutes(failures) * MINUTE_MS }, reason);
-      }
-      // Spec "Obligation of the Client": the old URL is dead from now on. The new feed is read as a
-      // first poll (bounded backfill; items it shares with the old one are stored once).
-      feedUrl = relocate;
-      Object.assign(update, { feed_url: relocate, moved_to: relocate, etag: null, last_modified: null, seen: null, walk: null });
-      notes.push(`${page.url} relocated to ${relocate}: polling the new URL; update follows.yaml (npm run follow -- ${relocate})`);
-      if (!deps.mayFetch()) return finish("new-items", { ...healthy, seen: null, walk: null, due_ms: deps.nowMs });
-      relocated = true;
-      url = relocate;
-      head = true;
-      first = true;
-      skip = 0;
-      until = null;
-      top = null;
-      pages = 0;
-      continue;
-    }
-
-    if (boundary) return complete(collected().length ? "new-items" : "no-new-items");
-    if (first) return complete(collected().length ? "new-items" : "no-new-items");
-    if (allowanceOut && !feed.complete) {
-      skip += parsed;
-      return interrupted("items");
-    }
-    const next = nextNodeUrl(feed, page.url, visited);
-    if (!next) return complete(collected().length ? "new-items" : "no-new-items");
-    if (pages >= limits.maxWalkPages) {
-      notes.push(`stopped catching up after ${pages} pages without reaching the last item seen: older items were not read`);
-      return complete("new-items");
-    }
-    url = next;
-    head = false;
-    skip = 0;
+    const outcome = afterPage(s, feed, page.url, scan);
+    if (outcome) return outcome;
   }
 }

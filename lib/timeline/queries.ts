@@ -16,7 +16,7 @@ import { plainTextOf, sanitizeHtml } from "../shared/sanitize-html.ts";
 import { flagText, idPattern, integerText } from "../shared/schemas.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, MAX_PAGE_SIZE } from "../worker-kit/cursor.ts";
-import { parseWalk } from "./poll-feed.ts";
+import { parseWalk } from "./poll-state.ts";
 import { lastSlotMinute, MINUTE_MS, minuteOf, nextSlotMinute, pollIntervalMinutes } from "./schedule.ts";
 import { type FollowRow, followStatusRows, type ItemRow, listTimeline } from "./store.ts";
 import { hubFedFollows } from "./websub-store.ts";

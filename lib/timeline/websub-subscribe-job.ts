@@ -108,6 +108,205 @@ function renewalDue(row: WebSubFollowRow, nowMs: number): boolean {
   return left <= Math.min(RENEW_BEFORE_MS, total / 2);
 }
 
+type Statement = ReturnType<typeof saveWebSubFollowStatement>;
+type Follow = SiteConfig["follows"][number];
+
+/** What one run decides: rows written before the requests go out, after them, the requests. */
+interface RunPlan {
+  context: JobContext;
+  before: Statement[];
+  after: Statement[];
+  requests: Request[];
+  failures: { target: string; reason: string }[];
+  counts: { looked: number; withHub: number; subscribing: number; renewing: number; unsubscribing: number; forgotten: number };
+}
+
+/** Unfollowed (or blocked): unsubscribe, then forget. */
+function planUnfollowed(plan: RunPlan, rows: Iterable<WebSubFollowRow>, ids: ReadonlySet<string>): void {
+  const { db, now } = plan.context;
+  for (const row of rows) {
+    if (ids.has(row.user_id)) continue;
+    const waitedEnough = row.requested_ms === null || row.requested_ms + VERIFY_WAIT_MS <= now;
+    if ((row.state === "active" || row.state === "subscribing") && row.hub && row.topic) {
+      const updated: WebSubFollowRow = { ...row, state: "unsubscribing", requested_ms: now, attempts: 0, next_attempt_ms: null, last_error: null };
+      plan.before.push(saveWebSubFollowStatement(db, updated));
+      plan.requests.push({ row: updated, mode: "unsubscribe", from: "unsubscribing" });
+    } else if (row.state !== "unsubscribing" || waitedEnough) {
+      plan.before.push(deleteWebSubFollowStatement(db, row.user_id));
+      plan.counts.forgotten += 1;
+    }
+  }
+}
+
+/** A request the hub has not verified: ask again (with backoff), or give up after MAX_ATTEMPTS. */
+function planSubscribing(plan: RunPlan, follow: Follow, row: WebSubFollowRow): void {
+  const { db, now, all } = plan.context;
+  const retryDue = row.next_attempt_ms !== null && row.next_attempt_ms <= now;
+  const unverified = row.requested_ms === null || row.requested_ms + VERIFY_WAIT_MS <= now;
+  if (!unverified || !(row.next_attempt_ms === null || retryDue || all)) return;
+  if (row.attempts >= MAX_ATTEMPTS) {
+    const last_error = `the hub never verified the subscription (${row.attempts} requests)`;
+    plan.after.push(saveWebSubFollowStatement(db, { ...row, state: "failed", next_attempt_ms: now + RECHECK_MS, last_error }));
+    plan.failures.push({ target: follow.user_link, reason: `${row.hub}: the hub never verified the subscription; looking again in a day` });
+    return;
+  }
+  const updated = { ...row, requested_ms: now, attempts: row.attempts + 1, next_attempt_ms: now + VERIFY_WAIT_MS + backoffMs(row.attempts + 1) };
+  plan.before.push(saveWebSubFollowStatement(db, updated));
+  plan.requests.push({ row: updated, mode: "subscribe", from: "subscribing" });
+}
+
+/** An active subscription: subscribe again when its lease ran out, renew it when due. */
+function planActive(plan: RunPlan, row: WebSubFollowRow): void {
+  const { db, now, all } = plan.context;
+  if (row.lease_expires_ms !== null && row.lease_expires_ms <= now) {
+    // The lease ran out unrenewed: subscribe again from scratch (same callback and secret).
+    const updated: WebSubFollowRow = {
+      ...row,
+      state: "subscribing",
+      lease_expires_ms: null,
+      requested_ms: now,
+      attempts: 1,
+      next_attempt_ms: now + VERIFY_WAIT_MS,
+    };
+    plan.before.push(saveWebSubFollowStatement(db, updated));
+    plan.requests.push({ row: updated, mode: "subscribe", from: "subscribing" });
+  } else if (renewalDue(row, now) || all) {
+    const updated: WebSubFollowRow = { ...row, requested_ms: now, attempts: row.attempts + 1, next_attempt_ms: now + VERIFY_WAIT_MS };
+    plan.before.push(saveWebSubFollowStatement(db, updated));
+    plan.requests.push({ row: updated, mode: "subscribe", from: "active" });
+    plan.counts.renewing += 1;
+  }
+}
+
+/** Followed: (re)subscribe and renew; returns the follows to look at for a hub. */
+function planFollowed(plan: RunPlan, followed: readonly Follow[], rows: ReadonlyMap<string, WebSubFollowRow>, complete: boolean) {
+  const { now, all } = plan.context;
+  const toDiscover: { follow: Follow; row: WebSubFollowRow }[] = [];
+  for (const follow of followed) {
+    const row = rows.get(follow.user_id);
+    if (!row) {
+      // Not read back by the quiet read: it has a row, with nothing to do now.
+      if (complete) toDiscover.push({ follow, row: newRow(follow.user_id, now) });
+      continue;
+    }
+    const retryDue = row.next_attempt_ms !== null && row.next_attempt_ms <= now;
+    if (row.state === "none" || row.state === "failed") {
+      if (all || row.checked_ms + RECHECK_MS <= now || retryDue) toDiscover.push({ follow, row });
+    } else if (row.state === "subscribing") planSubscribing(plan, follow, row);
+    else if (row.state === "active") planActive(plan, row);
+  }
+  return toDiscover;
+}
+
+/** Look for a hub: the head of the feed, up to its first item (rel="hub", rel="self"). */
+async function discoverHub(plan: RunPlan, feedUrl: string, row: WebSubFollowRow): Promise<void> {
+  const { context } = plan;
+  const { db, now } = context;
+  // One fetch each, the run's final writes kept: 2 D1 batches and the requests that may follow.
+  if (context.budget.subrequestsLeft() < 4) return;
+  plan.counts.looked += 1;
+  const read = await fetchFeedPage(feedUrl, {
+    fetch: context.fetch,
+    allowLoopback: context.allowLoopback,
+    budget: context.budget.child({ subrequests: 3, bytes: 1024 * 1024 }),
+    stopAfter: () => true,
+  });
+  if (!read.ok || !read.value.feed) {
+    const reason = read.ok ? "answered 304" : (read.error as FeedPageFailure).detail;
+    if (!read.ok && read.error.kind === "budget") return;
+    // Unreadable now: look again in an hour rather than a day (the poller reads it meanwhile).
+    const unreadable = {
+      state: "none",
+      hub: null,
+      topic: null,
+      checked_ms: now,
+      next_attempt_ms: now + VERIFY_WAIT_MS,
+      last_error: reason.slice(0, 300),
+    } as const;
+    plan.before.push(saveWebSubFollowStatement(db, { ...row, ...unreadable }));
+    return;
+  }
+  const channel = read.value.feed.channel;
+  const hub = channel.hubs?.map((href) => absoluteLink(href, read.value.url)).find((href) => href !== null) ?? null;
+  const topic = absoluteLink(channel.self, read.value.url) ?? read.value.url;
+  if (!hub) {
+    plan.before.push(
+      saveWebSubFollowStatement(db, { ...row, state: "none", hub: null, topic: null, checked_ms: now, next_attempt_ms: null, last_error: null }),
+    );
+    return;
+  }
+  plan.counts.withHub += 1;
+  const updated: WebSubFollowRow = {
+    ...row,
+    hub,
+    topic,
+    state: "subscribing",
+    lease_expires_ms: null,
+    requested_ms: now,
+    checked_ms: now,
+    attempts: 1,
+    next_attempt_ms: now + VERIFY_WAIT_MS,
+    last_error: null,
+  };
+  plan.before.push(saveWebSubFollowStatement(db, updated));
+  plan.requests.push({ row: updated, mode: "subscribe", from: "subscribing" });
+}
+
+/** Send one request (§5.1; its row is written): one subrequest, a failure recorded after. */
+async function sendRequest(plan: RunPlan, { row, mode, from }: Request, callbackPrefix: string, leaseSeconds: number): Promise<void> {
+  const { context } = plan;
+  const { db, now } = context;
+  if (!row.hub || !row.topic) return;
+  if (context.budget.subrequestsLeft() < 2) {
+    plan.failures.push({ target: row.hub, reason: `${mode} ${row.topic}: not sent, the run's budget is used up (next run)` });
+    plan.after.push(requestFailedStatement(db, row.user_id, from, { attempts: row.attempts, nextAttemptMs: now, error: "not sent: budget" }));
+    return;
+  }
+  const answer = await fetchRemote(row.hub, {
+    fetch: context.fetch,
+    allowLoopback: context.allowLoopback,
+    budget: context.budget,
+    method: "POST",
+    headers: { "Content-Type": FORM_CONTENT_TYPE },
+    body: formBody({
+      "hub.mode": mode,
+      "hub.topic": row.topic,
+      "hub.callback": `${callbackPrefix}${row.token}`,
+      "hub.secret": mode === "subscribe" ? row.secret : undefined,
+      "hub.lease_seconds": mode === "subscribe" ? String(leaseSeconds) : undefined,
+    }),
+    limits: { timeoutMs: 10_000, maxBytes: 4096 },
+  });
+  if (answer.ok && answer.value.status >= 200 && answer.value.status < 300) {
+    if (mode === "subscribe" && from === "subscribing") plan.counts.subscribing += 1;
+    if (mode === "unsubscribe") plan.counts.unsubscribing += 1;
+    return;
+  }
+  const reason = answer.ok ? `the hub answered HTTP ${answer.value.status}` : answer.error.detail;
+  plan.failures.push({ target: row.hub, reason: `${mode} ${row.topic}: ${reason}` });
+  const refused = answer.ok && answer.value.status >= 400 && answer.value.status < 500 && answer.value.status !== 429;
+  const error = reason.slice(0, 300);
+  if (mode === "unsubscribe") {
+    // Nothing more to ask: forget it; a delivery that still comes is answered 410 Gone.
+    plan.after.push(deleteWebSubFollowStatement(db, row.user_id));
+  } else if (refused && from === "subscribing") {
+    plan.after.push(requestFailedStatement(db, row.user_id, from, { attempts: row.attempts, nextAttemptMs: now + RECHECK_MS, error, state: "failed" }));
+  } else {
+    plan.after.push(requestFailedStatement(db, row.user_id, from, { attempts: row.attempts, nextAttemptMs: now + backoffMs(row.attempts), error }));
+  }
+}
+
+function summary(counts: RunPlan["counts"], followed: number): string {
+  const parts = [
+    counts.looked ? `${plural(counts.looked, "feed")} looked at for a hub (${counts.withHub} with one)` : "",
+    counts.subscribing ? `${plural(counts.subscribing, "subscription")} requested` : "",
+    counts.renewing ? `${plural(counts.renewing, "lease")} renewed` : "",
+    counts.unsubscribing ? `${counts.unsubscribing} unsubscribed` : "",
+    counts.forgotten ? `${counts.forgotten} forgotten` : "",
+  ].filter(Boolean);
+  return parts.length ? parts.join(", ") : `nothing to do (${plural(followed, "followed feed")})`;
+}
+
 export function createSubscribeJob(overrides: Partial<SubscribeOptions> = {}): ScheduledJob {
   const options: SubscribeOptions = { ...DEFAULT_SUBSCRIBE_OPTIONS, ...overrides };
   return {
@@ -128,207 +327,25 @@ export function createSubscribeJob(overrides: Partial<SubscribeOptions> = {}): S
           : { followedJson: followedIdsJson(config), followedCount: followed.length, nowMs: now, recheckMs: RECHECK_MS, renewBeforeMs: RENEW_BEFORE_MS },
       );
       const rows = new Map(state.rows.map((row) => [row.user_id, row]));
-
-      const before: ReturnType<typeof saveWebSubFollowStatement>[] = [];
-      const after: ReturnType<typeof saveWebSubFollowStatement>[] = [];
-      const requests: Request[] = [];
-      const failures: { target: string; reason: string }[] = [];
-      const counts = { looked: 0, withHub: 0, subscribing: 0, renewing: 0, unsubscribing: 0, forgotten: 0 };
-
-      // Unfollowed (or blocked): unsubscribe, then forget.
-      for (const row of rows.values()) {
-        if (ids.has(row.user_id)) continue;
-        const waitedEnough = row.requested_ms === null || row.requested_ms + VERIFY_WAIT_MS <= now;
-        if ((row.state === "active" || row.state === "subscribing") && row.hub && row.topic) {
-          const updated: WebSubFollowRow = { ...row, state: "unsubscribing", requested_ms: now, attempts: 0, next_attempt_ms: null, last_error: null };
-          before.push(saveWebSubFollowStatement(db, updated));
-          requests.push({ row: updated, mode: "unsubscribe", from: "unsubscribing" });
-        } else if (row.state !== "unsubscribing" || waitedEnough) {
-          before.push(deleteWebSubFollowStatement(db, row.user_id));
-          counts.forgotten += 1;
-        }
-      }
-
-      // Followed: look for hubs, (re)subscribe, renew.
-      const toDiscover: { follow: SiteConfig["follows"][number]; row: WebSubFollowRow }[] = [];
-      for (const follow of followed) {
-        const row = rows.get(follow.user_id);
-        if (!row) {
-          // Not read back by the quiet read: it has a row, with nothing to do now.
-          if (!state.complete) continue;
-          toDiscover.push({ follow, row: newRow(follow.user_id, now) });
-          continue;
-        }
-        const retryDue = row.next_attempt_ms !== null && row.next_attempt_ms <= now;
-        if (row.state === "none" || row.state === "failed") {
-          if (context.all || row.checked_ms + RECHECK_MS <= now || retryDue) toDiscover.push({ follow, row });
-        } else if (row.state === "subscribing") {
-          const unverified = row.requested_ms === null || row.requested_ms + VERIFY_WAIT_MS <= now;
-          if (unverified && (row.next_attempt_ms === null || retryDue || context.all)) {
-            if (row.attempts >= MAX_ATTEMPTS) {
-              after.push(
-                saveWebSubFollowStatement(db, {
-                  ...row,
-                  state: "failed",
-                  next_attempt_ms: now + RECHECK_MS,
-                  last_error: `the hub never verified the subscription (${row.attempts} requests)`,
-                }),
-              );
-              failures.push({ target: follow.user_link, reason: `${row.hub}: the hub never verified the subscription; looking again in a day` });
-            } else {
-              const updated = { ...row, requested_ms: now, attempts: row.attempts + 1, next_attempt_ms: now + VERIFY_WAIT_MS + backoffMs(row.attempts + 1) };
-              before.push(saveWebSubFollowStatement(db, updated));
-              requests.push({ row: updated, mode: "subscribe", from: "subscribing" });
-            }
-          }
-        } else if (row.state === "active") {
-          if (row.lease_expires_ms !== null && row.lease_expires_ms <= now) {
-            // The lease ran out unrenewed: subscribe again from scratch (same callback and secret).
-            const updated: WebSubFollowRow = {
-              ...row,
-              state: "subscribing",
-              lease_expires_ms: null,
-              requested_ms: now,
-              attempts: 1,
-              next_attempt_ms: now + VERIFY_WAIT_MS,
-            };
-            before.push(saveWebSubFollowStatement(db, updated));
-            requests.push({ row: updated, mode: "subscribe", from: "subscribing" });
-          } else if (renewalDue(row, now) || context.all) {
-            const updated: WebSubFollowRow = { ...row, requested_ms: now, attempts: row.attempts + 1, next_attempt_ms: now + VERIFY_WAIT_MS };
-            before.push(saveWebSubFollowStatement(db, updated));
-            requests.push({ row: updated, mode: "subscribe", from: "active" });
-            counts.renewing += 1;
-          }
-        }
-      }
-
-      // Look for hubs: the head of each feed, up to its first item.
-      const discoveries = toDiscover.slice(0, options.discoveriesPerRun);
+      const plan: RunPlan = {
+        context,
+        before: [],
+        after: [],
+        requests: [],
+        failures: [],
+        counts: { looked: 0, withHub: 0, subscribing: 0, renewing: 0, unsubscribing: 0, forgotten: 0 },
+      };
+      planUnfollowed(plan, rows.values(), ids);
+      const toDiscover = planFollowed(plan, followed, rows, state.complete);
+      // Where the poller polls a feed (one that moved), else follows.yaml's URL (the poller, which runs first, has reconciled the row with it).
       await Promise.all(
-        discoveries.map(async ({ follow, row }) => {
-          // One fetch each, the run's final writes kept: 2 D1 batches and the requests that may follow.
-          if (context.budget.subrequestsLeft() < 4) return;
-          // Where the poller polls it (a feed that moved), else follows.yaml's URL (the poller, which runs first, has reconciled the row with it).
-          const feedUrl = state.feedUrls.get(follow.user_id) ?? follow.user_link;
-          counts.looked += 1;
-          const read = await fetchFeedPage(feedUrl, {
-            fetch: context.fetch,
-            allowLoopback: context.allowLoopback,
-            budget: context.budget.child({ subrequests: 3, bytes: 1024 * 1024 }),
-            stopAfter: () => true,
-          });
-          if (!read.ok || !read.value.feed) {
-            const reason = read.ok ? "answered 304" : (read.error as FeedPageFailure).detail;
-            if (!read.ok && read.error.kind === "budget") return;
-            // Unreadable now: look again in an hour rather than a day (the poller reads it meanwhile).
-            before.push(
-              saveWebSubFollowStatement(db, {
-                ...row,
-                state: "none",
-                hub: null,
-                topic: null,
-                checked_ms: now,
-                next_attempt_ms: now + VERIFY_WAIT_MS,
-                last_error: reason.slice(0, 300),
-              }),
-            );
-            return;
-          }
-          const channel = read.value.feed.channel;
-          const hub = channel.hubs?.map((href) => absoluteLink(href, read.value.url)).find((href) => href !== null) ?? null;
-          const topic = absoluteLink(channel.self, read.value.url) ?? read.value.url;
-          if (!hub) {
-            before.push(
-              saveWebSubFollowStatement(db, { ...row, state: "none", hub: null, topic: null, checked_ms: now, next_attempt_ms: null, last_error: null }),
-            );
-            return;
-          }
-          counts.withHub += 1;
-          const updated: WebSubFollowRow = {
-            ...row,
-            hub,
-            topic,
-            state: "subscribing",
-            lease_expires_ms: null,
-            requested_ms: now,
-            checked_ms: now,
-            attempts: 1,
-            next_attempt_ms: now + VERIFY_WAIT_MS,
-            last_error: null,
-          };
-          before.push(saveWebSubFollowStatement(db, updated));
-          requests.push({ row: updated, mode: "subscribe", from: "subscribing" });
-        }),
+        toDiscover.slice(0, options.discoveriesPerRun).map(({ follow, row }) => discoverHub(plan, state.feedUrls.get(follow.user_id) ?? follow.user_link, row)),
       );
-
-      if (before.length) await db.batch(before);
-
-      // Send the requests (their rows are written): one subrequest each, one D1 call kept for the failures.
-      await Promise.all(
-        requests.map(async ({ row, mode, from }) => {
-          if (!row.hub || !row.topic) return;
-          if (context.budget.subrequestsLeft() < 2) {
-            failures.push({ target: row.hub, reason: `${mode} ${row.topic}: not sent, the run's budget is used up (next run)` });
-            after.push(requestFailedStatement(db, row.user_id, from, { attempts: row.attempts, nextAttemptMs: now, error: "not sent: budget" }));
-            return;
-          }
-          const answer = await fetchRemote(row.hub, {
-            fetch: context.fetch,
-            allowLoopback: context.allowLoopback,
-            budget: context.budget,
-            method: "POST",
-            headers: { "Content-Type": FORM_CONTENT_TYPE },
-            body: formBody({
-              "hub.mode": mode,
-              "hub.topic": row.topic,
-              "hub.callback": `${websub.callback_prefix}${row.token}`,
-              "hub.secret": mode === "subscribe" ? row.secret : undefined,
-              "hub.lease_seconds": mode === "subscribe" ? String(options.leaseSeconds) : undefined,
-            }),
-            limits: { timeoutMs: 10_000, maxBytes: 4096 },
-          });
-          if (answer.ok && answer.value.status >= 200 && answer.value.status < 300) {
-            if (mode === "subscribe" && from === "subscribing") counts.subscribing += 1;
-            if (mode === "unsubscribe") counts.unsubscribing += 1;
-            return;
-          }
-          const reason = answer.ok ? `the hub answered HTTP ${answer.value.status}` : answer.error.detail;
-          failures.push({ target: row.hub, reason: `${mode} ${row.topic}: ${reason}` });
-          const refused = answer.ok && answer.value.status >= 400 && answer.value.status < 500 && answer.value.status !== 429;
-          if (mode === "unsubscribe") {
-            // Nothing more to ask: forget it; a delivery that still comes is answered 410 Gone.
-            after.push(deleteWebSubFollowStatement(db, row.user_id));
-          } else if (refused && from === "subscribing") {
-            after.push(
-              requestFailedStatement(db, row.user_id, from, {
-                attempts: row.attempts,
-                nextAttemptMs: now + RECHECK_MS,
-                error: reason.slice(0, 300),
-                state: "failed",
-              }),
-            );
-          } else {
-            after.push(
-              requestFailedStatement(db, row.user_id, from, {
-                attempts: row.attempts,
-                nextAttemptMs: now + backoffMs(row.attempts),
-                error: reason.slice(0, 300),
-              }),
-            );
-          }
-        }),
-      );
-      if (after.length) await db.batch(after);
-
-      const parts = [
-        counts.looked ? `${plural(counts.looked, "feed")} looked at for a hub (${counts.withHub} with one)` : "",
-        counts.subscribing ? `${plural(counts.subscribing, "subscription")} requested` : "",
-        counts.renewing ? `${plural(counts.renewing, "lease")} renewed` : "",
-        counts.unsubscribing ? `${counts.unsubscribing} unsubscribed` : "",
-        counts.forgotten ? `${counts.forgotten} forgotten` : "",
-      ].filter(Boolean);
-      return { summary: parts.length ? parts.join(", ") : `nothing to do (${plural(followed.length, "followed feed")})`, failures };
+      if (plan.before.length) await db.batch(plan.before);
+      // The requests (their rows are written): one subrequest each, one D1 call kept for the failures.
+      await Promise.all(plan.requests.map((request) => sendRequest(plan, request, websub.callback_prefix, options.leaseSeconds)));
+      if (plan.after.length) await db.batch(plan.after);
+      return { summary: summary(plan.counts, followed.length), failures: plan.failures };
     },
   };
 }

@@ -2,7 +2,7 @@
 // into an archive; the poller follows next_node until the last item it had, across runs when one run
 // cannot parse them all (its share of CPU), with the cursor kept in D1. Every post is stored once.
 import { beforeEach, describe, expect, it } from "vitest";
-import { parseWalk } from "../../lib/timeline/poll-feed.ts";
+import { parseWalk } from "../../lib/timeline/poll-state.ts";
 import { account, configFollowing, FIXED_NOW, followed, followRow, MINUTE, poll, requestLog, resetPoller, serveSite, storedGuids } from "./support.ts";
 
 beforeEach(resetPoller);
