@@ -2,7 +2,9 @@
  * IndieAuth's machine endpoints on the Worker (the consent page is the owner's: lib/owner):
  *
  *   GET  /.well-known/oauth-authorization-server   server metadata (§4.1.1, RFC 8414)
- *   POST /owner/auth                               profile-URL redemption of a code (§5.3.2), no session
+ *   GET  /api/indieauth/auth                       the authorization endpoint (§5.2): on to the owner's consent
+ *                                                  page, /owner/auth, query and all
+ *   POST /api/indieauth/auth                       profile-URL redemption of a code (§5.3.2)
  *   POST /api/indieauth/token                      code -> access token (§5.3.3); action=revoke (§7, older clients)
  *   GET  /api/indieauth/token                      Authorization: Bearer -> me, client_id, scope (older verification)
  *   POST /api/indieauth/introspect                 token introspection (§6, RFC 7662), owner token required
@@ -16,7 +18,7 @@ import { zValidator } from "@hono/zod-validator";
 import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
-import { AUTHORIZATION_ROUTE, INTROSPECTION_ROUTE, REVOCATION_ROUTE, TOKEN_ROUTE } from "../shared/urls.ts";
+import { AUTHORIZATION_ROUTE, CONSENT_ROUTE, INTROSPECTION_ROUTE, REVOCATION_ROUTE, TOKEN_ROUTE } from "../shared/urls.ts";
 import type { WorkerBindings, WorkerDeps } from "../worker-kit/env.ts";
 import { bodyCap } from "../worker-kit/json-body.ts";
 import { requireOwner } from "../worker-kit/owner-auth.ts";
@@ -92,6 +94,9 @@ const FORM_BYTES = 8 * 1024;
 export function indieauthRoutes(deps: WorkerDeps): Hono<WorkerBindings> {
   const routes = new Hono<WorkerBindings>();
   routes.get("/.well-known/oauth-authorization-server", (c) => c.json(metadata(issuerOf(c)), 200, { "Cache-Control": "max-age=300" }));
+
+  // The consent page lives among the owner's pages; the public site only ever names this endpoint.
+  routes.get(AUTHORIZATION_ROUTE, (c) => c.redirect(`${CONSENT_ROUTE}${new URL(c.req.url).search}`, 302));
 
   // §5.3.2: the authorization endpoint redeems a code for the profile URL alone.
   routes.post(AUTHORIZATION_ROUTE, limited, bodyCap(FORM_BYTES), oauthForm(exchangeForm), async (c) => {

@@ -1,13 +1,12 @@
 /**
  * The Apps section: an app's IndieAuth sign-in request (IndieAuth §5.2) and the apps holding a token.
  *
- *   GET  /owner/auth            the authorization endpoint as the owner's browser sees it: the consent page
+ *   GET  /owner/auth            the consent page (the authorization endpoint, /api/indieauth/auth, sends the browser here)
  *   POST /owner/auth/approve    Approve or Deny (the owner's CSRF/Origin walls), then back to the app (§5.2.1)
  *   GET  /owner/apps            the apps' tokens: client, scopes, created, expires, last used
  *   POST /owner/apps/:id/revoke Revoke
  *
- * (A client's POST /owner/auth, redeeming a code, never reaches these pages: lib/indieauth/routes.ts
- * answers it first.)
+ * (A client redeems a code at POST /api/indieauth/auth: lib/indieauth/routes.ts.)
  */
 import { zValidator } from "@hono/zod-validator";
 import type { Context } from "hono";

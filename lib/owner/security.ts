@@ -15,7 +15,7 @@ import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { consentRedirectOrigin } from "../indieauth/request.ts";
-import { AUTHORIZATION_ROUTE } from "../shared/urls.ts";
+import { CONSENT_ROUTE } from "../shared/urls.ts";
 
 /**
  * The IndieAuth consent page's Approve and Deny post to this origin, which answers with a redirect to
@@ -24,7 +24,7 @@ import { AUTHORIZATION_ROUTE } from "../shared/urls.ts";
  * validated request, never any other text.
  */
 function consentFormTarget(c: Context): string {
-  if (c.req.method !== "GET" || new URL(c.req.url).pathname !== AUTHORIZATION_ROUTE) return "";
+  if (c.req.method !== "GET" || new URL(c.req.url).pathname !== CONSENT_ROUTE) return "";
   return consentRedirectOrigin(c.req.query("client_id"), c.req.query("redirect_uri")) ?? "";
 }
 

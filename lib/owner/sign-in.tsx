@@ -11,7 +11,7 @@ import type { MiddlewareHandler } from "hono";
 import type { FC } from "hono/jsx";
 import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
-import { AUTHORIZATION_ROUTE } from "../shared/urls.ts";
+import { CONSENT_ROUTE } from "../shared/urls.ts";
 import type { WorkerBindings } from "../worker-kit/env.ts";
 import { constantTimeEqual } from "../worker-kit/owner-auth.ts";
 import { countAuthFailure, RATE_LIMIT_PERIOD_SECONDS } from "../worker-kit/rate-limit.ts";
@@ -104,7 +104,7 @@ export function requireSession(kit: OwnerKit): MiddlewareHandler<WorkerBindings>
     if (c.req.method === "GET" || c.req.method === "HEAD") {
       // An app's authorization request (IndieAuth §5.2) is carried through signing in, query and all.
       const url = new URL(c.req.url);
-      if (url.pathname !== AUTHORIZATION_ROUTE) return c.redirect("/owner/sign-in", 303);
+      if (url.pathname !== CONSENT_ROUTE) return c.redirect("/owner/sign-in", 303);
       return c.redirect(`/owner/sign-in?next=${encodeURIComponent(nextPath(url.pathname + url.search))}`, 303);
     }
     c.status(401);

@@ -5,6 +5,8 @@
  * - webmention: W3C Webmention §3.1.2, the sender checks "for an HTTP Link header [RFC5988] with a
  *   rel value of webmention" first;
  * - micropub: W3C Micropub §5.3, a client looks for `<link rel="micropub">` "or an HTTP Link header".
+ * - indieauth-metadata, and the older authorization_endpoint and token_endpoint: IndieAuth §4.1,
+ *   clients "MUST check for an HTTP Link header ... with a rel value of indieauth-metadata".
  * The URLs are absolute: the Worker's functions may be hosted apart from the pages.
  */
 

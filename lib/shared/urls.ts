@@ -16,7 +16,7 @@
  *   <functions>/api/websub/hub              WebSub hub (profile `hubs: [self]`)
  *   <functions>/api/websub/callback/<token> WebSub callbacks of the timeline's subscriptions
  *   <functions>/api/webmention              W3C Webmention receiver (rel="webmention" on every page)
- *   <functions>/.well-known/oauth-authorization-server, /owner/auth, /api/indieauth/...   IndieAuth
+ *   <functions>/.well-known/oauth-authorization-server, /api/indieauth/...   IndieAuth (consent: /owner/auth)
  *   <functions>/api/micropub                W3C Micropub endpoint (rel="micropub" on every page)
  */
 
@@ -29,7 +29,10 @@ export const WEBSUB_CALLBACK_ROUTE = `${API_PREFIX}/websub/callback`;
 export const WEBMENTION_ROUTE = `${API_PREFIX}/webmention`;
 /** IndieAuth (lib/indieauth, docs/indieauth.md): server metadata (§4.1.1, RFC 8414's well-known path) and the endpoints. */
 export const INDIEAUTH_METADATA_ROUTE = "/.well-known/oauth-authorization-server";
-export const AUTHORIZATION_ROUTE = "/owner/auth";
+/** The authorization endpoint: a browser's GET goes on to the owner's consent page (CONSENT_ROUTE); a POST redeems a code. */
+export const AUTHORIZATION_ROUTE = `${API_PREFIX}/indieauth/auth`;
+/** The consent page behind the owner's session; the public site never names it (only the Worker redirects there). */
+export const CONSENT_ROUTE = "/owner/auth";
 export const TOKEN_ROUTE = `${API_PREFIX}/indieauth/token`;
 export const INTROSPECTION_ROUTE = `${API_PREFIX}/indieauth/introspect`;
 export const REVOCATION_ROUTE = `${API_PREFIX}/indieauth/revoke`;

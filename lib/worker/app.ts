@@ -18,7 +18,7 @@
  *   /api/webmentions/...                  webmentions (owner)           lib/webmention/routes.ts
  *   /api/micropub                         W3C Micropub (IndieAuth token) lib/micropub/routes.ts
  *   /.well-known/webfinger, host-meta     Bridgy Fed redirects (opt-in) lib/webmention/bridge-routes.ts
- *   /.well-known/oauth-authorization-server, POST /owner/auth, /api/indieauth/...
+ *   /.well-known/oauth-authorization-server, /api/indieauth/...
  *                                         IndieAuth's endpoints         lib/indieauth/routes.ts
  *   /owner/auth (GET), /owner/apps        consent, the apps' tokens     lib/owner/apps-routes.tsx
  */
@@ -101,7 +101,6 @@ export function createApp(config: SiteConfig, options: WorkerOptions = {}): Work
   app.route("/api/outbox/webmentions", webmentionSendRoutes(deps));
   app.route("/api/outbox", outboxRoutes(config, deps));
   app.route("/api/write", writeRoutes(config, deps));
-  // Before the owner's pages: POST /owner/auth is a client redeeming a code (no session, no form of ours).
   app.route("/", indieauthRoutes(deps));
   app.route("/owner", ownerPages(config, deps));
   app.route("/api/websub", websubHubRoutes(config, deps));

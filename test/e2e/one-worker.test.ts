@@ -52,7 +52,10 @@ describe("static files", () => {
       expect(page.headers.get("X-Content-Type-Options"), path).toBe("nosniff");
       expect(page.headers.get("Referrer-Policy"), path).toBe("strict-origin-when-cross-origin");
       // Webmention §3.1.2 and Micropub §5.3: the endpoints in an HTTP Link header, besides the page's <link> elements.
-      expect(page.headers.get("Link"), path).toBe(`<${server.url}/api/webmention>; rel="webmention", <${server.url}/api/micropub>; rel="micropub"`);
+      expect(page.headers.get("Link"), path).toBe(
+        `<${server.url}/api/webmention>; rel="webmention", <${server.url}/api/micropub>; rel="micropub", ` +
+          `<${server.url}/.well-known/oauth-authorization-server>; rel="indieauth-metadata", <${server.url}/api/indieauth/auth>; rel="authorization_endpoint", <${server.url}/api/indieauth/token>; rel="token_endpoint"`,
+      );
     }
     // The endpoint itself runs the Worker (run_worker_first /api/*) and answers in Micropub's error shape (§3.8).
     const micropub = await fetch(`${server.url}/api/micropub`, {

@@ -87,7 +87,7 @@ describe("discovery (§4.1.1)", () => {
     const body = (await response.json()) as Record<string, unknown>;
     expect(body).toMatchObject({
       issuer: `${SITE}/`,
-      authorization_endpoint: `${SITE}/owner/auth`,
+      authorization_endpoint: `${SITE}/api/indieauth/auth`,
       token_endpoint: `${SITE}/api/indieauth/token`,
       introspection_endpoint: `${SITE}/api/indieauth/introspect`,
       revocation_endpoint: `${SITE}/api/indieauth/revoke`,
@@ -97,6 +97,13 @@ describe("discovery (§4.1.1)", () => {
       authorization_response_iss_parameter_supported: true,
     });
     expect(`${SITE}/.well-known/oauth-authorization-server`.startsWith(body.issuer as string)).toBe(true);
+  });
+
+  it("the authorization endpoint sends the browser on to the owner's consent page, query and all", async () => {
+    const query = new URLSearchParams(await request()).toString();
+    const response = await get(`/api/indieauth/auth?${query}`);
+    expect(response.status).toBe(302);
+    expect(response.headers.get("Location")).toBe(`/owner/auth?${query}`);
   });
 });
 
@@ -198,8 +205,10 @@ describe("the whole exchange (§5.2.1, §5.3.3, §6, §7)", () => {
     expect(code).toMatch(/^[0-9a-f]{64}$/);
     expect(usage.rowsWritten).toBe(1);
 
-    const tokenResponse = await post("/api/indieauth/token", exchange(code), { Accept: "application/json" });
+    const exchangeCost = meteredEnv();
+    const tokenResponse = await post("/api/indieauth/token", exchange(code), { Accept: "application/json" }, exchangeCost.env);
     expect(tokenResponse.status).toBe(200);
+    expect(exchangeCost.usage).toMatchObject({ calls: 3, rowsWritten: 3 });
     expect(tokenResponse.headers.get("Cache-Control")).toBe("no-store");
     const body = (await tokenResponse.json()) as Record<string, unknown>;
     expect(body).toEqual({ access_token: expect.stringMatching(/^[0-9a-f]{64}$/), token_type: "Bearer", scope: "create", me: ME, expires_in: 90 * 24 * 3600 });
@@ -245,7 +254,7 @@ describe("the whole exchange (§5.2.1, §5.3.3, §6, §7)", () => {
     expect(refused.status).toBe(400);
     expect(await refused.json()).toMatchObject({ error: "invalid_grant", error_description: expect.stringContaining("without a scope") });
     expect(await rows()).toBe(before);
-    const profile = await post("/owner/auth", exchange(code));
+    const profile = await post("/api/indieauth/auth", exchange(code));
     expect(profile.status).toBe(200);
     expect(await profile.json()).toEqual({ me: ME });
   });

@@ -5,10 +5,11 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { CODE_LIFETIME_MS, findCode, issueCode, markCodeUsed } from "../../lib/indieauth/codes.ts";
+import { CODE_LIFETIME_MS, deleteOldCodes, findCode, issueCode, markCodeUsed } from "../../lib/indieauth/codes.ts";
 import { s256, secretHash } from "../../lib/indieauth/hashes.ts";
 import {
   ACCESS_TOKEN_LIFETIME_MS,
+  deleteDeadTokens,
   issueAccessToken,
   LAST_USED_RESOLUTION_MS,
   liveTokens,
@@ -115,5 +116,26 @@ describe("authorization codes", () => {
 
   it("computes the PKCE S256 challenge of RFC 7636 Appendix B", async () => {
     expect(await s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")).toBe("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+  });
+});
+
+describe("housekeeping", () => {
+  it("deletes tokens once expired or revoked a day ago, and codes a day after they expired; keeps the rest", async () => {
+    const T = NOW + 400 * 24 * 60 * 60_000; // after every token of this file has expired
+    const live = await issueAccessToken(db, app, T);
+    const revoked = await issueAccessToken(db, app, T);
+    await revokeTokenById(db, revoked.grant.id, T);
+    const code = await issueCode(
+      db,
+      { client_id: "https://app.example/", redirect_uri: "https://app.example/cb", scope: [], code_challenge: "x", me: "https://site.example/" },
+      T,
+    );
+    expect(await deleteOldCodes(db, T + 1)).toBeGreaterThan(0); // the older codes of this file
+    expect(await findCode(db, code)).not.toBeNull();
+    expect(await deleteDeadTokens(db, T + 1)).toBeGreaterThan(0);
+    expect(await verifyAccessToken(db, live.token, T + 1)).not.toBeNull();
+    expect(await deleteDeadTokens(db, T + 24 * 60 * 60_000)).toBe(1);
+    expect(await deleteOldCodes(db, T + CODE_LIFETIME_MS + 24 * 60 * 60_000)).toBe(1);
+    expect(await findCode(db, code)).toBeNull();
   });
 });

@@ -97,9 +97,9 @@ describe("building the example site with the CLI", () => {
     for (const file of ["assets/style.css", "_headers"]) expect(site.has(file), file).toBe(true);
     // The public site's pages allow no script (issue: no page we serve runs a script we did not write).
     expect(site.get("_headers")?.toString()).toMatch(/^\s+Content-Security-Policy: default-src 'self'; script-src 'none';/m);
-    // Webmention §3.1.2, Micropub §5.3: the endpoints as an HTTP Link header on every page, besides the <link> elements.
+    // Webmention §3.1.2, Micropub §5.3, IndieAuth §4.1: the endpoints as an HTTP Link header on every page, besides the <link> elements.
     expect(site.get("_headers")?.toString()).toMatch(
-      /^\/\*\n {2}Link: <https?:\/\/[^>]+\/api\/webmention>; rel="webmention", <https?:\/\/[^>]+\/api\/micropub>; rel="micropub"\n/m,
+      /^\/\*\n {2}Link: <https?:\/\/[^>]+\/api\/webmention>; rel="webmention", <https?:\/\/[^>]+\/api\/micropub>; rel="micropub", <[^>]+\/\.well-known\/oauth-authorization-server>; rel="indieauth-metadata", <[^>]+\/api\/indieauth\/auth>; rel="authorization_endpoint", <[^>]+\/api\/indieauth\/token>; rel="token_endpoint"\n/m,
     );
     // The public site and its feeds never point at the owner's pages.
     const linkingOwner = [...site].filter(([, bytes]) => bytes.toString("utf8").includes("/owner/")).map(([file]) => file);

@@ -75,7 +75,7 @@ describe("functions/index.ts on the cron trigger", () => {
     const midnight = await worker.runScheduled(Date.UTC(2026, 2, 2, 0, 0, 0), env as unknown as WorkerEnv);
     expect([job(midnight, "inbox.reverify")?.ran, job(midnight, "housekeeping")?.ran]).toEqual([true, true]);
     expect(job(midnight, "housekeeping")?.summary).toMatch(
-      /^deleted \d+ rejected reply notifications? older than 30 days and \d+ expired owner sessions?; optimized D1$/,
+      /^deleted \d+ rejected reply notifications? older than 30 days and \d+ expired owner sessions?, \d+ expired or revoked app tokens?; optimized D1$/,
     );
   });
 });

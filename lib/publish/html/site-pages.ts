@@ -72,6 +72,9 @@ ${parts.description ? html`<meta name="description" content="${parts.description
 <link rel="alternate" type="application/atom+xml" title="${name} (@${profile.username}), Atom" href="${urls.atom}">
 <link rel="webmention" href="${urls.webmention}">
 <link rel="micropub" href="${urls.micropub}">
+<link rel="indieauth-metadata" href="${urls.indieauthMetadata}">
+<link rel="authorization_endpoint" href="${urls.authorizationEndpoint}">
+<link rel="token_endpoint" href="${urls.tokenEndpoint}">
 <link rel="stylesheet" href="${href(chrome, "/assets/style.css")}">
 ${profile.portrait ? html`<link rel="icon" href="${imageSrc(chrome, profile.portrait)}">\n` : ""}</head>
 <body>

@@ -98,6 +98,10 @@ describe.each(parsers)("microformats2 on the built pages, read by %s", { timeout
     expect(rels.me).toEqual(["https://social.example/@wren", "https://code.example/wren"]);
     expect(rels.webmention).toEqual([`${BASE}/api/webmention`]);
     expect(rels.micropub).toEqual([`${BASE}/api/micropub`]);
+    // IndieAuth §4.1: the metadata, and the two endpoints older clients look for.
+    expect(rels["indieauth-metadata"]).toEqual([`${BASE}/.well-known/oauth-authorization-server`]);
+    expect(rels.authorization_endpoint).toEqual([`${BASE}/api/indieauth/auth`]);
+    expect(rels.token_endpoint).toEqual([`${BASE}/api/indieauth/token`]);
   });
 
   it("the home page: an h-feed of h-entries, each with content, date, url and author", () => {
