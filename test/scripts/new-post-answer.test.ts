@@ -24,6 +24,10 @@ let server: http.Server;
 let feedUrl: string;
 const copies: ProjectCopy[] = [];
 
+let pagedUrl: string;
+/** Bob's paged site: one item a page, posts 0-6 (0 is on the 7th page). */
+let paged = new Map<string, string>();
+
 beforeAll(async () => {
   const files = buildSiteFiles({
     profile: profileYaml({ username: "bob", user_id: BOB_ID, url: "http://127.0.0.1:1" }),
@@ -38,11 +42,25 @@ beforeAll(async () => {
       res.writeHead(200, { "Content-Type": "application/rss+xml; charset=utf-8" });
       return res.end(files.get("/feed.xml"));
     }
+    const page = where.startsWith("/paged/") ? paged.get(where.slice("/paged".length)) : undefined;
+    if (page !== undefined) {
+      res.writeHead(200, { "Content-Type": "application/rss+xml; charset=utf-8" });
+      return res.end(page);
+    }
     res.writeHead(200, { "Content-Type": "text/html" });
     res.end("<!doctype html><p>not a feed</p>");
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   feedUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/feed.xml`;
+  const pagedSite = feedUrl.replace("/feed.xml", "/paged");
+  pagedUrl = `${pagedSite}/feed.xml`;
+  paged = buildSiteFiles(
+    {
+      profile: profileYaml({ username: "bob", user_id: BOB_ID, url: pagedSite }),
+      posts: Array.from({ length: 7 }, (_, id) => ({ date: fixedDate(id + 1), id, body: `Paged post ${id}.\n` })),
+    },
+    { feedLimits: { maxItems: 1, maxBytes: 500_000, headerReserveBytes: 16_384 } },
+  );
 });
 afterAll(async () => {
   for (const project of copies) project.cleanup();
@@ -71,14 +89,16 @@ describe("npm run new -- --reply-to / --repost <feed URL>#<guid>", () => {
     expect(reply.stderr).toBe("");
     expect(reply.code).toBe(0);
     const replyFile = created(project, reply.stdout, 4);
-    expect(replyFile).toContain(`reply_to:\n  user_id: "${BOB_ID}"\n  username: "bob"\n  user_link: "${feedUrl}"\n  status_id: "8"\n---\nAgreed, @bob\n`);
+    expect(replyFile).toContain(
+      `reply_to:\n  user_id: "${BOB_ID}"\n  username: "bob"\n  user_link: "${feedUrl}"\n  status_id: "8"\n  link: "http://127.0.0.1:1/posts/8/"\n---\nAgreed, @bob\n`,
+    );
 
     const repost = await newPost(project, ["--repost", `${feedUrl}#7`]);
     expect(repost.stderr).toBe("");
     expect(repost.code).toBe(0);
     const repostFile = created(project, repost.stdout, 5);
     expect(repostFile).toContain(
-      `repost:\n  user_id: "${BOB_ID}"\n  username: "bob"\n  user_link: "${feedUrl}"\n  status_id: "7"\n  pubdate: 2026-01-02T09:00:00Z\n`,
+      `repost:\n  user_id: "${BOB_ID}"\n  username: "bob"\n  user_link: "${feedUrl}"\n  status_id: "7"\n  link: "http://127.0.0.1:1/posts/7/"\n  pubdate: 2026-01-02T09:00:00Z\n`,
     );
     expect(repostFile).toContain('<img src=x onerror=\\"alert(1)\\">');
 
@@ -97,6 +117,19 @@ describe("npm run new -- --reply-to / --repost <feed URL>#<guid>", () => {
     const feed = readFileSync(path.join(project.root, "_site", "feed.xml"), "utf8");
     expect(feed).toContain(`<microblog:reposted_status_id>7</microblog:reposted_status_id>`);
     expect(feed).toContain(`<microblog:in_reply_to_status_id>8</microblog:in_reply_to_status_id>`);
+  });
+
+  it("finds their item on an older page by next_node, up to 5 pages, and says how far it looked", { timeout: TIMEOUT }, async () => {
+    const project = site();
+    const reply = await newPost(project, ["--reply-to", `${pagedUrl}#2`, "Found you"]);
+    expect(reply.stderr).toBe("");
+    expect(created(project, reply.stdout, 4)).toContain(
+      `  user_link: "${pagedUrl}"\n  status_id: "2"\n  link: "${pagedUrl.replace("feed.xml", "posts/2/")}"\n`,
+    );
+    const tooDeep = await newPost(project, ["--reply-to", `${pagedUrl}#0`, "Too far"]);
+    expect(tooDeep.code).toBe(1);
+    expect(tooDeep.stderr.trim()).toBe(`npm run new: ${pagedUrl} has no item with guid "0" in its 5 newest pages`);
+    expect(postFiles(project)).toHaveLength(2);
   });
 
   it("refuses a guid not in the feed, an unreachable feed, a page that is no feed and an unknown timeline id, writing nothing", {
@@ -156,11 +189,11 @@ describe("npm run new -- --reply-to / --repost <feed URL>#<guid>", () => {
       const reply = await newPost(project, ["--reply-to", "11", "Yes", ...owner]);
       expect(reply.stderr).toBe("");
       expect(created(project, reply.stdout, 4)).toContain(
-        `reply_to:\n  user_id: "${BOB_ID}"\n  username: "bob"\n  user_link: "${feedUrl}"\n  status_id: "11"\n`,
+        `reply_to:\n  user_id: "${BOB_ID}"\n  username: "bob"\n  user_link: "${feedUrl}"\n  status_id: "11"\n  link: "https://bob.example/posts/11/"\n`,
       );
       const repost = await newPost(project, ["--repost", "https://bob.example/posts/12/", "So true", ...owner]);
       expect(repost.stderr).toBe("");
-      expect(created(project, repost.stdout, 5)).toContain('  status_id: "12"\n  pubdate: 2026-01-03T10:00:00Z\n  text: "newest"\n---\nSo true\n');
+      expect(created(project, repost.stdout, 5)).toContain('  status_id: "12"\n  link: "https://bob.example/posts/12/"\n  pubdate: 2026-01-03T10:00:00Z\n  text: "newest"\n---\nSo true\n');
       const unknown = await newPost(project, ["--reply-to", "99", "Hi", ...owner]);
       expect(unknown.code).toBe(1);
       expect(unknown.stderr.trim()).toBe(
