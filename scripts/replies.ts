@@ -3,6 +3,7 @@
  *
  *   list                 verified replies you have not decided on, and approved ones not written yet
  *   approve <id>         check the reply again at its source and write it into posts/replies/<post>.yaml
+ *   approve w<id>        a verified webmention (npm run inbox -- list webmentions): written there too, with its kind
  *   approve --all        every verified, undecided reply from an account in follows.yaml
  *   reject <id>          never list it again
  *   pull                 write every reply approved on the owner's pages that is not in the repository yet
@@ -25,7 +26,8 @@ import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/r
 import { verifyReply } from "../lib/inbox/verify-reply.ts";
 import { type ApprovedReplyEntry, approvedReplyEntry, REPLIES_DIR, repliesFile } from "../lib/publish/replies.ts";
 import { siteConfigFromModel } from "../lib/publish/site-config.ts";
-import type { InboxReply, ListPage } from "../lib/shared/api-types.ts";
+import { approvedWebmentionEntry } from "../lib/publish/webmention-responses.ts";
+import type { InboxReply, ListPage, ReceivedWebmention } from "../lib/shared/api-types.ts";
 import { Budget } from "../lib/shared/budget.ts";
 import { formatIsoUtc, parseFlexibleDate } from "../lib/shared/dates.ts";
 import { parseInteger } from "../lib/shared/integers.ts";
@@ -38,8 +40,9 @@ export const USAGE = `Usage: npm run replies -- [command] [options]
 
   list              verified replies not decided yet, and approved ones not in the repository yet (default)
   approve <id>      check the reply at its source again and write it into ${REPLIES_DIR}/<post>.yaml
+  approve w<id>     a verified webmention (npm run inbox -- list webmentions), written there with its kind
   approve --all     every verified, undecided reply from an account in follows.yaml
-  reject <id>       never list this reply again
+  reject <id>       never list this reply again (w<id>: hide that webmention)
   pull              write the replies approved on the owner's pages that are not in the repository yet
 
   --url URL, --token TOKEN, --json   as for every command`;
@@ -49,6 +52,10 @@ const CHECK_BUDGET = { subrequests: 6, bytes: 2 * 1024 * 1024, durationMs: 15_00
 
 interface Outcome {
   id: number;
+  /** "w12" for a webmention. */
+  ref?: string;
+  /** Who, when it is not an @username (a webmention's author). */
+  from?: string;
   post_id: number;
   username: string;
   result: "written" | "already shown" | "refused" | "rejected";
@@ -125,6 +132,54 @@ async function approve(api: OwnerApi, root: string, reply: InboxReply): Promise<
   return { ...base, result: "written", detail: `written to ${repliesFile(reply.post_id)}` };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Webmentions (w<id>): verified by the Worker (lib/webmention/verify-job.ts); what it read is kept.
+
+/** One webmention: the newest page before id + 1 starts with it when it exists. */
+async function getWebmention(api: OwnerApi, id: number): Promise<ReceivedWebmention> {
+  const page = (await api.call<{ items: ReceivedWebmention[] }>("GET", `/api/webmentions?before=${id + 1}`)).body!;
+  const found = page.items[0];
+  if (found?.id !== id) throw new CliError(`there is no webmention ${id}`);
+  return found;
+}
+
+function webmentionShown(root: string, postId: number, source: string): boolean {
+  const file = path.join(root, repliesFile(postId));
+  if (!existsSync(file)) return false;
+  const data = parseDocument(readFileSync(file, "utf8")).toJS() as unknown;
+  return Array.isArray(data) && data.some((raw) => typeof raw === "object" && raw !== null && (raw as { webmention?: unknown }).webmention === source);
+}
+
+export function webmentionEntry(mention: ReceivedWebmention): Record<string, unknown> {
+  const entry: Record<string, unknown> = { webmention: mention.source, kind: mention.kind ?? "mention" };
+  const published = mention.published ? parseFlexibleDate(mention.published) : undefined;
+  entry.date = formatIsoUtc(published ?? Date.parse(mention.received_at));
+  if (mention.url && mention.url !== mention.source && parseHttpUrl(mention.url)) entry.url = mention.url;
+  if (mention.author_name) entry.name = oneLine(mention.author_name).replace(/[<>]/g, "").slice(0, 100);
+  if (mention.author_url && parseHttpUrl(mention.author_url)) entry.author_url = mention.author_url;
+  if (mention.content) entry.text = oneLine(mention.content).replace(/[<>]/g, "").slice(0, 2000);
+  for (const key of ["name", "text"]) if (entry[key] === "") delete entry[key];
+  return entry;
+}
+
+async function approveWebmention(api: OwnerApi, root: string, mention: ReceivedWebmention): Promise<Outcome> {
+  const from = mention.author_name ? oneLine(mention.author_name).slice(0, 40) : new URL(mention.source).host;
+  const base = { id: mention.id, ref: `w${mention.id}`, from, post_id: mention.post_id ?? 0, username: "" };
+  if (mention.state !== "verified")
+    return { ...base, result: "refused", detail: `it is ${mention.state}, not verified: only a source that links to your post can be shown` };
+  if (mention.post_id === null) return { ...base, result: "refused", detail: "it mentions your profile page, not a post: there is no post to show it under" };
+  if (webmentionShown(root, mention.post_id, mention.source)) {
+    if (mention.moderation !== "approved") await api.call("POST", `/api/webmentions/${mention.id}/moderation`, { moderation: "approved" });
+    return { ...base, result: "already shown", detail: `already in ${repliesFile(mention.post_id)}` };
+  }
+  const entry = webmentionEntry(mention);
+  const checked = approvedWebmentionEntry.safeParse(entry);
+  if (!checked.success) return { ...base, result: "refused", detail: `not written: ${describeIssues(checked.error.issues).join("; ")}` };
+  appendEntry(root, mention.post_id, entry);
+  await api.call("POST", `/api/webmentions/${mention.id}/moderation`, { moderation: "approved" });
+  return { ...base, result: "written", detail: `written to ${repliesFile(mention.post_id)} (a ${checked.data.kind})` };
+}
+
 async function listAll(api: OwnerApi, filters: string): Promise<InboxReply[]> {
   const replies: InboxReply[] = [];
   let cursor: string | null = null;
@@ -149,9 +204,9 @@ function outcomeLines(outcomes: Outcome[]): string[] {
   return renderTable(
     outcomes,
     [
-      { header: "ID", width: 6, align: "right", value: (o) => String(o.id) },
+      { header: "ID", width: 6, align: "right", value: (o) => o.ref ?? String(o.id) },
       { header: "POST", width: 6, value: (o) => `#${o.post_id}` },
-      { header: "FROM", width: 18, value: (o) => `@${o.username}` },
+      { header: "FROM", width: 18, value: (o) => o.from ?? `@${o.username}` },
       { header: "RESULT", width: 13, value: (o) => o.result },
       { header: "WHAT", value: (o) => o.detail },
     ],
@@ -179,6 +234,27 @@ export async function main(argv: string[]): Promise<void> {
     const undecided = await listAll(api, "verification=verified&moderation=none");
     const approved = (await listAll(api, "moderation=approved")).filter((reply) => !isShown(root, reply));
     const rows = [...undecided.map((reply) => ({ reply, state: "verified" })), ...approved.map((reply) => ({ reply, state: "approved, not written" }))];
+    const mentions = (await api.call<{ items: ReceivedWebmention[] }>("GET", "/api/webmentions?state=verified")).body!.items.filter(
+      (mention) => mention.moderation === null && mention.post_id !== null,
+    );
+    const mentionLines = mentions.length
+      ? [
+          "",
+          "Webmentions (approve w<id> to show one with its kind):",
+          ...renderTable(
+            mentions,
+            [
+              { header: "ID", width: 6, align: "right", value: (m) => `w${m.id}` },
+              { header: "RECEIVED (UTC)", width: 16, value: (m) => shortTime(m.received_at) },
+              { header: "FROM", width: 18, value: (m) => m.author_name ?? new URL(m.source).host },
+              { header: "POST", width: 6, value: (m) => `#${m.post_id}` },
+              { header: "KIND", width: 8, value: (m) => m.kind ?? "" },
+              { header: "SAYS", value: (m) => oneLine(m.content ?? "") },
+            ],
+            120,
+          ),
+        ]
+      : [];
     const lines = rows.length
       ? [
           ...renderTable(
@@ -197,7 +273,23 @@ export async function main(argv: string[]): Promise<void> {
           "Show one: npm run replies -- approve <id>   Never list it: npm run replies -- reject <id>",
         ]
       : ["No verified reply waits for your decision."];
-    return print({ undecided, approved_not_written: approved }, lines);
+    return print({ undecided, approved_not_written: approved, webmentions: mentions }, [...lines, ...mentionLines]);
+  }
+  const webmentionId = /^w(\d{1,15})$/.exec(rest[0] ?? "")?.[1];
+  if (command === "approve" && webmentionId && !values.all) {
+    const outcome = await approveWebmention(api, root, await getWebmention(api, Number(webmentionId)));
+    print(
+      [outcome],
+      [...outcomeLines([outcome]), ...(outcome.result === "written" ? ["", `Commit and push ${REPLIES_DIR}/ to show it (npm start rebuilds at once).`] : [])],
+    );
+    if (outcome.result === "refused") process.exitCode = 1;
+    return;
+  }
+  if (command === "reject" && webmentionId) {
+    const id = Number(webmentionId);
+    await getWebmention(api, id);
+    await api.call("POST", `/api/webmentions/${id}/moderation`, { moderation: "hidden" });
+    return print({ id, moderation: "hidden" }, [`webmention ${id} is hidden`]);
   }
   if (command === "approve") {
     const replies = values.all ? await listAll(api, "verification=verified&moderation=none") : [await getReply(api, idOf(rest[0]))];

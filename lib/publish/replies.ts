@@ -17,6 +17,7 @@ import { normalizeUserLink } from "../shared/urls.ts";
 import type { FileError, Post } from "./posts.ts";
 import { parseYamlText } from "./posts.ts";
 import { isoDateWithZone } from "./site-schemas.ts";
+import { type ApprovedWebmentionEntry, approvedWebmentionEntry, isWebmentionEntry } from "./webmention-responses.ts";
 
 /** The folder, relative to the project, and the file of one post's replies. */
 export const REPLIES_DIR = "posts/replies";
@@ -64,7 +65,7 @@ export type ApprovedReplyEntry = z.output<typeof approvedReplyEntry>;
 
 /** A reply as the post page shows it, with the answers it has (one level). */
 export interface ReplyThread {
-  reply: ShownReply;
+  reply: ShownReply | ShownWebmention;
   answers: ShownReply[];
 }
 
@@ -72,6 +73,12 @@ export type ShownReply =
   | ({ kind: "theirs" } & ApprovedReplyEntry)
   /** One of the owner's own posts that answers a shown reply. */
   | { kind: "ours"; post: Post };
+
+/** A webmention the owner approved (lib/publish/webmention-responses.ts): shown on its own, never nested. */
+export interface ShownWebmention {
+  kind: "webmention";
+  mention: ApprovedWebmentionEntry;
+}
 
 export interface FileSourceLike {
   file: string;
@@ -118,8 +125,21 @@ export function loadApprovedReplies(files: readonly FileSourceLike[], posts: rea
       continue;
     }
     const entries: ApprovedReplyEntry[] = [];
+    const mentions: ApprovedWebmentionEntry[] = [];
     const seen = new Set<string>();
     data.forEach((raw, index) => {
+      if (isWebmentionEntry(raw)) {
+        const mention = approvedWebmentionEntry.safeParse(raw);
+        if (!mention.success) {
+          for (const message of describeIssues(mention.error.issues)) errors.push({ file: source.file, message: `webmention ${index + 1}: ${message}` });
+        } else if (seen.has(`wm\u0000${mention.data.webmention}`)) {
+          errors.push({ file: source.file, message: `webmention ${index + 1}: the same webmention is listed twice` });
+        } else {
+          seen.add(`wm\u0000${mention.data.webmention}`);
+          mentions.push(mention.data);
+        }
+        return;
+      }
       const checked = approvedReplyEntry.safeParse(raw);
       if (!checked.success) {
         for (const message of describeIssues(checked.error.issues)) errors.push({ file: source.file, message: `reply ${index + 1}: ${message}` });
@@ -133,9 +153,17 @@ export function loadApprovedReplies(files: readonly FileSourceLike[], posts: rea
       seen.add(key);
       entries.push(checked.data);
     });
-    threads.set(guid, arrange(entries, posts));
+    threads.set(guid, withWebmentions(arrange(entries, posts), mentions));
   }
   return threads;
+}
+
+/** Webmentions as threads of their own, in date order among the replies (a stable sort keeps ties as listed). */
+function withWebmentions(threads: ReplyThread[], mentions: readonly ApprovedWebmentionEntry[]): ReplyThread[] {
+  if (mentions.length === 0) return threads;
+  const all = [...threads, ...mentions.map((entry): ReplyThread => ({ reply: { kind: "webmention", mention: entry }, answers: [] }))];
+  const dateOf = ({ reply }: ReplyThread) => (reply.kind === "ours" ? reply.post.date : reply.kind === "webmention" ? reply.mention.date : reply.date);
+  return all.sort((a, b) => dateOf(a) - dateOf(b));
 }
 
 function arrange(entries: ApprovedReplyEntry[], posts: readonly Post[]): ReplyThread[] {

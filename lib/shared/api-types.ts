@@ -152,6 +152,30 @@ export interface OutboxItem {
   sent_at: string | null;
 }
 
+/** GET /api/webmentions (npm run inbox -- list webmentions): a webmention received (lib/webmention/). */
+export interface ReceivedWebmention {
+  id: number;
+  source: string;
+  target: string;
+  /** Our post's guid; null: the profile page. */
+  post_id: number | null;
+  state: "pending" | "verified" | "rejected" | "gone" | "unreachable";
+  detail: string;
+  /** Post Type Discovery, once verified. */
+  kind: "reply" | "like" | "repost" | "mention" | null;
+  author_name: string | null;
+  author_url: string | null;
+  author_photo: string | null;
+  /** Plain text, never HTML. */
+  content: string | null;
+  published: string | null;
+  url: string | null;
+  received_at: string;
+  checked_at: string | null;
+  read: number;
+  moderation: "approved" | "hidden" | null;
+}
+
 /** What happened to a webmention we send (migrations/0015_webmention_sends.sql). */
 export type WebmentionSendState = "queued" | "sent" | "no-endpoint" | "failed" | "cancelled";
 

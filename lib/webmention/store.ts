@@ -6,6 +6,7 @@
  */
 import type { DailyCap } from "../inbox/daily-cap.ts";
 import { capBinds, capCondition, countStatement } from "../inbox/store.ts";
+import type { ReceivedWebmention } from "../shared/api-types.ts";
 import type { Db } from "../shared/d1.ts";
 import { formatIsoUtc } from "../shared/dates.ts";
 import type { MentionKind } from "./source-page.ts";
@@ -100,25 +101,8 @@ export async function recordCheck(db: Db, id: number, check: WebmentionCheck): P
     .run();
 }
 
-export interface ListedWebmention {
-  id: number;
-  source: string;
-  target: string;
-  post_id: number | null;
-  state: WebmentionState;
-  detail: string;
-  kind: MentionKind | null;
-  author_name: string | null;
-  author_url: string | null;
-  author_photo: string | null;
-  content: string | null;
-  published: string | null;
-  url: string | null;
-  received_at: string;
-  checked_at: string | null;
-  read: number;
-  moderation: "approved" | "hidden" | null;
-}
+/** The owner API's row (lib/shared/api-types.ts, shared with the commands). */
+export type ListedWebmention = ReceivedWebmention;
 
 /** Newest first, `before` an id (a cursor), optionally one state only. */
 export async function listWebmentions(db: Db, query: { limit: number; before?: number; state?: WebmentionState }): Promise<ListedWebmention[]> {

@@ -150,3 +150,62 @@ describe("in the built site", () => {
     expect(renderHomeMain(buildSiteInMemory(sources).model)).toContain('<p class="post-replies"><a href="/posts/0/#replies">2 replies</a></p>');
   });
 });
+
+describe("approved webmentions (npm run replies -- approve w<id>)", () => {
+  const mention = (kind: string, days: number, extra: object = {}) => ({
+    webmention: `https://indie.example/notes/${kind}`,
+    kind,
+    date: isoUtc(fixedDate(days)),
+    name: "Carol Indie",
+    author_url: "https://indie.example/",
+    ...extra,
+  });
+
+  it("are shown among the replies in date order, each with its kind as microformats2 (p-comment, p-like, p-repost) and plain, escaped text", () => {
+    const { threads, errors } = load({
+      "posts/replies/1.yaml": yamlOf([
+        reply(BOB, "18", 3),
+        mention("like", 4, { name: "<img src=x onerror=alert(1)>" }),
+        mention("reply", 2, { text: "Great post &amp; <script>alert(2)</script>", url: "https://indie.example/notes/reply#r" }),
+        mention("repost", 5, { author_url: undefined, name: undefined }),
+      ]),
+    });
+    expect(errors.map((e) => e.message).sort()).toEqual(["webmention 2: name: is plain text: no < or >", "webmention 3: text: is plain text: no < or >"]);
+    const { threads: good } = load({
+      "posts/replies/1.yaml": yamlOf([
+        reply(BOB, "18", 3),
+        mention("like", 4),
+        mention("reply", 2, { text: 'Great post & "quotes" javascript:alert(2)', url: "https://indie.example/notes/reply#r" }),
+        mention("repost", 5, { author_url: undefined, name: undefined }),
+      ]),
+    });
+    // The refused entries are not shown (the build fails on them anyway).
+    expect(replyCount(threads.get(1))).toBe(2);
+    expect(replyCount(good.get(1))).toBe(4);
+    const html = renderRepliesSection(good.get(1), { postHref: (guid) => `/posts/${guid}/`, owner: { name: "Wren", username: "wren", homeHref: "/" } }).value;
+    const order = ["reply-reply p-comment h-cite", "@bob", "reply-like p-like h-cite", "reply-repost p-repost h-cite"].map((text) => html.indexOf(text));
+    expect(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]!))).toBe(true);
+    expect(html).toContain('<a class="p-author h-card" href="https://indie.example/" rel="nofollow ugc">Carol Indie</a> replied');
+    expect(html).toContain("<p>Great post &amp; &quot;quotes&quot; javascript:alert(2)</p>");
+    expect(html).toContain('<a class="u-url" href="https://indie.example/notes/reply#r" rel="nofollow ugc">Read it on their site</a>');
+    expect(html).toContain("Carol Indie</a> liked this");
+    expect(html).toContain('<span class="p-author h-card">indie.example</span> reposted this');
+  });
+
+  it("a bad entry fails the build naming the file: a script URL, an unknown kind, a repeat", () => {
+    const { errors } = load({
+      "posts/replies/1.yaml": yamlOf([
+        mention("like", 1, { webmention: "javascript:alert(1)" }),
+        mention("bookmark", 1),
+        mention("reply", 1),
+        mention("reply", 2),
+      ]),
+    });
+    expect(errors.map((e) => `${e.file}: ${e.message.split(":")[0]}`)).toEqual([
+      "posts/replies/1.yaml: webmention 1",
+      "posts/replies/1.yaml: webmention 2",
+      "posts/replies/1.yaml: webmention 4",
+    ]);
+    expect(errors[2]?.message).toBe("webmention 4: the same webmention is listed twice");
+  });
+});

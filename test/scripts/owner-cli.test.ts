@@ -46,6 +46,29 @@ function fakeWorker(): http.Server {
       };
       return res.end(JSON.stringify({ items: [item], next_cursor: null }));
     }
+    if (url.pathname === "/api/webmentions") {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      const item = {
+        id: 7,
+        source: "https://indie.example/notes/1",
+        target: "https://ada.example/posts/3/",
+        post_id: 3,
+        state: "verified",
+        detail: "the source links to the target (reply)",
+        kind: "reply",
+        author_name: `Carol ${HOSTILE}`,
+        author_url: "https://indie.example/",
+        author_photo: null,
+        content: `<script>alert(1)</script> ${HOSTILE}`,
+        published: null,
+        url: null,
+        received_at: "2026-01-01T00:00:00Z",
+        checked_at: "2026-01-01T00:01:00Z",
+        read: 0,
+        moderation: null,
+      };
+      return res.end(JSON.stringify({ items: [item], next: null, state: url.searchParams.get("state") }));
+    }
     if (url.pathname === "/api/inbox") {
       res.writeHead(200, { "Content-Type": "application/json" });
       return res.end(JSON.stringify({ messages: { total: 1, unread: 1 }, replies: { total: 0, unread: 0 } }));
@@ -123,6 +146,17 @@ describe("strangers' text on the terminal", () => {
     for (const output of [table.stdout, json.stdout]) expect(output).not.toMatch(/[\u0080-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
     expect(json.stdout).toContain("\\u202e");
     expect(JSON.parse(json.stdout).items[0].username).toBe(HOSTILE);
+  });
+
+  it("list webmentions: who, which post, what kind, the check and what it says, as text; --json exact", async () => {
+    const table = await runScript(project.root, "scripts/inbox.ts", ["list", "webmentions", "--state", "verified", "--url", base, "--token", TOKEN]);
+    const lines = table.stdout.split("\n");
+    expect(lines[0]).toBe("Webmentions (verified): newest first");
+    expect(lines[2]).toMatch(/^\s+w7\*\s+2026-01-01 00:00\s+Carol evil name\s+reply\s+#3\s+verified\s+<script>alert\(1\)<\/scr/);
+    expect(lines[3]).toBe("        https://indie.example/notes/1");
+    const json = await runScript(project.root, "scripts/inbox.ts", ["list", "webmentions", "--json", "--url", base, "--token", TOKEN]);
+    for (const output of [table.stdout, json.stdout]) expect(output).not.toMatch(/[\u0080-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+    expect(JSON.parse(json.stdout).items[0].content).toBe(`<script>alert(1)</script> ${HOSTILE}`);
   });
 
   it("bad arguments: the reason and the usage, exit 2", async () => {
