@@ -13,7 +13,7 @@ import { Budget } from "../shared/budget.ts";
 import { parseIsoDateTime, parseRfc822 } from "../shared/dates.ts";
 import type { OtherItemRef } from "../shared/post-file.ts";
 import { fetchFeedPage, nextNodeUrl } from "../shared/remote-feed-page.ts";
-import type { FeedItem } from "../shared/remote-feed-reader.ts";
+import type { FeedChannel, FeedItem } from "../shared/remote-feed-reader.ts";
 import { plainTextOf } from "../shared/sanitize-html.ts";
 import { parseHttpUrl } from "../shared/urls.ts";
 import type { ApiAnswer, OwnerApi } from "./owner-api.ts";
@@ -92,7 +92,7 @@ async function fromFeed(feed: string, guid: string): Promise<TheirItem> {
   };
   const head = await fetchFeedPage(feed, options);
   if (!head.ok) throw new CliError(`could not read ${feed}: ${head.error.detail}`);
-  const { channel } = head.value.feed ?? { channel: {} };
+  const channel: FeedChannel = head.value.feed?.channel ?? {};
   let page = head.value;
   const visited = new Set([page.url]);
   let item = page.feed?.items.find(options.stopAfter);
