@@ -193,7 +193,9 @@ describe("npm run new -- --reply-to / --repost <feed URL>#<guid>", () => {
       );
       const repost = await newPost(project, ["--repost", "https://bob.example/posts/12/", "So true", ...owner]);
       expect(repost.stderr).toBe("");
-      expect(created(project, repost.stdout, 5)).toContain('  status_id: "12"\n  link: "https://bob.example/posts/12/"\n  pubdate: 2026-01-03T10:00:00Z\n  text: "newest"\n---\nSo true\n');
+      expect(created(project, repost.stdout, 5)).toContain(
+        '  status_id: "12"\n  link: "https://bob.example/posts/12/"\n  pubdate: 2026-01-03T10:00:00Z\n  text: "newest"\n---\nSo true\n',
+      );
       const unknown = await newPost(project, ["--reply-to", "99", "Hi", ...owner]);
       expect(unknown.code).toBe(1);
       expect(unknown.stderr.trim()).toBe(
