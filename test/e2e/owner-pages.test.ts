@@ -241,3 +241,109 @@ describe.skipIf(!chromiumAvailable)("the owner's pages in chromium", () => {
     await context.close();
   });
 });
+
+/**
+ * IndieAuth end to end (docs/indieauth.md): an app on a loopback node:http server discovers the
+ * endpoints from the site's home page, sends the browser to the authorization endpoint with a PKCE
+ * S256 challenge, the owner signs in and approves in chromium, the app receives the code on its
+ * redirect_uri and exchanges it with its verifier; the token endpoint's GET accepts the token.
+ */
+describe.skipIf(!chromiumAvailable)("signing in to an app with the site (IndieAuth) in chromium", () => {
+  let app: http.Server;
+  let appUrl: string;
+  const received: URLSearchParams[] = [];
+
+  beforeAll(async () => {
+    if (!chromiumAvailable) return;
+    app = http.createServer((req, res) => {
+      const url = new URL(req.url ?? "/", appUrl);
+      if (url.pathname === "/callback") received.push(url.searchParams);
+      res.writeHead(200, { "Content-Type": "text/html" });
+      res.end("<!doctype html><title>The app</title><p>Signed in.</p>");
+    });
+    await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+    appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
+  });
+
+  /** IndieAuth §4.1: the first rel value in the Link header, else the first <link> element. */
+  function discover(linkHeader: string, html: string, rel: string): string | undefined {
+    const fromHeader = linkHeader.split(",").find((part) => part.includes(`rel="${rel}"`));
+    const href = fromHeader ? /<([^>]+)>/.exec(fromHeader)?.[1] : new RegExp(`<link rel="${rel}" href="([^"]+)"`).exec(html)?.[1];
+    return href ? new URL(href, `${server.url}/`).href : undefined;
+  }
+
+  it("discover, consent, code, token, verification", async () => {
+    const home = await fetch(`${server.url}/`);
+    const html = await home.text();
+    const link = home.headers.get("Link") ?? "";
+    const metadataUrl = discover(link, html, "indieauth-metadata");
+    expect(metadataUrl).toBe(`${server.url}/.well-known/oauth-authorization-server`);
+    expect(discover("", html, "indieauth-metadata")).toBe(metadataUrl);
+    expect(discover("", html, "token_endpoint")).toBe(`${server.url}/api/indieauth/token`);
+    const metadata = (await (await fetch(metadataUrl!)).json()) as { issuer: string; authorization_endpoint: string; token_endpoint: string };
+
+    const verifier = "verifier-of-the-app-".padEnd(64, "x");
+    const challenge = Buffer.from(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))).toString("base64url");
+    const request = new URL(metadata.authorization_endpoint);
+    const params = {
+      response_type: "code",
+      client_id: `${appUrl}/`,
+      redirect_uri: `${appUrl}/callback`,
+      state: "app-state-42",
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+      scope: "create",
+      me: `${server.url}/`,
+    };
+    for (const [name, value] of Object.entries(params)) request.searchParams.set(name, value);
+
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const { problems } = watch(page);
+    await page.goto(request.href);
+    expect(new URL(page.url()).pathname).toBe("/owner/sign-in");
+    await page.getByLabel("Owner token").fill(TOKEN);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL((url) => url.pathname === "/owner/auth");
+    await expect(page.locator("h1").innerText()).resolves.toBe("Sign in to an app");
+    await expect(page.locator("code").first().innerText()).resolves.toBe(`${appUrl}/`);
+    await expect(page.getByLabel(/^create/).isChecked()).resolves.toBe(true);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "owner-indieauth-consent.png"), fullPage: true });
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.waitForURL((url) => url.pathname === "/callback");
+    await expectInert(page);
+    expect(problems).toEqual([]);
+    await context.close();
+
+    expect(received).toHaveLength(1);
+    const back = received[0]!;
+    expect(back.get("state")).toBe("app-state-42");
+    expect(back.get("iss")).toBe(metadata.issuer);
+    const code = back.get("code")!;
+    const exchange = (codeVerifier: string) =>
+      fetch(metadata.token_endpoint, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+        body: new URLSearchParams({
+          grant_type: "authorization_code",
+          code,
+          client_id: params.client_id,
+          redirect_uri: params.redirect_uri,
+          code_verifier: codeVerifier,
+        }),
+      });
+    const wrong = await exchange("another-verifier-".padEnd(64, "y"));
+    expect(wrong.status).toBe(400);
+    expect(await wrong.json()).toMatchObject({ error: "invalid_grant" });
+    const answer = await exchange(verifier);
+    expect(answer.status).toBe(200);
+    const token = (await answer.json()) as { access_token: string; token_type: string; scope: string; me: string };
+    expect(token).toMatchObject({ token_type: "Bearer", scope: "create", me: `${server.url}/` });
+    const verified = await fetch(metadata.token_endpoint, { headers: { Authorization: `Bearer ${token.access_token}` } });
+    expect(await verified.json()).toEqual({ me: `${server.url}/`, client_id: params.client_id, scope: "create" });
+  });
+});
