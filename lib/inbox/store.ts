@@ -250,6 +250,15 @@ export interface Listed<T> {
   nextBeforeId?: number;
 }
 
+/** A page of `limit` from `limit + 1` rows read, and where the next page starts below when there are more. */
+function pageOf<T>(results: T[], limit: number, idOf: (row: T) => number): Listed<T> {
+  const items = results.slice(0, limit);
+  const listed: Listed<T> = { items };
+  const last = items.at(-1);
+  if (results.length > limit && last) listed.nextBeforeId = idOf(last);
+  return listed;
+}
+
 /** Newest first (id DESC): ids only grow, so a cursor stays valid while new items arrive. */
 async function listRows<T extends { id: number }>(db: Db, table: InboxKind, columns: string, query: ListQuery): Promise<Listed<T>> {
   const replyFilters = table === "replies" ? " AND (?4 IS NULL OR verification = ?4) AND (?5 IS NULL OR COALESCE(moderation, 'none') = ?5)" : "";
@@ -259,11 +268,7 @@ async function listRows<T extends { id: number }>(db: Db, table: InboxKind, colu
     .prepare(`SELECT ${columns} FROM ${table} WHERE (?1 = 0 OR read_at IS NULL) AND (?2 IS NULL OR id < ?2)${replyFilters} ORDER BY id DESC LIMIT ?3`)
     .bind(...binds)
     .all<T>();
-  const items = results.slice(0, query.limit);
-  const listed: Listed<T> = { items };
-  const last = items.at(-1);
-  if (results.length > query.limit && last) listed.nextBeforeId = last.id;
-  return listed;
+  return pageOf(results, query.limit, (row) => row.id);
 }
 
 export function listMessages(db: Db, query: ListQuery): Promise<Listed<InboxMessage>> {
@@ -349,11 +354,7 @@ export async function listConversations(db: Db, limit: number, beforeLastId?: nu
     )
     .bind(beforeLastId ?? null, limit + 1)
     .all<ConversationSummary>();
-  const items = results.slice(0, limit);
-  const listed: Listed<ConversationSummary> = { items };
-  const last = items.at(-1);
-  if (results.length > limit && last) listed.nextBeforeId = last.last_id;
-  return listed;
+  return pageOf(results, limit, (row) => row.last_id);
 }
 
 /** The messages of one conversation, newest first (pages show them oldest first). */
@@ -362,13 +363,7 @@ export function conversationMessages(db: Db, peer: string, query: Omit<ListQuery
     .prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE peer_link_normalized = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3`)
     .bind(peer, query.beforeId ?? null, query.limit + 1)
     .all<InboxMessage>()
-    .then(({ results }) => {
-      const items = results.slice(0, query.limit);
-      const listed: Listed<InboxMessage> = { items };
-      const last = items.at(-1);
-      if (results.length > query.limit && last) listed.nextBeforeId = last.id;
-      return listed;
-    });
+    .then(({ results }) => pageOf(results, query.limit, (row) => row.id));
 }
 
 /** Mark every received message of one conversation read. */
