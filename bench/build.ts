@@ -99,9 +99,12 @@ function syntheticProject(parentDir: string, count: number): ProjectCopy {
   return copy;
 }
 
-/** The user's build, run the way `npm run build` runs it, minus npm and the tsx CLI wrapper process. */
+/**
+ * The user's full build, run the way `npm run build` runs it, minus npm and the tsx CLI wrapper process;
+ * --no-cache, so every measured run renders everything (the append check times the incremental one).
+ */
 function oursCommand(copy: ProjectCopy): ChildCommand {
-  return { args: ["--expose-gc", "--import", "tsx", "scripts/build.ts", "--quiet"], cwd: copy.root, outDir: path.join(copy.root, "_site") };
+  return { args: ["--expose-gc", "--import", "tsx", "scripts/build.ts", "--quiet", "--no-cache"], cwd: copy.root, outDir: path.join(copy.root, "_site") };
 }
 
 function baselineCommand(baseline: BaselineProject): ChildCommand {

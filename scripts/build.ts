@@ -9,7 +9,7 @@
  *
  *   tsx scripts/build.ts [--out _site] [--quiet] [--sync] [--no-cache] [--worker-config]
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import Eleventy from "@11ty/eleventy";
@@ -59,6 +59,9 @@ export async function buildSiteFolder(root: string, outDir = "_site", options: B
   const finalDir = path.resolve(root, outDir);
   const stagingDir = `${finalDir}.staging-${process.pid}`;
   rmSync(stagingDir, { recursive: true, force: true });
+  // npm start's rebuilds: the bulk files go straight into the served folder, only those that changed
+  // (build-cache.ts syncInto), after every input was validated; Eleventy's few pages are mirrored below.
+  const syncing = options.replace === "sync" && existsSync(finalDir) && cache?.syncInto(finalDir) === true;
   const previousCwd = process.cwd();
   process.chdir(root);
   let files = 0;
@@ -78,7 +81,7 @@ export async function buildSiteFolder(root: string, outDir = "_site", options: B
   }
   writeSiteConfig(root, model);
   if (options.replace === "sync" && existsSync(finalDir)) {
-    mirrorFolder(stagingDir, finalDir);
+    mirrorFolder(stagingDir, finalDir, keepSet(syncing ? cache!.keptInSyncFolder() : new Set()));
     rmSync(stagingDir, { recursive: true, force: true });
   } else {
     const oldDir = `${finalDir}.old-${process.pid}`;
@@ -92,26 +95,48 @@ export async function buildSiteFolder(root: string, outDir = "_site", options: B
   return result;
 }
 
-/** Make `target` hold exactly what `source` holds, touching only files that differ. */
-function mirrorFolder(source: string, target: string): void {
+/** Files (and the folders holding them) that a mirror must not remove: the bulk files synced in place. */
+interface Keep {
+  files: ReadonlySet<string>;
+  dirs: ReadonlySet<string>;
+}
+
+function keepSet(files: ReadonlySet<string>): Keep {
+  const dirs = new Set<string>();
+  for (const file of files) for (let dir = path.posix.dirname(file); dir !== "."; dir = path.posix.dirname(dir)) dirs.add(dir);
+  return { files, dirs };
+}
+
+/**
+ * Make `target` hold exactly what `source` holds (besides `keep`), touching only files that differ. A
+ * file that is the same file (a hard link to the same object of the build's cache) is not even read; a
+ * changed one is replaced, never written in place (the old one may be linked into the cache).
+ */
+function mirrorFolder(source: string, target: string, keep: Keep, relative = ""): void {
   const wanted = new Set(readdirSync(source));
   for (const name of readdirSync(target)) {
-    if (!wanted.has(name)) rmSync(path.join(target, name), { recursive: true, force: true });
+    const rel = relative ? `${relative}/${name}` : name;
+    if (!wanted.has(name) && !keep.files.has(rel) && !keep.dirs.has(rel)) rmSync(path.join(target, name), { recursive: true, force: true });
   }
   for (const name of wanted) {
     const from = path.join(source, name);
     const to = path.join(target, name);
-    if (statSync(from).isDirectory()) {
-      if (existsSync(to) && !statSync(to).isDirectory()) rmSync(to, { force: true });
+    const fromStat = statSync(from);
+    const toStat = existsSync(to) ? statSync(to) : undefined;
+    if (fromStat.isDirectory()) {
+      if (toStat && !toStat.isDirectory()) rmSync(to, { force: true });
       mkdirSync(to, { recursive: true });
-      mirrorFolder(from, to);
-    } else {
-      if (existsSync(to) && statSync(to).isDirectory()) rmSync(to, { recursive: true, force: true });
-      // Replaced, never written in place: the old file may be a hard link into the build's cache.
-      if (!existsSync(to) || !readFileSync(from).equals(readFileSync(to))) {
-        rmSync(to, { force: true });
-        copyFileSync(from, to);
-      }
+      mirrorFolder(from, to, keep, relative ? `${relative}/${name}` : name);
+      continue;
+    }
+    if (toStat?.isDirectory()) rmSync(to, { recursive: true, force: true });
+    else if (toStat && toStat.ino === fromStat.ino && toStat.dev === fromStat.dev) continue;
+    else if (toStat && toStat.size === fromStat.size && readFileSync(from).equals(readFileSync(to))) continue;
+    rmSync(to, { force: true });
+    try {
+      linkSync(from, to);
+    } catch {
+      copyFileSync(from, to);
     }
   }
 }

@@ -3,7 +3,8 @@
  * The whole site on this machine, as one Worker: builds the site for the local URL, applies the D1
  * migrations to a local database, serves site + API with `wrangler dev` on one origin, runs the
  * scheduled jobs every minute (as the cron trigger does when deployed), and rebuilds when posts/ or
- * site/ change. Other commands (npm run inbox, tick, ...) find this server through
+ * site/ change: in this process, incrementally (the build's cache, lib/site-build/build-cache.ts), so
+ * only the files a change touches are rewritten in _site/ and served at once. Other commands (npm run inbox, tick, ...) find this server through
  * .wrangler/skein-server.json. Ctrl-C stops everything it started. Offline; no Cloudflare account.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -16,8 +17,10 @@ import { clearServerState, writeServerState } from "../lib/cli/local-server.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import { type TreeWatcher, watchTree } from "../lib/cli/watch-tree.ts";
 import { relayWranglerOutput } from "../lib/cli/wrangler-output.ts";
+import { SiteBuildError } from "../lib/publish/site.ts";
 import type { JobsRunReport } from "../lib/shared/api-types.ts";
 import { parseInteger } from "../lib/shared/integers.ts";
+import { buildSiteFolder, summary } from "./build.ts";
 
 export const USAGE = `Usage: npm start [-- --port 8788] [--no-watch] [--no-jobs] [--jobs-every 60]
 
@@ -47,14 +50,20 @@ export async function nextFreePort(port: number): Promise<number | undefined> {
   return undefined;
 }
 
-/** The same command as `npm run build`, for the local URL. */
-function build(root: string, baseUrl: string, sync: boolean): boolean {
-  const result = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "scripts/build.ts", ...(sync ? ["--sync"] : [])], {
-    cwd: root,
-    stdio: "inherit",
-    env: { ...process.env, SKEIN_URL: baseUrl },
-  });
-  return result.status === 0;
+/**
+ * What `npm run build` does, for the local URL (SKEIN_URL, set in main()), in this process: Eleventy,
+ * the parsed posts and the checked cache objects stay loaded between rebuilds, and `sync` replaces only
+ * the files that changed, so wrangler dev serves an edit as soon as it is written.
+ */
+async function build(root: string, sync: boolean): Promise<boolean> {
+  try {
+    console.log(summary(await buildSiteFolder(root, "_site", { replace: sync ? "sync" : "rename" })));
+    return true;
+  } catch (error) {
+    const reason = error instanceof SiteBuildError ? `\n${error.message}` : `: ${error instanceof Error ? error.message : String(error)}`;
+    console.error(`Build failed, nothing was written.${reason}`);
+    return false;
+  }
 }
 
 async function waitUntilServing(url: string, child: ChildProcess, timeoutMs: number): Promise<boolean> {
@@ -130,7 +139,8 @@ export async function main(argv: string[]): Promise<void> {
   if (created) log("created .dev.vars with a local OWNER_TOKEN (the owner API token)");
 
   log(`building the site for ${baseUrl} ...`);
-  if (!build(root, baseUrl, false)) throw new CliError("the build failed; fix the files named above and run npm start again.");
+  process.env.SKEIN_URL = baseUrl;
+  if (!(await build(root, false))) throw new CliError("the build failed; fix the files named above and run npm start again.");
 
   log("applying D1 migrations to the local database (.wrangler/state) ...");
   const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local"], {
@@ -236,7 +246,7 @@ export async function main(argv: string[]): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     let building = false;
     let again = false;
-    const rebuild = () => {
+    const rebuild = async () => {
       if (building) {
         again = true;
         return;
@@ -244,18 +254,18 @@ export async function main(argv: string[]): Promise<void> {
       building = true;
       log("change seen, rebuilding ...");
       // A failed build writes nothing (the errors above name each bad file): wrangler dev goes on serving the last good one.
-      if (!build(root, baseUrl, true)) log("the site still serves the last good build; fix the file(s) named above and save again.");
+      if (!(await build(root, true))) log("the site still serves the last good build; fix the file(s) named above and save again.");
       building = false;
       if (again) {
         again = false;
-        rebuild();
+        await rebuild();
       }
     };
     for (const dir of ["posts", "site"]) {
       watchers.push(
         watchTree(path.join(root, dir), () => {
           clearTimeout(timer);
-          timer = setTimeout(rebuild, 300);
+          timer = setTimeout(() => void rebuild(), 50);
         }),
       );
     }

@@ -1,15 +1,19 @@
 /**
  * Issue 2's "append one post" check: build a site, hash every output file, add one post newer than
- * all the others, build again and compare. Archives (closed feed pages, list archives, full
+ * all the others, build again and compare. Issue 17: the rebuild is the incremental one, as a deploy
+ * runs it (no _site, the previous build's .cache/skein restored), timed against a full build
+ * (--no-cache) of the same site in the same run, and its output is compared byte for byte with a full
+ * build of the appended site. Archives (closed feed pages, list archives, full
  * older-post pages) are promised never to change when newer posts arrive (lib/publish/feed/paginate.ts, spec
  * "Feed Paging": a full file "is moved as is"), so a cached or mirrored archive stays valid; the
  * head feed, the home page and the new post's page are expected to change.
  */
 
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { ProjectCopy } from "../../lib/harness/project-copy.ts";
+import { DEFAULT_CACHE_DIR } from "../../lib/site-build/build-cache.ts";
 import { SITE_CONFIG_PATH } from "../../lib/site-build/site-config-file.ts";
 import { type ChildCommand, hashTree, measureBuild, type RunMeasurement } from "./measure.ts";
 import { syntheticPost } from "./synthetic-posts.ts";
@@ -35,9 +39,14 @@ export interface AppendResult {
   archivesAdded: string[];
   /** functions/_generated/site-config.json (not site output, reported apart). */
   siteConfigChanged: boolean;
+  /** The incremental rebuild after the append (wall, CPU). */
   rebuildSeconds: number;
-  /** The full build of the same site just before (the first build of this check). */
+  rebuildCpuSeconds?: number;
+  /** The full build (--no-cache) of the same site just before (the first build of this check). */
   fullSeconds?: number;
+  fullCpuSeconds?: number;
+  /** The incremental rebuild's files are byte for byte a full build's of the appended site. */
+  identical?: boolean;
 }
 
 function fileHash(file: string): string | undefined {
@@ -56,22 +65,33 @@ export async function appendOnePost(
   progress: (line: string) => void,
 ): Promise<AppendResult> {
   const siteConfig = path.join(copy.root, SITE_CONFIG_PATH);
-  progress(`append check: building the ${posts}-post site`);
+  const cached: ChildCommand = { ...ours, args: ours.args.filter((arg) => arg !== "--no-cache") };
+  const fullOut: ChildCommand = { ...ours, args: [...ours.args, "--out", "_full"], outDir: path.join(copy.root, "_full") };
+  rmSync(path.join(copy.root, DEFAULT_CACHE_DIR), { recursive: true, force: true });
+  progress(`append check: building the ${posts}-post site (full, --no-cache), then once more to fill the cache`);
   const full = await measureBuild(ours, usageFile, true);
   const before = hashTree(ours.outDir);
   const configBefore = fileHash(siteConfig);
+  await measureBuild(cached, usageFile);
 
   const post = syntheticPost(posts);
   const appended = `posts/${post.name}`;
   copy.write(appended, post.text);
   progress(`append check: added ${appended}, building again`);
   let rebuild: RunMeasurement;
+  let after: Map<string, string>;
+  let identical: boolean;
   try {
-    rebuild = await measureBuild(ours, usageFile, true);
+    rebuild = await measureBuild(cached, usageFile, true);
+    after = hashTree(ours.outDir);
+    progress("append check: a full build of the appended site, to compare bytes");
+    await measureBuild(fullOut, usageFile, true);
+    const fresh = hashTree(fullOut.outDir);
+    identical = fresh.size === after.size && [...fresh].every(([file, hash]) => after.get(file) === hash);
+    rmSync(fullOut.outDir, { recursive: true, force: true });
   } finally {
     copy.remove(appended);
   }
-  const after = hashTree(ours.outDir);
   const configAfter = fileHash(siteConfig);
 
   const added = [...after.keys()].filter((file) => !before.has(file));
@@ -87,6 +107,9 @@ export async function appendOnePost(
     archivesAdded: added.filter(isArchivePath),
     siteConfigChanged: configBefore !== configAfter,
     rebuildSeconds: rebuild.wallSeconds,
+    rebuildCpuSeconds: rebuild.cpuSeconds,
     fullSeconds: full.wallSeconds,
+    fullCpuSeconds: full.cpuSeconds,
+    identical,
   };
 }

@@ -166,9 +166,13 @@ export function renderAppend(result: AppendResult): string {
     `  functions/_generated/site-config.json (not site output): ${result.siteConfigChanged ? "changed" : "unchanged"}`,
     ...(result.fullSeconds !== undefined
       ? [
-          `  append rebuild / full build (same run): ${(result.rebuildSeconds / result.fullSeconds).toFixed(2)} (${result.rebuildSeconds.toFixed(2)} s / ${result.fullSeconds.toFixed(2)} s)`,
+          `  incremental rebuild / full build (same run): ${(result.rebuildSeconds / result.fullSeconds).toFixed(2)} wall (${result.rebuildSeconds.toFixed(2)} s / ${result.fullSeconds.toFixed(2)} s)` +
+            (result.rebuildCpuSeconds !== undefined && result.fullCpuSeconds
+              ? `, ${(result.rebuildCpuSeconds / result.fullCpuSeconds).toFixed(2)} cpu (${result.rebuildCpuSeconds.toFixed(2)} s / ${result.fullCpuSeconds.toFixed(2)} s)`
+              : ""),
         ]
       : []),
+    ...(result.identical === undefined ? [] : [`  incremental output = a full build's, byte for byte: ${result.identical ? "yes" : "NO"}`]),
   ].join("\n");
 }
 
@@ -232,6 +236,11 @@ function hugoTargets(results: readonly SizeResult[], append: AppendResult | unde
     name: `append one post: rebuild <= ${TARGETS.maxAppendShare} of a full build`,
     pass: share === undefined ? undefined : share <= TARGETS.maxAppendShare,
     detail: share === undefined ? "not measured (--append 0)" : `${share.toFixed(2)} of the full build`,
+  });
+  checks.push({
+    name: "append one post: the incremental build's output is byte for byte a full build's",
+    pass: append?.identical,
+    detail: append?.identical === undefined ? "not measured (--append 0)" : append.identical ? "identical" : "files differ",
   });
   return checks;
 }

@@ -14,7 +14,7 @@
  * (lib/publish/feed/paginate.ts), so after appending a post nearly every file is a cache hit.
  */
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { ParsedPost, PostSource } from "../publish/posts.ts";
 import { parsePost } from "../publish/posts.ts";
@@ -57,6 +57,59 @@ function linkOrCopy(from: string, to: string): void {
   }
 }
 
+/**
+ * Objects this process has hashed or written, with the file's identity then (inode, size, mtime): a
+ * long-running process (npm start's rebuilds) does not hash an unchanged object twice; any change to
+ * the file changes its signature, and it is hashed again.
+ */
+const checkedObjects = new Map<string, string>();
+
+function fileSignature(file: string): string {
+  const stat = statSync(file, { bigint: true });
+  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+}
+
+/** Make `target` the object's bytes: nothing to do when it is already that file, else replaced in one rename. */
+function replaceUnlessSame(object: string, target: string): void {
+  try {
+    const [a, b] = [statSync(object), statSync(target)];
+    if (a.ino === b.ino && a.dev === b.dev) return;
+  } catch {
+    // no target yet
+  }
+  mkdirSync(path.dirname(target), { recursive: true });
+  const temporary = `${target}.skein-${process.pid}.tmp`;
+  rmSync(temporary, { force: true });
+  linkOrCopy(object, temporary);
+  renameSync(temporary, target);
+}
+
+const digests = new WeakMap<object, string>();
+
+/**
+ * sha256 of a JSON-able value, part by part: each object is hashed once however many files list it
+ * (the profile in every page's inputs, a post in its page and in its Atom page). Keys in their order,
+ * undefined and functions left out, as JSON.stringify does.
+ */
+function digest(value: unknown): string {
+  if (value === null || typeof value !== "object") return typeof value === "function" || value === undefined ? "-" : JSON.stringify(value);
+  const known = digests.get(value);
+  if (known) return known;
+  const hash = createHash("sha256");
+  if (Array.isArray(value)) {
+    hash.update("[");
+    for (const item of value) hash.update(digest(item)).update(",");
+  } else {
+    hash.update("{");
+    for (const [name, item] of Object.entries(value)) {
+      if (item !== undefined && typeof item !== "function") hash.update(JSON.stringify(name)).update(":").update(digest(item)).update(",");
+    }
+  }
+  const result = hash.digest("hex");
+  digests.set(value, result);
+  return result;
+}
+
 const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
 
 function readManifest(dir: string, code: string): { manifest?: Manifest; ignored?: string } {
@@ -90,6 +143,7 @@ export class BuildCache {
   private readonly previous: Manifest | undefined;
   private readonly next: Manifest;
   private readonly madeDirs = new Set<string>();
+  private syncFolder: string | undefined;
 
   /** Open the cache in `dir` for a build with these options (nothing is written until save()). */
   constructor(
@@ -120,24 +174,64 @@ export class BuildCache {
   };
 
   /**
+   * In place of the output folder Eleventy writes to, bulk files go straight into `folder`, which holds
+   * the previous build's output (npm start's rebuilds): only files whose bytes changed are replaced, and
+   * no folder is created or removed for the others. Only with a usable previous manifest (it says which
+   * files the previous build wrote, so the ones no longer built can be removed); returns whether it applies.
+   */
+  syncInto(folder: string): boolean {
+    if (!this.previous) return false;
+    this.syncFolder = folder;
+    return true;
+  }
+
+  get syncing(): boolean {
+    return this.syncFolder !== undefined;
+  }
+
+  /** Where the bulk file `relative` goes: into the sync folder when there is one, else under `outDir`. */
+  targetFor(outDir: string, relative: string): string {
+    return path.join(this.syncFolder ?? outDir, relative);
+  }
+
+  /** Bulk files the sync folder holds as the previous build's output: Eleventy's mirror leaves them alone. */
+  keptInSyncFolder(): ReadonlySet<string> {
+    return new Set(this.syncFolder ? Object.keys(this.next.files) : []);
+  }
+
+  /**
    * Write the output file `relative` to `target`: a link to (or copy of) the previous build's bytes when
    * its inputs are the same and those bytes still hash to what was recorded, else render() it.
    */
   writeOutput(relative: string, target: string, inputs: unknown, render: () => string): void {
-    const key = sha256(JSON.stringify(inputs));
+    const key = digest(inputs);
     const known = this.previous?.files[relative];
+    let hash: string;
     if (known && known[0] === key && this.objectIsIntact(known[1])) {
-      linkOrCopy(this.objectPath(known[1]), target);
+      hash = known[1];
       this.stats.filesReused++;
-      this.next.files[relative] = known;
-      return;
+    } else {
+      const bytes = Buffer.from(render(), "utf8");
+      hash = sha256(bytes);
+      this.writeObject(hash, bytes);
+      this.stats.filesRendered++;
     }
-    const bytes = Buffer.from(render(), "utf8");
-    writeFileSync(target, bytes);
-    const hash = sha256(bytes);
-    this.writeObject(hash, bytes);
-    this.stats.filesRendered++;
     this.next.files[relative] = [key, hash];
+    const object = this.objectPath(hash);
+    if (this.syncFolder) replaceUnlessSame(object, target);
+    else linkOrCopy(object, target);
+  }
+
+  /** With a sync folder: remove the bulk files the previous build wrote and this one did not (a deleted post's page). */
+  removeUnbuilt(): void {
+    if (!this.syncFolder || !this.previous) return;
+    for (const relative of Object.keys(this.previous.files)) {
+      if (relative in this.next.files) continue;
+      const file = path.join(this.syncFolder, relative);
+      rmSync(file, { force: true });
+      const dir = path.dirname(file);
+      if (dir !== this.syncFolder && existsSync(dir) && readdirSync(dir).length === 0) rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   /** After a successful build: write the manifest, then drop objects no file refers to any more. */
@@ -157,8 +251,13 @@ export class BuildCache {
 
   private objectIsIntact(hash: string): boolean {
     if (!/^[0-9a-f]{64}$/.test(hash)) return false;
+    const file = this.objectPath(hash);
     try {
-      return sha256(readFileSync(this.objectPath(hash))) === hash;
+      const before = fileSignature(file);
+      if (checkedObjects.get(file) === before) return true;
+      if (sha256(readFileSync(file)) !== hash) return false;
+      checkedObjects.set(file, before);
+      return true;
     } catch {
       return false;
     }
@@ -176,11 +275,17 @@ export class BuildCache {
     if (!this.objectIsIntact(hash)) {
       rmSync(file, { force: true });
       writeFileSync(file, bytes);
+      checkedObjects.set(file, fileSignature(file));
     }
   }
 
   private pruneObjects(): void {
     const wanted = new Set(Object.values(this.next.files).map(([, hash]) => hash));
+    // After a build on a good manifest, the objects it referenced are the only candidates: no listing.
+    if (this.previous) {
+      for (const [, hash] of Object.values(this.previous.files)) if (!wanted.has(hash)) rmSync(this.objectPath(hash), { force: true });
+      return;
+    }
     const root = path.join(this.dir, "objects");
     if (!existsSync(root)) return;
     for (const sub of readdirSync(root)) {

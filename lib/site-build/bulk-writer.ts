@@ -14,14 +14,21 @@ export function writeSiteFiles(outDir: string, files: readonly SiteFile[], cache
   const made = new Set<string>();
   for (const file of files) {
     const relative = outputPath(file.permalink);
+    const cached = cache && file.inputs ? cache : undefined;
+    // Into the folder being synced (npm start), only a replaced file needs its folder: writeOutput makes it.
+    if (cached?.syncing) {
+      cached.writeOutput(relative, cached.targetFor(outDir, relative), file.inputs!(), file.render);
+      continue;
+    }
     const target = path.join(outDir, relative);
     const dir = path.dirname(target);
     if (!made.has(dir)) {
       mkdirSync(dir, { recursive: true });
       made.add(dir);
     }
-    if (cache && file.inputs) cache.writeOutput(relative, target, file.inputs(), file.render);
+    if (cached) cached.writeOutput(relative, target, file.inputs!(), file.render);
     else writeFileSync(target, file.render());
   }
+  cache?.removeUnbuilt();
   return files.length;
 }

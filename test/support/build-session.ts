@@ -15,6 +15,8 @@ export interface SessionBuild {
   out: string;
   /** The cache folder, or false for a full build without one. */
   cache: string | false;
+  /** How the output replaces the previous one (scripts/build.ts BuildFolderOptions; "sync" is npm start's). */
+  replace?: "rename" | "sync";
   /** Environment variables set for this build and the ones after it. */
   env?: Record<string, string>;
 }
