@@ -312,6 +312,12 @@ export async function main(argv: string[]): Promise<void> {
     const approved = (await listAll(api, "moderation=approved")).filter((reply) => !isShown(root, reply));
     const outcomes: Outcome[] = [];
     for (const reply of approved) outcomes.push(await approve(api, root, reply));
+    // Webmentions approved on the owner's pages (Approve for the site), not written yet.
+    const mentions = (await api.call<{ items: ReceivedWebmention[] }>("GET", "/api/webmentions?state=verified")).body!.items;
+    for (const mention of mentions) {
+      if (mention.moderation === "approved" && mention.post_id !== null && !webmentionShown(root, mention.post_id, mention.source))
+        outcomes.push(await approveWebmention(api, root, mention));
+    }
     return print(outcomes, outcomeLines(outcomes));
   }
   if (command === "reject") {

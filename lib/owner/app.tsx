@@ -11,9 +11,9 @@
  *   /owner/style.css, /owner/sign-in, /owner/sign-out          no session needed (sign-in.tsx)
  *   session (sign-in.tsx: requireSession)                     everything below
  *     /owner/            overview-routes.tsx
- *     /owner/inbox       inbox-routes.tsx
+ *     /owner/inbox       inbox-routes.tsx (webmentions received: webmention-routes.tsx)
  *     /owner/timeline    timeline-routes.tsx
- *     /owner/outbox      outbox-routes.tsx
+ *     /owner/outbox      outbox-routes.tsx (webmentions sent: webmention-routes.tsx)
  *     /owner/write       write-routes.tsx (posts, replies, reposts: a commit)
  *     /owner/auth, /owner/apps   apps-routes.tsx (IndieAuth: an app's sign-in, the apps' tokens)
  *
@@ -33,6 +33,7 @@ import { isCsrfRefusal, noStore, ownerCsrf, ownerSecureHeaders } from "./securit
 import { requireSession, signInRoutes } from "./sign-in.tsx";
 import { OWNER_CSS } from "./style.ts";
 import { timelineRoutes } from "./timeline-routes.tsx";
+import { receivedWebmentionRoutes, sentWebmentionRoutes } from "./webmention-routes.tsx";
 import { writeRoutes } from "./write-routes.tsx";
 
 /** The pages' stylesheet: the public site's (when this Worker serves it) and the owner's own rules. */
@@ -50,7 +51,9 @@ function signedInPages(kit: OwnerKit): Hono<WorkerBindings> {
   return new Hono<WorkerBindings>()
     .use(requireSession(kit))
     .route("/", overviewRoutes(kit))
+    .route("/inbox/webmentions", receivedWebmentionRoutes())
     .route("/inbox", inboxRoutes(kit))
+    .route("/outbox/webmentions", sentWebmentionRoutes())
     .route("/timeline", timelineRoutes(kit))
     .route("/outbox", outboxRoutes(kit))
     .route("/write", writeRoutes(kit))

@@ -117,6 +117,9 @@ export const InboxPage: FC<{
   <>
     <h1>Inbox</h1>
     <Notice notice={props.notice} />
+    <p>
+      <a href="/owner/inbox/webmentions">Webmentions received</a> (replies, likes and reposts from other sites)
+    </p>
     <section aria-labelledby="conversations">
       <h2 id="conversations">Conversations</h2>
       {props.conversations.length ? (

@@ -28,7 +28,7 @@ const ROOMS: Record<string, readonly string[]> = {
   webmention: ["inbox", "outbox", "worker-kit", "shared"],
   indieauth: ["worker-kit", "shared"],
   micropub: ["write", "timeline", "indieauth", "worker-kit", "shared"],
-  owner: ["inbox", "timeline", "outbox", "write", "indieauth", "worker-kit", "shared"],
+  owner: ["inbox", "timeline", "outbox", "write", "indieauth", "webmention", "worker-kit", "shared"],
   worker: ["owner", "inbox", "timeline", "outbox", "websub", "write", "webmention", "indieauth", "micropub", "worker-kit", "shared"],
   publish: ["shared"],
   validate: ["shared"],
