@@ -11,6 +11,8 @@
  *      D1 meter on (D1_METER_HEADER=true: Server-Timing from D1's own meta.rows_written): an accepted
  *      message, its duplicate, reply notifications (their verification after the response measured
  *      with the scheduled jobs' report), 403, 400, 415, 413, 404 and both 429s;
+ *   3b. signatures (inbox/signing.ts): unsigned messages against signed ones from new senders (a
+ *      key fetch each) and from the same senders again (keys cached); CPU of one verification;
  *   4. flood: N requests from one client, each with a new sender and text, on the same server: rows
  *      written (summed from the headers, cross-checked against the rows in D1 after the server stopped);
  *   2. load: a wrapper entry written only into the copy puts a bare route and a one-D1-insert route in
@@ -56,8 +58,9 @@ import {
   startWorkerDev,
   storedBodies,
 } from "./inbox/server.ts";
+import { measureSigning, renderSigning, type SigningReport } from "./inbox/signing.ts";
 
-const PHASES = ["bundle", "load", "kinds", "flood"] as const;
+const PHASES = ["bundle", "load", "kinds", "signing", "flood"] as const;
 type Phase = (typeof PHASES)[number];
 
 const USAGE = `Usage: npm run bench:inbox -- [options]
@@ -167,6 +170,7 @@ function describeRun(run: RunStats): string {
 interface Results {
   bundles?: BundleReport;
   kinds?: D1CostReport;
+  signing?: SigningReport;
   flood?: FloodReport;
   load?: LoadReport;
 }
@@ -200,6 +204,7 @@ async function realLimitsPhases(
   if (!opts.skip.has("kinds")) {
     results.kinds = await measureD1Costs({ url, token, config, feeds: state.feeds, limits, runId, progress });
   }
+  if (!opts.skip.has("signing")) results.signing = await measureSigning({ url, runId, progress });
   let floodRun: Awaited<ReturnType<typeof runFlood>> | undefined;
   if (!opts.skip.has("flood")) {
     progress(`flood: ${opts.flood} requests from one client ...`);
@@ -305,6 +310,7 @@ function allChecks(results: Results): Array<[string, Check[]]> {
   if (results.bundles) groups.push(["1. bundle", bundleChecks(results.bundles)]);
   if (results.load) groups.push(["2. load", results.load.checks]);
   if (results.kinds) groups.push(["3. D1 cost per request kind", results.kinds.checks]);
+  if (results.signing) groups.push(["3b. signatures", results.signing.checks]);
   if (results.flood) groups.push(["4. flood", results.flood.checks]);
   return groups;
 }
@@ -314,6 +320,7 @@ function render(results: Results, opts: Options): string {
   if (results.bundles) sections.push(renderBundles(results.bundles));
   if (results.load) sections.push(renderLoad(results.load));
   if (results.kinds) sections.push(renderD1Costs(results.kinds));
+  if (results.signing) sections.push(renderSigning(results.signing));
   if (results.flood) sections.push(renderFlood(results.flood));
   const skipped = [...opts.skip];
   const verdicts = ["Verdicts (PASS; MISS = a target missed, exit 0; FAIL = a correctness failure, exit 1)"];
@@ -376,7 +383,8 @@ async function main(): Promise<number> {
       progress("bundling the Worker (wrangler.toml, wrangler.api-only.toml; minified, with esbuild's metafile) ...");
       results.bundles = await measureBundles(copy, workDir, REPO_ROOT);
     }
-    if (!opts.skip.has("kinds") || !opts.skip.has("flood")) serverOutputs.push(await realLimitsPhases(copy, port, opts, state, results));
+    if (!opts.skip.has("kinds") || !opts.skip.has("signing") || !opts.skip.has("flood"))
+      serverOutputs.push(await realLimitsPhases(copy, port, opts, state, results));
     if (!opts.skip.has("load")) serverOutputs.push(await loadPhase(copy, port, opts, state, results));
 
     console.log(render(results, opts));

@@ -40,11 +40,13 @@ export interface PostOptions {
    * Cloudflare's edge always overwrites it, so this works only locally.
    */
   clientIp?: string;
+  /** More request fields (a signature's). */
+  headers?: Record<string, string>;
   signal?: AbortSignal;
 }
 
 export async function postMetered(url: string, options: PostOptions): Promise<MeteredAnswer> {
-  const headers: Record<string, string> = { "Content-Type": options.contentType ?? "application/json" };
+  const headers: Record<string, string> = { "Content-Type": options.contentType ?? "application/json", ...options.headers };
   if (options.clientIp) headers["CF-Connecting-IP"] = options.clientIp;
   const init: RequestInit = { method: "POST", headers, body: options.body };
   if (options.signal) init.signal = options.signal;
