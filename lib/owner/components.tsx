@@ -6,6 +6,8 @@
 import type { FC } from "hono/jsx";
 import { parseHttpUrl } from "../shared/urls.ts";
 import { fromBase64Url, toBase64Url } from "../worker-kit/cursor.ts";
+import { invalidPage } from "./forms.ts";
+import type { OwnerSection } from "./layout.tsx";
 
 /** "2026-03-01T12:00:30Z" -> "2026-03-01 12:00 UTC" in a <time> element. */
 export const When: FC<{ iso: string | null }> = ({ iso }) => (iso ? <time datetime={iso}>{`${iso.replace("T", " ").slice(0, 16)} UTC`}</time> : <span>-</span>);
@@ -69,3 +71,7 @@ export const ErrorAlert: FC<{ error: string | undefined }> = ({ error }) =>
       {error}
     </p>
   ) : null;
+
+/** A zValidator hook for the hidden fields of an action button: a form none of these pages sends. */
+export const foreignForm = (section: OwnerSection) =>
+  invalidPage((c) => c.render(<p class="owner-error">That form was not one of these pages'.</p>, { title: "Bad request", section }));

@@ -19,10 +19,10 @@ import { knownNames } from "../inbox/owner-routes.ts";
 import { deleteItem, markConversationRead, markRead, setModeration } from "../inbox/store.ts";
 import type { Db } from "../shared/d1.ts";
 import { parseInteger } from "../shared/integers.ts";
-import { describeIssues, integerText } from "../shared/schemas.ts";
+import { integerText } from "../shared/schemas.ts";
 import type { WorkerBindings } from "../worker-kit/env.ts";
-import { peerFromParam, peerParam } from "./components.tsx";
-import { noticeKey, returnForm, typed } from "./forms.ts";
+import { foreignForm, peerFromParam, peerParam } from "./components.tsx";
+import { invalidPage, noticeKey, returnForm, typed } from "./forms.ts";
 import { ConversationPage, InboxPage } from "./inbox-pages.tsx";
 import { answerRecipient, conversationView, inboxView } from "./inbox-queries.ts";
 import type { OwnerKit } from "./kit.ts";
@@ -42,11 +42,7 @@ function notFound(c: Context, text = "There is no such item (it may have been de
   return c.render(<p>{text}</p>, { title: "Not found", section: "inbox" });
 }
 
-const invalidForm = (result: { success: boolean }, c: Context) => {
-  if (result.success) return undefined;
-  c.status(400);
-  return c.render(<p class="owner-error">That form was not one of these pages'.</p>, { title: "Bad request", section: "inbox" });
-};
+const invalidForm = foreignForm("inbox");
 const invalidId = (result: { success: boolean }, c: Context) => (result.success ? undefined : notFound(c));
 
 interface ConversationOptions {
@@ -133,11 +129,13 @@ function conversationRoutes(kit: OwnerKit): Hono<WorkerBindings> {
   routes.post(
     "/:peer/answer",
     zValidator("param", peerParamSchema),
-    zValidator("form", answerForm, async (result, c) => {
-      if (result.success) return undefined;
-      const error = `Not sent: ${describeIssues(result.error.issues).join("; ")}`;
-      return conversationPage(c, peerFromParam(c.req.param("peer") ?? ""), { draft: typed(result.data, "message"), error, status: 400 });
-    }),
+    zValidator(
+      "form",
+      answerForm,
+      invalidPage((c, { problems, data }) =>
+        conversationPage(c, peerFromParam(c.req.param("peer") ?? ""), { draft: typed(data, "message"), error: `Not sent: ${problems}`, status: 400 }),
+      ),
+    ),
     async (c) => {
       const peer = peerFromParam(c.req.valid("param").peer);
       const { message } = c.req.valid("form");

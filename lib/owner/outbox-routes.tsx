@@ -18,11 +18,10 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as z from "zod/mini";
 import { itemParam, listQuery } from "../outbox/schemas.ts";
 import { normalizedLink, requeue } from "../outbox/store.ts";
-import { describeIssues } from "../shared/schemas.ts";
 import { LIMITS } from "../shared/spec.ts";
 import type { WorkerBindings } from "../worker-kit/env.ts";
-import { peerParam } from "./components.tsx";
-import { noticeKey, returnForm, typed } from "./forms.ts";
+import { foreignForm, peerParam } from "./components.tsx";
+import { invalidPage, noticeKey, returnForm, typed } from "./forms.ts";
 import type { OwnerKit } from "./kit.ts";
 import { OutboxPage, WritePage } from "./outbox-pages.tsx";
 import { outboxView } from "./outbox-queries.ts";
@@ -51,12 +50,13 @@ function listRoutes(kit: OwnerKit): Hono<WorkerBindings> {
 
   routes.get(
     "/",
-    zValidator("query", outboxPageQuery, (result, c) => {
-      if (result.success) return undefined;
-      c.status(400);
-      const error = `That is not a view of the outbox: ${describeIssues(result.error.issues).join("; ")}`;
-      return c.render(<OutboxPage items={[]} postUrlPrefix={postUrlPrefix} error={error} />, OUTBOX);
-    }),
+    zValidator(
+      "query",
+      outboxPageQuery,
+      invalidPage((c, { problems }) =>
+        c.render(<OutboxPage items={[]} postUrlPrefix={postUrlPrefix} error={`That is not a view of the outbox: ${problems}`} />, OUTBOX),
+      ),
+    ),
     async (c) => {
       const { limit, cursor, state, notice } = c.req.valid("query");
       const view = await outboxView(c.var.db, { ...(state ? { state } : {}), ...(limit !== undefined ? { limit } : {}), ...(cursor ? { cursor } : {}) });
@@ -90,11 +90,7 @@ function retryRoutes(kit: OwnerKit): Hono<WorkerBindings> {
   routes.post(
     "/:id/retry",
     zValidator("param", itemParam, (result, c) => (result.success ? undefined : notFound(c))),
-    zValidator("form", returnForm, (result, c) => {
-      if (result.success) return undefined;
-      c.status(400);
-      return c.render(<p class="owner-error">That form was not one of these pages'.</p>, { title: "Bad request", section: "outbox" });
-    }),
+    zValidator("form", returnForm, foreignForm("outbox")),
     async (c) => {
       const { id } = c.req.valid("param");
       const result = await requeue(c.var.db, id, kit.deps.now());
@@ -127,25 +123,26 @@ function writeRoutes(kit: OwnerKit): Hono<WorkerBindings> {
 
   routes.get(
     "/",
-    zValidator("query", writeQuery, (result, c) => {
-      if (result.success) return undefined;
-      c.status(400);
-      return c.render(<WritePage recipient="" draft="" follows={config.follows} error="That link is too long." />, WRITE);
-    }),
+    zValidator(
+      "query",
+      writeQuery,
+      invalidPage((c) => c.render(<WritePage recipient="" draft="" follows={config.follows} error="That link is too long." />, WRITE)),
+    ),
     (c) => c.render(<WritePage recipient={c.req.valid("query").to ?? ""} draft="" follows={config.follows} />, WRITE),
   );
 
   routes.post(
     "/",
-    zValidator("form", writeForm, (result, c) => {
-      if (result.success) return undefined;
-      c.status(400);
-      const error = `Not sent: ${describeIssues(result.error.issues).join("; ")}`;
-      return c.render(
-        <WritePage recipient={typed(result.data, "recipient")} draft={typed(result.data, "message")} follows={config.follows} error={error} />,
-        WRITE,
-      );
-    }),
+    zValidator(
+      "form",
+      writeForm,
+      invalidPage((c, { problems, data }) =>
+        c.render(
+          <WritePage recipient={typed(data, "recipient")} draft={typed(data, "message")} follows={config.follows} error={`Not sent: ${problems}`} />,
+          WRITE,
+        ),
+      ),
+    ),
     async (c) => {
       const { recipient, message } = c.req.valid("form");
       const sent = await sendOutcome(kit, c, { kind: "address", value: recipient }, message);

@@ -11,10 +11,9 @@
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono/tiny";
 import * as z from "zod/mini";
-import { describeIssues } from "../shared/schemas.ts";
 import { readFollows, readTimeline, timelineQuery } from "../timeline/queries.ts";
 import type { WorkerBindings } from "../worker-kit/env.ts";
-import { noticeKey } from "./forms.ts";
+import { invalidPage, noticeKey } from "./forms.ts";
 import type { OwnerKit } from "./kit.ts";
 import { FollowsPage, TimelinePage } from "./timeline-pages.tsx";
 
@@ -43,12 +42,16 @@ export function timelineRoutes(kit: OwnerKit): Hono<WorkerBindings> {
 
   routes.get(
     "/",
-    zValidator("query", timelinePageQuery, (result, c) => {
-      if (result.success) return undefined;
-      c.status(400);
-      const error = `That is not a view of the timeline: ${describeIssues(result.error.issues).join("; ")}`;
-      return c.render(<TimelinePage items={[]} owner={owner} follows={follows} mentions={false} error={error} />, TIMELINE);
-    }),
+    zValidator(
+      "query",
+      timelinePageQuery,
+      invalidPage((c, { problems }) =>
+        c.render(
+          <TimelinePage items={[]} owner={owner} follows={follows} mentions={false} error={`That is not a view of the timeline: ${problems}`} />,
+          TIMELINE,
+        ),
+      ),
+    ),
     async (c) => {
       const { user: chosen, mentions, limit, cursor, notice } = c.req.valid("query");
       const user = chosen || undefined;

@@ -24,7 +24,7 @@ import type { WorkerBindings } from "../worker-kit/env.ts";
 import { nextPostId } from "../write/commit-post.ts";
 import { highestWrittenId, listWritten } from "../write/store.ts";
 import { writePost } from "../write/write-post.ts";
-import { noticeKey } from "./forms.ts";
+import { invalidPage, noticeKey, typed } from "./forms.ts";
 import type { OwnerKit } from "./kit.ts";
 import { blankForm, draftOf, type WritePostForm, writePostForm } from "./write-form.ts";
 import { WritePostPage } from "./write-pages.tsx";
@@ -79,11 +79,11 @@ export function writeRoutes(kit: OwnerKit): Hono<WorkerBindings> {
 
   routes.get(
     "/",
-    zValidator("query", writeQuery, (result, c) => {
-      if (result.success) return undefined;
-      c.status(400);
-      return page(c as unknown as Context<WorkerBindings>, blankForm(), { error: "That is not an item of your timeline." });
-    }),
+    zValidator(
+      "query",
+      writeQuery,
+      invalidPage((c) => page(c, blankForm(), { error: "That is not an item of your timeline." })),
+    ),
     async (c) => {
       const { reply, repost, reply_inbox, repost_inbox, notice } = c.req.valid("query");
       const asked = [
@@ -103,13 +103,11 @@ export function writeRoutes(kit: OwnerKit): Hono<WorkerBindings> {
 
   routes.post(
     "/",
-    zValidator("form", writePostForm, (result, c) => {
-      if (result.success) return undefined;
-      c.status(400);
-      const sent = (result.data ?? {}) as Record<string, unknown>;
-      const form = { ...blankForm(), text: typeof sent.text === "string" ? sent.text : "" };
-      return page(c as unknown as Context<WorkerBindings>, form, { error: `Not published: ${describeIssues(result.error.issues).join("; ")}` });
-    }),
+    zValidator(
+      "form",
+      writePostForm,
+      invalidPage((c, { problems, data }) => page(c, { ...blankForm(), text: typed(data, "text") }, { error: `Not published: ${problems}` })),
+    ),
     async (c) => {
       const form = c.req.valid("form");
       const draft = draftOf(form);

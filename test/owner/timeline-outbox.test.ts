@@ -394,10 +394,17 @@ describe("the outbox page", () => {
     expect(await outboxItems()).toEqual(before);
   });
 
-  it("bad filters are 400 pages", async () => {
+  it("bad filters are 400 pages that say why, in the owner's layout; the send form's too-long link too", async () => {
     const cookie = await signIn();
     for (const query of ["?state=lost", "?limit=0", "?cursor=bm9wZQ"])
       expect((await page(`/owner/outbox${query}`, { headers: { Cookie: cookie } })).status).toBe(400);
+    const state = await html("/owner/outbox?state=lost", cookie, 400);
+    expect(state).toContain("That is not a view of the outbox: state:");
+    expect(state).toContain("<title>Outbox");
+    expect(await html("/owner/timeline?limit=0", cookie, 400)).toContain("That is not a view of the timeline: limit:");
+    expect(await html(`/owner/outbox/write?to=${"x".repeat(2049)}`, cookie, 400)).toContain("That link is too long.");
+    const foreign = await form("/owner/outbox/2/retry", { return_to: "x".repeat(2001) }, { Cookie: cookie });
+    expect(await foreign.text()).toContain("That form was not one of these pages");
   });
 });
 
