@@ -31,7 +31,9 @@ if grep -q '^FETCH_ALLOW_LOOPBACK = "true"' "$config"; then
   exit 1
 fi
 
-npm run --silent build
+# --sync: into the existing _site/ in place when there is one (deploy.yml restores it with the build's
+# cache), writing only the files that changed; without one, the usual full output (docs/incremental-build.md).
+npm run --silent build -- --sync
 npm run --silent validate -- _site
 if [ -n "$dry_run" ]; then
   npx wrangler deploy -c "$config" --dry-run --outdir "${SKEIN_DRY_RUN_OUTDIR:-.wrangler/dry-run}"

@@ -3,7 +3,8 @@
  * all the others, build again and compare. Issue 17: the rebuild is the incremental one, as a deploy
  * runs it (no _site, the previous build's .cache/skein restored), timed against a full build
  * (--no-cache) of the same site in the same run, and its output is compared byte for byte with a full
- * build of the appended site. Archives (closed feed pages, list archives, full
+ * build of the appended site; then once more in place (--sync), as a deploy that restored _site/ with the
+ * cache runs it (scripts/deploy.sh). Archives (closed feed pages, list archives, full
  * older-post pages) are promised never to change when newer posts arrive (lib/publish/feed/paginate.ts, spec
  * "Feed Paging": a full file "is moved as is"), so a cached or mirrored archive stays valid; the
  * head feed, the home page and the new post's page are expected to change.
@@ -47,6 +48,10 @@ export interface AppendResult {
   fullCpuSeconds?: number;
   /** The incremental rebuild's files are byte for byte a full build's of the appended site. */
   identical?: boolean;
+  /** The same rebuild in place (--sync) into the previous build's _site/, as deploy.sh runs it; its files = a full build's. */
+  inPlaceSeconds?: number;
+  inPlaceCpuSeconds?: number;
+  inPlaceIdentical?: boolean;
 }
 
 function fileHash(file: string): string | undefined {
@@ -81,14 +86,24 @@ export async function appendOnePost(
   let rebuild: RunMeasurement;
   let after: Map<string, string>;
   let identical: boolean;
+  let inPlace: RunMeasurement;
+  let inPlaceIdentical: boolean;
   try {
     rebuild = await measureBuild(cached, usageFile, true);
     after = hashTree(ours.outDir);
     progress("append check: a full build of the appended site, to compare bytes");
     await measureBuild(fullOut, usageFile, true);
     const fresh = hashTree(fullOut.outDir);
-    identical = fresh.size === after.size && [...fresh].every(([file, hash]) => after.get(file) === hash);
+    const same = (tree: Map<string, string>) => fresh.size === tree.size && [...fresh].every(([file, hash]) => tree.get(file) === hash);
+    identical = same(after);
     rmSync(fullOut.outDir, { recursive: true, force: true });
+    progress("append check: without the post again (in place), then the append in place (--sync), as a deploy with _site/ restored");
+    const sync: ChildCommand = { ...cached, args: [...cached.args, "--sync"] };
+    copy.remove(appended);
+    await measureBuild(sync, usageFile, true, true);
+    copy.write(appended, post.text);
+    inPlace = await measureBuild(sync, usageFile, true, true);
+    inPlaceIdentical = same(hashTree(ours.outDir));
   } finally {
     copy.remove(appended);
   }
@@ -111,5 +126,8 @@ export async function appendOnePost(
     fullSeconds: full.wallSeconds,
     fullCpuSeconds: full.cpuSeconds,
     identical,
+    inPlaceSeconds: inPlace.wallSeconds,
+    inPlaceCpuSeconds: inPlace.cpuSeconds,
+    inPlaceIdentical,
   };
 }

@@ -112,8 +112,9 @@ export function hashTree(dir: string): Map<string, string> {
  * Run one build and measure it. The output is deleted before the clock starts and, unless
  * `keepOutput`, after it has been counted (50,000-post sites are large).
  */
-export async function measureBuild(command: ChildCommand, usageFile: string, keepOutput = false): Promise<RunMeasurement> {
-  rmSync(command.outDir, { recursive: true, force: true });
+export async function measureBuild(command: ChildCommand, usageFile: string, keepOutput = false, inPlace = false): Promise<RunMeasurement> {
+  // inPlace: the output folder is left for the build to update (scripts/build.ts --sync).
+  if (!inPlace) rmSync(command.outDir, { recursive: true, force: true });
   rmSync(usageFile, { force: true });
   const wallSeconds = await runChild(command, usageFile);
   if (!existsSync(usageFile)) throw new Error(`the build in ${command.cwd} exited without reporting its resource usage`);

@@ -173,6 +173,15 @@ export function renderAppend(result: AppendResult): string {
         ]
       : []),
     ...(result.identical === undefined ? [] : [`  incremental output = a full build's, byte for byte: ${result.identical ? "yes" : "NO"}`]),
+    ...(result.inPlaceSeconds !== undefined && result.fullSeconds !== undefined
+      ? [
+          `  in place (--sync, _site/ restored, as deploy.sh) / full build: ${(result.inPlaceSeconds / result.fullSeconds).toFixed(2)} wall (${result.inPlaceSeconds.toFixed(2)} s / ${result.fullSeconds.toFixed(2)} s)` +
+            (result.inPlaceCpuSeconds !== undefined && result.fullCpuSeconds
+              ? `, ${(result.inPlaceCpuSeconds / result.fullCpuSeconds).toFixed(2)} cpu (${result.inPlaceCpuSeconds.toFixed(2)} s / ${result.fullCpuSeconds.toFixed(2)} s)`
+              : ""),
+          `  in-place output = a full build's, byte for byte: ${result.inPlaceIdentical ? "yes" : "NO"}`,
+        ]
+      : []),
   ].join("\n");
 }
 
@@ -231,16 +240,22 @@ function hugoTargets(results: readonly SizeResult[], append: AppendResult | unde
         r?.hugoMemoryRatio === undefined ? why : `${mb(r.ours.maxPeakRssBytes)} MB vs ${mb(r.hugo!.maxPeakRssBytes)} MB (${r.hugoMemoryRatio.toFixed(2)}x)`,
     });
   }
-  const share = append?.fullSeconds === undefined ? undefined : append.rebuildSeconds / append.fullSeconds;
+  // The deploy's path: in place into the restored _site/ (scripts/deploy.sh --sync) when measured.
+  const share = append?.fullSeconds === undefined ? undefined : (append.inPlaceSeconds ?? append.rebuildSeconds) / append.fullSeconds;
   checks.push({
-    name: `append one post: rebuild <= ${TARGETS.maxAppendShare} of a full build`,
+    name: `append one post: rebuild in place <= ${TARGETS.maxAppendShare} of a full build`,
     pass: share === undefined ? undefined : share <= TARGETS.maxAppendShare,
     detail: share === undefined ? "not measured (--append 0)" : `${share.toFixed(2)} of the full build`,
   });
   checks.push({
     name: "append one post: the incremental build's output is byte for byte a full build's",
-    pass: append?.identical,
-    detail: append?.identical === undefined ? "not measured (--append 0)" : append.identical ? "identical" : "files differ",
+    pass: append?.identical === undefined ? undefined : append.identical && append.inPlaceIdentical !== false,
+    detail:
+      append?.identical === undefined
+        ? "not measured (--append 0)"
+        : append.identical && append.inPlaceIdentical !== false
+          ? "identical (rebuild and in place)"
+          : "files differ",
   });
   return checks;
 }

@@ -71,15 +71,20 @@ describe("the workflows split tests from publishing", () => {
     for (const step of all.slice(gateAt + 1)) expect(step.if, JSON.stringify(step)).toContain("steps.gate.outputs.deploy == 'true'");
   });
 
-  it("Deploy keeps the incremental build's cache between deploys: actions/cache of the build's cache folder, before the build", () => {
+  it("Deploy keeps the incremental build's cache and _site/ between deploys (one actions/cache entry, before the build), and builds in place", () => {
     const all = steps(workflow("deploy.yml"));
-    const cacheAt = all.findIndex((step) => step.uses?.startsWith("actions/cache@") && step.with?.path === DEFAULT_CACHE_DIR);
+    const cached = (step: Step) => (step.with?.path ?? "").split("\n").map((line) => line.trim());
+    const cacheAt = all.findIndex(
+      (step) => step.uses?.startsWith("actions/cache@") && cached(step).includes(DEFAULT_CACHE_DIR) && cached(step).includes("_site"),
+    );
     const deployAt = all.findIndex((step) => step.run?.includes("bash scripts/deploy.sh worker"));
     expect(cacheAt).toBeGreaterThanOrEqual(0);
     expect(cacheAt).toBeLessThan(deployAt);
     // A new key each run (a cache entry is never overwritten), the newest earlier one restored.
     expect(all[cacheAt]!.with?.key).toContain("github.run_id");
     expect(all[cacheAt]!.with?.["restore-keys"]).toBe("skein-build-");
+    // The restored _site/ is updated in place (only changed files written), not rebuilt beside it.
+    expect(readFileSync(path.join(REPO_ROOT, "scripts/deploy.sh"), "utf8")).toMatch(/^npm run --silent build -- --sync$/m);
   });
 });
 
