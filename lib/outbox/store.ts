@@ -155,24 +155,19 @@ export interface SentMessage {
   dateEpochMs: number;
 }
 
+/** ?1-?6 of both tables a sent message is stored in: the peer (and its normalized link), the text, the date as sent. */
+function messageValues({ peer, body, dateRaw }: SentMessage): string[] {
+  return [peer.user_id, peer.username, peer.user_link, normalizedLink(peer.user_link), body, dateRaw];
+}
+
 /** The sent message in the inbox's `messages` (direction 'sent', read already: it is our own). */
 function insertSentMessage(db: Db, message: SentMessage, nowMs: number): DbStatement {
-  const { peer } = message;
   return db
     .prepare(
       `INSERT INTO messages (direction, peer_user_id, peer_username, peer_user_link, peer_link_normalized, body, sent_at_raw, sent_at_iso, received_at, read_at)
        VALUES ('sent', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) ON CONFLICT DO NOTHING`,
     )
-    .bind(
-      peer.user_id,
-      peer.username,
-      peer.user_link,
-      normalizedLink(peer.user_link),
-      message.body,
-      message.dateRaw,
-      formatIsoUtc(message.dateEpochMs),
-      formatIsoUtc(nowMs),
-    );
+    .bind(...messageValues(message), formatIsoUtc(message.dateEpochMs), formatIsoUtc(nowMs));
 }
 
 /** A queued message the job delivered: the message stored and the row marked sent, in one batch. */
@@ -188,7 +183,6 @@ export async function recordMessageSent(db: Db, id: number, message: SentMessage
  * ended; when it was delivered, the message row is stored in the same batch.
  */
 export async function insertMessageAttempt(db: Db, message: SentMessage, targetUrl: string, outcome: Outcome, nowMs: number): Promise<OutboxItem> {
-  const { peer } = message;
   const now = formatIsoUtc(nowMs);
   const insert = db
     .prepare(
@@ -199,12 +193,7 @@ export async function insertMessageAttempt(db: Db, message: SentMessage, targetU
        RETURNING ${ITEM_COLUMNS}`,
     )
     .bind(
-      peer.user_id,
-      peer.username,
-      peer.user_link,
-      normalizedLink(peer.user_link),
-      message.body,
-      message.dateRaw,
+      ...messageValues(message),
       targetUrl,
       outcome.state,
       outcome.attempted ? 1 : 0,
