@@ -15,9 +15,14 @@
  * in A's real git repository (the Forgejo-shaped loopback forge over A's checkout, as under npm
  * start); A rebuilds, A's outbox notifies B, and B's inbox holds A's reply verified. Then a Repost
  * and a plain post the same way, both in A's rebuilt feed.
+ *
+ * Webmention between the two (docs/reach.md): A publishes a post whose `in_reply_to:` is B's post
+ * page, a plain URL; A rebuilds and runs its jobs; A's webmention.send discovers B's endpoint and
+ * sends; B's webmention.verify reads A's page and B's owner API shows a verified reply with A's text.
+ * A edits the post: sent again, B shows the new text. A deletes it: sent again, B drops it.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,6 +34,7 @@ import { listYaml, postMarkdown, profileYaml } from "../../lib/harness/factories
 import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import { freePort } from "../../lib/harness/static-server.ts";
 import { buildProject, type LocalServer, migrateLocal, startDev } from "../../lib/harness/wrangler-server.ts";
+import type { ReceivedWebmention } from "../../lib/shared/api-types.ts";
 import { importSigningKey, signRequest } from "../../lib/shared/http-signatures.ts";
 import { readFeed } from "../../lib/shared/remote-feed-reader.ts";
 import { readSigningKeys } from "../../lib/shared/signing-keys.ts";
@@ -402,5 +408,83 @@ describe.skipIf(!chromiumAvailable)("A's owner writes from a phone, keyboard onl
     const repost = feed.items.find((item) => item.guid === "3");
     expect(repost).toMatchObject({ reposted_status_user_id: B.user_id, reposted_status_id: "1" });
     expect(feed.items.find((item) => item.guid === "4")?.description).toContain("A plain post, typed on a phone.");
+  });
+});
+
+describe("A answers B's post page by webmention (W3C Webmention §3.1 out, §3.2 in)", () => {
+  const replyFile = () => path.join(siteA.project.root, "posts/a9.md");
+  const sourceUrl = () => `${siteA.url}/posts/9/`;
+  const targetUrl = () => `${siteB.url}/posts/0/`;
+  const date = new Date(Date.now() - 600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const runJobs = (site: Site, token: string) =>
+    fetch(`${site.url}/api/jobs/run`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: '{"all":true}',
+    });
+
+  /** A's post 9, a reply whose `in_reply_to:` is B's post page: a plain URL, no Open Microblog item. */
+  function writeReply(body: string): void {
+    writeFileSync(replyFile(), postMarkdown({ id: 9, date, body, extra: { in_reply_to: targetUrl() } }));
+  }
+
+  /** A rebuilds (what the deploy does) and waits for wrangler dev to serve post 9's page as `status`. */
+  async function rebuildA(status: number, text?: string): Promise<void> {
+    buildProject(siteA.project, siteA.url);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const page = await fetch(sourceUrl()).then(
+        async (r) => ({ status: r.status, body: await r.text() }),
+        () => ({ status: 0, body: "" }), // wrangler dev reloading the rebuilt assets
+      );
+      if (page.status === status && (text === undefined || page.body.includes(text))) return;
+      if (Date.now() > deadline) throw new Error(`A's post 9 never answered ${status}${text ? ` with "${text}"` : ""}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  /** Both sites run their jobs (A's webmention.send, B's webmention.verify) until B's row from A's post 9 passes `done`. */
+  async function atB(done: (row: ReceivedWebmention | undefined) => boolean): Promise<ReceivedWebmention | undefined> {
+    const deadline = Date.now() + 60_000;
+    let row: ReceivedWebmention | undefined;
+    const reports: string[] = [];
+    for (;;) {
+      reports.push(JSON.stringify(await (await runJobs(siteA, A.token)).json()));
+      await runJobs(siteB, B.token);
+      const listed = await fetch(`${siteB.url}/api/webmentions`, { headers: { authorization: `Bearer ${B.token}` } });
+      expect(listed.status).toBe(200);
+      row = ((await listed.json()) as { items: ReceivedWebmention[] }).items.find((item) => item.source === sourceUrl());
+      if (done(row)) return row;
+      if (Date.now() > deadline) throw new Error(`B's webmention from A: ${JSON.stringify(row)}; A's last job report: ${reports.at(-1)}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
+  it("A publishes the reply; A's webmention.send discovers B's endpoint and sends; B verifies it as a reply from A with A's text", async () => {
+    expect((await fetch(targetUrl())).status).toBe(200);
+    writeReply("Rye for me too, Bruno. Every Sunday.");
+    await rebuildA(200, "Every Sunday.");
+    const row = await atB((r) => r?.state === "verified");
+    expect(row).toMatchObject({ target: targetUrl(), post_id: 0, state: "verified", kind: "reply" });
+    expect(row?.author_url?.startsWith(siteA.url)).toBe(true);
+    expect(row?.content).toContain("Rye for me too, Bruno. Every Sunday.");
+    const sent = await fetch(`${siteA.url}/api/outbox/webmentions`, { headers: { authorization: `Bearer ${A.token}` } });
+    expect(JSON.stringify(await sent.json())).toContain(targetUrl());
+  });
+
+  it("A edits the reply: sent again, and B shows the new text", async () => {
+    writeReply("Rye for me too, Bruno. Every other Sunday, in fact.");
+    await rebuildA(200, "Every other Sunday");
+    const row = await atB((r) => r?.content?.includes("Every other Sunday") === true);
+    expect(row).toMatchObject({ state: "verified", kind: "reply" });
+    expect(row?.content).not.toContain("Every Sunday.");
+  });
+
+  it("A deletes the reply: sent again, and B drops what it said", async () => {
+    rmSync(replyFile());
+    await rebuildA(404);
+    // §3.2.2: the source now answers 404, so B keeps the row rejected, with nothing of what A said.
+    const row = await atB((r) => r?.state !== "verified");
+    expect(row).toMatchObject({ state: "rejected", detail: "the source answered 404", content: null });
   });
 });
