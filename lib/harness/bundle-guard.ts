@@ -6,7 +6,10 @@
  * README ("Benchmarks") has the measured size and what it is made of. Raise it on purpose, with a
  * reason, never to make a failing build pass unexamined.
  */
-// The Worker measured 321 KiB minified by wrangler's dry run with the inbox, timeline, outbox, owner
-// pages, WebSub hub and subscriber, the write path (forges, the Write page), HTTP Message Signatures
-// and the Webmention receiver; the guard leaves room for one more capability of that size.
-export const BUNDLE_LIMIT_BYTES = 384 * 1024;
+// The Worker measured 471 KiB minified (482,056 bytes; 169 KiB gzipped) by wrangler's dry run with the
+// inbox, timeline, outbox, owner pages, WebSub hub and subscriber, the write path (forges, the Write
+// page), HTTP Message Signatures, the Webmention receiver, and the build's markdown renderer
+// (lib/publish/markdown.ts with markdown-it, about 98 KiB of it): the Write page's preview renders a post
+// with the site's own renderer, since a second one would show some posts differently from the site.
+// Rounded up to 480 KiB, plus 64 KiB of room for one more capability; still a sixth of the plan's 3 MB.
+export const BUNDLE_LIMIT_BYTES = 544 * 1024;

@@ -1,13 +1,14 @@
 /**
  * The Write section's page: the form (text, language; for a reply or a repost the item answered,
- * shown as text and carried in hidden fields), a preview of the exact file that will be committed,
- * and the posts written here with their state. No script: Preview and Publish are two buttons of one
+ * shown as text and carried in hidden fields), a preview of the post as the site will show it
+ * (write-preview.tsx) with the exact file that will be committed, and the posts written here with their state. No script: Preview and Publish are two buttons of one
  * form. Everything a stranger wrote is interpolated by Hono's JSX, so it is escaped text.
  */
 import type { FC } from "hono/jsx";
 import type { WrittenPost } from "../write/store.ts";
 import { ErrorAlert, Notice, SafeLink, When } from "./components.tsx";
 import type { WritePostForm } from "./write-form.ts";
+import { WritePreview } from "./write-preview.tsx";
 
 const Hidden: FC<{ name: string; value: string | undefined }> = ({ name, value }) =>
   value === undefined ? null : <input type="hidden" name={name} value={value} />;
@@ -60,7 +61,7 @@ const WrittenList: FC<{ items: readonly WrittenPost[] }> = ({ items }) =>
 export const WritePostPage: FC<{
   form: WritePostForm;
   written: readonly WrittenPost[];
-  preview?: string | undefined;
+  preview?: { bodyHtml: string; file: string } | undefined;
   error?: string | undefined;
   notice?: string | undefined;
 }> = ({ form, written, preview, error, notice }) => (
@@ -85,12 +86,7 @@ export const WritePostPage: FC<{
         </button>
       </p>
     </form>
-    {preview === undefined ? null : (
-      <section aria-labelledby="preview-heading">
-        <h2 id="preview-heading">Preview: the file that will be committed</h2>
-        <pre class="owner-preview">{preview}</pre>
-      </section>
-    )}
+    {preview === undefined ? null : <WritePreview {...preview} />}
     <section aria-labelledby="written-heading">
       <h2 id="written-heading">Written here</h2>
       <WrittenList items={written} />

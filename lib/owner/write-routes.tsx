@@ -3,7 +3,7 @@
  *
  *   GET  /owner/write[?reply=|?repost=<timeline item>|?reply_inbox=|?repost_inbox=<verified reply>]
  *                       the form, prefilled to answer that item
- *   POST /owner/write   action=preview: the file that would be committed; action=publish: writePost()
+ *   POST /owner/write   action=preview: the post as the site will show it, and its file; action=publish: writePost()
  *
  * Publishing is the same writePost() as POST /api/write/posts (lib/write/write-post.ts). Committed ends in
  * a redirect (POST-redirect-GET); a draft refused or not committed comes back in its form with why,
@@ -28,6 +28,7 @@ import { invalidPage, noticeKey, typed } from "./forms.ts";
 import type { OwnerKit } from "./kit.ts";
 import { blankForm, draftOf, type WritePostForm, writePostForm } from "./write-form.ts";
 import { WritePostPage } from "./write-pages.tsx";
+import { previewBodyHtml } from "./write-preview.tsx";
 
 const WRITE = { title: "Write", section: "write" } as const;
 const itemId = z.optional(integerText(1, Number.MAX_SAFE_INTEGER));
@@ -70,7 +71,11 @@ async function answeringForm(
   return form;
 }
 
-async function page(c: Context<WorkerBindings>, form: WritePostForm, extra: { preview?: string; error?: string; notice?: string } = {}) {
+async function page(
+  c: Context<WorkerBindings>,
+  form: WritePostForm,
+  extra: { preview?: { bodyHtml: string; file: string }; error?: string; notice?: string } = {},
+) {
   return c.render(<WritePostPage form={form} written={await listWritten(c.var.db, 20)} {...extra} />, WRITE);
 }
 
@@ -115,7 +120,8 @@ export function writeRoutes(kit: OwnerKit): Hono<WorkerBindings> {
         const checked = postDraft.safeParse(draft);
         if (!checked.success) return page(c, form, { error: `Not ready: ${describeIssues(checked.error.issues).join("; ")}` });
         const id = nextPostId(kit.config, await highestWrittenId(c.var.db));
-        return page(c, form, { preview: postFile(checked.data, { now: kit.deps.now(), id }, () => false).content });
+        const file = postFile(checked.data, { now: kit.deps.now(), id }, () => false).content;
+        return page(c, form, { preview: { bodyHtml: previewBodyHtml(checked.data), file } });
       }
       const written = await writePost(draft, kit.config, c.env, c.var.db, kit.deps);
       if (written.ok) return c.redirect(`/owner/write?notice=committed#written-${written.value.row}`, 303);

@@ -3,7 +3,7 @@ import { parse as parseYaml, YAMLParseError } from "yaml";
 import { err, ok, type Result } from "../shared/result.ts";
 import { describeIssues } from "../shared/schemas.ts";
 import { findNonXmlCharacter } from "../shared/xml-text.ts";
-import { plainText, renderMarkdown, renderQuotedMarkdown, truncate } from "./markdown.ts";
+import { plainText, renderPostBody, truncate } from "./markdown.ts";
 import { parseSimpleYaml } from "./simple-yaml.ts";
 import { type PostFrontMatter, postFrontMatter } from "./site-schemas.ts";
 
@@ -110,13 +110,11 @@ export function parsePost(source: PostSource): Result<ParsedPost, FileError[]> {
     return err(describeIssues(checked.error.issues).map((message) => ({ file, message })));
   }
   const front = checked.data;
-  const bodyHtml = content.trim() ? renderMarkdown(content) : "";
-  const repostHtml = front.repost ? renderQuotedMarkdown(front.repost.text) : "";
+  // A repost carries the original text; a repost with a comment quotes it below the comment.
+  const { bodyHtml, repostHtml, html } = renderPostBody(content, front.repost?.text);
   if (!bodyHtml && !front.repost) {
     return err([{ file, message: "has no text: write the post below the front matter" }]);
   }
-  // A repost carries the original text; a repost with a comment quotes it below the comment.
-  const html = !front.repost ? bodyHtml : bodyHtml ? `${bodyHtml}<blockquote>\n${repostHtml}</blockquote>\n` : repostHtml;
   const post: ParsedPost = {
     file,
     date: front.date,

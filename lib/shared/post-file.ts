@@ -121,6 +121,12 @@ function slugSource(draft: PostDraft): string {
   return `repost ${draft.repost.username ?? ""} ${draft.repost.text}`;
 }
 
+/** The markdown below the file's front matter and a repost's `text`, exactly as postFile() writes them. */
+export function postFileWords(draft: PostDraft): { body: string; repostText: string | undefined } {
+  const body = lf(draft.text).trim();
+  return { body: body ? `${body}\n` : "", repostText: draft.repost ? lf(draft.repost.text).trim() : undefined };
+}
+
 /**
  * posts/<day>-<slug>.md and its markdown: `date` (seconds), `id`, `language`, then `reply_to`,
  * `in_reply_to` or `repost`, then the text. The first name `taken` says is free (-2, -3, ... after the slug).
@@ -135,12 +141,10 @@ export function postFile(draft: PostDraft, at: { now: number; id: number }, take
   if (draft.language) front.push(`language: ${draft.language}`);
   if (draft.reply_to) front.push(...refLines("reply_to", draft.reply_to));
   if (draft.in_reply_to) front.push(`in_reply_to: ${yamlQuoted(draft.in_reply_to)}`);
+  const { body, repostText } = postFileWords(draft);
   if (draft.repost) {
-    const { pubdate, text } = draft.repost;
-    front.push(
-      ...refLines("repost", draft.repost, [`  pubdate: ${formatIsoUtc(Math.floor(pubdate / 1000) * 1000)}`, `  text: ${yamlQuoted(lf(text).trim())}`]),
-    );
+    const pubdate = formatIsoUtc(Math.floor(draft.repost.pubdate / 1000) * 1000);
+    front.push(...refLines("repost", draft.repost, [`  pubdate: ${pubdate}`, `  text: ${yamlQuoted(repostText ?? "")}`]));
   }
-  const body = lf(draft.text).trim();
-  return { name, content: `---\n${front.join("\n")}\n---\n${body ? `${body}\n` : ""}` };
+  return { name, content: `---\n${front.join("\n")}\n---\n${body}` };
 }

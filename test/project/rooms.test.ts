@@ -2,8 +2,9 @@
  * The house's rooms (ARCHITECTURE.md) and the arrows allowed between them, for both sides.
  *
  * The Worker side: functions/ and the Worker's rooms of lib/ (worker, owner, inbox, timeline, outbox, websub, write,
- * webmention, indieauth, micropub on worker-kit, on shared); never the publish path, so the build's markdown, YAML, front matter and XML writer stay
- * out of the Worker's bundle; lib/worker, the composition root, is imported by no room.
+ * webmention, indieauth, micropub on worker-kit, on shared); of the publish path only its markdown renderer (lib/publish/markdown.ts,
+ * for the Write page's preview: the preview must be the page, so it is the build's renderer, not a second one), never
+ * the build's YAML, front matter and XML writer; lib/worker, the composition root, is imported by no room.
  * The Node side: the pure cores (publish, validate, move), the build's I/O (site-build), what the commands share
  * (cli) and the dev harness (harness: project copies, local servers, the browser) that tests, benchmarks and
  * scripts/screenshots.ts share. The build never uses the commands' parts or the harness; no Worker room uses a
@@ -37,6 +38,9 @@ const ROOMS: Record<string, readonly string[]> = {
   cli: ["site-build", "publish", "shared"],
   harness: ["site-build", "publish", "shared"],
 };
+/** The one file of the publish path the Worker bundles, and the only room that may import it. */
+const PREVIEW_RENDERER = "lib/publish/markdown.ts";
+const PREVIEW_USER = "owner";
 const WORKER_ROOMS = ["worker", "worker-kit", "inbox", "timeline", "outbox", "owner", "websub", "write", "webmention", "indieauth", "micropub", "shared"];
 const NODE_ROOMS = ["site-build", "cli", "harness"];
 
@@ -103,7 +107,8 @@ describe("the rooms of lib/", () => {
   });
 
   it.each(Object.entries(ROOMS))("lib/%s imports only its own files and %j", (room, allowed) => {
-    expect(importsLeaving(`lib/${room}`, (target) => !inRooms([room, ...allowed])(target))).toEqual([]);
+    const allowedFile = (target: string) => room === PREVIEW_USER && target === PREVIEW_RENDERER;
+    expect(importsLeaving(`lib/${room}`, (target) => !inRooms([room, ...allowed])(target) && !allowedFile(target))).toEqual([]);
   });
 
   it("the rules are read from .tsx files too", () => {
@@ -114,14 +119,16 @@ describe("the rooms of lib/", () => {
 describe("the Worker's side", () => {
   const worker = reachable("functions/index.ts");
 
-  it("the Worker reaches only functions/ and the Worker's rooms: nothing of the publish path, the Node rooms, the scripts or the site", () => {
+  it("the Worker reaches only functions/, the Worker's rooms and the build's markdown renderer: nothing else of the publish path, the Node rooms, the scripts or the site", () => {
     const inside = new RegExp(`^(functions|lib/(${WORKER_ROOMS.join("|")}))/`);
-    expect([...worker.files].map(relative).filter((file) => !inside.test(file))).toEqual([]);
+    expect([...worker.files].map(relative).filter((file) => !inside.test(file) && file !== PREVIEW_RENDERER)).toEqual([]);
+    // The renderer imports markdown-it and nothing of ours: it cannot pull the rest of the build in.
+    expect(importsOf(path.join(REPO_ROOT, PREVIEW_RENDERER))).toEqual(["markdown-it"]);
     expect([...worker.files].some((file) => file.endsWith(".tsx"))).toBe(true);
   });
 
-  it("the Worker imports no build-only or Node-only package", () => {
-    const buildOnly = ["@11ty/eleventy", "gray-matter", "markdown-it", "yaml", "xmlbuilder2", "turndown", "fast-xml-parser", "playwright-core"];
+  it("the Worker imports no build-only or Node-only package (markdown-it only through the preview's renderer)", () => {
+    const buildOnly = ["@11ty/eleventy", "gray-matter", "yaml", "xmlbuilder2", "turndown", "fast-xml-parser", "playwright-core"];
     expect([...worker.packages].filter((name) => buildOnly.includes(name) || name.startsWith("node:"))).toEqual([]);
   });
 

@@ -2,7 +2,8 @@
  * The Write section of the owner's pages (lib/owner/write-routes.tsx) in workerd with the real D1
  * and the loopback forge with a real git repository (test/worker/support/forge-server-write.ts):
  * Reply and Repost on a timeline item prefill the form from the timeline store (their hostile text
- * stays escaped text, in the page and in the committed file); Preview shows the exact file; Publish
+ * stays escaped text, in the page and in the committed file); Preview shows the post body as the build's
+ * post page carries it (compared with the page the real build writes from the committed file) and the file; Publish
  * commits through the same writePost() as the owner API; a failed commit brings the form back filled
  * with why; a forged Origin changes nothing.
  */
@@ -36,6 +37,20 @@ const post = (fields: Record<string, string>, bindings = forgeEnv(), origin = OR
     { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: origin }, body: new URLSearchParams(fields).toString() },
     bindings,
   );
+
+/** The inside of the `post-body` div: the Write preview's, or the post page's the build writes. */
+function postBody(html: string): string | undefined {
+  return /<div class="post-body e-content[^"]*">\n?([\s\S]*?)<\/div>\s*<(?:details|footer)/.exec(html)?.[1];
+}
+
+/** The post page the real build writes from the repository's HEAD for the post just committed. */
+async function builtPostBody(): Promise<string | undefined> {
+  const file = (await repo()).files[(await repo()).log[0]!.files[0]!]!;
+  const id = /^id: (\d+)$/m.exec(file)![1];
+  const built = await fetch(`http://127.0.0.1:${inject("writeControlPort")}/control/post-page?id=${id}`);
+  expect(built.status).toBe(200);
+  return postBody(await built.text());
+}
 
 /** The hidden and visible fields of the page's form, as a browser would send them back. */
 function fieldsOf(html: string): Record<string, string> {
@@ -87,7 +102,7 @@ describe("/owner/write", () => {
     expect(html).toContain(`href="/owner/write?repost=${itemId}"`);
   });
 
-  it("Repost prefills their words and date as escaped text; Preview shows the exact file; Publish commits it", async () => {
+  it("Repost prefills their words and date as escaped text; Preview shows the post as built (their words quoted as text) and the file; Publish commits it", async () => {
     const form = await page(`/owner/write?repost=${itemId}`);
     expect(form.status).toBe(200);
     const html = await form.text();
@@ -105,9 +120,13 @@ describe("/owner/write", () => {
 
     const preview = await post({ ...fields, text: "Worth reading.", action: "preview" });
     const previewHtml = await preview.text();
-    expect(previewHtml).toContain("Preview: the file that will be committed");
+    expect(previewHtml).toContain("The file that will be committed");
     expect(previewHtml).toContain("repost:\n  user_id: &quot;");
     expect(previewHtml).not.toContain("<script>alert");
+    // Their words in the rendered preview: quoted below the comment, their markup escaped text.
+    expect(postBody(previewHtml)).toBe(
+      "<p>Worth reading.</p>\n<blockquote>\n<p>&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; --- id: 0</p>\n</blockquote>\n",
+    );
 
     const published = await post({ ...fields, text: "Worth reading.", action: "publish" });
     expect(published.status).toBe(303);
@@ -121,6 +140,25 @@ describe("/owner/write", () => {
     expect(file.match(/^id: /gm)).toHaveLength(1);
     const list = await (await page("/owner/write?notice=committed")).text();
     expect(list).toContain("committed, waiting for the deploy");
+    expect(await builtPostBody()).toBe(postBody(previewHtml));
+  });
+
+  it("Preview renders markdown as the post page will: emphasis, a link, a code block, the owner's raw HTML; the CSP still runs no script", async () => {
+    const text =
+      "Some *emphasis* and **more**, [a link](https://example.org/a?b=1&c=2), https://bare.example/x\n\n```js\nconst a = 1 < 2;\n```\n\n<mark>mine</mark>";
+    const preview = await post({ text, action: "preview" });
+    expect(preview.status).toBe(200);
+    const csp = preview.headers.get("Content-Security-Policy") ?? "";
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toContain("script-src");
+    const previewHtml = await preview.text();
+    const shown = postBody(previewHtml);
+    expect(shown).toContain("<em>emphasis</em>");
+    expect(shown).toContain('<a href="https://example.org/a?b=1&amp;c=2">a link</a>');
+    expect(shown).toContain('<pre><code class="language-js">const a = 1 &lt; 2;\n</code></pre>');
+    expect(shown).toContain("<mark>mine</mark>");
+    expect((await post({ text, action: "publish" })).status).toBe(303);
+    expect(await builtPostBody()).toBe(shown);
   });
 
   it("Reply prefills @username; a commit the forge refuses comes back with every word and the reason", async () => {

@@ -8,6 +8,7 @@ import { formatHumanDate, formatIsoUtc } from "../../shared/dates.ts";
 import { paths, type SiteUrls } from "../../shared/urls.ts";
 import type { IndexedEntry, ListKind } from "../feed/list-feed.ts";
 import { absoluteImageUrl, displayName } from "../feed/main-feed.ts";
+import { postPageBody } from "../markdown.ts";
 import type { Post } from "../posts.ts";
 import { type ReplyThread, replyCount } from "../replies.ts";
 import type { HtmlArchivePage, SiteModel } from "../site.ts";
@@ -123,8 +124,7 @@ function hiddenAuthor(chrome: SiteChrome): Html {
 }
 
 function postBody(post: Post): Html {
-  if (post.repost && !post.bodyHtml) return html`<blockquote class="repost">\n${raw(post.repost.html)}</blockquote>\n`;
-  return raw(post.html);
+  return raw(postPageBody({ bodyHtml: post.bodyHtml, repostHtml: post.repost?.html ?? "", html: post.html }, post.repost !== undefined));
 }
 
 /**

@@ -6,6 +6,7 @@
  *   GET /control/repo          {log: [{sha, author, subject, files}], files: {path: text}} of HEAD
  *   GET /control/requests      the forge's requests so far: [{method, path}]
  *   GET /control/laptop?name=&id=   commit posts/<name> with `id:` as a laptop push would
+ *   GET /control/post-page?id=      the post page the build writes from HEAD's posts/ for that id
  *   GET /own/feed.xml          our head feed, built from the repository's posts/ by the real build
  *                              (lib/publish/site.ts): the deploy a commit triggers
  *
@@ -20,7 +21,8 @@ import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { startLocalForge } from "../../../lib/cli/local-forge.ts";
-import { buildSiteFiles, profileYaml, rawPostFile } from "../../../lib/harness/factories.ts";
+import { buildSiteFiles, buildSiteInMemory, profileYaml, rawPostFile } from "../../../lib/harness/factories.ts";
+import { paths } from "../../../lib/shared/urls.ts";
 import { OWNER } from "./people.ts";
 import { WRITE_FORGE_TOKEN, WRITE_IDENTITY } from "./write-forge.ts";
 
@@ -39,11 +41,12 @@ function repoState(repo: string) {
   return { log, files };
 }
 
-function ownFeed(repo: string, base: string): string {
+function ownSite(repo: string, base: string) {
   const posts = readdirSync(path.join(repo, "posts")).map((name) => rawPostFile(name, readFileSync(path.join(repo, "posts", name))));
-  const profile = profileYaml({ username: OWNER.username, user_id: OWNER.user_id, url: `${base}/own` });
-  return buildSiteFiles({ profile, posts }).get("/feed.xml")!;
+  return { profile: profileYaml({ username: OWNER.username, user_id: OWNER.user_id, url: `${base}/own` }), posts };
 }
+
+const ownFeed = (repo: string, base: string) => buildSiteFiles(ownSite(repo, base)).get("/feed.xml")!;
 
 /** One repository with its forge and control server. */
 async function forgeOverRepo(): Promise<{ forgePort: number; controlPort: number; close: () => Promise<void> }> {
@@ -71,6 +74,11 @@ async function forgeOverRepo(): Promise<{ forgePort: number; controlPort: number
         git(repo, "add", ".");
         git(repo, "-c", "user.name=Laptop", "-c", "user.email=laptop@ada.example", "commit", "--quiet", "-m", `Laptop: ${name}`);
         return json({ ok: true });
+      }
+      if (url.pathname === "/control/post-page") {
+        const page = buildSiteInMemory(ownSite(repo, base)).stableHtml.get(paths.post(Number(url.searchParams.get("id"))));
+        response.writeHead(page ? 200 : 404, { "Content-Type": "text/html; charset=utf-8" });
+        return response.end(page ?? "");
       }
       if (url.pathname === "/own/feed.xml") {
         response.writeHead(200, { "Content-Type": "application/rss+xml; charset=utf-8" });
