@@ -113,13 +113,9 @@ export function readSourcePage(page: LoadedPage): Result<SourcePage, string> {
   if (root.local === "feed") return readAtomPage(page, tree.value);
   if (root.local.toLowerCase() !== "rss") return err(`${page.label} is not a feed: its root element is <${root.name}>, not RSS <rss> or Atom <feed>`);
 
-  let feed: ReturnType<typeof readFeed>;
-  try {
-    feed = readFeed(page.text);
-  } catch (error) {
-    if (error instanceof FeedReadError) return err(`${page.label} is not a readable RSS feed: ${error.message}`);
-    throw error;
-  }
+  const read = readRss(page);
+  if (!read.ok) return read;
+  const feed = read.value;
   const channelElement = childElements(root).find((child) => child.local.toLowerCase() === "channel");
   const itemElements = channelElement ? childElements(channelElement).filter((child) => child.local.toLowerCase() === "item") : [];
   const { channel } = feed;
@@ -221,17 +217,22 @@ export interface SourceListEntry {
   user_link?: string;
 }
 
-/** A follows or blocks list page (spec "Alternate Feed Layout"), read as leniently as the main feed. */
-export function readListPage(page: LoadedPage): Result<{ entries: SourceListEntry[]; next?: string; nextAt?: Position }, string> {
-  const tree = parse(page.text);
-  if (!tree.ok) return err(`${page.label} is not a feed: ${tree.error}`);
-  let feed: ReturnType<typeof readFeed>;
+function readRss(page: LoadedPage): Result<ReturnType<typeof readFeed>, string> {
   try {
-    feed = readFeed(page.text);
+    return ok(readFeed(page.text));
   } catch (error) {
     if (error instanceof FeedReadError) return err(`${page.label} is not a readable RSS feed: ${error.message}`);
     throw error;
   }
+}
+
+/** A follows or blocks list page (spec "Alternate Feed Layout"), read as leniently as the main feed. */
+export function readListPage(page: LoadedPage): Result<{ entries: SourceListEntry[]; next?: string; nextAt?: Position }, string> {
+  const tree = parse(page.text);
+  if (!tree.ok) return err(`${page.label} is not a feed: ${tree.error}`);
+  const read = readRss(page);
+  if (!read.ok) return read;
+  const feed = read.value;
   const channelElement = childElements(tree.value.root).find((child) => child.local.toLowerCase() === "channel");
   const itemElements = channelElement ? childElements(channelElement).filter((child) => child.local.toLowerCase() === "item") : [];
   const entries = feed.items.map((item, index) => {

@@ -18,6 +18,7 @@ import { DEFAULT_FETCH_LIMITS } from "../shared/remote-fetch.ts";
 import { err, ok, type Result } from "../shared/result.ts";
 import { decodeXmlBytes } from "../shared/xml-decoding.ts";
 import type { AssetsFetcher } from "../worker-kit/env.ts";
+import type { JobContext } from "../worker-kit/jobs.ts";
 
 export interface OwnFeedOptions {
   feedUrl: string;
@@ -92,4 +93,16 @@ export async function readOwnFeed(wanted: readonly number[], options: OwnFeedOpt
   if (!read.ok) return err(`our feed could not be read: ${read.error.detail}`);
   if (!read.value.feed) return err(`our feed (${options.feedUrl}) answered 304 to a request that was not conditional`);
   return ok(viewOf(read.value.feed));
+}
+
+/** Which of the wanted posts a scheduled job finds live in our own feed; `error` says why none could be checked. */
+export async function liveAmong(context: JobContext, wanted: readonly number[]): Promise<{ live: Set<number>; error?: string }> {
+  const own = await readOwnFeed(wanted, {
+    feedUrl: context.config.owner.feed_url,
+    assets: context.env.ASSETS,
+    fetch: context.fetch,
+    allowLoopback: context.allowLoopback,
+    budget: context.budget,
+  });
+  return own.ok ? { live: livePosts(wanted, own.value) } : { live: new Set<number>(), error: own.error };
 }

@@ -26,7 +26,7 @@ import { NOTIFY_WINDOW_DAYS, type SiteConfig } from "../shared/site-config.ts";
 import { plural } from "../shared/words.ts";
 import type { JobContext, JobOutcome, ScheduledJob } from "../worker-kit/jobs.ts";
 import { type Delivery, deliver } from "./deliver.ts";
-import { livePosts, readOwnFeed } from "./own-feed.ts";
+import { liveAmong } from "./own-feed.ts";
 import {
   LEASE_MS,
   MIN_SUBREQUESTS_PER_SEND,
@@ -180,21 +180,14 @@ async function sortByLiveness(context: JobContext, due: readonly OutboxItem[], f
   const gaveUp: OutboxItem[] = [];
   if (notifications.length === 0) return { sendable, waits, gaveUp };
   const wanted = [...new Set(notifications.map((row) => row.post_id ?? 0))];
-  const own = await readOwnFeed(wanted, {
-    feedUrl: config.owner.feed_url,
-    assets: context.env.ASSETS,
-    fetch: context.fetch,
-    allowLoopback: context.allowLoopback,
-    budget: context.budget,
-  });
-  if (!own.ok) failures.push({ target: config.owner.feed_url, reason: own.error });
-  const live = own.ok ? livePosts(wanted, own.value) : new Set<number>();
+  const { live, error } = await liveAmong(context, wanted);
+  if (error) failures.push({ target: config.owner.feed_url, reason: error });
   const at = context.now;
   for (const row of notifications) {
     if (live.has(row.post_id ?? -1)) sendable.push(row);
     else if (at - Date.parse(row.created_at) >= WAIT_FOR_LIVE_MS) gaveUp.push(row);
     else {
-      const why = own.ok ? `waiting for post ${row.post_id} to appear in our feed (${config.owner.feed_url})` : `waiting: ${own.error}`;
+      const why = error ? `waiting: ${error}` : `waiting for post ${row.post_id} to appear in our feed (${config.owner.feed_url})`;
       waits.push({ id: row.id, nextAttemptAtMs: nextLookForLive(Date.parse(row.created_at), at), note: why });
     }
   }

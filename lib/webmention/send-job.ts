@@ -20,7 +20,7 @@
  * 3 D1 calls + 1 feed read + SENDS_PER_RUN x MAX_SUBREQUESTS_PER_SEND (3 x 10) = 34 subrequests,
  * and never starts a send for which fewer than MAX_SUBREQUESTS_PER_SEND are left.
  */
-import { livePosts, readOwnFeed } from "../outbox/own-feed.ts";
+import { liveAmong } from "../outbox/own-feed.ts";
 import { LEASE_MS, nextLookForLive, WAIT_FOR_LIVE_MS } from "../outbox/policy.ts";
 import { hasPostId } from "../shared/site-config.ts";
 import { plural } from "../shared/words.ts";
@@ -50,15 +50,8 @@ async function sortByLiveness(context: JobContext, due: readonly SendRow[], fail
   if (waiting.length === 0) return { sendable, waits };
   const { config } = context;
   const wanted = [...new Set(waiting.map((row) => row.post_id))];
-  const own = await readOwnFeed(wanted, {
-    feedUrl: config.owner.feed_url,
-    assets: context.env.ASSETS,
-    fetch: context.fetch,
-    allowLoopback: context.allowLoopback,
-    budget: context.budget,
-  });
-  if (!own.ok) failures.push({ target: config.owner.feed_url, reason: own.error });
-  const live = own.ok ? livePosts(wanted, own.value) : new Set<number>();
+  const { live, error } = await liveAmong(context, wanted);
+  if (error) failures.push({ target: config.owner.feed_url, reason: error });
   const later: { id: number; nextAttemptAtMs: number; detail: string }[] = [];
   for (const row of waiting) {
     if (live.has(row.post_id)) sendable.push(row);
@@ -67,7 +60,7 @@ async function sortByLiveness(context: JobContext, due: readonly SendRow[], fail
       await recordSendOutcome(context.db, row.id, { state: "failed", detail, attempted: false }, context.now);
       failures.push({ target: `webmention ${row.id}`, reason: detail });
     } else {
-      const detail = own.ok ? `waiting for post ${row.post_id} to appear in our feed` : `waiting: ${own.error}`;
+      const detail = error ? `waiting: ${error}` : `waiting for post ${row.post_id} to appear in our feed`;
       later.push({ id: row.id, nextAttemptAtMs: nextLookForLive(Date.parse(row.updated_at), context.now), detail });
     }
   }
