@@ -20,6 +20,10 @@
  * page, a plain URL; A rebuilds and runs its jobs; A's webmention.send discovers B's endpoint and
  * sends; B's webmention.verify reads A's page and B's owner API shows a verified reply with A's text.
  * A edits the post: sent again, B shows the new text. A deletes it: sent again, B drops it.
+ *
+ * Writing from an app (docs/micropub.md): a Micropub client gets a create token for A by the
+ * IndieAuth code flow with PKCE, replies to B's post by its page URL, and B's inbox holds the reply
+ * verified and signed, like the one from the owner's pages.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -34,7 +38,7 @@ import { listYaml, postMarkdown, profileYaml } from "../../lib/harness/factories
 import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import { freePort } from "../../lib/harness/static-server.ts";
 import { buildProject, type LocalServer, migrateLocal, startDev } from "../../lib/harness/wrangler-server.ts";
-import type { ReceivedWebmention } from "../../lib/shared/api-types.ts";
+import type { ReceivedWebmention, TimelineItem } from "../../lib/shared/api-types.ts";
 import { importSigningKey, signRequest } from "../../lib/shared/http-signatures.ts";
 import { readFeed } from "../../lib/shared/remote-feed-reader.ts";
 import { readSigningKeys } from "../../lib/shared/signing-keys.ts";
@@ -486,5 +490,96 @@ describe("A answers B's post page by webmention (W3C Webmention §3.1 out, §3.2
     // §3.2.2: the source now answers 404, so B keeps the row rejected, with nothing of what A said.
     const row = await atB((r) => r?.state !== "verified");
     expect(row).toMatchObject({ state: "rejected", detail: "the source answered 404", content: null });
+  });
+});
+
+/**
+ * Posting from an app (docs/micropub.md, docs/indieauth.md): the app gets a token for A with scope
+ * create through the IndieAuth code flow over HTTP (the owner's session approves on the consent
+ * form; the code is redeemed at the token endpoint with its PKCE verifier), then creates a reply to
+ * B's post 1 with a form-encoded Micropub request naming B's post page as A's timeline knows it.
+ * The commit lands in A's git repository with reply_to; A rebuilds, its outbox notifies B, and B's
+ * inbox holds the reply verified and signed.
+ */
+describe("A's owner replies to B from a Micropub app", () => {
+  const ownerApi = (site: Site, token: string, route: string, init: RequestInit = {}) =>
+    fetch(`${site.url}${route}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers } });
+
+  /** IndieAuth §5: sign in as the owner, approve on the consent form, redeem the code with the verifier. */
+  async function appToken(client: string): Promise<string> {
+    const metadata = (await (await fetch(`${siteA.url}/.well-known/oauth-authorization-server`)).json()) as { token_endpoint: string };
+    const post = (url: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
+      fetch(url, {
+        method: "POST",
+        redirect: "manual",
+        headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+        body: new URLSearchParams(fields),
+      });
+    const signedIn = await post(`${siteA.url}/owner/sign-in`, { token: A.token }, { origin: siteA.url });
+    expect(signedIn.status).toBe(303);
+    const cookie = signedIn.headers.get("set-cookie")!.split(";")[0]!;
+    const verifier = "verifier-of-the-micropub-app-".padEnd(64, "v");
+    const challenge = Buffer.from(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))).toString("base64url");
+    const request = {
+      response_type: "code",
+      client_id: client,
+      redirect_uri: `${client}callback`,
+      state: "s-1",
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+    };
+    const approved = await post(`${siteA.url}/owner/auth/approve`, { ...request, decision: "approve", scope: "create" }, { cookie, origin: siteA.url });
+    expect(approved.status, await approved.clone().text()).toBe(302);
+    const code = new URL(approved.headers.get("location")!).searchParams.get("code")!;
+    const exchanged = await post(
+      metadata.token_endpoint,
+      { grant_type: "authorization_code", code, client_id: client, redirect_uri: request.redirect_uri, code_verifier: verifier },
+      { accept: "application/json" },
+    );
+    expect(exchanged.status).toBe(200);
+    const token = (await exchanged.json()) as { access_token: string; scope: string };
+    expect(token.scope).toBe("create");
+    return token.access_token;
+  }
+
+  it("token by the code flow, Micropub reply 202, commit with reply_to, and B's inbox holds it verified and signed", { timeout: 120_000 }, async () => {
+    expect((await ownerApi(siteA, A.token, "/api/jobs/run", { method: "POST", body: '{"all":true}' })).status).toBe(200); // A polls B
+    const timeline = (await (await ownerApi(siteA, A.token, "/api/timeline")).json()) as { items: TimelineItem[] };
+    const theirs = timeline.items.find((item) => item.user_id === B.user_id && item.guid === "1");
+    expect(theirs?.link).toBe(`${siteB.url}/posts/1/`);
+
+    const client = "http://127.0.0.1:9/";
+    const accessToken = await appToken(client);
+    const head = git(siteA.project.root, "rev-parse", "HEAD");
+    const created = await fetch(`${siteA.url}/api/micropub`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ h: "entry", content: "@bruno Rye from an app, too.", "in-reply-to": theirs!.link! }),
+    });
+    expect(created.status, await created.clone().text()).toBe(202);
+    const location = created.headers.get("location")!;
+    const postId = /\/posts\/(\d+)\/$/.exec(location)?.[1];
+    expect(location).toBe(`${siteA.url}/posts/${postId}/`);
+
+    const sha = git(siteA.project.root, "rev-parse", "HEAD");
+    expect(sha).not.toBe(head);
+    expect(git(siteA.project.root, "log", "-1", "--format=%B", sha)).toContain(`${client} (Micropub)`);
+    const added = git(siteA.project.root, "show", "--name-only", "--diff-filter=A", "--format=", sha);
+    const file = git(siteA.project.root, "show", `${sha}:${added}`);
+    expect(file).toMatch(new RegExp(`reply_to:[\\s\\S]*user_id: "?${B.user_id}"?[\\s\\S]*status_id: "?1"?`));
+    expect(file).toContain("Rye from an app, too.");
+
+    // A rebuilds (what the deploy does); A's outbox notifies B; B reads A's feed and verifies.
+    buildProject(siteA.project, siteA.url);
+    const deadline = Date.now() + 60_000;
+    let atB: (StoredReply & { proof?: string }) | undefined;
+    for (;;) {
+      await ownerApi(siteA, A.token, "/api/jobs/run", { method: "POST", body: '{"all":true}' }).catch(() => undefined);
+      atB = (await repliesOf(siteB, B.token)).find((r) => r.status_id === postId);
+      if (atB && atB.verification !== "pending") break;
+      if (Date.now() > deadline) throw new Error(`B never got A's Micropub reply verified: ${JSON.stringify(atB)}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(atB).toMatchObject({ post_id: 1, username: A.username, verification: "verified", proof: "signed" });
   });
 });
