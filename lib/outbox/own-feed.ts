@@ -64,10 +64,11 @@ function viewOf(feed: Feed): OwnFeedView {
   return view;
 }
 
-/** Our head feed, read only down to the oldest post asked about (items are newest first). */
-export async function readOwnFeed(wanted: readonly number[], options: OwnFeedOptions): Promise<Result<OwnFeedView, string>> {
-  const oldest = Math.min(...wanted);
-  const stopAfter = (item: { guid?: string }) => Number(item.guid) < oldest;
+/**
+ * Our head feed, read whole (bounded by the fetch's byte cap): items are in date order, and a post
+ * written with a back date carries a higher id than newer posts, so no id tells where to stop.
+ */
+export async function readOwnFeed(options: OwnFeedOptions): Promise<Result<OwnFeedView, string>> {
   if (options.assets) {
     const refusal = options.budget.refusal();
     if (refusal) return err(`our feed was not read: ${refusal}`);
@@ -80,7 +81,7 @@ export async function readOwnFeed(wanted: readonly number[], options: OwnFeedOpt
       const decoded = decodeXmlBytes(bytes, response.headers.get("Content-Type"));
       if (!decoded.ok) return err(`our feed: ${decoded.error}`);
       try {
-        return ok(viewOf(readFeed(decoded.value.text, { stopAfter })));
+        return ok(viewOf(readFeed(decoded.value.text)));
       } catch (error) {
         if (error instanceof FeedReadError) return err(`our feed (${options.feedUrl}) cannot be read: ${error.message}`.slice(0, 300));
         throw error;
@@ -89,7 +90,7 @@ export async function readOwnFeed(wanted: readonly number[], options: OwnFeedOpt
     await response.body?.cancel().catch(() => {});
     if (response.status !== 404) return err(`our feed (${options.feedUrl}) answered HTTP ${response.status} from the static assets`);
   }
-  const read = await fetchFeedPage(options.feedUrl, { fetch: options.fetch, allowLoopback: options.allowLoopback, budget: options.budget, stopAfter });
+  const read = await fetchFeedPage(options.feedUrl, { fetch: options.fetch, allowLoopback: options.allowLoopback, budget: options.budget });
   if (!read.ok) return err(`our feed could not be read: ${read.error.detail}`);
   if (!read.value.feed) return err(`our feed (${options.feedUrl}) answered 304 to a request that was not conditional`);
   return ok(viewOf(read.value.feed));
@@ -97,7 +98,7 @@ export async function readOwnFeed(wanted: readonly number[], options: OwnFeedOpt
 
 /** Which of the wanted posts a scheduled job finds live in our own feed; `error` says why none could be checked. */
 export async function liveAmong(context: JobContext, wanted: readonly number[]): Promise<{ live: Set<number>; error?: string }> {
-  const own = await readOwnFeed(wanted, {
+  const own = await readOwnFeed({
     feedUrl: context.config.owner.feed_url,
     assets: context.env.ASSETS,
     fetch: context.fetch,

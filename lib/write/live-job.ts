@@ -4,7 +4,7 @@
  * deployed with this Worker, or the feed URL. One D1 read a run when nothing waits; otherwise one
  * read of our feed and one D1 write.
  */
-import { livePosts, readOwnFeed } from "../outbox/own-feed.ts";
+import { liveAmong } from "../outbox/own-feed.ts";
 import type { JobContext, JobOutcome, ScheduledJob } from "../worker-kit/jobs.ts";
 import { committedPostIds, markLive } from "./store.ts";
 
@@ -17,19 +17,10 @@ export const writeLiveJob: ScheduledJob = {
   async run(context: JobContext): Promise<JobOutcome> {
     const waiting = await committedPostIds(context.db, LIVE_CHECK_BATCH);
     if (!waiting.length) return { summary: "no written post waits to be live" };
-    const view = await readOwnFeed(waiting, {
-      feedUrl: context.config.owner.feed_url,
-      assets: context.env.ASSETS,
-      fetch: context.fetch,
-      allowLoopback: context.allowLoopback,
-      budget: context.budget,
-    });
-    if (!view.ok)
-      return {
-        summary: `${waiting.length} written post(s) wait; our feed was not read`,
-        failures: [{ target: context.config.owner.feed_url, reason: view.error }],
-      };
-    const live = [...livePosts(waiting, view.value)];
+    const { live: shown, error } = await liveAmong(context, waiting);
+    if (error)
+      return { summary: `${waiting.length} written post(s) wait; our feed was not read`, failures: [{ target: context.config.owner.feed_url, reason: error }] };
+    const live = [...shown];
     await markLive(context.db, live, context.now);
     return { summary: `${live.length} of ${waiting.length} written post(s) now live` };
   },
