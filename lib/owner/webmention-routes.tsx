@@ -11,6 +11,7 @@ import * as z from "zod/mini";
 import { integerText } from "../shared/schemas.ts";
 import { moderateWebmention } from "../webmention/store.ts";
 import type { WorkerBindings } from "../worker-kit/env.ts";
+import { foreignForm } from "./components.tsx";
 import { noticeKey, returnForm } from "./forms.ts";
 import { returnTarget } from "./security.ts";
 import { ReceivedPage, SentPage } from "./webmention-pages.tsx";
@@ -31,7 +32,7 @@ export function receivedWebmentionRoutes(): Hono<WorkerBindings> {
       c.status(404);
       return c.render(<p>There is no such webmention.</p>, RECEIVED);
     }),
-    zValidator("form", returnForm),
+    zValidator("form", returnForm, foreignForm("inbox")),
     async (c) => {
       const { id, choice } = c.req.valid("param");
       if (!(await moderateWebmention(c.var.db, id, choice))) {

@@ -62,6 +62,11 @@ describe("webmentions in the owner's pages", () => {
     expect((await post("/owner/inbox/webmentions/5/moderation/hidden", {}, cookie)).status).toBe(303);
     expect((await env.DB.prepare("SELECT moderation FROM webmentions WHERE id = 5").first())?.moderation).toBe("hidden");
     expect((await post("/owner/inbox/webmentions/99/moderation/hidden", {}, cookie)).status).toBe(404);
+    // A form these pages never make (an over-long return_to) gets the owner's 400 page and changes nothing.
+    const foreign = await post("/owner/inbox/webmentions/5/moderation/approved", { return_to: `/owner/${"x".repeat(2001)}` }, cookie);
+    expect(foreign.status).toBe(400);
+    expect(await foreign.text()).toContain("That form was not one of these pages");
+    expect((await env.DB.prepare("SELECT moderation FROM webmentions WHERE id = 5").first())?.moderation).toBe("hidden");
   });
 
   it("sent: each target with its state and why, beside the outbox; nothing without a session", async () => {
