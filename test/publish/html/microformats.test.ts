@@ -3,7 +3,7 @@
  * parser Bridgy Fed uses) and the npm `microformats-parser`. Both must find the representative h-card
  * (name, photo, url, note, rel="me" links), the home page's h-feed of h-entries, and on post pages
  * e-content, dt-published, u-url, p-author, u-in-reply-to, u-repost-of and the approved replies as
- * p-comment h-cite. The site is made by the real build (`npm run build`) in a project copy.
+ * p-comment h-cite, approved webmentions as p-like / p-repost h-cite. The site is made by the real build (`npm run build`) in a project copy.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -41,6 +41,16 @@ const REPLIES = `- user_id: 0e9a7c52-61f4-4d3b-b8a2-7c5e1d9f0a13
   date: 2026-01-01T10:00:00Z
   link: https://bob.example/posts/20/
   text: "<p>Hello back.</p>"
+- webmention: https://indie.example/notes/like
+  kind: like
+  date: 2026-01-01T11:00:00Z
+  name: Carol Indie
+  author_url: https://indie.example/
+- webmention: https://indie.example/notes/repost
+  kind: repost
+  date: 2026-01-01T12:00:00Z
+  name: Carol Indie
+  author_url: https://indie.example/
 `;
 
 type Item = { type: string[]; properties: Record<string, unknown[]>; children?: Item[] };
@@ -135,6 +145,14 @@ describe.each(parsers)("microformats2 on the built pages, read by %s", { timeout
     expect(urls(comments[0] as Item, "url")).toEqual(["https://bob.example/posts/20/"]);
     expect(first(comments[0] as Item, "published")).toBe("2026-01-01T10:00:00Z");
     expect(first((comments[0]?.properties.author?.[0] as Item) ?? { properties: {} }, "name")).toBe("Bob");
+    // Approved webmentions (npm run replies -- approve w<id>) with their kind: p-like and p-repost h-cite.
+    for (const kind of ["like", "repost"]) {
+      const cites = (entry.properties[kind] ?? []) as Item[];
+      expect(cites).toHaveLength(1);
+      expect(cites[0]?.type).toEqual(["h-cite"]);
+      expect(urls(cites[0] as Item, "url")).toContain(`https://indie.example/notes/${kind}`);
+      expect(first((cites[0]?.properties.author?.[0] as Item) ?? { properties: {} }, "name")).toBe("Carol Indie");
+    }
   });
 
   it("replies and reposts: u-in-reply-to (an Open Microblog item or a plain web page) and u-repost-of", () => {
