@@ -128,3 +128,18 @@ export function startApiOnlyDev(project: ProjectCopy, port: number, vars: Record
     "/api/inbox",
   );
 }
+
+/**
+ * `fetch` to a `wrangler dev` server that may be reloading a rebuilt `_site`: wrangler retries GET and
+ * HEAD itself, but answers any other request caught by the reload with a 503 "Your worker restarted
+ * mid-request" and `Retry-After: 0`; that one answer (never the Worker's own 503s) is sent again.
+ */
+export async function devFetch(url: string, init?: RequestInit, attempts = 40): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(url, init);
+    if (response.status !== 503 || response.headers.get("retry-after") !== "0" || attempt >= attempts) return response;
+    const text = await response.clone().text();
+    if (!text.startsWith("Your worker restarted mid-request")) return response;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

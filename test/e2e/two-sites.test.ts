@@ -37,7 +37,7 @@ import { chromiumAvailable, launchChromium } from "../../lib/harness/browser.ts"
 import { listYaml, postMarkdown, profileYaml } from "../../lib/harness/factories.ts";
 import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import { freePort } from "../../lib/harness/static-server.ts";
-import { buildProject, type LocalServer, migrateLocal, startDev } from "../../lib/harness/wrangler-server.ts";
+import { buildProject, devFetch, type LocalServer, migrateLocal, startDev } from "../../lib/harness/wrangler-server.ts";
 import type { ReceivedWebmention, TimelineItem } from "../../lib/shared/api-types.ts";
 import { importSigningKey, signRequest } from "../../lib/shared/http-signatures.ts";
 import { readFeed } from "../../lib/shared/remote-feed-reader.ts";
@@ -303,7 +303,7 @@ describe("signed between the two sites", () => {
 
 describe.skipIf(!chromiumAvailable)("A's owner writes from a phone, keyboard only", () => {
   const jobs = (site: Site, token: string) =>
-    fetch(`${site.url}/api/jobs/run`, {
+    devFetch(`${site.url}/api/jobs/run`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: '{"all":true}',
@@ -421,7 +421,7 @@ describe("A answers B's post page by webmention (W3C Webmention §3.1 out, §3.2
   const targetUrl = () => `${siteB.url}/posts/0/`;
   const date = new Date(Date.now() - 600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
   const runJobs = (site: Site, token: string) =>
-    fetch(`${site.url}/api/jobs/run`, {
+    devFetch(`${site.url}/api/jobs/run`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: '{"all":true}',
@@ -503,13 +503,13 @@ describe("A answers B's post page by webmention (W3C Webmention §3.1 out, §3.2
  */
 describe("A's owner replies to B from a Micropub app", () => {
   const ownerApi = (site: Site, token: string, route: string, init: RequestInit = {}) =>
-    fetch(`${site.url}${route}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers } });
+    devFetch(`${site.url}${route}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers } });
 
   /** IndieAuth §5: sign in as the owner, approve on the consent form, redeem the code with the verifier. */
   async function appToken(client: string): Promise<string> {
     const metadata = (await (await fetch(`${siteA.url}/.well-known/oauth-authorization-server`)).json()) as { token_endpoint: string };
     const post = (url: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
-      fetch(url, {
+      devFetch(url, {
         method: "POST",
         redirect: "manual",
         headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
@@ -551,7 +551,7 @@ describe("A's owner replies to B from a Micropub app", () => {
     const client = "http://127.0.0.1:9/";
     const accessToken = await appToken(client);
     const head = git(siteA.project.root, "rev-parse", "HEAD");
-    const created = await fetch(`${siteA.url}/api/micropub`, {
+    const created = await devFetch(`${siteA.url}/api/micropub`, {
       method: "POST",
       headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ h: "entry", content: "@bruno Rye from an app, too.", "in-reply-to": theirs!.link! }),

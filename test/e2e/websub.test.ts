@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listYaml, postMarkdown, profileYaml } from "../../lib/harness/factories.ts";
 import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import { freePort } from "../../lib/harness/static-server.ts";
-import { buildProject, type LocalServer, migrateLocal, run, startDev, TSX } from "../../lib/harness/wrangler-server.ts";
+import { buildProject, devFetch, type LocalServer, migrateLocal, run, startDev, TSX } from "../../lib/harness/wrangler-server.ts";
 import type { JobsRunReport, ListPage, TimelineItem } from "../../lib/shared/api-types.ts";
 import { atomLinks, atomProblems, parseAtom } from "../support/atom-checks.ts";
 
@@ -51,7 +51,7 @@ function cli(project: ProjectCopy, script: string, ...args: string[]) {
 async function tick(server: LocalServer, token: string): Promise<JobsRunReport> {
   let response: Response;
   try {
-    response = await fetch(`${server.url}/api/jobs/run`, {
+    response = await devFetch(`${server.url}/api/jobs/run`, {
       method: "POST",
       headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
       body: JSON.stringify({ all: true }),

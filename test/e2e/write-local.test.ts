@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { readDevVar } from "../../lib/cli/dev-vars.ts";
 import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
 import { freePort } from "../../lib/harness/static-server.ts";
-import { migrateLocal, QUIET_WRANGLER, WRANGLER } from "../../lib/harness/wrangler-server.ts";
+import { devFetch, migrateLocal, QUIET_WRANGLER, WRANGLER } from "../../lib/harness/wrangler-server.ts";
 import { checkPage } from "../../lib/validate/page-rules.ts";
 import { type NpmStart, npmStart } from "./support/npm-start.ts";
 
@@ -59,7 +59,7 @@ describe("npm start: writing into the local checkout", () => {
     await until("npm start's summary", async () => (server!.output().includes("commits posts into this checkout") ? true : undefined), 15_000);
     const token = readDevVar(root, "OWNER_TOKEN")!;
     const api = (pathname: string, init: RequestInit = {}) =>
-      fetch(`${server!.url}${pathname}`, { ...init, headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", ...init.headers } });
+      devFetch(`${server!.url}${pathname}`, { ...init, headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", ...init.headers } });
 
     const response = await api("/api/write/posts", { method: "POST", body: JSON.stringify({ text: "Written in the browser, <em>committed</em> by git." }) });
     expect(response.status).toBe(201);
@@ -85,7 +85,7 @@ describe("npm start: writing into the local checkout", () => {
   it("Micropub creates, form-encoded and JSON, take the same path: committed, rebuilt into a feed that validates", { timeout: 180_000 }, async () => {
     const root = project!.root;
     const micropub = (body: string, contentType: string) =>
-      fetch(`${server!.url}/api/micropub`, { method: "POST", headers: { Authorization: `Bearer ${MICROPUB_TOKEN}`, "Content-Type": contentType }, body });
+      devFetch(`${server!.url}/api/micropub`, { method: "POST", headers: { Authorization: `Bearer ${MICROPUB_TOKEN}`, "Content-Type": contentType }, body });
     const viaForm = await micropub("h=entry&content=Hello+from+a+Micropub+app&category[]=ignored", "application/x-www-form-urlencoded");
     expect(viaForm.status).toBe(202);
     const viaJson = await micropub(
