@@ -225,7 +225,11 @@ async function expectInert(page: Page): Promise<void> {
 }
 
 const postIds = (page: Page) => page.locator(".owner-timeline > li").evaluateAll((items) => items.map((item) => item.id));
-const noWiderThanScreen = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+/** Measured once the page has loaded: before /owner/style.css arrives, long words do not wrap yet. */
+async function noWiderThanScreen(page: Page): Promise<number> {
+  await page.waitForLoadState("load");
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
 
 describe.skipIf(!chromiumAvailable)("the owner's timeline and outbox pages in chromium", () => {
   for (const viewport of VIEWPORTS) {
