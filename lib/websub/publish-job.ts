@@ -21,6 +21,8 @@
  * can neither block nor fail a deploy, and a deploy that changed nothing in the head pages (same
  * hash) pings nobody.
  */
+
+import type { DbStatement } from "../shared/d1.ts";
 import { fetchRemote } from "../shared/remote-fetch.ts";
 import type { WebSubTopic } from "../shared/site-config.ts";
 import { plural } from "../shared/words.ts";
@@ -48,6 +50,17 @@ interface Work {
   row: PingRow;
 }
 
+type Counts = Record<"sent" | "queued" | "waitingLive" | "retrying" | "failed" | "deferred", number>;
+
+/** One run's outcomes so far: the statements of its one D1 batch (step 4), its failures and counts. */
+interface RunState {
+  context: JobContext;
+  options: PublishOptions;
+  statements: DbStatement[];
+  failures: { target: string; reason: string }[];
+  counts: Counts;
+}
+
 export function createPublishJob(overrides: Partial<PublishOptions> = {}): ScheduledJob {
   const options: PublishOptions = { ...DEFAULT_PUBLISH_OPTIONS, ...overrides };
   return {
@@ -56,158 +69,172 @@ export function createPublishJob(overrides: Partial<PublishOptions> = {}): Sched
     async run(context: JobContext): Promise<JobOutcome> {
       const websub = context.config.websub;
       if (!websub || websub.hubs.length === 0 || websub.topics.length === 0) return { summary: "no hubs in the profile" };
-      const { db, now } = context;
+      const { db } = context;
       const rows = new Map((await loadPings(db)).map((row) => [`${row.hub} ${row.topic}`, row]));
-      const work: Work[] = [];
-      for (const hub of websub.hubs) {
-        for (const topic of websub.topics) {
-          const row = rows.get(`${hub} ${topic.url}`);
-          if (!row || row.sha256 !== topic.sha256) {
-            work.push({
-              hub,
-              topic,
-              row: {
-                hub,
-                topic: topic.url,
-                sha256: topic.sha256,
-                state: "waiting",
-                attempts: 0,
-                first_seen_ms: now,
-                next_attempt_ms: now,
-                http_status: null,
-                last_error: null,
-                updated_ms: now,
-              },
-            });
-          } else if (row.state === "waiting" && (context.all || (row.next_attempt_ms ?? 0) <= now)) {
-            work.push({ hub, topic, row });
-          }
-        }
-      }
+      const work = duePings(websub, rows, context);
       const stale = rows.size > websub.hubs.length * websub.topics.length || [...rows.values()].some((row) => !websub.hubs.includes(row.hub));
       if (!work.length && !stale) return { summary: `nothing new to ping (${plural(websub.hubs.length, "hub")})` };
 
-      const statements = [];
+      const state: RunState = {
+        context,
+        options,
+        statements: [],
+        failures: [],
+        counts: { sent: 0, queued: 0, waitingLive: 0, retrying: 0, failed: 0, deferred: 0 },
+      };
       if (stale)
-        statements.push(
+        state.statements.push(
           deleteOtherPingsStatement(
             db,
             websub.hubs.flatMap((hub) => websub.topics.map((topic) => ({ hub, topic: topic.url }))),
           ),
         );
-      const failures: { target: string; reason: string }[] = [];
-      const counts = { sent: 0, queued: 0, waitingLive: 0, retrying: 0, failed: 0, deferred: 0 };
-
-      // 2. Is each topic's new page live?
-      const live = new Map<string, boolean | string>();
-      for (const topic of new Set(work.map((item) => item.topic))) {
-        if (context.budget.subrequestsLeft() < 2) break;
-        const page = await readOwnTopic(topic, {
-          assets: context.env.ASSETS,
-          fetch: context.fetch,
-          allowLoopback: context.allowLoopback,
-          budget: context.budget,
-        });
-        live.set(topic.url, page.ok ? page.value.sha256 === topic.sha256 : page.error);
-      }
-
-      const save = (item: Work, update: Partial<PingRow>) => statements.push(savePingStatement(db, { ...item.row, ...update, updated_ms: now }));
-      const retryOrFail = (item: Work, reason: string, status: number | null) => {
-        const attempts = item.row.attempts + 1;
-        if (attempts >= options.maxAttempts) {
-          counts.failed += 1;
-          failures.push({ target: item.hub, reason: `${item.topic.url}: ${reason} (gave up after ${attempts} attempts)` });
-          save(item, { state: "failed", attempts, next_attempt_ms: null, http_status: status, last_error: reason });
-        } else {
-          counts.retrying += 1;
-          failures.push({ target: item.hub, reason: `${item.topic.url}: ${reason} (retried in ${backoffMs(attempts) / 60_000} min)` });
-          save(item, { state: "waiting", attempts, next_attempt_ms: now + backoffMs(attempts), http_status: status, last_error: reason });
-        }
-      };
-
-      await Promise.all(
-        work.map(async (item) => {
-          const isLive = live.get(item.topic.url);
-          if (isLive === undefined) {
-            counts.deferred += 1;
-            return;
-          }
-          if (isLive !== true) {
-            // Not live yet, or unreadable: wait (no write while waiting, except the first time, which records when it started).
-            const reason = isLive === false ? `${item.topic.url} is not live yet (the served page is not the one built)` : isLive;
-            if (now - item.row.first_seen_ms >= options.liveWaitMs) {
-              counts.failed += 1;
-              failures.push({ target: item.hub, reason: `${reason}; gave up waiting` });
-              save(item, { state: "failed", next_attempt_ms: null, last_error: `${reason}; gave up waiting`.slice(0, 300) });
-            } else {
-              counts.waitingLive += 1;
-              if (!rows.get(`${item.hub} ${item.topic.url}`) || rows.get(`${item.hub} ${item.topic.url}`)?.sha256 !== item.topic.sha256) {
-                save(item, { state: "waiting", last_error: reason.slice(0, 300) });
-              }
-            }
-            return;
-          }
-          if (item.hub === context.config.websub?.self_hub) {
-            // Our own hub: queue a delivery of this page to every subscriber of the topic.
-            statements.push(queueDeliveriesStatement(db, item.topic.url, item.topic.sha256, now));
-            counts.queued += 1;
-            save(item, { state: "sent", attempts: item.row.attempts + 1, next_attempt_ms: null, http_status: null, last_error: null });
-            return;
-          }
-          if (context.budget.subrequestsLeft() < 2) {
-            counts.deferred += 1;
-            return;
-          }
-          const answer = await fetchRemote(item.hub, {
-            fetch: context.fetch,
-            allowLoopback: context.allowLoopback,
-            budget: context.budget,
-            method: "POST",
-            headers: { "Content-Type": FORM_CONTENT_TYPE },
-            body: formBody({ "hub.mode": "publish", "hub.url": item.topic.url }),
-            limits: { timeoutMs: options.pingTimeoutMs, maxBytes: 4096 },
-          });
-          if (!answer.ok) {
-            if (answer.error.kind === "budget") {
-              counts.deferred += 1;
-              return;
-            }
-            if (answer.error.kind === "refused") {
-              counts.failed += 1;
-              failures.push({ target: item.hub, reason: answer.error.detail });
-              save(item, { state: "failed", attempts: item.row.attempts + 1, next_attempt_ms: null, last_error: answer.error.detail });
-              return;
-            }
-            retryOrFail(item, answer.error.detail, null);
-            return;
-          }
-          const status = answer.value.status;
-          if (status >= 200 && status < 300) {
-            counts.sent += 1;
-            save(item, { state: "sent", attempts: item.row.attempts + 1, next_attempt_ms: null, http_status: status, last_error: null });
-          } else if (status === 429 || status >= 500) {
-            retryOrFail(item, `the hub answered HTTP ${status}`, status);
-          } else {
-            counts.failed += 1;
-            const reason = `the hub answered HTTP ${status}; not retried`;
-            failures.push({ target: item.hub, reason: `${item.topic.url}: ${reason}` });
-            save(item, { state: "failed", attempts: item.row.attempts + 1, next_attempt_ms: null, http_status: status, last_error: reason });
-          }
-        }),
-      );
-      if (statements.length) await db.batch(statements);
-
-      const parts = [
-        counts.sent ? `${plural(counts.sent, "ping")} sent` : "",
-        counts.queued ? `${plural(counts.queued, "topic")} queued for our own hub's subscribers` : "",
-        counts.waitingLive ? `${counts.waitingLive} waiting for the deploy to go live` : "",
-        counts.retrying ? `${counts.retrying} to retry` : "",
-        counts.failed ? `${counts.failed} failed` : "",
-        counts.deferred ? `${counts.deferred} for the next run (budget)` : "",
-      ].filter(Boolean);
-      return { summary: parts.length ? parts.join(", ") : "old pings forgotten", failures };
+      const live = await liveTopics(context, work);
+      await Promise.all(work.map((item) => settle(state, item, live.get(item.topic.url), rows.get(`${item.hub} ${item.topic.url}`))));
+      if (state.statements.length) await db.batch(state.statements);
+      return { summary: summaryOf(state.counts), failures: state.failures };
     },
   };
+}
+
+/** Step 1: each (hub, topic) whose page changed since its last ping (a new row), or waiting and due again. */
+function duePings(websub: { hubs: readonly string[]; topics: readonly WebSubTopic[] }, rows: Map<string, PingRow>, context: JobContext): Work[] {
+  const { now } = context;
+  const work: Work[] = [];
+  for (const hub of websub.hubs) {
+    for (const topic of websub.topics) {
+      const row = rows.get(`${hub} ${topic.url}`);
+      if (!row || row.sha256 !== topic.sha256) {
+        const fresh: PingRow = {
+          hub,
+          topic: topic.url,
+          sha256: topic.sha256,
+          state: "waiting",
+          attempts: 0,
+          first_seen_ms: now,
+          next_attempt_ms: now,
+          http_status: null,
+          last_error: null,
+          updated_ms: now,
+        };
+        work.push({ hub, topic, row: fresh });
+      } else if (row.state === "waiting" && (context.all || (row.next_attempt_ms ?? 0) <= now)) {
+        work.push({ hub, topic, row });
+      }
+    }
+  }
+  return work;
+}
+
+/** Step 2: is each topic's new page live? true, false (another page is served) or why it could not be read; absent: no budget left. */
+async function liveTopics(context: JobContext, work: readonly Work[]): Promise<Map<string, boolean | string>> {
+  const live = new Map<string, boolean | string>();
+  for (const topic of new Set(work.map((item) => item.topic))) {
+    if (context.budget.subrequestsLeft() < 2) break;
+    const page = await readOwnTopic(topic, {
+      assets: context.env.ASSETS,
+      fetch: context.fetch,
+      allowLoopback: context.allowLoopback,
+      budget: context.budget,
+    });
+    live.set(topic.url, page.ok ? page.value.sha256 === topic.sha256 : page.error);
+  }
+  return live;
+}
+
+function save(state: RunState, item: Work, update: Partial<PingRow>): void {
+  state.statements.push(savePingStatement(state.context.db, { ...item.row, ...update, updated_ms: state.context.now }));
+}
+
+function fail(state: RunState, item: Work, reason: string, update: Partial<PingRow>): void {
+  state.counts.failed += 1;
+  state.failures.push({ target: item.hub, reason });
+  save(state, item, { state: "failed", next_attempt_ms: null, ...update });
+}
+
+function retryOrFail(state: RunState, item: Work, reason: string, status: number | null): void {
+  const attempts = item.row.attempts + 1;
+  if (attempts >= state.options.maxAttempts) {
+    fail(state, item, `${item.topic.url}: ${reason} (gave up after ${attempts} attempts)`, { attempts, http_status: status, last_error: reason });
+    return;
+  }
+  state.counts.retrying += 1;
+  state.failures.push({ target: item.hub, reason: `${item.topic.url}: ${reason} (retried in ${backoffMs(attempts) / 60_000} min)` });
+  save(state, item, { state: "waiting", attempts, next_attempt_ms: state.context.now + backoffMs(attempts), http_status: status, last_error: reason });
+}
+
+/** Steps 2-3 for one (hub, topic): wait for the page, queue our own hub's deliveries, or ping the hub. */
+async function settle(state: RunState, item: Work, isLive: boolean | string | undefined, known: PingRow | undefined): Promise<void> {
+  if (isLive === undefined) {
+    state.counts.deferred += 1;
+    return;
+  }
+  if (isLive !== true) {
+    // Not live yet, or unreadable: wait (no write while waiting, except the first time, which records when it started).
+    const reason = isLive === false ? `${item.topic.url} is not live yet (the served page is not the one built)` : isLive;
+    if (state.context.now - item.row.first_seen_ms >= state.options.liveWaitMs) {
+      fail(state, item, `${reason}; gave up waiting`, { last_error: `${reason}; gave up waiting`.slice(0, 300) });
+    } else {
+      state.counts.waitingLive += 1;
+      if (known?.sha256 !== item.topic.sha256) save(state, item, { state: "waiting", last_error: reason.slice(0, 300) });
+    }
+    return;
+  }
+  if (item.hub === state.context.config.websub?.self_hub) {
+    // Our own hub: queue a delivery of this page to every subscriber of the topic.
+    state.statements.push(queueDeliveriesStatement(state.context.db, item.topic.url, item.topic.sha256, state.context.now));
+    state.counts.queued += 1;
+    save(state, item, { state: "sent", attempts: item.row.attempts + 1, next_attempt_ms: null, http_status: null, last_error: null });
+    return;
+  }
+  if (state.context.budget.subrequestsLeft() < 2) {
+    state.counts.deferred += 1;
+    return;
+  }
+  await ping(state, item);
+}
+
+/** Step 3: POST hub.mode=publish to a hub, and what its answer means for the row. */
+async function ping(state: RunState, item: Work): Promise<void> {
+  const { context } = state;
+  const answer = await fetchRemote(item.hub, {
+    fetch: context.fetch,
+    allowLoopback: context.allowLoopback,
+    budget: context.budget,
+    method: "POST",
+    headers: { "Content-Type": FORM_CONTENT_TYPE },
+    body: formBody({ "hub.mode": "publish", "hub.url": item.topic.url }),
+    limits: { timeoutMs: state.options.pingTimeoutMs, maxBytes: 4096 },
+  });
+  const attempts = item.row.attempts + 1;
+  if (!answer.ok) {
+    if (answer.error.kind === "budget") state.counts.deferred += 1;
+    else if (answer.error.kind === "refused") fail(state, item, answer.error.detail, { attempts, last_error: answer.error.detail });
+    else retryOrFail(state, item, answer.error.detail, null);
+    return;
+  }
+  const status = answer.value.status;
+  if (status >= 200 && status < 300) {
+    state.counts.sent += 1;
+    save(state, item, { state: "sent", attempts, next_attempt_ms: null, http_status: status, last_error: null });
+  } else if (status === 429 || status >= 500) {
+    retryOrFail(state, item, `the hub answered HTTP ${status}`, status);
+  } else {
+    const reason = `the hub answered HTTP ${status}; not retried`;
+    fail(state, item, `${item.topic.url}: ${reason}`, { attempts, http_status: status, last_error: reason });
+  }
+}
+
+function summaryOf(counts: Counts): string {
+  const parts = [
+    counts.sent ? `${plural(counts.sent, "ping")} sent` : "",
+    counts.queued ? `${plural(counts.queued, "topic")} queued for our own hub's subscribers` : "",
+    counts.waitingLive ? `${counts.waitingLive} waiting for the deploy to go live` : "",
+    counts.retrying ? `${counts.retrying} to retry` : "",
+    counts.failed ? `${counts.failed} failed` : "",
+    counts.deferred ? `${counts.deferred} for the next run (budget)` : "",
+  ].filter(Boolean);
+  return parts.length ? parts.join(", ") : "old pings forgotten";
 }
 
 export const websubPublishJob: ScheduledJob = createPublishJob();
