@@ -206,7 +206,37 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
   const profile = loadProfile(sources, options, errors);
   const follows = loadList(sources.follows, errors);
   const blocks = loadList(sources.blocks, errors);
+  checkFollowsNotBlocked(sources, follows, blocks, errors);
+  const { posts, replies } = loadPosts(sources, options, errors);
+  if (errors.length || !profile) throw new SiteBuildError(sortErrors(errors));
 
+  const urls = siteUrls(profile.url, profile.functions_url);
+  const feedLimits = options.feedLimits ?? DEFAULT_FEED_LIMITS;
+  const hubs = declaredHubs(profile, urls);
+  const feedContext: FeedContext = { profile, urls, followsCount: follows.length, headerReserveBytes: feedLimits.headerReserveBytes, hubs };
+  if (profile.public_blocks) feedContext.blocksCount = blocks.length;
+  const feeds = feedChains(posts, feedContext, feedLimits, hubs);
+  if (posts.length === 0) warnings.push("there are no posts yet: the feed has no lastBuildDate until the first post");
+
+  const lists: [ListKind, IndexedEntry[]][] = [["follows", follows]];
+  if (profile.public_blocks) lists.push(["blocks", blocks]);
+  const listFiles = lists.flatMap(([kind, entries]) => listChain(kind, entries, { sources, profile, urls, limits: options.listLimits ?? feedLimits }));
+  const { htmlPages, home } = htmlPagesOf(posts, options.htmlPageSize ?? DEFAULT_HTML_PAGE_SIZE);
+
+  const { feedFiles, atomFiles, feedPageCount } = feeds;
+  const model: SiteModel = { profile, urls, posts, follows, blocks, feedFiles, atomFiles, listFiles, feedPageCount, home, htmlPages, replies, warnings };
+  // Render the head and the newest archive now, so a header over its reserve fails here with the profile's name on it.
+  try {
+    for (const file of [...feedFiles.slice(-2), ...atomFiles.slice(-2), ...listFiles]) file.render();
+  } catch (error) {
+    if (error instanceof HeaderTooLargeError) throw new SiteBuildError([{ file: sources.profile.file, message: error.message }]);
+    throw error;
+  }
+  return model;
+}
+
+/** Following and blocking the same account is a mistake the owner must settle. */
+function checkFollowsNotBlocked(sources: SiteSources, follows: readonly IndexedEntry[], blocks: readonly IndexedEntry[], errors: FileError[]): void {
   const blockedKeys = new Map(
     blocks.flatMap(
       (b) =>
@@ -225,7 +255,10 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
       });
     }
   }
+}
 
+/** Every post file parsed, guids assigned, and the approved replies (only when the ids are sound). */
+function loadPosts(sources: SiteSources, options: BuildOptions, errors: FileError[]): { posts: Post[]; replies: Map<number, ReplyThread[]> } {
   const parsed: ParsedPost[] = [];
   const parse = options.parsePost ?? parsePost;
   for (const source of sources.posts) {
@@ -236,43 +269,31 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
   const { posts, errors: idErrors } = assignGuids(parsed);
   errors.push(...idErrors);
   const replies = idErrors.length ? new Map<number, ReplyThread[]>() : loadApprovedReplies(sources.replies ?? [], posts, errors);
-  if (errors.length || !profile) throw new SiteBuildError(sortErrors(errors));
+  return { posts, replies };
+}
 
-  const urls = siteUrls(profile.url, profile.functions_url);
-  const feedLimits = options.feedLimits ?? DEFAULT_FEED_LIMITS;
-  const listLimits = options.listLimits ?? feedLimits;
-  const pageSize = options.htmlPageSize ?? DEFAULT_HTML_PAGE_SIZE;
-
-  const hubs = declaredHubs(profile, urls);
-  const feedContext: FeedContext = {
-    profile,
-    urls,
-    followsCount: follows.length,
-    headerReserveBytes: feedLimits.headerReserveBytes,
-    hubs,
-  };
-  if (profile.public_blocks) feedContext.blocksCount = blocks.length;
-
-  const feedFiles: XmlFile[] = [];
-  let atomFiles: XmlFile[] = [];
-  let feedPageCount = 0;
+/** The RSS chain and its Atom twin (page k of one holds the posts of page k of the other). */
+function feedChains(
+  posts: Post[],
+  feedContext: FeedContext,
+  feedLimits: PageLimits,
+  hubs: readonly string[],
+): Pick<SiteModel, "feedFiles" | "atomFiles" | "feedPageCount"> {
+  const { profile, urls } = feedContext;
   try {
     const chain = paginateChain(posts, (post) => renderPostItem(post, feedContext), feedLimits, paths.feed, paths.feedArchive, urls.base);
-    feedPageCount = chain.pages.length;
-    chain.pages.forEach((pagePosts, i) => {
-      const page: FeedPage = {
-        links: chain.links[i]!,
-        items: pagePosts.map((post) => chain.xml.get(post)!).reverse(),
-      };
+    const feedFiles = chain.pages.map((pagePosts, i): XmlFile => {
+      const page: FeedPage = { links: chain.links[i]!, items: pagePosts.map((post) => chain.xml.get(post)!).reverse() };
       const last = pagePosts.at(-1);
       if (last) page.lastBuildDate = last.date;
-      feedFiles.push({ permalink: chain.permalinks[i]!, render: () => renderFeedPage(page, feedContext), inputs: () => [feedContext, page] });
+      return { permalink: chain.permalinks[i]!, render: () => renderFeedPage(page, feedContext), inputs: () => [feedContext, page] };
     });
-    atomFiles = atomChain(
+    const atomFiles = atomChain(
       chain.pages,
       { profile, urls, hubs, headerReserveBytes: feedLimits.headerReserveBytes },
       { head: paths.atom, archive: paths.atomArchive },
     );
+    return { feedFiles, atomFiles, feedPageCount: chain.pages.length };
   } catch (error) {
     if (error instanceof ItemTooLargeError) {
       const post = posts[error.index]!;
@@ -285,45 +306,48 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
     }
     throw error;
   }
-  if (posts.length === 0) warnings.push("there are no posts yet: the feed has no lastBuildDate until the first post");
+}
 
-  const listFiles: XmlFile[] = [];
-  const lists: [ListKind, IndexedEntry[]][] = [["follows", follows]];
-  if (profile.public_blocks) lists.push(["blocks", blocks]);
-  for (const [kind, entries] of lists) {
-    let chain: ReturnType<typeof paginateChain<IndexedEntry>>;
-    try {
-      chain = paginateChain(entries, renderListItem, listLimits, paths.list(kind), (k) => paths.listArchive(kind, k), urls.base);
-    } catch (error) {
-      if (error instanceof ItemTooLargeError) {
-        const entry = entries[error.index]!;
-        const file = (kind === "follows" ? sources.follows : sources.blocks)?.file ?? kind;
-        throw new SiteBuildError([
-          {
-            file,
-            message: `entry ${entry.index + 1} (${entry.username}) is ${error.bytes} bytes in the list feed, more than one page holds (${error.budget} bytes for items); shorten its user_link or user_id`,
-          },
-        ]);
-      }
-      throw error;
+/** One list feed's chain (follows or public blocks, spec "Alternate Feed Layout"). */
+function listChain(
+  kind: ListKind,
+  entries: IndexedEntry[],
+  { sources, profile, urls, limits }: { sources: SiteSources; profile: Profile; urls: SiteUrls; limits: PageLimits },
+): XmlFile[] {
+  let chain: ReturnType<typeof paginateChain<IndexedEntry>>;
+  try {
+    chain = paginateChain(entries, renderListItem, limits, paths.list(kind), (k) => paths.listArchive(kind, k), urls.base);
+  } catch (error) {
+    if (error instanceof ItemTooLargeError) {
+      const entry = entries[error.index]!;
+      const file = (kind === "follows" ? sources.follows : sources.blocks)?.file ?? kind;
+      throw new SiteBuildError([
+        {
+          file,
+          message: `entry ${entry.index + 1} (${entry.username}) is ${error.bytes} bytes in the list feed, more than one page holds (${error.budget} bytes for items); shorten its user_link or user_id`,
+        },
+      ]);
     }
-    // lastBuildDate (required in list feeds): the newest `since` on this page or an older one, so an
-    // archive keeps the date it had when it was archived; UNKNOWN_LIST_DATE when none has one.
-    let newestSince: number | undefined;
-    chain.pages.forEach((pageEntries, i) => {
-      const date = newest(pageEntries, (e) => e.since);
-      if (date !== undefined && (newestSince === undefined || date > newestSince)) newestSince = date;
-      const context: ListFeedContext = { kind, profile, headerReserveBytes: listLimits.headerReserveBytes };
-      const page: ListFeedPage = {
-        links: chain.links[i]!,
-        items: pageEntries.map((e) => chain.xml.get(e)!).reverse(),
-        lastBuildDate: newestSince ?? UNKNOWN_LIST_DATE,
-      };
-      listFiles.push({ permalink: chain.permalinks[i]!, render: () => renderListPage(page, context), inputs: () => [context, page] });
-    });
+    throw error;
   }
+  // lastBuildDate (required in list feeds): the newest `since` on this page or an older one, so an
+  // archive keeps the date it had when it was archived; UNKNOWN_LIST_DATE when none has one.
+  let newestSince: number | undefined;
+  return chain.pages.map((pageEntries, i): XmlFile => {
+    const date = newest(pageEntries, (e) => e.since);
+    if (date !== undefined && (newestSince === undefined || date > newestSince)) newestSince = date;
+    const context: ListFeedContext = { kind, profile, headerReserveBytes: limits.headerReserveBytes };
+    const page: ListFeedPage = {
+      links: chain.links[i]!,
+      items: pageEntries.map((e) => chain.xml.get(e)!).reverse(),
+      lastBuildDate: newestSince ?? UNKNOWN_LIST_DATE,
+    };
+    return { permalink: chain.permalinks[i]!, render: () => renderListPage(page, context), inputs: () => [context, page] };
+  });
+}
 
-  // HTML: full pages of `pageSize` posts from the oldest (stable once full); the home page shows the newest.
+/** HTML: full pages of `pageSize` posts from the oldest (stable once full); the home page shows the newest. */
+function htmlPagesOf(posts: Post[], pageSize: number): Pick<SiteModel, "htmlPages" | "home"> {
   const fullPages = Math.floor(posts.length / pageSize);
   const htmlPages: HtmlArchivePage[] = [];
   for (let k = 1; k <= fullPages; k++) {
@@ -337,16 +361,7 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
   }
   const home: SiteModel["home"] = { posts: posts.slice(-pageSize).reverse() };
   if (posts.length > pageSize) home.olderPermalink = paths.htmlPage(Math.floor((posts.length - pageSize - 1) / pageSize) + 1);
-
-  const model: SiteModel = { profile, urls, posts, follows, blocks, feedFiles, atomFiles, listFiles, feedPageCount, home, htmlPages, replies, warnings };
-  // Render the head and the newest archive now, so a header over its reserve fails here with the profile's name on it.
-  try {
-    for (const file of [...feedFiles.slice(-2), ...atomFiles.slice(-2), ...listFiles]) file.render();
-  } catch (error) {
-    if (error instanceof HeaderTooLargeError) throw new SiteBuildError([{ file: sources.profile.file, message: error.message }]);
-    throw error;
-  }
-  return model;
+  return { htmlPages, home };
 }
 
 function sortErrors(errors: FileError[]): FileError[] {
