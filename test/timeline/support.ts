@@ -9,7 +9,7 @@ import { inject } from "vitest";
 import type { FollowedAccount, SiteConfig } from "../../lib/shared/site-config.ts";
 import { normalizeUserLink } from "../../lib/shared/urls.ts";
 import { createTimelinePollJob, type TimelinePollOptions } from "../../lib/timeline/poll-job.ts";
-import type { FollowRow } from "../../lib/timeline/store.ts";
+import type { FollowRow, ItemRow } from "../../lib/timeline/store.ts";
 import type { WorkerEnv } from "../../lib/worker-kit/env.ts";
 import { runJobs } from "../../lib/worker-kit/jobs.ts";
 import type { PostDescription, SiteSpec } from "../worker/support/feed-server-timeline.ts";
@@ -100,21 +100,8 @@ export async function meteredPoll(run: PollRun) {
   return { job, usage };
 }
 
-export interface StoredItem {
-  id: number;
-  user_id: string;
-  username: string;
-  name: string | null;
-  user_link: string;
-  guid: string;
-  published_ms: number;
-  received_ms: number;
-  html: string;
-  link: string | null;
-  in_reply_to: string | null;
-  repost: string | null;
-  mention: number;
-}
+/** A timeline row as D1 holds it: the store's own row type. */
+export type StoredItem = ItemRow;
 
 export async function storedItems(userId: string): Promise<StoredItem[]> {
   const { results } = await env.DB.prepare("SELECT * FROM timeline_items WHERE user_id = ?1 ORDER BY published_ms DESC, id DESC")

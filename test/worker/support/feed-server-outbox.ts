@@ -23,7 +23,6 @@
  */
 import { createHash, createPublicKey, type KeyObject } from "node:crypto";
 import http from "node:http";
-import type { Socket } from "node:net";
 import { createVerifier, httpbis } from "http-message-signatures";
 import type { TestProject } from "vitest/node";
 import { buildSiteFiles, listYaml, type PostSpec, postFile, profileYaml } from "../../../lib/harness/factories.ts";
@@ -39,6 +38,7 @@ import {
   receiverUserId,
   receiverUsername,
 } from "../../outbox/sites.ts";
+import { listenOnLoopback } from "./loopback.ts";
 
 const BASE = Date.UTC(2026, 1, 20, 9, 0, 0);
 const hours = (n: number) => BASE + n * 3_600_000;
@@ -119,7 +119,6 @@ async function checkSignature(req: http.IncomingMessage, raw: Buffer, url: strin
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const sockets = new Set<Socket>();
   const scripts = new Map<string, number[]>();
   const logs = new Map<string, { path: string; body: unknown; signature?: SignatureCheck }[]>();
   const published = new Set<string>();
@@ -189,13 +188,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (file !== undefined) return send(res, 200, "application/rss+xml; charset=utf-8", file);
     send(res, 404, "text/plain", "not found");
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (!address || typeof address === "string") throw new Error("the outbox server has no port");
+  const address = await listenOnLoopback(server, "the outbox server");
   port = address.port;
   const base = `http://127.0.0.1:${address.port}`;
 
@@ -208,8 +201,5 @@ export default async function setup(project: TestProject): Promise<() => Promise
   after = files.get("/own/full/feed.xml")!;
 
   project.provide("outboxServerPort", address.port);
-  return async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+  return address.close;
 }

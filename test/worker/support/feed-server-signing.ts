@@ -10,16 +10,15 @@
  * The port goes to the tests with provide("signingServerPort").
  */
 import http from "node:http";
-import type { Socket } from "node:net";
 import type { TestProject } from "vitest/node";
 import { buildSiteFiles, profileYaml } from "../../../lib/harness/factories.ts";
+import { listenOnLoopback } from "./loopback.ts";
 
 export const signingUserId = (site: string): string => `00000000-0000-4000-8000-${Buffer.from(site).toString("hex").slice(0, 12).padStart(12, "0")}`;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const keys = new Map<string, unknown[]>();
   const fetches = new Map<string, number>();
-  const sockets = new Set<Socket>();
   let base = "";
   const feedOf = (site: string): string => {
     const url = `${base}/${site}`;
@@ -49,17 +48,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     res.writeHead(404, { "Content-Type": "text/plain" });
     res.end("not found");
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (!address || typeof address === "string") throw new Error("the signing server has no port");
+  const address = await listenOnLoopback(server, "the signing server");
   base = `http://127.0.0.1:${address.port}`;
   project.provide("signingServerPort", address.port);
-  return async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+  return address.close;
 }

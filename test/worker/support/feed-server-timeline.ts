@@ -28,6 +28,7 @@ import http from "node:http";
 import type { Socket } from "node:net";
 import type { TestProject } from "vitest/node";
 import { buildSiteFiles, type PostSpec, postFile, profileYaml } from "../../../lib/harness/factories.ts";
+import { listenOnLoopback } from "./loopback.ts";
 
 /** A post as a test describes it (JSON over the control endpoint). */
 export interface PostDescription {
@@ -111,7 +112,6 @@ function hugeFeed(): Buffer {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const sockets = new Set<Socket>();
   const sites = new Map<string, Site>();
   const huge = hugeFeed();
   let base = "";
@@ -226,17 +226,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     res.writeHead(404, { "Content-Type": "text/plain" });
     res.end("not found");
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (!address || typeof address === "string") throw new Error("the timeline feed server has no port");
+  const address = await listenOnLoopback(server, "the timeline feed server");
   base = `http://127.0.0.1:${address.port}`;
   project.provide("timelineFeedServerPort", address.port);
-  return async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+  return address.close;
 }

@@ -23,9 +23,9 @@
  * The port goes to the tests with provide("websubServerPort") / inject("websubServerPort").
  */
 import http from "node:http";
-import type { Socket } from "node:net";
 import type { TestProject } from "vitest/node";
 import { buildSiteInMemory, type PostSpec, profileYaml } from "../../../lib/harness/factories.ts";
+import { listenOnLoopback } from "./loopback.ts";
 
 const BASE = Date.UTC(2026, 1, 25, 9, 0, 0);
 
@@ -62,7 +62,6 @@ function build(base: string, name: string, state: FeedState): Map<string, string
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const sockets = new Set<Socket>();
   const scripts = new Map<string, string[]>();
   const logs = new Map<string, Received[]>();
   const feeds = new Map<string, { key: string; files: Map<string, string> }>();
@@ -141,17 +140,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       reply(404, "not found");
     });
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (!address || typeof address === "string") throw new Error("the WebSub server has no port");
+  const address = await listenOnLoopback(server, "the WebSub server");
   base = `http://127.0.0.1:${address.port}`;
   project.provide("websubServerPort", address.port);
-  return async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+  return address.close;
 }

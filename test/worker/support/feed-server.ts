@@ -19,9 +19,9 @@
  * The port goes to the tests with provide("feedServerPort") / inject("feedServerPort").
  */
 import http from "node:http";
-import type { Socket } from "node:net";
 import type { TestProject } from "vitest/node";
 import { buildSiteFiles, type PostSpec, postFile, profileYaml, seededRandom } from "../../../lib/harness/factories.ts";
+import { listenOnLoopback } from "./loopback.ts";
 import { BOB_STATUS, feedServer, OWNER, SITES } from "./people.ts";
 
 const BASE = Date.UTC(2026, 1, 1, 9, 0, 0);
@@ -80,7 +80,6 @@ function hugeFeed(): Buffer {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const sockets = new Set<Socket>();
   const flakyUp = new Set<string>();
   const endlessCounts = new Map<string, number>();
   let files = new Map<string, string>();
@@ -175,13 +174,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     res.writeHead(404, { "Content-Type": "text/plain" });
     res.end("not found");
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (!address || typeof address === "string") throw new Error("the feed server has no port");
+  const address = await listenOnLoopback(server, "the feed server");
   const port = address.port;
 
   const base = feedServer(port);
@@ -192,8 +185,5 @@ export default async function setup(project: TestProject): Promise<() => Promise
   ]);
 
   project.provide("feedServerPort", port);
-  return async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+  return address.close;
 }

@@ -17,8 +17,8 @@
  * The port goes to the tests with provide("webmentionServerPort").
  */
 import http from "node:http";
-import type { Socket } from "node:net";
 import type { TestProject } from "vitest/node";
+import { listenOnLoopback } from "./loopback.ts";
 
 const escapeAttr = (text: string) => text.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
 
@@ -88,23 +88,13 @@ function write(response: http.ServerResponse, reply: Answer): void {
 }
 
 export default async function setup(project: TestProject) {
-  const sockets = new Set<Socket>();
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
     const control = /^\/control\/wm\/([\w-]+)\/([\w-]+)$/.exec(url.pathname);
     if (control) flaky.set(control[1]!, control[2]!);
     write(response, control ? { status: 204 } : answer(url));
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (!address || typeof address === "string") throw new Error("the webmention source server has no port");
+  const address = await listenOnLoopback(server, "the webmention source server");
   project.provide("webmentionServerPort", address.port);
-  return async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+  return address.close;
 }

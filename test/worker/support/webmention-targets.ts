@@ -16,9 +16,9 @@
  * The port goes to the tests with provide("webmentionTargetsPort").
  */
 import http from "node:http";
-import type { Socket } from "node:net";
 import type { TestProject } from "vitest/node";
 import { DISCOVERY_CASES } from "./discovery-cases.ts";
+import { listenOnLoopback } from "./loopback.ts";
 
 interface Posted {
   path: string;
@@ -83,7 +83,6 @@ function hostile(url: URL, response: http.ServerResponse): boolean {
 }
 
 export default async function setup(project: TestProject) {
-  const sockets = new Set<Socket>();
   let posted: Posted[] = [];
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
@@ -107,16 +106,7 @@ export default async function setup(project: TestProject) {
     if (discovery(url, base, response) || hostile(url, response)) return;
     response.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (!address || typeof address === "string") throw new Error("the webmention target server has no port");
+  const address = await listenOnLoopback(server, "the webmention target server");
   project.provide("webmentionTargetsPort", address.port);
-  return async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+  return address.close;
 }
