@@ -1,6 +1,6 @@
 /** Debian's chromium driven by playwright-core (Playwright cannot download browsers here). */
 import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const chromiumAvailable = existsSync(CHROMIUM);
@@ -28,4 +28,18 @@ export function launchChromium(): Promise<Browser> {
       "--disable-quic",
     ],
   });
+}
+
+/**
+ * What a page did that it must not: every dialog (an XSS payload that ran would most likely open
+ * one; dismissed) and every uncaught script error, collected for the test to expect empty.
+ */
+export function watchPage(page: Page): { problems: string[] } {
+  const problems: string[] = [];
+  page.on("dialog", (dialog) => {
+    problems.push(`dialog: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  page.on("pageerror", (error) => problems.push(error.message));
+  return { problems };
 }

@@ -14,7 +14,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumAvailable, launchChromium } from "../../lib/harness/browser.ts";
+import { chromiumAvailable, launchChromium, watchPage } from "../../lib/harness/browser.ts";
 import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../lib/harness/project-copy.ts";
 import { freePort } from "../../lib/harness/static-server.ts";
 import { buildProject, type LocalServer, migrateLocal, QUIET_WRANGLER, raiseRateLimits, startDev, WRANGLER } from "../../lib/harness/wrangler-server.ts";
@@ -82,17 +82,6 @@ afterAll(async () => {
   project?.cleanup();
 });
 
-/** Fails the test on any dialog (an XSS payload that ran would most likely open or set one). */
-function watch(page: Page): { problems: string[] } {
-  const problems: string[] = [];
-  page.on("dialog", (dialog) => {
-    problems.push(`dialog: ${dialog.message()}`);
-    void dialog.dismiss();
-  });
-  page.on("pageerror", (error) => problems.push(error.message));
-  return { problems };
-}
-
 async function signIn(page: Page, token = TOKEN): Promise<void> {
   await page.goto(`${server.url}/owner/`);
   expect(new URL(page.url()).pathname).toBe("/owner/sign-in");
@@ -130,7 +119,7 @@ describe.skipIf(!chromiumAvailable)("the owner's pages in chromium", () => {
       it("signing in: a wrong token gets one generic answer, the right one opens the overview", async () => {
         const context = await browser.newContext({ viewport });
         const page = await context.newPage();
-        const { problems } = watch(page);
+        const { problems } = watchPage(page);
         await signIn(page, "not-the-token");
         expect(new URL(page.url()).pathname).toBe("/owner/sign-in");
         await expect(page.getByRole("alert").innerText()).resolves.toBe("That did not work. Check the token and try again.");
@@ -150,7 +139,7 @@ describe.skipIf(!chromiumAvailable)("the owner's pages in chromium", () => {
       it("reading a conversation full of XSS payloads: shown as text, nothing runs; mark read and delete", async () => {
         const context = await browser.newContext({ viewport });
         const page = await context.newPage();
-        const { problems } = watch(page);
+        const { problems } = watchPage(page);
         await signIn(page);
         await page.getByRole("link", { name: "Inbox" }).click();
         await page.getByRole("link", { name: "@bob" }).click();
@@ -303,7 +292,7 @@ describe.skipIf(!chromiumAvailable)("signing in to an app with the site (IndieAu
 
     const context = await browser.newContext();
     const page = await context.newPage();
-    const { problems } = watch(page);
+    const { problems } = watchPage(page);
     await page.goto(request.href);
     expect(new URL(page.url()).pathname).toBe("/owner/sign-in");
     await page.getByLabel("Owner token").fill(TOKEN);

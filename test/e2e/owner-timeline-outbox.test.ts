@@ -20,7 +20,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumAvailable, launchChromium } from "../../lib/harness/browser.ts";
+import { chromiumAvailable, launchChromium, watchPage } from "../../lib/harness/browser.ts";
 import { buildSiteFiles, listYaml, postFile, postMarkdown, profileYaml } from "../../lib/harness/factories.ts";
 import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../../lib/harness/project-copy.ts";
 import { freePort } from "../../lib/harness/static-server.ts";
@@ -186,16 +186,6 @@ afterAll(async () => {
   project?.cleanup();
 });
 
-function watch(page: Page): { problems: string[] } {
-  const problems: string[] = [];
-  page.on("dialog", (dialog) => {
-    problems.push(`dialog: ${dialog.message()}`);
-    void dialog.dismiss();
-  });
-  page.on("pageerror", (error) => problems.push(error.message));
-  return { problems };
-}
-
 async function signIn(page: Page): Promise<void> {
   await page.goto(`${server.url}/owner/sign-in`);
   await page.getByLabel("Owner token").fill(TOKEN);
@@ -239,7 +229,7 @@ describe.skipIf(!chromiumAvailable)("the owner's timeline and outbox pages in ch
       it("browsing the timeline: newest first, paged with Older posts, the same posts as the API, replies and reposts explained", async () => {
         const context = await browser.newContext({ viewport });
         const page = await context.newPage();
-        const { problems } = watch(page);
+        const { problems } = watchPage(page);
         await signIn(page);
         await page.getByRole("link", { name: "Timeline", exact: true }).click();
         await expect(page.locator("h1").innerText()).resolves.toBe("Timeline");
@@ -287,7 +277,7 @@ describe.skipIf(!chromiumAvailable)("the owner's timeline and outbox pages in ch
       it("a timeline post full of XSS payloads renders inert; its image is a link", async () => {
         const context = await browser.newContext({ viewport });
         const page = await context.newPage();
-        const { problems } = watch(page);
+        const { problems } = watchPage(page);
         await signIn(page);
         await page.goto(`${server.url}/owner/timeline?user=%40mallory`);
         await expect(page.locator(".owner-post").innerText()).resolves.toContain("Hostile post for @olga");
