@@ -9,10 +9,15 @@
  *   Forgejo  POST /api/v1/repos/{owner}/{repo}/contents/{path}   {message, content, branch}
  *   both     201 {content: {name, path, sha, size, type}, commit: {sha, html_url, message, author, committer}}
  *            401 bad token, 404 unknown repository or branch, 422 the path exists (or a bad body)
- *   GET /{owner}/{repo}/commit/{sha}: the commit as text (what html_url points at)
+ *   GitLab   POST /api/v4/projects/{owner%2Frepo}/repository/commits  {branch, commit_message,
+ *            actions: [{action: "create", file_path, content, encoding}]} ("Create a commit with
+ *            multiple files and actions"; token in PRIVATE-TOKEN or Authorization: Bearer)
+ *            201 the commit {id, short_id, title, message, parent_ids, ..., web_url}
+ *            401 bad token, 404 unknown project, 400 a path that exists, an unknown branch or a bad body
+ *   GET /{owner}/{repo}[/-]/commit/{sha}: the commit as text (what html_url / web_url points at)
  *
- * Create only: a request with `sha` (an update) is refused with 422, as is a path that exists on
- * the branch or in the work tree. Requests are served one at a time.
+ * Create only: a request with `sha` (an update) or another action than `create` is refused, as is
+ * a path that exists on the branch or in the work tree. Requests are served one at a time.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -20,7 +25,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 
-export type ForgeFlavour = "github" | "forgejo";
+export type ForgeFlavour = "github" | "forgejo" | "gitlab";
 
 export interface LocalForgeOptions {
   /** A git checkout (with a work tree); its checked-out branch is the only branch served. */
@@ -40,6 +45,7 @@ export interface LocalForge {
   url: string;
   /** The CONTENT_STORE value that points the Worker here. */
   contentStore: string;
+  /** What each request sent; `authorization` is the token's scheme as sent ("Bearer t", "token t", "PRIVATE-TOKEN t"). */
   requests: { method: string; path: string; authorization: string | undefined }[];
   close(): Promise<void>;
 }
@@ -93,7 +99,12 @@ interface Answer {
 
 const message = (status: number, text: string): Answer => ({ status, body: { message: text } });
 
+/** The file path a contents request names; for GitLab's commits endpoint "" (the paths are in the body). */
 function routeOf(options: LocalForgeOptions, method: string, pathname: string): string | undefined {
+  if (options.flavour === "gitlab") {
+    const project = `/api/v4/projects/${encodeURIComponent(`${options.owner}/${options.name}`)}/repository/commits`;
+    return method === "POST" && (pathname === project || pathname === project.replace("%2F", "%2f")) ? "" : undefined;
+  }
   const prefix = options.flavour === "github" ? "" : "/api/v1";
   const wanted = options.flavour === "github" ? "PUT" : "POST";
   const base = `${prefix}/repos/${options.owner}/${options.name}/contents/`;
@@ -132,20 +143,75 @@ function create(options: LocalForgeOptions, baseUrl: string, file: string, text:
   const interfered = options.interfere?.(file);
   if (interfered) return message(interfered, `is at ${"0".repeat(40)} but expected ${"1".repeat(40)}`);
   const bytes = Buffer.from(body.content, "base64");
-  mkdirSync(path.dirname(path.join(options.repo, file)), { recursive: true });
-  writeFileSync(path.join(options.repo, file), bytes);
-  const who = options.identity;
-  const env = { GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email, GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email };
-  git(options.repo, ["add", "--", file]);
-  git(options.repo, ["commit", "--no-verify", "--quiet", "-m", body.message, "--", file], env);
-  const sha = git(options.repo, ["rev-parse", "HEAD"]).trim();
+  const { sha, person } = commitFile(options, file, bytes, body.message);
   const blob = git(options.repo, ["rev-parse", `HEAD:${file}`]).trim();
-  const person = { name: who.name, email: who.email, date: git(options.repo, ["show", "-s", "--format=%cI", "HEAD"]).trim() };
   return {
     status: 201,
     body: {
       content: { name: path.basename(file), path: file, sha: blob, size: bytes.length, type: "file" },
       commit: { sha, html_url: `${baseUrl}/${options.owner}/${options.name}/commit/${sha}`, message: body.message, author: person, committer: person },
+    },
+  };
+}
+
+/** The file written into the work tree and committed alone, by the token's user. */
+function commitFile(options: LocalForgeOptions, file: string, bytes: Buffer, subject: string) {
+  mkdirSync(path.dirname(path.join(options.repo, file)), { recursive: true });
+  writeFileSync(path.join(options.repo, file), bytes);
+  const who = options.identity;
+  const env = { GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email, GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email };
+  git(options.repo, ["add", "--", file]);
+  git(options.repo, ["commit", "--no-verify", "--quiet", "-m", subject, "--", file], env);
+  const sha = git(options.repo, ["rev-parse", "HEAD"]).trim();
+  const person = { name: who.name, email: who.email, date: git(options.repo, ["show", "-s", "--format=%cI", "HEAD"]).trim() };
+  return { sha, person };
+}
+
+interface GitLabCommitBody {
+  branch?: unknown;
+  commit_message?: unknown;
+  actions?: { action?: unknown; file_path?: unknown; content?: unknown; encoding?: unknown }[];
+}
+
+/** GitLab's "Create a commit with multiple files and actions", for one `create` action. */
+function createCommit(options: LocalForgeOptions, baseUrl: string, text: string | undefined): Answer {
+  let body: GitLabCommitBody;
+  try {
+    body = JSON.parse(text ?? "") as GitLabCommitBody;
+  } catch {
+    return message(400, "400 Bad request - body is not JSON");
+  }
+  if (typeof body.branch !== "string") return message(400, "branch is missing");
+  if (typeof body.commit_message !== "string" || !body.commit_message.trim()) return message(400, "commit_message is missing");
+  const action = Array.isArray(body.actions) && body.actions.length === 1 ? body.actions[0] : undefined;
+  if (action?.action !== "create") return message(400, "this stand-in commits exactly one create action");
+  const file = typeof action.file_path === "string" ? action.file_path : "";
+  const encoding = action.encoding ?? "text";
+  if (typeof action.content !== "string" || (encoding !== "text" && encoding !== "base64")) return message(400, "actions[0][content] is invalid");
+  if (encoding === "base64" && !/^[A-Za-z0-9+/]*={0,2}$/.test(action.content)) return message(400, "actions[0][content] is not base64");
+  if (body.branch !== currentBranch(options.repo)) return message(400, `You can only create or edit files when you are on a branch`);
+  if (!safePath(file)) return message(400, "actions[0][file_path] is invalid");
+  if (pathExists(options.repo, file)) return message(400, "A file with this name already exists");
+  const bytes = Buffer.from(action.content, encoding === "base64" ? "base64" : "utf8");
+  const parent = git(options.repo, ["rev-parse", "HEAD"]).trim();
+  const { sha, person } = commitFile(options, file, bytes, body.commit_message);
+  return {
+    status: 201,
+    body: {
+      id: sha,
+      short_id: sha.slice(0, 11),
+      title: body.commit_message.split("\n")[0],
+      author_name: person.name,
+      author_email: person.email,
+      committer_name: person.name,
+      committer_email: person.email,
+      created_at: person.date,
+      message: body.commit_message,
+      parent_ids: [parent],
+      committed_date: person.date,
+      authored_date: person.date,
+      status: null,
+      web_url: `${baseUrl}/${options.owner}/${options.name}/-/commit/${sha}`,
     },
   };
 }
@@ -156,7 +222,7 @@ function authorized(options: LocalForgeOptions, header: string | undefined): boo
 }
 
 function commitPage(options: LocalForgeOptions, pathname: string): Answer | undefined {
-  const match = new RegExp(`^/${options.owner}/${options.name}/commit/([0-9a-f]{40})$`).exec(pathname);
+  const match = new RegExp(`^/${options.owner}/${options.name}/(?:-/)?commit/([0-9a-f]{40})$`).exec(pathname);
   if (!match) return undefined;
   try {
     return { status: 200, body: git(options.repo, ["show", "--stat", "--format=fuller", match[1]!]) };
@@ -171,13 +237,24 @@ export async function startLocalForge(options: LocalForgeOptions): Promise<Local
   let baseUrl = "";
   const server = http.createServer((request, response) => {
     const pathname = new URL(request.url ?? "/", "http://x").pathname;
-    requests.push({ method: request.method ?? "", path: pathname, authorization: request.headers.authorization });
+    const privateToken = request.headers["private-token"];
+    requests.push({
+      method: request.method ?? "",
+      path: pathname,
+      authorization: typeof privateToken === "string" ? `PRIVATE-TOKEN ${privateToken}` : request.headers.authorization,
+    });
     const answer = async (): Promise<Answer> => {
       const page = request.method === "GET" ? commitPage(options, pathname) : undefined;
       if (page) return page;
       const file = routeOf(options, request.method ?? "", pathname);
       if (file === undefined) return message(404, "Not Found");
       const text = await readBody(request);
+      if (options.flavour === "gitlab") {
+        const token = request.headers["private-token"];
+        const scheme = typeof token === "string" ? `Bearer ${token}` : request.headers.authorization;
+        if (!authorized(options, scheme)) return message(401, "401 Unauthorized");
+        return createCommit(options, baseUrl, text);
+      }
       if (!authorized(options, request.headers.authorization)) return message(401, "Bad credentials");
       return create(options, baseUrl, file, text);
     };
@@ -197,10 +274,7 @@ export async function startLocalForge(options: LocalForgeOptions): Promise<Local
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const branch = currentBranch(options.repo) ?? "main";
-  const contentStore =
-    options.flavour === "github"
-      ? `github:${baseUrl}/${options.owner}/${options.name}@${branch}`
-      : `forgejo:${baseUrl}/${options.owner}/${options.name}@${branch}`;
+  const contentStore = `${options.flavour}:${baseUrl}/${options.owner}/${options.name}@${branch}`;
   return {
     url: baseUrl,
     contentStore,

@@ -1,7 +1,7 @@
 /**
  * The write path's forge adapters (lib/write/forge.ts) and its retry rule (commitDraft) against
  * loopback forges that implement the documented "create a file" endpoints of GitHub and
- * Forgejo/Gitea with a real git repository behind them (lib/cli/local-forge.ts): every commit is
+ * Forgejo/Gitea, and GitLab's "create a commit" endpoint, with a real git repository behind them (lib/cli/local-forge.ts): every commit is
  * checked in that repository -- author, message, path, content. Create-only: an existing path is
  * refused and never overwritten; the token goes nowhere but the forge.
  */
@@ -54,7 +54,19 @@ function storeOf(started: LocalForge) {
   return store.value;
 }
 
-describe.each(["github", "forgejo"] as const)("the %s adapter", (flavour) => {
+/** The documented request of each forge: method, path, and the token in the forge's own scheme. */
+const DOCUMENTED = {
+  github: { method: "PUT", path: "/repos/ada/site/contents/posts/2026-12-07-from-the-browser.md", token: `Bearer ${TOKEN}`, commit: "/ada/site/commit/" },
+  forgejo: {
+    method: "POST",
+    path: "/api/v1/repos/ada/site/contents/posts/2026-12-07-from-the-browser.md",
+    token: `token ${TOKEN}`,
+    commit: "/ada/site/commit/",
+  },
+  gitlab: { method: "POST", path: "/api/v4/projects/ada%2Fsite/repository/commits", token: `PRIVATE-TOKEN ${TOKEN}`, commit: "/ada/site/-/commit/" },
+} as const;
+
+describe.each(["github", "forgejo", "gitlab"] as const)("the %s adapter", (flavour) => {
   it("creates the file in one commit on the branch: author, message, path and content in the repository", async () => {
     const { repo, forge: started } = await forge(flavour);
     const before = git(repo, "rev-parse", "HEAD");
@@ -67,16 +79,23 @@ describe.each(["github", "forgejo"] as const)("the %s adapter", (flavour) => {
     );
     expect(result.ok).toBe(true);
     const head = git(repo, "rev-parse", "HEAD");
-    expect(result.ok && result.value).toEqual({ path: "posts/2026-12-07-from-the-browser.md", sha: head, url: `${started.url}/ada/site/commit/${head}` });
+    expect(result.ok && result.value).toEqual({
+      path: "posts/2026-12-07-from-the-browser.md",
+      sha: head,
+      url: `${started.url}${DOCUMENTED[flavour].commit}${head}`,
+    });
     expect(git(repo, "rev-parse", "HEAD~1")).toBe(before);
     expect(git(repo, "log", "-1", "--format=%an <%ae>|%s")).toBe("Ada Lovelace <ada@example.org>|Post 1: From the browser");
     expect(git(repo, "show", "--name-status", "--format=", "HEAD")).toBe("A\tposts/2026-12-07-from-the-browser.md");
     expect(git(repo, "show", "HEAD:posts/2026-12-07-from-the-browser.md")).toBe(content.trimEnd());
-    // The documented request: the method and path, the token in the forge's own scheme.
     const seen = started.requests.at(-1)!;
-    expect(seen.method).toBe(flavour === "github" ? "PUT" : "POST");
-    expect(seen.path).toBe(`${flavour === "github" ? "" : "/api/v1"}/repos/ada/site/contents/posts/2026-12-07-from-the-browser.md`);
-    expect(seen.authorization).toBe(flavour === "github" ? `Bearer ${TOKEN}` : `token ${TOKEN}`);
+    expect({ method: seen.method, path: seen.path, token: seen.authorization }).toEqual({
+      method: DOCUMENTED[flavour].method,
+      path: DOCUMENTED[flavour].path,
+      token: DOCUMENTED[flavour].token,
+    });
+    // The commit's page, as the forge names it, is served.
+    expect(await (await fetch(result.ok ? result.value.url! : "")).text()).toContain("Post 1: From the browser");
   });
 
   it("never overwrites: an existing path is refused as 'exists' and the file and branch stay as they were", async () => {
@@ -172,6 +191,15 @@ describe("the forge's answers are untrusted", () => {
       ok: true,
       value: { api: "https://codeberg.org/api/v1", branch: "pages" },
     });
+    expect(parseContentStore("gitlab:ada/site@main", false)).toEqual({
+      ok: true,
+      value: { kind: "gitlab", api: "https://gitlab.com/api/v4", owner: "ada", repo: "site", branch: "main" },
+    });
+    expect(parseContentStore("gitlab:https://git.example.org/ada/site@main", false)).toMatchObject({
+      ok: true,
+      value: { api: "https://git.example.org/api/v4" },
+    });
+    expect(parseContentStore("forgejo:ada/site@main", false)).toMatchObject({ ok: false });
     expect(parseContentStore("forgejo:http://127.0.0.1:3000/ada/site@main", false)).toMatchObject({ ok: false });
     expect(parseContentStore("forgejo:http://10.0.0.1/ada/site@main", true)).toMatchObject({ ok: false });
     expect(parseContentStore("github:ada/site@../x", false)).toMatchObject({ ok: false });
