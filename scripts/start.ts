@@ -1,13 +1,18 @@
 /**
  * npm start [-- --port 8788] [--no-watch] [--no-jobs]
- * The whole site on this machine, as one Worker: builds the site for the local URL, applies the D1
- * migrations to a local database, serves site + API with `wrangler dev` on one origin, runs the
- * scheduled jobs every minute (as the cron trigger does when deployed), and rebuilds when posts/ or
- * site/ change: in this process, incrementally (the build's cache, lib/site-build/build-cache.ts), so
- * only the files a change touches are rewritten in _site/ and served at once. Other commands (npm run inbox, tick, ...) find this server through
+ * The whole site on this machine, on one origin as deployed: builds the site for the local URL, applies
+ * the D1 migrations to a local database, serves _site/ by Workers Static Assets' rules from its own
+ * static server (lib/dev-server/) and passes the Worker's paths (wrangler.toml's run_worker_first, and
+ * every POST) to `wrangler dev -c wrangler.api-only.toml` on an internal port, runs the scheduled jobs
+ * every minute (as the cron trigger does when deployed), and rebuilds when posts/ or site/ change: in
+ * this process, incrementally (the build's cache, lib/site-build/build-cache.ts), so only the files a
+ * change touches are rewritten in _site/ and served on the next request. wrangler dev has no assets
+ * folder to watch, so a build never reloads it (with one it restarts workerd on every change: 15-27 s
+ * at 10,000 posts). Other commands (npm run inbox, tick, ...) find this server through
  * .wrangler/skein-server.json. Ctrl-C stops everything it started. Offline; no Cloudflare account.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { ensureDevToken, ensureOwnerToken } from "../lib/cli/dev-vars.ts";
@@ -17,6 +22,8 @@ import { clearServerState, writeServerState } from "../lib/cli/local-server.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import { type TreeWatcher, watchTree } from "../lib/cli/watch-tree.ts";
 import { relayWranglerOutput } from "../lib/cli/wrangler-output.ts";
+import { readWorkerFirst } from "../lib/dev-server/asset-rules.ts";
+import { type DevServer, startDevServer } from "../lib/dev-server/server.ts";
 import { SiteBuildError } from "../lib/publish/site.ts";
 import type { JobsRunReport } from "../lib/shared/api-types.ts";
 import { parseInteger } from "../lib/shared/integers.ts";
@@ -44,6 +51,18 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
+/** A free loopback port for the Worker behind the static server. */
+function internalPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, HOST, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** The first free port after `port` (up to 50 further), to suggest when `port` is taken: port + 1 may be another npm start. */
 export async function nextFreePort(port: number): Promise<number | undefined> {
   for (let candidate = port + 1; candidate <= Math.min(port + 50, 65535); candidate++) if (await portFree(candidate)) return candidate;
@@ -53,7 +72,7 @@ export async function nextFreePort(port: number): Promise<number | undefined> {
 /**
  * What `npm run build` does, for the local URL (SKEIN_URL, set in main()), in this process: Eleventy,
  * the parsed posts and the checked cache objects stay loaded between rebuilds, and `sync` replaces only
- * the files that changed, so wrangler dev serves an edit as soon as it is written.
+ * the files that changed, so the static server serves an edit as soon as it is written.
  */
 async function build(root: string, sync: boolean): Promise<boolean> {
   try {
@@ -160,8 +179,24 @@ export async function main(argv: string[]): Promise<void> {
   const storeVar = forge ? ["--var", `CONTENT_STORE:${forge.contentStore}`] : [];
   if (!forge) log(`writing from the owner's pages is off: ${"why" in store ? store.why : ""}`);
 
-  // Own process group, so stopping it also stops workerd (killing only wrangler leaves it running).
-  const devArgs = ["dev", "--ip", HOST, "--port", String(port), "--var", "FETCH_ALLOW_LOOPBACK:true", ...storeVar, "--show-interactive-dev-session=false"];
+  // The Worker without assets, behind the static server: it reads its own feed over the network (at
+  // baseUrl, FETCH_ALLOW_LOOPBACK) as the API-only layout does. Own process group, so stopping it also
+  // stops workerd (killing only wrangler leaves it running).
+  const workerFirst = readWorkerFirst(readFileSync(path.join(root, "wrangler.toml"), "utf8"));
+  const workerUrl = `http://${HOST}:${await internalPort()}`;
+  const devArgs = [
+    "dev",
+    "-c",
+    "wrangler.api-only.toml",
+    "--ip",
+    HOST,
+    "--port",
+    new URL(workerUrl).port,
+    "--var",
+    "FETCH_ALLOW_LOOPBACK:true",
+    ...storeVar,
+    "--show-interactive-dev-session=false",
+  ];
   const server = spawn(wrangler, devArgs, {
     cwd: root,
     detached: true,
@@ -172,6 +207,7 @@ export async function main(argv: string[]): Promise<void> {
   relayWranglerOutput(server.stderr!, process.stderr);
 
   let stopping = false;
+  let front: DevServer | undefined;
   const watchers: TreeWatcher[] = [];
   let jobTimer: NodeJS.Timeout | undefined;
   const stop = (code: number) => {
@@ -181,6 +217,7 @@ export async function main(argv: string[]): Promise<void> {
     clearServerState(root, process.pid);
     for (const watcher of watchers) watcher.close();
     void forge?.close();
+    void front?.close();
     if (server.pid && server.exitCode === null) {
       try {
         process.kill(-server.pid, "SIGTERM");
@@ -220,8 +257,15 @@ export async function main(argv: string[]): Promise<void> {
     }
   });
 
-  if (!(await waitUntilServing(`${baseUrl}/`, server, 60_000))) {
-    console.error("[skein] the local server did not start; see wrangler's messages above.");
+  if (!(await waitUntilServing(`${workerUrl}/api/inbox`, server, 60_000))) {
+    console.error("[skein] the local Worker did not start; see wrangler's messages above.");
+    stop(1);
+    return;
+  }
+  try {
+    front = await startDevServer({ folder: path.join(root, "_site"), workerFirst, workerUrl, host: HOST, port });
+  } catch (error) {
+    console.error(`[skein] could not serve on ${baseUrl}: ${error instanceof Error ? error.message : String(error)}`);
     stop(1);
     return;
   }
@@ -253,7 +297,7 @@ export async function main(argv: string[]): Promise<void> {
       }
       building = true;
       log("change seen, rebuilding ...");
-      // A failed build writes nothing (the errors above name each bad file): wrangler dev goes on serving the last good one.
+      // A failed build writes nothing (the errors above name each bad file): the last good one goes on being served.
       if (!(await build(root, true))) log("the site still serves the last good build; fix the file(s) named above and save again.");
       building = false;
       if (again) {

@@ -1,6 +1,8 @@
 /**
  * The edit loop under `npm start` (issue 17): an edit that breaks a post is reported at once, naming
- * the file, and the running site keeps serving the last good build; fixing the file publishes it.
+ * the file, and the running site keeps serving the last good build; fixing the file publishes it; a
+ * new post is served as soon as its rebuild is done, while the Worker behind the static server
+ * (lib/dev-server/) keeps answering on the same origin.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProjectCopy, type ProjectCopy } from "../../lib/harness/project-copy.ts";
@@ -52,5 +54,15 @@ describe("npm start while posts are edited", () => {
 
     project.write(POST, "---\ndate: 2030-01-01T08:00:00Z\nid: 900\n---\nThe mended words.\n");
     await until(async () => (await page(900)).text.includes("The mended words."), "the fixed post to be served");
+
+    // A NEW file: with wrangler dev serving _site/ itself it came only after a reload of the Worker.
+    const rebuilt = server.output().length;
+    project.write("posts/2030-01-02-new.md", "---\ndate: 2030-01-02T08:00:00Z\nid: 901\n---\nA brand new post.\n");
+    await until(() => server.output().slice(rebuilt).includes("Skein built"), "the rebuild for the new post");
+    const fresh = await page(901);
+    expect([fresh.status, fresh.text.includes("A brand new post.")]).toEqual([200, true]);
+    // The Worker's paths on the same origin: it sees the public origin (redirects name it).
+    const owner = await fetch(`${server.url}/owner/`, { redirect: "manual" });
+    expect([owner.status, owner.headers.get("location")]).toEqual([303, "/owner/sign-in"]);
   });
 });

@@ -37,12 +37,13 @@ const ROOMS: Record<string, readonly string[]> = {
   "site-build": ["publish", "shared"],
   cli: ["site-build", "publish", "shared"],
   harness: ["site-build", "publish", "shared"],
+  "dev-server": ["shared"],
 };
 /** The one file of the publish path the Worker bundles, and the only room that may import it. */
 const PREVIEW_RENDERER = "lib/publish/markdown.ts";
 const PREVIEW_USER = "owner";
 const WORKER_ROOMS = ["worker", "worker-kit", "inbox", "timeline", "outbox", "owner", "websub", "write", "webmention", "indieauth", "micropub", "shared"];
-const NODE_ROOMS = ["site-build", "cli", "harness"];
+const NODE_ROOMS = ["site-build", "cli", "harness", "dev-server"];
 
 const SOURCE = /\.(ts|tsx|mts|mjs)$/;
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|(?:^|\n)\s*import\s+["']([^"']+)["']/g;
