@@ -13,6 +13,7 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSyn
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import Eleventy from "@11ty/eleventy";
+import type { configureSkein, config as eleventyFileConfig } from "../eleventy.config.ts";
 import { isEntryPoint } from "../lib/cli/entry-point.ts";
 import { runningLocalServer } from "../lib/cli/local-server.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
@@ -20,6 +21,7 @@ import { SiteBuildError, type SiteModel } from "../lib/publish/site.ts";
 import { BuildCache, type CacheStats, DEFAULT_CACHE_DIR, setActiveBuildCache } from "../lib/site-build/build-cache.ts";
 import { SITE_CONFIG_PATH, writeSiteConfig } from "../lib/site-build/site-config-file.ts";
 import { forgetSiteModel, loadSiteModel, optionsFromEnv } from "../lib/site-build/site-source.ts";
+import type { EleventyConfig, TemplateModule } from "../site/_includes/eleventy.ts";
 
 export { SITE_CONFIG_PATH };
 
@@ -40,6 +42,40 @@ export interface BuildFolderOptions {
   replace?: "rename" | "sync";
   /** The cache folder (default .cache/skein under root), or false for a full build that keeps none. */
   cache?: string | false;
+}
+
+/**
+ * The Eleventy configuration and templates compiled into the build's precompiled entry
+ * (scripts/build.mjs): Eleventy gets them as its `config` callback instead of importing the TypeScript
+ * files through tsx, the same code with the same output.
+ */
+export interface PrecompiledEleventy {
+  /** eleventy.config.ts's configure(), its `config` export and every site/ template module by path. */
+  configure: typeof configureSkein;
+  config: typeof eleventyFileConfig;
+  templates: Record<string, TemplateModule>;
+}
+
+let precompiled: PrecompiledEleventy | undefined;
+
+export function usePrecompiledEleventy(modules: PrecompiledEleventy): void {
+  precompiled = modules;
+}
+
+function eleventyOptions(): Record<string, unknown> {
+  if (!precompiled) return { configPath: "eleventy.config.ts", quietMode: true };
+  const { configure, config, templates } = precompiled;
+  // configPath false: no config file is imported; the callback does what eleventy.config.ts's exports do.
+  return {
+    configPath: false,
+    quietMode: true,
+    config: (eleventyConfig: EleventyConfig) => {
+      eleventyConfig.setIncludesDirectory(config.dir.includes);
+      eleventyConfig.setDataDirectory(config.dir.data);
+      eleventyConfig.setTemplateFormats(config.templateFormats);
+      configure(eleventyConfig, templates);
+    },
+  };
 }
 
 /** Build the site in `root` into `outDir`. Throws SiteBuildError (all bad files) before writing anything. */
@@ -66,7 +102,7 @@ export async function buildSiteFolder(root: string, outDir = "_site", options: B
   process.chdir(root);
   let files = 0;
   try {
-    const eleventy = new Eleventy("site", stagingDir, { configPath: "eleventy.config.ts", quietMode: true });
+    const eleventy = new Eleventy("site", stagingDir, eleventyOptions());
     // Our own summary replaces Eleventy's "Wrote N files" line; its warnings and errors still show.
     eleventy.logger.overrideLogger({ ...console, log: () => {} });
     const written = (await eleventy.write()) as unknown;

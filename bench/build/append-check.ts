@@ -59,6 +59,16 @@ function fileHash(file: string): string | undefined {
 }
 
 /**
+ * What `npm run build` runs (package.json): the build's precompiled entry, scripts/build.mjs, not tsx,
+ * with the cache (`ours` is the full build through tsx, --no-cache).
+ */
+function npmRunBuild(args: readonly string[]): string[] {
+  const script = args.indexOf("scripts/build.ts");
+  const tsx = args.indexOf("--import");
+  return [...args.slice(0, tsx), "scripts/build.mjs", ...args.slice(script + 1)].filter((arg) => arg !== "--no-cache");
+}
+
+/**
  * `copy` must hold exactly posts 0..posts-1 of the synthetic site; `ours` builds it. The appended
  * post is removed again afterwards, so the copy is left as it was found.
  */
@@ -70,7 +80,7 @@ export async function appendOnePost(
   progress: (line: string) => void,
 ): Promise<AppendResult> {
   const siteConfig = path.join(copy.root, SITE_CONFIG_PATH);
-  const cached: ChildCommand = { ...ours, args: ours.args.filter((arg) => arg !== "--no-cache") };
+  const cached: ChildCommand = { ...ours, args: npmRunBuild(ours.args) };
   const fullOut: ChildCommand = { ...ours, args: [...ours.args, "--out", "_full"], outDir: path.join(copy.root, "_full") };
   rmSync(path.join(copy.root, DEFAULT_CACHE_DIR), { recursive: true, force: true });
   progress(`append check: building the ${posts}-post site (full, --no-cache), then once more to fill the cache`);

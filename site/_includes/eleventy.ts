@@ -19,7 +19,7 @@ export interface TemplateData {
 
 export interface EleventyConfig {
   addGlobalData(name: string, value: unknown): void;
-  addExtension(extensions: string[], options: { key: string }): void;
+  addExtension(extensions: string[], options: { key: string } & Record<string, unknown>): void;
   addTemplateFormats(formats: string): void;
   addPassthroughCopy(copy: Record<string, string>): void;
   setQuietMode(quiet: boolean): void;
@@ -27,6 +27,15 @@ export interface EleventyConfig {
   addTransform(name: string, transform: (content: string) => string): void;
   on(event: "eleventy.after", listener: (args: EleventyAfter) => void | Promise<void>): void;
   setDataFileBaseName?(name: string): void;
+  setIncludesDirectory(dir: string): void;
+  setDataDirectory(dir: string): void;
+  setTemplateFormats(formats: string[]): void;
+}
+
+/** A site/*.11ty.ts module: what Eleventy reads from an 11ty.js template. */
+export interface TemplateModule {
+  data?: unknown;
+  render(data: never): string;
 }
 
 /** What Eleventy passes to `eleventy.after` listeners (the parts Skein reads). */

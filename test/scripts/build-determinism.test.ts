@@ -1,11 +1,12 @@
 /**
  * Deterministic output: two full builds of the example site (the real CLI, in one project copy)
  * into two folders, the second under another time zone and locale, give byte-identical files,
- * including the functions' site-config.json. Small limits make sure archive pages and older-post
- * pages exist and are part of the comparison.
+ * including the functions' site-config.json; so do the same builds through npm run build's precompiled
+ * entry (scripts/build.mjs). Small limits make sure archive pages and older-post pages exist and are
+ * part of the comparison.
  */
 import { execFile } from "node:child_process";
-import { copyFileSync, readFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
@@ -13,7 +14,7 @@ import { buildSiteInMemory } from "../../lib/harness/factories.ts";
 import { createProjectCopy } from "../../lib/harness/project-copy.ts";
 import { optionsFromEnv, readSiteSources } from "../../lib/site-build/site-source.ts";
 import { SITE_CONFIG_PATH } from "../../scripts/build.ts";
-import { readTree, runBuildCli } from "../support/cli.ts";
+import { readTree, runBuildCli, runBuildEntry } from "../support/cli.ts";
 
 const LIMITS = { SKEIN_FEED_MAX_ITEMS: "2", SKEIN_FEED_MAX_BYTES: "20000", SKEIN_FEED_HEADER_RESERVE_BYTES: "4000", SKEIN_HTML_PAGE_SIZE: "2" };
 const FIRST = { ...LIMITS, TZ: "UTC", LANG: "C.UTF-8", LC_ALL: "C.UTF-8" };
@@ -30,7 +31,7 @@ describe("two builds of the same sources", () => {
     expect(stdout.trim()).toBe("-825 Pacific/Chatham tr-TR");
   });
 
-  it("are byte-identical, whatever the machine's zone and locale", { timeout: 90_000 }, async () => {
+  it("are byte-identical, whatever the machine's zone and locale", { timeout: 150_000 }, async () => {
     const a = await runBuildCli(project.root, ["--out", "out-a"], FIRST);
     expect(a.stderr).toBe("");
     expect(a.code).toBe(0);
@@ -45,6 +46,25 @@ describe("two builds of the same sources", () => {
     const differing = [...first].filter(([file, bytes]) => !second.get(file)!.equals(bytes)).map(([file]) => file);
     expect(differing).toEqual([]);
     expect(readFileSync(path.join(project.root, SITE_CONFIG_PATH)).equals(readFileSync(path.join(project.root, "inbox-config-a.json")))).toBe(true);
+
+    // npm run build's precompiled entry (scripts/build.mjs): made on its first run, then reused; a
+    // damaged one is made again. Its output is the same bytes as the build through tsx.
+    const entryDir = path.join(project.root, ".cache/skein/entry");
+    const c = await runBuildEntry(project.root, ["--out", "out-c"], FIRST);
+    expect(c.stderr).toBe("");
+    expect(c.code).toBe(0);
+    const entries = readdirSync(entryDir);
+    expect(entries).toHaveLength(1);
+    appendFileSync(path.join(entryDir, entries[0]!), "\nthrow new Error('a damaged entry was run');\n");
+    const d = await runBuildEntry(project.root, ["--out", "out-d"], SECOND);
+    expect(d.stderr).toBe("");
+    expect(d.code).toBe(0);
+    expect(readdirSync(entryDir)).toEqual(entries);
+    for (const out of ["out-c", "out-d"]) {
+      const tree = readTree(path.join(project.root, out));
+      expect([...tree.keys()]).toEqual([...first.keys()]);
+      expect([...first].filter(([file, bytes]) => !tree.get(file)!.equals(bytes)).map(([file]) => file)).toEqual([]);
+    }
 
     // The limits applied: archives and older-post pages are among the compared files...
     expect(first.has("feed/1.xml")).toBe(true);

@@ -18,12 +18,17 @@ export interface CliResult {
 }
 
 /**
- * `npm run build -- ...args` (`node --expose-gc --import tsx scripts/build.ts`) with `cwd` as the
- * project folder. The child gets a clean environment: no SKEIN_* variable leaks in from the test
- * run, only those given in `env`.
+ * The build CLI through tsx (`node --expose-gc --import tsx scripts/build.ts ...args`) with `cwd` as the
+ * project folder: what `npm run build` runs without its precompiled entry (runBuildEntry). The child
+ * gets a clean environment: no SKEIN_* variable leaks in from the test run, only those given in `env`.
  */
 export function runBuildCli(cwd: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<CliResult> {
   return runScript(cwd, "scripts/build.ts", args, env, ["--expose-gc"]);
+}
+
+/** `npm run build -- ...args` exactly: `node --expose-gc scripts/build.mjs` (its precompiled entry, no tsx). */
+export function runBuildEntry(cwd: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<CliResult> {
+  return runNode(cwd, ["--expose-gc", "scripts/build.mjs", ...args], env);
 }
 
 /**
@@ -38,18 +43,17 @@ export function runScript(
   env: Record<string, string> = {},
   nodeFlags: readonly string[] = [],
 ): Promise<CliResult> {
+  return runNode(cwd, [...nodeFlags, "--import", TSX_LOADER, script, ...args], env);
+}
+
+function runNode(cwd: string, nodeArgs: readonly string[], env: Record<string, string>): Promise<CliResult> {
   const base: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith("SKEIN_")) base[key] = value;
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...nodeFlags, "--import", TSX_LOADER, script, ...args],
-      { cwd, env: { ...base, ...env }, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
+    execFile(process.execPath, nodeArgs, { cwd, env: { ...base, ...env }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 

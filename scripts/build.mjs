@@ -1,0 +1,145 @@
+/**
+ * npm run build's entry point, in plain JavaScript so it starts without tsx: it runs scripts/build.ts
+ * from a precompiled entry, one ES module bundled by esbuild from scripts/build.ts, eleventy.config.ts,
+ * the site/ templates and the lib/ files they import (node_modules stay outside it), kept in
+ * .cache/skein/entry/ beside the build's cache. Starting a build through tsx costs about 2 s of CPU
+ * (every module of the build and of Eleventy passes tsx's loader), most of an incremental build
+ * (docs/incremental-build.md).
+ *
+ * The entry is named by a key over the code it is made from (every file of lib/ and site/ without
+ * site/_data, eleventy.config.ts, scripts/build.ts, this file, package-lock.json, tsconfig.json), the
+ * project folder, Node's version and esbuild's: any change makes a new one. It starts with the SHA-256
+ * of the rest and is used only when that still matches. With --no-cache (a full build that keeps no
+ * cache), or when esbuild cannot make the entry, the build runs through tsx as before.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const KEY_PATHS = ["lib", "site", "eleventy.config.ts", "scripts/build.ts", "scripts/build.mjs", "package-lock.json", "tsconfig.json"];
+const CONTENT_PATHS = new Set(["site/_data"]);
+const ENTRY_DIR = ".cache/skein/entry";
+const sha256 = (data) => createHash("sha256").update(data).digest("hex");
+
+function filesUnder(relative, out) {
+  if (CONTENT_PATHS.has(relative)) return;
+  const full = path.join(ROOT, relative);
+  if (!existsSync(full)) return;
+  try {
+    for (const name of readdirSync(full).sort()) filesUnder(`${relative}/${name}`, out);
+  } catch (error) {
+    if (error.code !== "ENOTDIR") throw error;
+    out.push(relative);
+  }
+}
+
+function esbuildVersion() {
+  return createRequire(import.meta.url)("esbuild/package.json").version;
+}
+
+/** The key: the code's files (path and bytes, in a fixed order), the project folder, Node's and esbuild's versions. */
+function entryKey() {
+  const hash = createHash("sha256").update(`skein-build-entry 1\0${ROOT}\0${process.version}\0${esbuildVersion()}\0`);
+  const files = [];
+  for (const entry of KEY_PATHS) filesUnder(entry, files);
+  for (const file of files)
+    hash
+      .update(`${file}\0`)
+      .update(readFileSync(path.join(ROOT, file)))
+      .update("\0");
+  return hash.digest("hex");
+}
+
+/** The entry's module text: the build's exports plus every site/ template, by its path. */
+function entrySource(templates) {
+  const lines = [
+    'export { main, USAGE, usePrecompiledEleventy } from "./scripts/build.ts";',
+    'export { runCommand } from "./lib/cli/run.ts";',
+    'export { configureSkein, config } from "./eleventy.config.ts";',
+    ...templates.map((file, i) => `import * as template${i} from "./${file}";`),
+    `export const templates = { ${templates.map((file, i) => `${JSON.stringify(file)}: template${i}`).join(", ")} };`,
+  ];
+  return lines.join("\n");
+}
+
+/**
+ * Each bundled file keeps its own import.meta.url (lib/site-build/code-version.ts finds the code's
+ * folder by it), as when tsx loads that file.
+ */
+const ownImportMetaUrl = {
+  name: "own-import-meta-url",
+  setup(build) {
+    build.onLoad({ filter: /\.tsx?$/ }, (args) => {
+      const text = readFileSync(args.path, "utf8");
+      const contents = text.includes("import.meta.url") ? text.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href)) : text;
+      return { contents, loader: args.path.endsWith(".tsx") ? "tsx" : "ts" };
+    });
+  },
+};
+
+/** Bundle the entry; undefined when esbuild fails or the bundle reads a file the key does not cover. */
+async function bundle() {
+  const { build } = await import("esbuild");
+  const files = [];
+  filesUnder("site", files);
+  const templates = files.filter((file) => file.endsWith(".11ty.ts"));
+  const result = await build({
+    stdin: { contents: entrySource(templates), resolveDir: ROOT, sourcefile: "build-entry.ts", loader: "ts" },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: `node${process.versions.node.split(".")[0]}`,
+    packages: "external",
+    tsconfig: path.join(ROOT, "tsconfig.json"),
+    plugins: [ownImportMetaUrl],
+    metafile: true,
+    write: false,
+    logLevel: "silent",
+  });
+  const covered = (input) => input === "build-entry.ts" || KEY_PATHS.some((entry) => input === entry || input.startsWith(`${entry}/`));
+  if (!Object.keys(result.metafile.inputs).every(covered)) return undefined;
+  return result.outputFiles[0].text;
+}
+
+/** The precompiled entry's file: the one already made for this key when intact, else a new one (or undefined). */
+async function precompiledEntry() {
+  const dir = path.join(process.cwd(), ENTRY_DIR);
+  const key = entryKey();
+  const file = path.join(dir, `${key}.mjs`);
+  if (existsSync(file)) {
+    const text = readFileSync(file, "utf8");
+    const newline = text.indexOf("\n");
+    if (text.slice(0, newline) === `// sha256 ${sha256(text.slice(newline + 1))}`) return file;
+  }
+  let code;
+  try {
+    code = await bundle();
+  } catch {
+    return undefined;
+  }
+  if (code === undefined) return undefined;
+  // Only one entry is kept: the others were made from other code.
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `// sha256 ${sha256(code)}\n${code}`);
+  renameSync(temporary, file);
+  return file;
+}
+
+const argv = process.argv.slice(2);
+const entry = argv.includes("--no-cache") ? undefined : await precompiledEntry();
+if (entry) {
+  const build = await import(pathToFileURL(entry).href);
+  build.usePrecompiledEleventy({ configure: build.configureSkein, config: build.config, templates: build.templates });
+  await build.runCommand("npm run build", build.USAGE, build.main);
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  const build = await import("./build.ts");
+  const { runCommand } = await import("../lib/cli/run.ts");
+  await runCommand("npm run build", build.USAGE, build.main);
+}
