@@ -21,8 +21,10 @@
  */
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
+import { Budget } from "../shared/budget.ts";
+import { fetchRemote } from "../shared/remote-fetch.ts";
 import type { SiteConfig } from "../shared/site-config.ts";
-import type { WorkerBindings, WorkerDeps } from "../worker-kit/env.ts";
+import { allowLoopback, type WorkerBindings, type WorkerDeps } from "../worker-kit/env.ts";
 import { appsRoutes } from "./apps-routes.tsx";
 import { inboxRoutes } from "./inbox-routes.tsx";
 import type { OwnerKit } from "./kit.ts";
@@ -36,15 +38,32 @@ import { timelineRoutes } from "./timeline-routes.tsx";
 import { receivedWebmentionRoutes, sentWebmentionRoutes } from "./webmention-routes.tsx";
 import { writeRoutes } from "./write-routes.tsx";
 
-/** The pages' stylesheet: the public site's (when this Worker serves it) and the owner's own rules. */
-async function stylesheet(c: Context<WorkerBindings>) {
-  let site = "";
+/** One fetch of at most 256 KiB: the site's stylesheet, when the site is served elsewhere. */
+const STYLESHEET_BUDGET = { subrequests: 1, bytes: 256 * 1024, durationMs: 5_000 };
+
+/**
+ * The public site's stylesheet: through ASSETS when this Worker serves the site, otherwise (the site
+ * served elsewhere: wrangler.api-only.toml, or npm start's own static server) from the site itself,
+ * beside the feed. Our own file either way; without it the pages still work, with the owner's rules only.
+ */
+async function siteStylesheet(c: Context<WorkerBindings>, kit: OwnerKit): Promise<string> {
   if (c.env.ASSETS) {
     const response = await c.env.ASSETS.fetch(new Request(new URL("/assets/style.css", c.req.url)));
-    if (response.ok) site = await response.text();
+    return response.ok ? response.text() : "";
   }
-  return c.body(`${site}\n${OWNER_CSS}`, 200, { "Content-Type": "text/css; charset=utf-8" });
+  const url = new URL("assets/style.css", kit.config.owner.feed_url).href;
+  const answer = await fetchRemote(url, {
+    fetch: kit.deps.fetch,
+    allowLoopback: allowLoopback(c.env),
+    budget: new Budget(STYLESHEET_BUDGET, kit.deps.now),
+    limits: { maxRedirects: 0, maxBytes: STYLESHEET_BUDGET.bytes, timeoutMs: STYLESHEET_BUDGET.durationMs },
+  });
+  return answer.ok && answer.value.status === 200 ? new TextDecoder().decode(answer.value.bytes) : "";
 }
+
+/** The pages' stylesheet: the public site's and the owner's own rules. */
+const stylesheet = (kit: OwnerKit) => async (c: Context<WorkerBindings>) =>
+  c.body(`${await siteStylesheet(c, kit)}\n${OWNER_CSS}`, 200, { "Content-Type": "text/css; charset=utf-8" });
 
 /** The pages a session opens, one sub-app per section. */
 function signedInPages(kit: OwnerKit): Hono<WorkerBindings> {
@@ -78,7 +97,7 @@ export function ownerPages(config: SiteConfig, deps: WorkerDeps): Hono<WorkerBin
       signedIn: false,
     });
   });
-  app.get("/style.css", stylesheet);
+  app.get("/style.css", stylesheet(kit));
   app.route("/", signInRoutes(kit));
   app.route("/", signedInPages(kit));
   return app;

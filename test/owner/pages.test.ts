@@ -2,11 +2,12 @@
 // and out, the session cookie and its expiry, the walls (CSP, no-store, Origin checks, no data without
 // a session) and the inbox pages showing strangers' text inert. Browser behaviour: test/e2e/owner-pages.test.ts.
 import { env } from "cloudflare:workers";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, inject, it } from "vitest";
 import { SESSION_LIFETIME_MS } from "../../lib/owner/session.ts";
 import type { WorkerApp, WorkerEnv } from "../../lib/worker-kit/env.ts";
 import { clearInbox, FIXED_NOW, messageFrom, meteredEnv, OWNER_TOKEN, replyFrom, replyPath, send, testApp, testEnv } from "../worker/support/inbox.ts";
 import { STRANGER } from "../worker/support/people.ts";
+import { testConfig } from "../worker/support/worker.ts";
 
 const ORIGIN = "http://owner.test";
 let now = FIXED_NOW;
@@ -58,6 +59,29 @@ describe("without a session", () => {
     const response = await form(`/owner/inbox/messages/${row!.id}/delete`, { return_to: "/owner/inbox" });
     expect(response.status).toBe(401);
     expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM messages").first<{ n: number }>())?.n).toBe(1);
+  });
+});
+
+describe("the owner's stylesheet", () => {
+  it("is the site's stylesheet and the owner's rules: through ASSETS, or from the site itself when this Worker has no ASSETS (api-only, npm start)", async () => {
+    const withAssets = await (await page("/owner/style.css")).text();
+    expect(withAssets).toContain(".owner-");
+
+    const base = `http://127.0.0.1:${inject("feedServerPort")}`;
+    const config = testConfig({ owner: { ...testConfig().owner, feed_url: `${base}/bob/feed.xml` } });
+    const apiOnly = testEnv({ FETCH_ALLOW_LOOPBACK: "true" });
+    delete apiOnly.ASSETS;
+    const response = await page("/owner/style.css", {}, testApp(config, { now: () => now }), apiOnly);
+    expect(response.headers.get("Content-Type")).toBe("text/css; charset=utf-8");
+    const css = await response.text();
+    expect(css.startsWith("/* bob's site */ body { color: #123456; }")).toBe(true);
+    expect(css).toContain(".owner-");
+    // The site unreachable: the owner's rules alone, never an error page.
+    const noLoopback = testEnv();
+    delete noLoopback.ASSETS;
+    const refused = await page("/owner/style.css", {}, testApp(config, { now: () => now }), noLoopback);
+    expect(refused.status).toBe(200);
+    expect(await refused.text()).not.toContain("bob's site");
   });
 });
 

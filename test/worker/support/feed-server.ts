@@ -182,6 +182,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ...site(base, "bob", bobPosts()),
     ...site(base, "paged", pagedPosts(), 2),
     ...site(base, "impostor", [{ id: 0, date: hours(1), body: "Not who you think." }]),
+    // Bob's site's stylesheet, beside his feed: what a Worker without ASSETS reads for its owner pages.
+    ["/bob/assets/style.css", "/* bob's site */ body { color: #123456; }"],
   ]);
 
   project.provide("feedServerPort", port);
