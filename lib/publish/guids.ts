@@ -79,6 +79,22 @@ function missingIdMessage(missing: MissingId): string {
  * id still comes back, with the id it should be given as its guid, so `npm run new` picks an id past
  * it; the build fails on the errors.
  */
+/**
+ * The Post made from a parsed post, kept while that parsed post lives: a process that builds again
+ * (npm start's rebuilds, the build's cache handing back the same parsed objects) gets the same Post
+ * object for an unchanged post, so what is derived from it by identity (the cache's digests) is not
+ * computed again. Posts are never changed once made.
+ */
+const madePosts = new WeakMap<ParsedPost, Post>();
+
+function withGuid(post: ParsedPost, guid: number): Post {
+  const known = madePosts.get(post);
+  if (known && known.guid === guid) return known;
+  const made = { ...post, guid };
+  madePosts.set(post, made);
+  return made;
+}
+
 export function assignGuids(posts: readonly ParsedPost[]): { posts: Post[]; errors: FileError[] } {
   const ordered = [...posts].sort(compareChronologically);
   const missing = new Map(idsForPostsWithoutId(ordered).map((m) => [m.file, m]));
@@ -103,7 +119,7 @@ export function assignGuids(posts: readonly ParsedPost[]): { posts: Post[]; erro
       continue;
     }
     owners.set(guid, post);
-    result.push({ ...post, guid });
+    result.push(withGuid(post, guid));
   }
   if (unlisted) {
     errors.push({

@@ -42,6 +42,8 @@ export interface CacheStats {
   postsParsed: number;
   filesReused: number;
   filesRendered: number;
+  /** The previous manifest was this process's own, taken from memory (npm start's rebuilds), not read from the file. */
+  fromMemory?: boolean;
 }
 
 /**
@@ -84,6 +86,35 @@ function replaceUnlessSame(object: string, target: string): void {
   renameSync(temporary, target);
 }
 
+/** sha256(file name) + sha256(bytes), remembered by the bytes object (site-source.ts hands back the same one for an unchanged file). */
+const postKeys = new WeakMap<Uint8Array, { file: string; key: string }>();
+
+function postKey(source: PostSource): string {
+  const known = postKeys.get(source.bytes);
+  if (known?.file === source.file) return known.key;
+  const key = sha256(`${source.file}\0`).concat(sha256(source.bytes));
+  postKeys.set(source.bytes, { file: source.file, key });
+  return key;
+}
+
+/**
+ * What this process last placed in a synced folder (npm start's _site): target path -> object hash, and
+ * the folder's identity then. While the manifest is this process's own (no other build ran since: see
+ * savedManifests) and the folder is the same one, a file placed here is still that object: no stat of
+ * either, 10,000 files a rebuild.
+ */
+const placed = new Map<string, string>();
+let placedFolder = "";
+
+function folderIdentity(folder: string): string {
+  try {
+    const stat = statSync(folder, { bigint: true });
+    return `${path.resolve(folder)}:${stat.dev}:${stat.ino}`;
+  } catch {
+    return "";
+  }
+}
+
 const digests = new WeakMap<object, string>();
 
 /**
@@ -111,6 +142,40 @@ function digest(value: unknown): string {
 }
 
 const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
+
+/**
+ * The manifest this process saved last, per cache folder, with the manifest file's signature then: a
+ * long-running process (npm start's rebuilds) takes it from memory, not reading, hashing and parsing
+ * the file again, as long as the file is still the one it wrote (another build changes the signature,
+ * and the file is read as usual). Its parsed posts are then the same objects build after build, so
+ * their JSON (postJson) and digests are computed once.
+ */
+const savedManifests = new Map<string, { signature: string; manifest: Manifest }>();
+const postJson = new WeakMap<ParsedPost, string>();
+
+function manifestFromMemory(dir: string, code: string): Manifest | undefined {
+  const saved = savedManifests.get(dir);
+  if (!saved || saved.manifest.code !== code) return undefined;
+  try {
+    return fileSignature(path.join(dir, "manifest.json")) === saved.signature ? saved.manifest : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** JSON.stringify(manifest), each post's JSON kept between builds of one process (the posts table is most of it). */
+function manifestJson(manifest: Manifest): string {
+  const posts = Object.entries(manifest.posts).map(([key, post]) => {
+    let json = postJson.get(post);
+    if (json === undefined) {
+      json = JSON.stringify(post);
+      postJson.set(post, json);
+    }
+    return `${JSON.stringify(key)}:${json}`;
+  });
+  const { format, code, files } = manifest;
+  return `{"format":${JSON.stringify(format)},"code":${JSON.stringify(code)},"posts":{${posts.join(",")}},"files":${JSON.stringify(files)}}`;
+}
 
 function readManifest(dir: string, code: string): { manifest?: Manifest; ignored?: string } {
   const file = path.join(dir, "manifest.json");
@@ -152,15 +217,17 @@ export class BuildCache {
   ) {
     const { parsePost: _parse, ...plainOptions } = options;
     const code = sha256(`${FORMAT}\n${codeVersion()}\n${process.version}\n${JSON.stringify(plainOptions)}`);
-    const { manifest, ignored } = readManifest(dir, code);
+    const remembered = manifestFromMemory(dir, code);
+    const { manifest, ignored } = remembered ? { manifest: remembered, ignored: undefined } : readManifest(dir, code);
     this.previous = manifest;
     if (ignored) this.stats.ignored = ignored;
+    if (remembered) this.stats.fromMemory = true;
     this.next = { format: FORMAT, code, posts: {}, files: {} };
   }
 
   /** parsePost, remembered by the file's name and bytes. Files with errors are not remembered. */
   readonly parsePost = (source: PostSource): ReturnType<typeof parsePost> => {
-    const key = sha256(`${source.file}\0`).concat(sha256(source.bytes));
+    const key = postKey(source);
     const known = this.previous?.posts[key] ?? this.next.posts[key];
     if (known) {
       this.stats.postsReused++;
@@ -182,6 +249,9 @@ export class BuildCache {
   syncInto(folder: string): boolean {
     if (!this.previous) return false;
     this.syncFolder = folder;
+    const identity = folderIdentity(folder);
+    if (!this.stats.fromMemory || identity !== placedFolder) placed.clear();
+    placedFolder = identity;
     return true;
   }
 
@@ -218,8 +288,12 @@ export class BuildCache {
     }
     this.next.files[relative] = [key, hash];
     const object = this.objectPath(hash);
-    if (this.syncFolder) replaceUnlessSame(object, target);
-    else linkOrCopy(object, target);
+    if (!this.syncFolder) {
+      linkOrCopy(object, target);
+    } else if (placed.get(target) !== hash) {
+      replaceUnlessSame(object, target);
+      placed.set(target, hash);
+    }
   }
 
   /** With a sync folder: remove the bulk files the previous build wrote and this one did not (a deleted post's page). */
@@ -229,6 +303,7 @@ export class BuildCache {
       if (relative in this.next.files) continue;
       const file = path.join(this.syncFolder, relative);
       rmSync(file, { force: true });
+      placed.delete(file);
       const dir = path.dirname(file);
       if (dir !== this.syncFolder && existsSync(dir) && readdirSync(dir).length === 0) rmSync(dir, { recursive: true, force: true });
     }
@@ -237,11 +312,12 @@ export class BuildCache {
   /** After a successful build: write the manifest, then drop objects no file refers to any more. */
   save(): void {
     mkdirSync(this.dir, { recursive: true });
-    const body = JSON.stringify(this.next);
+    const body = manifestJson(this.next);
     const file = path.join(this.dir, "manifest.json");
     const temporary = `${file}.${process.pid}.tmp`;
     writeFileSync(temporary, `${sha256(body)}\n${body}`);
     renameSync(temporary, file);
+    savedManifests.set(this.dir, { signature: fileSignature(file), manifest: this.next });
     this.pruneObjects();
   }
 
@@ -283,14 +359,20 @@ export class BuildCache {
     const wanted = new Set(Object.values(this.next.files).map(([, hash]) => hash));
     // After a build on a good manifest, the objects it referenced are the only candidates: no listing.
     if (this.previous) {
-      for (const [, hash] of Object.values(this.previous.files)) if (!wanted.has(hash)) rmSync(this.objectPath(hash), { force: true });
+      for (const [, hash] of Object.values(this.previous.files)) {
+        if (wanted.has(hash)) continue;
+        rmSync(this.objectPath(hash), { force: true });
+        checkedObjects.delete(this.objectPath(hash));
+      }
       return;
     }
     const root = path.join(this.dir, "objects");
     if (!existsSync(root)) return;
     for (const sub of readdirSync(root)) {
       for (const name of readdirSync(path.join(root, sub))) {
-        if (!wanted.has(name)) rmSync(path.join(root, sub, name), { force: true });
+        if (wanted.has(name)) continue;
+        rmSync(path.join(root, sub, name), { force: true });
+        checkedObjects.delete(path.join(root, sub, name));
       }
     }
   }

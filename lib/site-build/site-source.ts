@@ -2,7 +2,7 @@
  * The only place the build touches the file system for input: it reads the profile, the lists and
  * every post as bytes and hands them to lib/publish/site.ts, which validates them all.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { PageLimits } from "../publish/feed/paginate.ts";
 import { DEFAULT_FEED_LIMITS } from "../publish/feed/paginate.ts";
@@ -16,6 +16,23 @@ export const SOURCE_PATHS = {
   follows: "site/_data/follows.yaml",
   blocks: "site/_data/blocks.yaml",
 } as const;
+
+/**
+ * Post files this process has read, with the file's identity then (inode, size, mtime, ctime): a
+ * process that builds again (npm start) hands back the same bytes object for a file that did not
+ * change, one stat instead of a read, and the build's cache knows those bytes' hash by identity.
+ */
+const readPosts = new Map<string, { signature: string; bytes: Buffer }>();
+
+function readPost(full: string): Buffer {
+  const stat = statSync(full, { bigint: true });
+  const signature = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+  const known = readPosts.get(full);
+  if (known?.signature === signature) return known.bytes;
+  const bytes = readFileSync(full);
+  readPosts.set(full, { signature, bytes });
+  return bytes;
+}
 
 function readSource(root: string, relative: string): FileSource | undefined {
   const full = path.join(root, relative);
@@ -33,7 +50,7 @@ export function readSiteSources(root: string): SiteSources {
     : [];
   const sources: SiteSources = {
     profile,
-    posts: files.map((name) => ({ file: `${SOURCE_PATHS.posts}/${name}`, bytes: readFileSync(path.join(postsDir, name)) })),
+    posts: files.map((name) => ({ file: `${SOURCE_PATHS.posts}/${name}`, bytes: readPost(path.join(postsDir, name)) })),
   };
   const follows = readSource(root, SOURCE_PATHS.follows);
   const blocks = readSource(root, SOURCE_PATHS.blocks);

@@ -4,6 +4,7 @@
  * on a small site with small pages (so feed archives, Atom archives and older-post pages exist); after
  * each step the incremental build's _site and a fresh full build (no cache) are `diff -r`-identical,
  * on every other step with npm start's way of updating _site in place (only changed files replaced).
+ * The builds after the first take the manifest from the build process's memory (npm start's fast path).
  * Then a cache that is corrupt, altered or from other options is never trusted.
  * Builds run through scripts/build.ts's buildSiteFolder (what `npm run build` runs), all in one child
  * process (test/support/build-session.ts), so the test pays for one process start.
@@ -112,6 +113,8 @@ describe("incremental build", () => {
       await full();
       expect(diff(), `step ${step}: ${seen.join(", ")}`).toBe("0");
       expect(result.cache?.ignored).toBeUndefined();
+      // One process builds again and again (npm start): its own manifest comes from memory, the same bytes.
+      expect(result.cache?.fromMemory).toBe(true);
       // The cache did the work: an edit or an append renders a few files and reuses the rest.
       if (kind === "add" || kind === "edit") expect(result.cache!.filesReused).toBeGreaterThan(result.cache!.filesRendered);
     }
@@ -125,7 +128,9 @@ describe("incremental build", () => {
     writeFileSync(manifest, readFileSync(manifest, "utf8").replace(/"date":\d/, '"date":9'));
     add();
     const corrupt = await incremental();
+    // The file is no longer the one this process wrote: it is read (and refused), never taken from memory.
     expect(corrupt.cache?.ignored).toBe("corrupt (checksum mismatch)");
+    expect(corrupt.cache?.fromMemory).toBeUndefined();
     expect(corrupt.cache?.filesReused).toBe(0);
     await full();
     expect(diff()).toBe("0");
