@@ -11,7 +11,10 @@
  * the output says so.
  * Then it appends one post to the 10,000-post site and reports which output files changed.
  *
- *   tsx bench/build.ts [--sizes 1000,10000,50000] [--repeat N] [--append 10000] [--keep] [--json file]
+ * Last, the edit loop (bench/build/edit-loop.ts): npm start on the 10,000-post site and hugo server on
+ * the same posts, an edited, a new and a broken post each timed from the write to the served change.
+ *
+ *   tsx bench/build.ts [--sizes 1000,10000,50000] [--repeat N] [--append 10000] [--edit-loop 10000] [--keep] [--json file]
  *   tsx bench/build.ts --publish [--publish-posts 10000]   the publishing job instead (bench/build/publish-path.ts)
  *
  * Progress goes to stderr, the table and the targets to stdout. Exit code: 0 all measured targets met,
@@ -24,6 +27,7 @@ import { parseArgs } from "node:util";
 import { createProjectCopy, type ProjectCopy, REPO_ROOT } from "../lib/harness/project-copy.ts";
 import { type AppendResult, appendOnePost } from "./build/append-check.ts";
 import { type BaselineProject, createBaselineProject } from "./build/baseline-project.ts";
+import { type EditLoopResult, measureEditLoop, renderEditLoop } from "./build/edit-loop.ts";
 import { createHugoProject, type HugoProject, hugoVersion } from "./build/hugo-project.ts";
 import { type ChildCommand, measureBuild, measureForeignBuild, type RunMeasurement } from "./build/measure.ts";
 import { measurePublishPath, PUBLISH_TARGETS, renderPublish } from "./build/publish-path.ts";
@@ -34,6 +38,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --sizes 1000,10000,50000   site sizes in posts (default: 1000,10000,50000)
   --repeat N                 measured runs per tool and size (default: 3 up to 10,000 posts, 1 above)
   --append N                 size of the site for the append-one-post check (default: 10000; 0 skips it)
+  --edit-loop N              posts of the site for the edit loop under npm start, against hugo server
+                             (default: 10000; 0 skips it)
   --keep                     keep the temporary project folders (their path is printed)
   --json FILE                also write the results as JSON
   --publish                  measure the publishing job instead (npm ci, build, checks, wrangler deploy
@@ -48,6 +54,7 @@ interface Options {
   sizes: number[];
   repeat: number | undefined;
   append: number;
+  editLoop: number;
   keep: boolean;
   json: string | undefined;
   publish: number | undefined;
@@ -67,6 +74,7 @@ function parseOptions(argv: string[]): Options | undefined {
       sizes: { type: "string", default: "1000,10000,50000" },
       repeat: { type: "string" },
       append: { type: "string", default: "10000" },
+      "edit-loop": { type: "string", default: "10000" },
       keep: { type: "boolean", default: false },
       json: { type: "string" },
       publish: { type: "boolean", default: false },
@@ -81,6 +89,7 @@ function parseOptions(argv: string[]): Options | undefined {
     sizes: [...new Set(sizes)],
     repeat: values.repeat === undefined ? undefined : positiveInteger(values.repeat, "--repeat"),
     append: positiveInteger(values.append, "--append", true),
+    editLoop: positiveInteger(values["edit-loop"], "--edit-loop", true),
     keep: values.keep,
     json: values.json,
     publish: values.publish ? positiveInteger(values["publish-posts"], "--publish-posts") : undefined,
@@ -176,6 +185,7 @@ async function main(): Promise<number> {
   progress(`working in ${benchDir}`);
   const results: SizeResult[] = [];
   let append: AppendResult | undefined;
+  let editLoop: EditLoopResult | undefined;
   try {
     progress(`warm-up: ${WARM_UP_POSTS} posts, once per tool, not measured`);
     await warmUp(benchDir, usageFile);
@@ -224,6 +234,13 @@ async function main(): Promise<number> {
       append = await appendOnePost(copy, options.append, oursCommand(copy), usageFile, progress);
       if (!keep) copy.cleanup();
     }
+
+    if (options.editLoop > 0) {
+      progress(`${options.editLoop} posts: writing the synthetic site for the edit loop`);
+      const copy = syntheticProject(benchDir, options.editLoop);
+      editLoop = await measureEditLoop(copy, options.editLoop, options.repeat ?? 3, benchDir, hugo !== undefined, progress);
+      if (!keep) copy.cleanup();
+    }
   } finally {
     cleanup();
     if (keep) progress(`kept the temporary projects in ${benchDir}`);
@@ -239,6 +256,7 @@ async function main(): Promise<number> {
     renderTable(results),
     "",
     ...(append ? [renderAppend(append), ""] : []),
+    ...(editLoop ? [renderEditLoop(editLoop), ""] : []),
     renderTargets(targets),
   ];
   console.log(out.join("\n"));
@@ -246,7 +264,7 @@ async function main(): Promise<number> {
   if (options.json) {
     const file = path.resolve(options.json);
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, `${JSON.stringify({ environment, sizes: results, append, targets }, null, 2)}\n`);
+    writeFileSync(file, `${JSON.stringify({ environment, sizes: results, append, editLoop, targets }, null, 2)}\n`);
     progress(`results written to ${file}`);
   }
   const missed = targets.filter((t) => t.pass === false);
