@@ -14,7 +14,23 @@
  * (lib/publish/feed/paginate.ts), so after appending a post nearly every file is a cache hit.
  */
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  type BigIntStats,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fstatSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import type { ParsedPost, PostSource } from "../publish/posts.ts";
 import { parsePost } from "../publish/posts.ts";
@@ -23,13 +39,13 @@ import { codeVersion } from "./code-version.ts";
 
 /** Where `npm run build` keeps it (deploy.yml keeps this folder between deploys with actions/cache). */
 export const DEFAULT_CACHE_DIR = ".cache/skein";
-const FORMAT = 1;
+const FORMAT = 2;
 
 interface Manifest {
   format: number;
   /** The build's code, Node's version and the build options (codeVersion()). */
   code: string;
-  /** sha256(file name, bytes) -> the post as parsePost read it. */
+  /** sha256(file name, bytes) -> the post as parsePost read it (`html` 0 in the file when it is `bodyHtml`). */
   posts: Record<string, ParsedPost>;
   /** Output path -> [sha256 of its inputs, sha256 of its bytes]. */
   files: Record<string, [string, string]>;
@@ -66,15 +82,33 @@ function linkOrCopy(from: string, to: string): void {
  */
 const checkedObjects = new Map<string, string>();
 
-function fileSignature(file: string): string {
-  const stat = statSync(file, { bigint: true });
-  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+/** A file's identity: the same file (a hard link to it) has the same one. */
+interface FileId {
+  dev: bigint;
+  ino: bigint;
 }
 
-/** Make `target` the object's bytes: nothing to do when it is already that file, else replaced in one rename. */
-function replaceUnlessSame(object: string, target: string): void {
+const signatureOf = (stat: BigIntStats): string => `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+const fileSignature = (file: string): string => signatureOf(statSync(file, { bigint: true }));
+
+/** One buffer for hashing objects: no allocation per file (10,000 of them at each build). */
+const readBuffer = Buffer.allocUnsafe(1 << 20);
+
+/** sha256 of an open file, read to its end. */
+function hashOpenFile(fd: number): string {
+  const hash = createHash("sha256");
+  for (let n = readSync(fd, readBuffer); n > 0; n = readSync(fd, readBuffer)) hash.update(readBuffer.subarray(0, n));
+  return hash.digest("hex");
+}
+
+/**
+ * Make `target` the object's bytes: nothing to do when it is already that file (`objectId`, when the
+ * caller has it, saves a stat), else replaced in one rename.
+ */
+function replaceUnlessSame(object: string, target: string, objectId?: FileId): void {
   try {
-    const [a, b] = [statSync(object), statSync(target)];
+    const a = objectId ?? statSync(object, { bigint: true });
+    const b = statSync(target, { bigint: true });
     if (a.ino === b.ino && a.dev === b.dev) return;
   } catch {
     // no target yet
@@ -86,13 +120,13 @@ function replaceUnlessSame(object: string, target: string): void {
   renameSync(temporary, target);
 }
 
-/** sha256(file name) + sha256(bytes), remembered by the bytes object (site-source.ts hands back the same one for an unchanged file). */
+/** sha256(file name, bytes), remembered by the bytes object (site-source.ts hands back the same one for an unchanged file). */
 const postKeys = new WeakMap<Uint8Array, { file: string; key: string }>();
 
 function postKey(source: PostSource): string {
   const known = postKeys.get(source.bytes);
   if (known?.file === source.file) return known.key;
-  const key = sha256(`${source.file}\0`).concat(sha256(source.bytes));
+  const key = createHash("sha256").update(`${source.file}\0`).update(source.bytes).digest("hex");
   postKeys.set(source.bytes, { file: source.file, key });
   return key;
 }
@@ -118,25 +152,30 @@ function folderIdentity(folder: string): string {
 const digests = new WeakMap<object, string>();
 
 /**
- * sha256 of a JSON-able value, part by part: each object is hashed once however many files list it
+ * A key for a JSON-able value, part by part: each object is keyed once however many files list it
  * (the profile in every page's inputs, a post in its page and in its Atom page). Keys in their order,
- * undefined and functions left out, as JSON.stringify does.
+ * undefined and functions left out, as JSON.stringify does. A string is its length and itself (no
+ * escaping to pay for); an object is the text of its parts' keys, or "#" and that text's SHA-256 once
+ * longer than a hash: one hash per sizeable object, none for the small ones.
  */
 function digest(value: unknown): string {
+  if (typeof value === "string") return `${value.length}'${value}`;
   if (value === null || typeof value !== "object") return typeof value === "function" || value === undefined ? "-" : JSON.stringify(value);
   const known = digests.get(value);
   if (known) return known;
-  const hash = createHash("sha256");
+  let text: string;
   if (Array.isArray(value)) {
-    hash.update("[");
-    for (const item of value) hash.update(digest(item)).update(",");
+    text = "[";
+    for (const item of value) text += `${digest(item)},`;
+    text += "]";
   } else {
-    hash.update("{");
+    text = "{";
     for (const [name, item] of Object.entries(value)) {
-      if (item !== undefined && typeof item !== "function") hash.update(JSON.stringify(name)).update(":").update(digest(item)).update(",");
+      if (item !== undefined && typeof item !== "function") text += `${name.length}'${name}:${digest(item)},`;
     }
+    text += "}";
   }
-  const result = hash.digest("hex");
+  const result = text.length > 65 ? `#${sha256(text)}` : text;
   digests.set(value, result);
   return result;
 }
@@ -168,7 +207,8 @@ function manifestJson(manifest: Manifest): string {
   const posts = Object.entries(manifest.posts).map(([key, post]) => {
     let json = postJson.get(post);
     if (json === undefined) {
-      json = JSON.stringify(post);
+      // A post's feed text is its body unless it reposts (lib/publish/markdown.ts): stored once (readManifest).
+      json = JSON.stringify(post.html === post.bodyHtml ? { ...post, html: 0 } : post);
       postJson.set(post, json);
     }
     return `${JSON.stringify(key)}:${json}`;
@@ -200,8 +240,13 @@ function readManifest(dir: string, code: string): { manifest?: Manifest; ignored
   if (typeof manifest.posts !== "object" || typeof manifest.files !== "object" || !manifest.posts || !manifest.files) {
     return { ignored: "corrupt (missing tables)" };
   }
+  // A post's feed text is its body unless it reposts (lib/publish/markdown.ts): stored once (save()).
+  for (const post of Object.values(manifest.posts) as StoredPost[]) if (post.html === 0) post.html = post.bodyHtml;
   return { manifest };
 }
+
+/** A post as the manifest stores it: `html` 0 when it is the same text as `bodyHtml`. */
+type StoredPost = Omit<ParsedPost, "html"> & { html: string | 0 };
 
 export class BuildCache {
   readonly stats: CacheStats = { postsReused: 0, postsParsed: 0, filesReused: 0, filesRendered: 0 };
@@ -277,7 +322,8 @@ export class BuildCache {
     const key = digest(inputs);
     const known = this.previous?.files[relative];
     let hash: string;
-    if (known && known[0] === key && this.objectIsIntact(known[1])) {
+    const intact = known && known[0] === key ? this.intactObject(known[1]) : undefined;
+    if (known && intact) {
       hash = known[1];
       this.stats.filesReused++;
     } else {
@@ -291,7 +337,7 @@ export class BuildCache {
     if (!this.syncFolder) {
       linkOrCopy(object, target);
     } else if (placed.get(target) !== hash) {
-      replaceUnlessSame(object, target);
+      replaceUnlessSame(object, target, intact);
       placed.set(target, hash);
     }
   }
@@ -325,17 +371,26 @@ export class BuildCache {
     return path.join(this.dir, "objects", hash.slice(0, 2), hash);
   }
 
-  private objectIsIntact(hash: string): boolean {
-    if (!/^[0-9a-f]{64}$/.test(hash)) return false;
+  /** The object's identity when its bytes still hash to its name, else undefined (never used). */
+  private intactObject(hash: string): FileId | undefined {
+    if (!/^[0-9a-f]{64}$/.test(hash)) return undefined;
     const file = this.objectPath(hash);
+    let fd: number | undefined;
     try {
-      const before = fileSignature(file);
-      if (checkedObjects.get(file) === before) return true;
-      if (sha256(readFileSync(file)) !== hash) return false;
-      checkedObjects.set(file, before);
-      return true;
+      // Hashed already by this process (npm start) and not changed since: one stat.
+      if (checkedObjects.has(file)) {
+        const stat = statSync(file, { bigint: true });
+        if (checkedObjects.get(file) === signatureOf(stat)) return stat;
+      }
+      fd = openSync(file, "r");
+      const stat = fstatSync(fd, { bigint: true });
+      if (hashOpenFile(fd) !== hash) return undefined;
+      checkedObjects.set(file, signatureOf(stat));
+      return stat;
     } catch {
-      return false;
+      return undefined;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
   }
 
@@ -347,11 +402,11 @@ export class BuildCache {
       this.madeDirs.add(dir);
     }
     // A file there already has these bytes (or is broken, and then it is replaced); a short write from a
-    // build killed halfway fails objectIsIntact() and is never used.
-    if (!this.objectIsIntact(hash)) {
+    // build killed halfway fails intactObject() and is never used.
+    if (!this.intactObject(hash)) {
       rmSync(file, { force: true });
       writeFileSync(file, bytes);
-      checkedObjects.set(file, fileSignature(file));
+      checkedObjects.set(file, signatureOf(statSync(file, { bigint: true })));
     }
   }
 

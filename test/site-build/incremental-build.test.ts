@@ -28,6 +28,8 @@ interface Draft {
   id: number;
   date: number;
   words: string[];
+  /** A repost with a comment: its feed text is not its own words (the manifest stores both). */
+  repost?: boolean;
 }
 
 const project = createProjectCopy({ posts: {} });
@@ -38,14 +40,15 @@ let nextId = 0;
 let bioEdits = 0;
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-const text = (d: Draft) => `---\ndate: ${iso(d.date)}\nid: ${d.id}\n---\n${d.words.join(" ")}\n`;
+const REPOST = 'repost:\n  user_id: u2\n  user_link: https://carmen.example/feed.xml\n  status_id: "5"\n  pubdate: 2025-12-01T00:00:00Z\n  text: Swifts!\n';
+const text = (d: Draft) => `---\ndate: ${iso(d.date)}\nid: ${d.id}\n${d.repost ? REPOST : ""}---\n${d.words.join(" ")}\n`;
 const put = (name: string, d: Draft) => {
   drafts.set(name, d);
   project.write(`posts/${name}`, text(d));
 };
 const sentence = () => Array.from({ length: random.int(1, 8) }, () => random.pick(WORDS));
 const newestDate = () => Math.max(START, ...[...drafts.values()].map((d) => d.date));
-const add = (date = newestDate() + random.int(1, 5) * DAY) => put(`p${nextId}.md`, { id: nextId++, date, words: sentence() });
+const add = (date = newestDate() + random.int(1, 5) * DAY) => put(`p${nextId}.md`, { id: nextId++, date, words: sentence(), repost: nextId % 3 === 1 });
 
 const OPERATIONS = {
   add: () => add(),
