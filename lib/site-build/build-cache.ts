@@ -14,27 +14,12 @@
  * (lib/publish/feed/paginate.ts), so after appending a post nearly every file is a cache hit.
  */
 import { createHash } from "node:crypto";
-import {
-  type BigIntStats,
-  closeSync,
-  copyFileSync,
-  existsSync,
-  fstatSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { ParsedPost, PostSource } from "../publish/posts.ts";
 import { parsePost } from "../publish/posts.ts";
 import type { BuildOptions } from "../publish/site.ts";
+import { digest, type FileId, fileSignature, hashOpenFile, linkOrCopy, replaceUnlessSame, sha256, signatureOf } from "./cache-files.ts";
 import { codeVersion } from "./code-version.ts";
 
 /** Where `npm run build` keeps it (deploy.yml keeps this folder between deploys with actions/cache). */
@@ -63,62 +48,11 @@ export interface CacheStats {
 }
 
 /**
- * A hard link when the cache and the output share a file system (no bytes copied), else a copy. The
- * output is never written in place later (scripts/build.ts replaces whole files), so the link cannot
- * change the cache; if something else does, the hash check above refuses that object next time.
- */
-function linkOrCopy(from: string, to: string): void {
-  try {
-    linkSync(from, to);
-  } catch {
-    copyFileSync(from, to);
-  }
-}
-
-/**
  * Objects this process has hashed or written, with the file's identity then (inode, size, mtime): a
  * long-running process (npm start's rebuilds) does not hash an unchanged object twice; any change to
  * the file changes its signature, and it is hashed again.
  */
 const checkedObjects = new Map<string, string>();
-
-/** A file's identity: the same file (a hard link to it) has the same one. */
-interface FileId {
-  dev: bigint;
-  ino: bigint;
-}
-
-const signatureOf = (stat: BigIntStats): string => `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
-const fileSignature = (file: string): string => signatureOf(statSync(file, { bigint: true }));
-
-/** One buffer for hashing objects: no allocation per file (10,000 of them at each build). */
-const readBuffer = Buffer.allocUnsafe(1 << 20);
-
-/** sha256 of an open file, read to its end. */
-function hashOpenFile(fd: number): string {
-  const hash = createHash("sha256");
-  for (let n = readSync(fd, readBuffer); n > 0; n = readSync(fd, readBuffer)) hash.update(readBuffer.subarray(0, n));
-  return hash.digest("hex");
-}
-
-/**
- * Make `target` the object's bytes: nothing to do when it is already that file (`objectId`, when the
- * caller has it, saves a stat), else replaced in one rename.
- */
-function replaceUnlessSame(object: string, target: string, objectId?: FileId): void {
-  try {
-    const a = objectId ?? statSync(object, { bigint: true });
-    const b = statSync(target, { bigint: true });
-    if (a.ino === b.ino && a.dev === b.dev) return;
-  } catch {
-    // no target yet
-  }
-  mkdirSync(path.dirname(target), { recursive: true });
-  const temporary = `${target}.skein-${process.pid}.tmp`;
-  rmSync(temporary, { force: true });
-  linkOrCopy(object, temporary);
-  renameSync(temporary, target);
-}
 
 /** sha256(file name, bytes), remembered by the bytes object (site-source.ts hands back the same one for an unchanged file). */
 const postKeys = new WeakMap<Uint8Array, { file: string; key: string }>();
@@ -148,39 +82,6 @@ function folderIdentity(folder: string): string {
     return "";
   }
 }
-
-const digests = new WeakMap<object, string>();
-
-/**
- * A key for a JSON-able value, part by part: each object is keyed once however many files list it
- * (the profile in every page's inputs, a post in its page and in its Atom page). Keys in their order,
- * undefined and functions left out, as JSON.stringify does. A string is its length and itself (no
- * escaping to pay for); an object is the text of its parts' keys, or "#" and that text's SHA-256 once
- * longer than a hash: one hash per sizeable object, none for the small ones.
- */
-function digest(value: unknown): string {
-  if (typeof value === "string") return `${value.length}'${value}`;
-  if (value === null || typeof value !== "object") return typeof value === "function" || value === undefined ? "-" : JSON.stringify(value);
-  const known = digests.get(value);
-  if (known) return known;
-  let text: string;
-  if (Array.isArray(value)) {
-    text = "[";
-    for (const item of value) text += `${digest(item)},`;
-    text += "]";
-  } else {
-    text = "{";
-    for (const [name, item] of Object.entries(value)) {
-      if (item !== undefined && typeof item !== "function") text += `${name.length}'${name}:${digest(item)},`;
-    }
-    text += "}";
-  }
-  const result = text.length > 65 ? `#${sha256(text)}` : text;
-  digests.set(value, result);
-  return result;
-}
-
-const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
 
 /**
  * The manifest this process saved last, per cache folder, with the manifest file's signature then: a

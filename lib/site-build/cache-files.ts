@@ -1,0 +1,91 @@
+/**
+ * The incremental build's file helpers (build-cache.ts): placing an object in the output, checking an
+ * object's bytes, and the key of a file's inputs.
+ */
+import { createHash } from "node:crypto";
+import { type BigIntStats, copyFileSync, linkSync, mkdirSync, readSync, renameSync, rmSync, statSync } from "node:fs";
+import path from "node:path";
+
+export const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
+
+/**
+ * A hard link when the cache and the output share a file system (no bytes copied), else a copy. The
+ * output is never written in place later (scripts/build.ts replaces whole files), so the link cannot
+ * change the cache; if something else does, the cache's hash check refuses that object next time.
+ */
+export function linkOrCopy(from: string, to: string): void {
+  try {
+    linkSync(from, to);
+  } catch {
+    copyFileSync(from, to);
+  }
+}
+
+/** A file's identity: the same file (a hard link to it) has the same one. */
+export interface FileId {
+  dev: bigint;
+  ino: bigint;
+}
+
+export const signatureOf = (stat: BigIntStats): string => `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+export const fileSignature = (file: string): string => signatureOf(statSync(file, { bigint: true }));
+
+/** One buffer for hashing objects: no allocation per file (10,000 of them at each build). */
+const readBuffer = Buffer.allocUnsafe(1 << 20);
+
+/** sha256 of an open file, read to its end. */
+export function hashOpenFile(fd: number): string {
+  const hash = createHash("sha256");
+  for (let n = readSync(fd, readBuffer); n > 0; n = readSync(fd, readBuffer)) hash.update(readBuffer.subarray(0, n));
+  return hash.digest("hex");
+}
+
+/**
+ * Make `target` the object's bytes: nothing to do when it is already that file (`objectId`, when the
+ * caller has it, saves a stat), else replaced in one rename.
+ */
+export function replaceUnlessSame(object: string, target: string, objectId?: FileId): void {
+  try {
+    const a = objectId ?? statSync(object, { bigint: true });
+    const b = statSync(target, { bigint: true });
+    if (a.ino === b.ino && a.dev === b.dev) return;
+  } catch {
+    // no target yet
+  }
+  mkdirSync(path.dirname(target), { recursive: true });
+  const temporary = `${target}.skein-${process.pid}.tmp`;
+  rmSync(temporary, { force: true });
+  linkOrCopy(object, temporary);
+  renameSync(temporary, target);
+}
+
+const digests = new WeakMap<object, string>();
+
+/**
+ * A key for a JSON-able value, part by part: each object is keyed once however many files list it
+ * (the profile in every page's inputs, a post in its page and in its Atom page). Keys in their order,
+ * undefined and functions left out, as JSON.stringify does. A string is its length and itself (no
+ * escaping to pay for); an object is the text of its parts' keys, or "#" and that text's SHA-256 once
+ * longer than a hash: one hash per sizeable object, none for the small ones.
+ */
+export function digest(value: unknown): string {
+  if (typeof value === "string") return `${value.length}'${value}`;
+  if (value === null || typeof value !== "object") return typeof value === "function" || value === undefined ? "-" : JSON.stringify(value);
+  const known = digests.get(value);
+  if (known) return known;
+  let text: string;
+  if (Array.isArray(value)) {
+    text = "[";
+    for (const item of value) text += `${digest(item)},`;
+    text += "]";
+  } else {
+    text = "{";
+    for (const [name, item] of Object.entries(value)) {
+      if (item !== undefined && typeof item !== "function") text += `${name.length}'${name}:${digest(item)},`;
+    }
+    text += "}";
+  }
+  const result = text.length > 65 ? `#${sha256(text)}` : text;
+  digests.set(value, result);
+  return result;
+}
