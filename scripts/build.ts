@@ -42,6 +42,12 @@ export interface BuildFolderOptions {
   replace?: "rename" | "sync";
   /** The cache folder (default .cache/skein under root), or false for a full build that keeps none. */
   cache?: string | false;
+  /**
+   * npm start: once every served file is in place, let the event loop run once (its static server, in
+   * this process, answers the requests that waited for the build) before the bookkeeping -- the
+   * Worker's site config and the cache's manifest -- is written.
+   */
+  servedFirst?: boolean;
 }
 
 /**
@@ -115,7 +121,7 @@ export async function buildSiteFolder(root: string, outDir = "_site", options: B
     forgetSiteModel(root);
     setActiveBuildCache(root, undefined);
   }
-  writeSiteConfig(root, model);
+  if (!options.servedFirst) writeSiteConfig(root, model);
   if (options.replace === "sync" && existsSync(finalDir)) {
     mirrorFolder(stagingDir, finalDir, keepSet(syncing ? cache!.keptInSyncFolder() : new Set()));
     rmSync(stagingDir, { recursive: true, force: true });
@@ -124,6 +130,10 @@ export async function buildSiteFolder(root: string, outDir = "_site", options: B
     if (existsSync(finalDir)) renameSync(finalDir, oldDir);
     renameSync(stagingDir, finalDir);
     rmSync(oldDir, { recursive: true, force: true });
+  }
+  if (options.servedFirst) {
+    await new Promise((resolve) => setImmediate(resolve));
+    writeSiteConfig(root, model);
   }
   cache?.save();
   const result: BuildResult = { model, outDir: finalDir, files, seconds: (performance.now() - started) / 1000 };

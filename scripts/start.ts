@@ -76,7 +76,7 @@ export async function nextFreePort(port: number): Promise<number | undefined> {
  */
 async function build(root: string, sync: boolean): Promise<boolean> {
   try {
-    console.log(summary(await buildSiteFolder(root, "_site", { replace: sync ? "sync" : "rename" })));
+    console.log(summary(await buildSiteFolder(root, "_site", { replace: sync ? "sync" : "rename", servedFirst: true })));
     return true;
   } catch (error) {
     const reason = error instanceof SiteBuildError ? `\n${error.message}` : `: ${error instanceof Error ? error.message : String(error)}`;
