@@ -8,7 +8,11 @@
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 
-const NOT_TRUE_UNDER_NPM_START = [/Scheduled Workers are not automatically triggered/, /Your types might be out of date/];
+/**
+ * Also "Ready on http://127.0.0.1:<port>": that is the Worker's internal port behind npm start's own
+ * server (lib/dev-server/), which serves no page; npm start names the address to open itself.
+ */
+const NOT_TRUE_UNDER_NPM_START = [/Scheduled Workers are not automatically triggered/, /Your types might be out of date/, /Ready on https?:\/\//];
 
 const ANSI = /\u001b\[[0-9;]*m/g;
 
