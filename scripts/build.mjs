@@ -1,16 +1,17 @@
 /**
  * npm run build's entry point, in plain JavaScript so it starts without tsx: it runs scripts/build.ts
  * from a precompiled entry, one ES module bundled by esbuild from scripts/build.ts, eleventy.config.ts,
- * the site/ templates and the lib/ files they import (node_modules stay outside it), kept in
- * .cache/skein/entry/ beside the build's cache. Starting a build through tsx costs about 2 s of CPU
+ * the site/ templates, the lib/ files they import and the packages those import (not Eleventy), kept
+ * in .cache/skein/entry/ beside the build's cache. Starting a build through tsx costs about 2 s of CPU
  * (every module of the build and of Eleventy passes tsx's loader), most of an incremental build
  * (docs/incremental-build.md).
  *
  * The entry is named by a key over the code it is made from (every file of lib/ and site/ without
  * site/_data, eleventy.config.ts, scripts/build.ts, this file, package-lock.json, tsconfig.json), the
  * project folder, Node's version and esbuild's: any change makes a new one. It starts with the SHA-256
- * of the rest and is used only when that still matches. With --no-cache (a full build that keeps no
- * cache), or when esbuild cannot make the entry, the build runs through tsx as before.
+ * of the rest and is used only when that still matches and every package file in it still has the
+ * bytes it was bundled from. With --no-cache (a full build that keeps no cache), or when esbuild
+ * cannot make the entry, the build runs through tsx as before.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -80,7 +81,11 @@ const ownImportMetaUrl = {
   },
 };
 
-/** Bundle the entry; undefined when esbuild fails or the bundle reads a file the key does not cover. */
+/**
+ * Bundle the entry: the project's files and the packages they import, but Eleventy (it finds its own
+ * files by path): one module to load, not some 400. Undefined when esbuild fails or a project file in
+ * it is not under the key. Returns the module text and the package files in it, each with its SHA-256.
+ */
 async function bundle() {
   const { build } = await import("esbuild");
   const files = [];
@@ -88,44 +93,70 @@ async function bundle() {
   const templates = files.filter((file) => file.endsWith(".11ty.ts"));
   const result = await build({
     stdin: { contents: entrySource(templates), resolveDir: ROOT, sourcefile: "build-entry.ts", loader: "ts" },
+    absWorkingDir: ROOT,
     bundle: true,
     platform: "node",
     format: "esm",
     target: `node${process.versions.node.split(".")[0]}`,
-    packages: "external",
+    external: ["@11ty/eleventy"],
+    // CommonJS packages in an ES module: their require() of Node's own modules needs a require.
+    banner: { js: 'import { createRequire as skeinCreateRequire } from "node:module";\nconst require = skeinCreateRequire(import.meta.url);' },
     tsconfig: path.join(ROOT, "tsconfig.json"),
     plugins: [ownImportMetaUrl],
     metafile: true,
     write: false,
     logLevel: "silent",
   });
-  const covered = (input) => input === "build-entry.ts" || KEY_PATHS.some((entry) => input === entry || input.startsWith(`${entry}/`));
-  if (!Object.keys(result.metafile.inputs).every(covered)) return undefined;
-  return result.outputFiles[0].text;
+  const packageFiles = {};
+  for (const input of Object.keys(result.metafile.inputs)) {
+    if (input === "build-entry.ts") continue;
+    if (input.split("/").includes("node_modules")) {
+      const full = path.resolve(ROOT, input);
+      packageFiles[full] = sha256(readFileSync(full));
+    } else if (!KEY_PATHS.some((entry) => input === entry || input.startsWith(`${entry}/`))) return undefined;
+  }
+  return { code: result.outputFiles[0].text, packageFiles };
 }
 
-/** The precompiled entry's file: the one already made for this key when intact, else a new one (or undefined). */
+/** Whether each package file bundled in the entry still has the bytes it had (a package updated or patched in place). */
+function packagesUnchanged(packageFiles) {
+  try {
+    return Object.entries(packageFiles).every(([file, hash]) => sha256(readFileSync(file)) === hash);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The precompiled entry's file: the one already made for this key when intact and its packages
+ * unchanged, else a new one (or undefined). Its first line is the SHA-256 of the rest, its second the
+ * package files bundled in it.
+ */
 async function precompiledEntry() {
   const dir = path.join(process.cwd(), ENTRY_DIR);
   const key = entryKey();
   const file = path.join(dir, `${key}.mjs`);
   if (existsSync(file)) {
     const text = readFileSync(file, "utf8");
-    const newline = text.indexOf("\n");
-    if (text.slice(0, newline) === `// sha256 ${sha256(text.slice(newline + 1))}`) return file;
+    const first = text.indexOf("\n");
+    const second = text.indexOf("\n", first + 1);
+    if (text.slice(0, first) === `// sha256 ${sha256(text.slice(first + 1))}` && text.startsWith("// packages ", first + 1)) {
+      if (packagesUnchanged(JSON.parse(text.slice(first + 13, second)))) return file;
+    }
   }
-  let code;
+  let made;
   try {
-    code = await bundle();
+    made = await bundle();
   } catch {
     return undefined;
   }
-  if (code === undefined) return undefined;
+  if (made === undefined) return undefined;
   // Only one entry is kept: the others were made from other code.
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  const rest = `// packages ${JSON.stringify(made.packageFiles)}\n${made.code}`;
   const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `// sha256 ${sha256(code)}\n${code}`);
+  writeFileSync(temporary, `// sha256 ${sha256(rest)}\n${rest}`);
   renameSync(temporary, file);
   return file;
 }

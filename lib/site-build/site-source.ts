@@ -2,13 +2,14 @@
  * The only place the build touches the file system for input: it reads the profile, the lists and
  * every post as bytes and hands them to lib/publish/site.ts, which validates them all.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { PageLimits } from "../publish/feed/paginate.ts";
 import { DEFAULT_FEED_LIMITS } from "../publish/feed/paginate.ts";
 import { REPLIES_DIR } from "../publish/replies.ts";
 import { type BuildOptions, buildSite, type FileSource, type SiteModel, type SiteSources } from "../publish/site.ts";
 import { activeBuildCache } from "./build-cache.ts";
+import { fileSignature, signatureOf } from "./cache-files.ts";
 
 export const SOURCE_PATHS = {
   posts: "posts",
@@ -25,13 +26,19 @@ export const SOURCE_PATHS = {
 const readPosts = new Map<string, { signature: string; bytes: Buffer }>();
 
 function readPost(full: string): Buffer {
-  const stat = statSync(full, { bigint: true });
-  const signature = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
   const known = readPosts.get(full);
-  if (known?.signature === signature) return known.bytes;
-  const bytes = readFileSync(full);
-  readPosts.set(full, { signature, bytes });
-  return bytes;
+  if (known && known.signature === fileSignature(full)) return known.bytes;
+  // The identity from the open file: no stat more than the read itself for a file read the first time
+  // (every file of a fresh process: npm run build).
+  const fd = openSync(full, "r");
+  try {
+    const signature = signatureOf(fstatSync(fd, { bigint: true }));
+    const bytes = readFileSync(fd);
+    readPosts.set(full, { signature, bytes });
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function readSource(root: string, relative: string): FileSource | undefined {
