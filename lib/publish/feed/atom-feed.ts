@@ -76,6 +76,19 @@ function link(parent: XMLBuilder, values: Record<string, string | undefined>): v
  */
 export function renderAtomEntry(post: Post, context: AtomContext): string {
   const { profile, urls } = context;
+  // Kept per post object as the RSS items are (main-feed.ts renderPostItem); the key is all it reads of the context.
+  const key = `${profile.user_id}\0${profile.language}\0${urls.base}`;
+  const known = renderedEntries.get(post);
+  if (known?.key === key) return known.xml;
+  const xml = renderEntry(post, context);
+  renderedEntries.set(post, { key, xml });
+  return xml;
+}
+
+const renderedEntries = new WeakMap<Post, { key: string; xml: string }>();
+
+function renderEntry(post: Post, context: AtomContext): string {
+  const { profile, urls } = context;
   const entry = new XmlLines(1).open("entry", {
     "xmlns:thr": post.replyTo ? THREAD_NS : undefined,
     "xml:lang": post.language && post.language !== profile.language ? post.language : undefined,

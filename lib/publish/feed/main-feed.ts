@@ -42,7 +42,24 @@ export function displayName(profile: Profile): string {
  * working on the whole document would drop the declaration as redundant. Indented for its place
  * inside <channel> (lib/publish/feed/xml-lines.ts).
  */
+/**
+ * Each post's item with what else it reads of the context (below): a process that builds again (npm
+ * start) keeps an unchanged post's object (lib/publish/guids.ts), so its item is not rendered again.
+ * A new dependency of the item on the context belongs in this key.
+ */
+const renderedItems = new WeakMap<Post, { key: string; xml: string }>();
+
 export function renderPostItem(post: Post, context: FeedContext): string {
+  const { profile, urls } = context;
+  const key = `${profile.accept}\0${profile.language}\0${urls.base}\0${urls.functionsBase}`;
+  const known = renderedItems.get(post);
+  if (known?.key === key) return known.xml;
+  const xml = renderItem(post, context);
+  renderedItems.set(post, { key, xml });
+  return xml;
+}
+
+function renderItem(post: Post, context: FeedContext): string {
   const { profile, urls } = context;
   const item = new XmlLines(2).open("item", { "xmlns:microblog": MICROBLOG_NS });
   item.text("guid", post.guid, { isPermaLink: "false" });
