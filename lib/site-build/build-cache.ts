@@ -24,7 +24,7 @@ import { codeVersion } from "./code-version.ts";
 
 /** Where `npm run build` keeps it (deploy.yml keeps this folder between deploys with actions/cache). */
 export const DEFAULT_CACHE_DIR = ".cache/skein";
-const FORMAT = 2;
+const FORMAT = 3;
 
 interface Manifest {
   format: number;
