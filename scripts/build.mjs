@@ -1,10 +1,10 @@
 /**
  * npm run build's entry point, in plain JavaScript so it starts without tsx: it runs scripts/build.ts
  * from a precompiled entry, one ES module bundled by esbuild from scripts/build.ts, eleventy.config.ts,
- * the site/ templates, the lib/ files they import and the packages those import (not Eleventy), kept
- * in .cache/skein/entry/ beside the build's cache. Starting a build through tsx costs about 2 s of CPU
- * (every module of the build and of Eleventy passes tsx's loader), most of an incremental build
- * (docs/incremental-build.md).
+ * the site/ templates, the lib/ files they import and the packages those import, Eleventy included,
+ * kept in .cache/skein/entry/ beside the build's cache. Starting a build through tsx costs about 2.5 s
+ * of CPU (every module of the build and of Eleventy passes tsx's loader, some 800), most of an
+ * incremental build (docs/incremental-build.md).
  *
  * The entry is named by a key over the code it is made from (every file of lib/ and site/ without
  * site/_data, eleventy.config.ts, scripts/build.ts, this file, package-lock.json, tsconfig.json), the
@@ -67,24 +67,26 @@ function entrySource(templates) {
 }
 
 /**
- * Each bundled file keeps its own import.meta.url (lib/site-build/code-version.ts finds the code's
- * folder by it), as when tsx loads that file.
+ * Each bundled file keeps its own import.meta.url, as when it is loaded from its own file:
+ * lib/site-build/code-version.ts finds the code's folder by it, Eleventy its own files.
  */
 const ownImportMetaUrl = {
   name: "own-import-meta-url",
   setup(build) {
-    build.onLoad({ filter: /\.tsx?$/ }, (args) => {
+    build.onLoad({ filter: /\.(tsx?|m?js)$/ }, (args) => {
       const text = readFileSync(args.path, "utf8");
-      const contents = text.includes("import.meta.url") ? text.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href)) : text;
-      return { contents, loader: args.path.endsWith(".tsx") ? "tsx" : "ts" };
+      if (!text.includes("import.meta.url")) return undefined;
+      const loader = args.path.endsWith(".tsx") ? "tsx" : args.path.endsWith(".ts") ? "ts" : "js";
+      return { contents: text.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href)), loader };
     });
   },
 };
 
 /**
- * Bundle the entry: the project's files and the packages they import, but Eleventy (it finds its own
- * files by path): one module to load, not some 400. Undefined when esbuild fails or a project file in
- * it is not under the key. Returns the module text and the package files in it, each with its SHA-256.
+ * Bundle the entry: the project's files and the packages they import, Eleventy too (not its dev
+ * server, which a build never starts): one module to load, not some 800. Undefined when esbuild fails
+ * or a project file in it is not under the key. Returns the module text and the package files in it,
+ * each with its SHA-256.
  */
 async function bundle() {
   const { build } = await import("esbuild");
@@ -98,7 +100,7 @@ async function bundle() {
     platform: "node",
     format: "esm",
     target: `node${process.versions.node.split(".")[0]}`,
-    external: ["@11ty/eleventy"],
+    external: ["@11ty/eleventy-dev-server"],
     // CommonJS packages in an ES module: their require() of Node's own modules needs a require.
     banner: { js: 'import { createRequire as skeinCreateRequire } from "node:module";\nconst require = skeinCreateRequire(import.meta.url);' },
     tsconfig: path.join(ROOT, "tsconfig.json"),
