@@ -21,7 +21,7 @@ import { type LocalForge, serveCheckout } from "../lib/cli/local-forge.ts";
 import { clearServerState, writeServerState } from "../lib/cli/local-server.ts";
 import { CliError, parseCommandLine, runCommand, UsageError } from "../lib/cli/run.ts";
 import { type TreeWatcher, watchTree } from "../lib/cli/watch-tree.ts";
-import { relayWranglerOutput } from "../lib/cli/wrangler-output.ts";
+import { READY_CHECK_PATH, relayWranglerOutput } from "../lib/cli/wrangler-output.ts";
 import { readWorkerFirst } from "../lib/dev-server/asset-rules.ts";
 import { type DevServer, startDevServer } from "../lib/dev-server/server.ts";
 import { SiteBuildError } from "../lib/publish/site.ts";
@@ -257,7 +257,7 @@ export async function main(argv: string[]): Promise<void> {
     }
   });
 
-  if (!(await waitUntilServing(`${workerUrl}/api/inbox`, server, 60_000))) {
+  if (!(await waitUntilServing(`${workerUrl}${READY_CHECK_PATH}`, server, 60_000))) {
     console.error("[skein] the local Worker did not start; see wrangler's messages above.");
     stop(1);
     return;

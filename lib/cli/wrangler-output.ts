@@ -9,10 +9,22 @@ import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 
 /**
- * Also "Ready on http://127.0.0.1:<port>": that is the Worker's internal port behind npm start's own
- * server (lib/dev-server/), which serves no page; npm start names the address to open itself.
+ * The path of npm start's own readiness check (the Worker answers it 404): wrangler logs each request's
+ * path, without its query, and this one is not the user's to see.
  */
-const NOT_TRUE_UNDER_NPM_START = [/Scheduled Workers are not automatically triggered/, /Your types might be out of date/, /Ready on https?:\/\//];
+export const READY_CHECK_PATH = "/api/npm-start-ready-check";
+
+/**
+ * Also "Ready on http://127.0.0.1:<port>": that is the Worker's internal port behind npm start's own
+ * server (lib/dev-server/), which serves no page; npm start names the address to open itself. And the
+ * log line of npm start's own readiness check (a 404 nobody asked for).
+ */
+const NOT_TRUE_UNDER_NPM_START = [
+  /Scheduled Workers are not automatically triggered/,
+  /Your types might be out of date/,
+  /Ready on https?:\/\//,
+  new RegExp(`${READY_CHECK_PATH} `),
+];
 
 const ANSI = /\u001b\[[0-9;]*m/g;
 
