@@ -130,15 +130,26 @@ export async function buildSiteFolder(root: string, outDir = "_site", options: B
     if (existsSync(finalDir)) renameSync(finalDir, oldDir);
     renameSync(stagingDir, finalDir);
     rmSync(oldDir, { recursive: true, force: true });
+    // npm start's first build: its rebuilds then sync into this folder knowing what is in it.
+    if (options.servedFirst) cache?.placedInto(finalDir);
   }
   if (options.servedFirst) {
-    await new Promise((resolve) => setImmediate(resolve));
+    await passPollPhase();
     writeSiteConfig(root, model);
   }
   cache?.save();
   const result: BuildResult = { model, outDir: finalDir, files, seconds: (performance.now() - started) / 1000 };
   if (cache) result.cache = cache.stats;
   return result;
+}
+
+/**
+ * Resolves once the event loop has passed a poll phase, where the requests that waited for the build
+ * are read and (lib/dev-server: synchronously) answered. One setImmediate is not enough: resumed from
+ * an I/O callback, it runs in this same turn's check phase, before any socket is read.
+ */
+function passPollPhase(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 /** Files (and the folders holding them) that a mirror must not remove: the bulk files synced in place. */

@@ -286,7 +286,9 @@ function feedChains(
       const page: FeedPage = { links: chain.links[i]!, items: pagePosts.map((post) => chain.xml.get(post)!).reverse() };
       const last = pagePosts.at(-1);
       if (last) page.lastBuildDate = last.date;
-      return { permalink: chain.permalinks[i]!, render: () => renderFeedPage(page, feedContext), inputs: () => [feedContext, page] };
+      // Keyed by its posts, not their rendered items: each post's key is computed once (the same
+      // objects build after build in npm start), where the items are half a megabyte of text a page.
+      return { permalink: chain.permalinks[i]!, render: () => renderFeedPage(page, feedContext), inputs: () => [feedContext, page.links, pagePosts] };
     });
     const atomFiles = atomChain(
       chain.pages,

@@ -19,7 +19,7 @@ import path from "node:path";
 import type { ParsedPost, PostSource } from "../publish/posts.ts";
 import { parsePost } from "../publish/posts.ts";
 import type { BuildOptions } from "../publish/site.ts";
-import { digest, type FileId, fileSignature, hashOpenFile, linkOrCopy, replaceUnlessSame, sha256, signatureOf } from "./cache-files.ts";
+import { digest, type FileId, fileSignature, hashOpenFile, linkOrCopy, objectSignature, replaceUnlessSame, sha256 } from "./cache-files.ts";
 import { codeVersion } from "./code-version.ts";
 
 /** Where `npm run build` keeps it (deploy.yml keeps this folder between deploys with actions/cache). */
@@ -48,9 +48,9 @@ export interface CacheStats {
 }
 
 /**
- * Objects this process has hashed or written, with the file's identity then (inode, size, mtime): a
- * long-running process (npm start's rebuilds) does not hash an unchanged object twice; any change to
- * the file changes its signature, and it is hashed again.
+ * Objects this process has hashed or written, with the file's identity then (objectSignature: inode,
+ * size, mtime): a long-running process (npm start's rebuilds) does not hash an unchanged object twice;
+ * writing or replacing the file changes its signature, and it is hashed again.
  */
 const checkedObjects = new Map<string, string>();
 
@@ -222,6 +222,12 @@ export class BuildCache {
   writeOutput(relative: string, target: string, inputs: unknown, render: () => string): void {
     const key = digest(inputs);
     const known = this.previous?.files[relative];
+    if (this.syncFolder && known && known[0] === key && placed.get(target) === known[1]) {
+      // npm start: this process put these bytes there, and their inputs did not change: nothing to check.
+      this.stats.filesReused++;
+      this.next.files[relative] = known;
+      return;
+    }
     let hash: string;
     const intact = known && known[0] === key ? this.intactObject(known[1]) : undefined;
     if (known && intact) {
@@ -241,6 +247,16 @@ export class BuildCache {
       replaceUnlessSame(object, target, intact);
       placed.set(target, hash);
     }
+  }
+
+  /**
+   * After the staging folder this build wrote became `folder` (renamed into place): every bulk file in
+   * it is the object this build placed, so npm start's next rebuild, syncing into it, need not look.
+   */
+  placedInto(folder: string): void {
+    placed.clear();
+    placedFolder = folderIdentity(folder);
+    for (const [relative, [, hash]] of Object.entries(this.next.files)) placed.set(path.join(folder, relative), hash);
   }
 
   /** With a sync folder: remove the bulk files the previous build wrote and this one did not (a deleted post's page). */
@@ -281,12 +297,12 @@ export class BuildCache {
       // Hashed already by this process (npm start) and not changed since: one stat.
       if (checkedObjects.has(file)) {
         const stat = statSync(file, { bigint: true });
-        if (checkedObjects.get(file) === signatureOf(stat)) return stat;
+        if (checkedObjects.get(file) === objectSignature(stat)) return stat;
       }
       fd = openSync(file, "r");
       const stat = fstatSync(fd, { bigint: true });
       if (hashOpenFile(fd) !== hash) return undefined;
-      checkedObjects.set(file, signatureOf(stat));
+      checkedObjects.set(file, objectSignature(stat));
       return stat;
     } catch {
       return undefined;
@@ -307,7 +323,7 @@ export class BuildCache {
     if (!this.intactObject(hash)) {
       rmSync(file, { force: true });
       writeFileSync(file, bytes);
-      checkedObjects.set(file, signatureOf(statSync(file, { bigint: true })));
+      checkedObjects.set(file, objectSignature(statSync(file, { bigint: true })));
     }
   }
 

@@ -32,6 +32,13 @@ export interface FileId {
 export const signatureOf = (stat: BigIntStats): string => `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
 export const fileSignature = (file: string): string => signatureOf(statSync(file, { bigint: true }));
 
+/**
+ * A cache object's identity without its ctime: linking an object into the output changes its ctime
+ * (the inode's link count), not its bytes, and every build links them all. Writing the file, or
+ * replacing it, changes its mtime or its inode. (git's core.trustctime=false, for the same reason.)
+ */
+export const objectSignature = (stat: BigIntStats): string => `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}`;
+
 /** One buffer for hashing objects: no allocation per file (10,000 of them at each build). */
 const readBuffer = Buffer.allocUnsafe(1 << 20);
 

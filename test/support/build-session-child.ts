@@ -12,7 +12,11 @@ for await (const line of createInterface({ input: process.stdin })) {
   Object.assign(process.env, request.env ?? {});
   let result: SessionResult;
   try {
-    const built = await buildSiteFolder(process.cwd(), request.out, { cache: request.cache, ...(request.replace ? { replace: request.replace } : {}) });
+    const built = await buildSiteFolder(process.cwd(), request.out, {
+      cache: request.cache,
+      ...(request.replace ? { replace: request.replace } : {}),
+      ...(request.servedFirst ? { servedFirst: true } : {}),
+    });
     result = { ok: true, ...(built.cache ? { cache: built.cache } : {}) };
   } catch (error) {
     result = { ok: false, error: error instanceof Error ? error.message : String(error) };

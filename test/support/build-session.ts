@@ -17,6 +17,8 @@ export interface SessionBuild {
   cache: string | false;
   /** How the output replaces the previous one (scripts/build.ts BuildFolderOptions; "sync" is npm start's). */
   replace?: "rename" | "sync";
+  /** npm start's builds: the served files first, then the bookkeeping; a renamed folder is remembered for the next sync. */
+  servedFirst?: boolean;
   /** Environment variables set for this build and the ones after it. */
   env?: Record<string, string>;
 }
