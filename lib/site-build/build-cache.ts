@@ -14,17 +14,30 @@
  * (lib/publish/feed/paginate.ts), so after appending a post nearly every file is a cache hit.
  */
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  type BigIntStats,
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
-import type { ParsedPost, PostSource } from "../publish/posts.ts";
+import type { ParsedPost, Post, PostSource } from "../publish/posts.ts";
 import { parsePost } from "../publish/posts.ts";
 import type { BuildOptions } from "../publish/site.ts";
-import { digest, type FileId, fileSignature, hashOpenFile, linkOrCopy, objectSignature, replaceUnlessSame, sha256 } from "./cache-files.ts";
+import { digest, fileSignature, hashOpenFile, keyAs, linkOrCopy, objectSignature, replaceUnlessSame, sha256, stableSignature } from "./cache-files.ts";
 import { codeVersion } from "./code-version.ts";
 
 /** Where `npm run build` keeps it (deploy.yml keeps this folder between deploys with actions/cache). */
 export const DEFAULT_CACHE_DIR = ".cache/skein";
-const FORMAT = 3;
+const FORMAT = 4;
 
 interface Manifest {
   format: number;
@@ -32,9 +45,13 @@ interface Manifest {
   code: string;
   /** sha256(file name, bytes) -> the post as parsePost read it (`html` 0 in the file when it is `bodyHtml`). */
   posts: Record<string, ParsedPost>;
-  /** Output path -> [sha256 of its inputs, sha256 of its bytes]. */
-  files: Record<string, [string, string]>;
+  /** Post file -> [its stableSignature, its key in posts]: the next build takes the post without reading the file. */
+  postFiles: Record<string, [string, string]>;
+  /** Output path -> [sha256 of its inputs, sha256 of its bytes, and the object's stableSignature when it has one]. */
+  files: Record<string, FileEntry>;
 }
+
+type FileEntry = [string, string] | [string, string, string];
 
 export interface CacheStats {
   /** Why the previous cache was not used, when it was not (missing, corrupt, other code). */
@@ -43,6 +60,10 @@ export interface CacheStats {
   postsParsed: number;
   filesReused: number;
   filesRendered: number;
+  /** Post files taken by their signature from the previous build's manifest, not read. */
+  postsKnownByStat: number;
+  /** Cached objects known by their signature (one stat), not read and hashed. */
+  objectsKnownByStat: number;
   /** The previous manifest was this process's own, taken from memory (npm start's rebuilds), not read from the file. */
   fromMemory?: boolean;
 }
@@ -114,8 +135,8 @@ function manifestJson(manifest: Manifest): string {
     }
     return `${JSON.stringify(key)}:${json}`;
   });
-  const { format, code, files } = manifest;
-  return `{"format":${JSON.stringify(format)},"code":${JSON.stringify(code)},"posts":{${posts.join(",")}},"files":${JSON.stringify(files)}}`;
+  const { format, code, postFiles, files } = manifest;
+  return `{"format":${JSON.stringify(format)},"code":${JSON.stringify(code)},"posts":{${posts.join(",")}},"postFiles":${JSON.stringify(postFiles)},"files":${JSON.stringify(files)}}`;
 }
 
 function readManifest(dir: string, code: string): { manifest?: Manifest; ignored?: string } {
@@ -138,7 +159,7 @@ function readManifest(dir: string, code: string): { manifest?: Manifest; ignored
   }
   if (!manifest || typeof manifest !== "object" || manifest.format !== FORMAT) return { ignored: "another cache format" };
   if (manifest.code !== code) return { ignored: "written by other code or build options" };
-  if (typeof manifest.posts !== "object" || typeof manifest.files !== "object" || !manifest.posts || !manifest.files) {
+  if ([manifest.posts, manifest.postFiles, manifest.files].some((table) => typeof table !== "object" || !table)) {
     return { ignored: "corrupt (missing tables)" };
   }
   // A post's feed text is its body unless it reposts (lib/publish/markdown.ts): stored once (save()).
@@ -150,11 +171,18 @@ function readManifest(dir: string, code: string): { manifest?: Manifest; ignored
 type StoredPost = Omit<ParsedPost, "html"> & { html: string | 0 };
 
 export class BuildCache {
-  readonly stats: CacheStats = { postsReused: 0, postsParsed: 0, filesReused: 0, filesRendered: 0 };
+  readonly stats: CacheStats = { postsReused: 0, postsParsed: 0, filesReused: 0, filesRendered: 0, postsKnownByStat: 0, objectsKnownByStat: 0 };
   private readonly previous: Manifest | undefined;
   private readonly next: Manifest;
   private readonly madeDirs = new Set<string>();
   private syncFolder: string | undefined;
+  /** When this build started: a file older than RACY_MS then may be known by its signature next time. */
+  private readonly startedAt = Date.now();
+  /** This build's post files: their stableSignature (site-source.ts notes it) and their key. */
+  private readonly postSignatures = new Map<string, string>();
+  private readonly fileKeys = new Map<string, string>();
+  /** Sources this cache made for files it knows by their signature (knownPost): their key, no bytes. */
+  private readonly knownSources = new WeakMap<PostSource, string>();
 
   /** Open the cache in `dir` for a build with these options (nothing is written until save()). */
   constructor(
@@ -168,23 +196,50 @@ export class BuildCache {
     this.previous = manifest;
     if (ignored) this.stats.ignored = ignored;
     if (remembered) this.stats.fromMemory = true;
-    this.next = { format: FORMAT, code, posts: {}, files: {} };
+    this.next = { format: FORMAT, code, posts: {}, postFiles: {}, files: {} };
+  }
+
+  /** The post file `file` (posts/x.md) has this stableSignature now, or none (site-source.ts, as it reads or stats it). */
+  notePostFile(file: string, signature: string | undefined): void {
+    if (signature) this.postSignatures.set(file, signature);
+    else this.postSignatures.delete(file);
+  }
+
+  /**
+   * A source for `file` when the previous build read it with this same signature and parsed it: its
+   * key stands for the bytes, which are not read (parsePost knows the post by the key).
+   */
+  knownPost(file: string, signature: string): PostSource | undefined {
+    const entry = this.previous?.postFiles[file];
+    if (!entry || entry[0] !== signature || !this.previous?.posts[entry[1]]) return undefined;
+    const source: PostSource = { file, bytes: new Uint8Array(0) };
+    this.knownSources.set(source, entry[1]);
+    this.stats.postsKnownByStat++;
+    return source;
   }
 
   /** parsePost, remembered by the file's name and bytes. Files with errors are not remembered. */
   readonly parsePost = (source: PostSource): ReturnType<typeof parsePost> => {
-    const key = postKey(source);
+    const key = this.knownSources.get(source) ?? postKey(source);
     const known = this.previous?.posts[key] ?? this.next.posts[key];
-    if (known) {
-      this.stats.postsReused++;
-      this.next.posts[key] = known;
-      return { ok: true, value: known };
-    }
-    const result = parsePost(source);
-    this.stats.postsParsed++;
-    if (result.ok) this.next.posts[key] = result.value;
+    const result: ReturnType<typeof parsePost> = known ? { ok: true, value: known } : parsePost(source);
+    if (known) this.stats.postsReused++;
+    else this.stats.postsParsed++;
+    if (!result.ok) return result;
+    this.next.posts[key] = result.value;
+    this.fileKeys.set(source.file, key);
+    const signature = this.postSignatures.get(source.file);
+    if (signature) this.next.postFiles[source.file] = [signature, key];
     return result;
   };
+
+  /** Key each post by its file's key and guid (keyAs): what made it, not its parts' hundreds of bytes each. */
+  keyPosts(posts: readonly Post[]): void {
+    for (const post of posts) {
+      const key = this.fileKeys.get(post.file);
+      if (key) keyAs(post, `${key}:${post.guid}`);
+    }
+  }
 
   /**
    * In place of the output folder Eleventy writes to, bulk files go straight into `folder`, which holds
@@ -229,7 +284,8 @@ export class BuildCache {
       return;
     }
     let hash: string;
-    const intact = known && known[0] === key ? this.intactObject(known[1]) : undefined;
+    const intact = known && known[0] === key ? this.intactObject(known[1], known[2]) : undefined;
+    const signature = intact && stableSignature(intact, this.startedAt);
     if (known && intact) {
       hash = known[1];
       this.stats.filesReused++;
@@ -239,7 +295,7 @@ export class BuildCache {
       this.writeObject(hash, bytes);
       this.stats.filesRendered++;
     }
-    this.next.files[relative] = [key, hash];
+    this.next.files[relative] = signature ? [key, hash, signature] : [key, hash];
     const object = this.objectPath(hash);
     if (!this.syncFolder) {
       linkOrCopy(object, target);
@@ -288,16 +344,23 @@ export class BuildCache {
     return path.join(this.dir, "objects", hash.slice(0, 2), hash);
   }
 
-  /** The object's identity when its bytes still hash to its name, else undefined (never used). */
-  private intactObject(hash: string): FileId | undefined {
+  /**
+   * The object's stat when its bytes still hash to its name, else undefined (never used). An object
+   * with the signature it had when it was last hashed, by this process (npm start) or by the build
+   * that wrote the manifest (`signature`, a stableSignature), is known by one stat.
+   */
+  private intactObject(hash: string, signature?: string): BigIntStats | undefined {
     if (!/^[0-9a-f]{64}$/.test(hash)) return undefined;
     const file = this.objectPath(hash);
     let fd: number | undefined;
     try {
-      // Hashed already by this process (npm start) and not changed since: one stat.
-      if (checkedObjects.has(file)) {
+      const known = checkedObjects.get(file) ?? signature;
+      if (known) {
         const stat = statSync(file, { bigint: true });
-        if (checkedObjects.get(file) === objectSignature(stat)) return stat;
+        if (known === objectSignature(stat)) {
+          this.stats.objectsKnownByStat++;
+          return stat;
+        }
       }
       fd = openSync(file, "r");
       const stat = fstatSync(fd, { bigint: true });

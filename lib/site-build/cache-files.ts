@@ -39,6 +39,19 @@ export const fileSignature = (file: string): string => signatureOf(statSync(file
  */
 export const objectSignature = (stat: BigIntStats): string => `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}`;
 
+/** Files changed this recently when they were read are not known by their signature next time. */
+export const RACY_MS = 2000;
+
+/**
+ * The signature a later build may know a file by instead of reading it again (the manifest keeps it):
+ * objectSignature(), but only for a file last changed more than RACY_MS before `checkedAtMs`, when it
+ * was read or hashed. A file changed just before its reading could change again within its mtime's
+ * granularity, same size, same mtime ("racily clean", as git calls it): it gets none and is read.
+ */
+export function stableSignature(stat: BigIntStats, checkedAtMs: number): string | undefined {
+  return Number(stat.mtimeMs) < checkedAtMs - RACY_MS ? objectSignature(stat) : undefined;
+}
+
 /** One buffer for hashing objects: no allocation per file (10,000 of them at each build). */
 const readBuffer = Buffer.allocUnsafe(1 << 20);
 
@@ -69,6 +82,14 @@ export function replaceUnlessSame(object: string, target: string, objectId?: Fil
 }
 
 const digests = new WeakMap<object, string>();
+
+/**
+ * Key `value` by `key` instead of by its parts: a post by its file's key (the SHA-256 of its name and
+ * bytes, from which the same code parses the same post) and its guid. "@" starts no other form.
+ */
+export function keyAs(value: object, key: string): void {
+  digests.set(value, `@${key}`);
+}
 
 /**
  * A key for a JSON-able value, part by part: each object is keyed once however many files list it

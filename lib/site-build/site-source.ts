@@ -2,14 +2,15 @@
  * The only place the build touches the file system for input: it reads the profile, the lists and
  * every post as bytes and hands them to lib/publish/site.ts, which validates them all.
  */
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { PageLimits } from "../publish/feed/paginate.ts";
 import { DEFAULT_FEED_LIMITS } from "../publish/feed/paginate.ts";
+import type { PostSource } from "../publish/posts.ts";
 import { REPLIES_DIR } from "../publish/replies.ts";
 import { type BuildOptions, buildSite, type FileSource, type SiteModel, type SiteSources } from "../publish/site.ts";
-import { activeBuildCache } from "./build-cache.ts";
-import { fileSignature, signatureOf } from "./cache-files.ts";
+import { activeBuildCache, type BuildCache } from "./build-cache.ts";
+import { signatureOf, stableSignature } from "./cache-files.ts";
 
 export const SOURCE_PATHS = {
   posts: "posts",
@@ -25,17 +26,31 @@ export const SOURCE_PATHS = {
  */
 const readPosts = new Map<string, { signature: string; bytes: Buffer }>();
 
-function readPost(full: string): Buffer {
+/**
+ * The post file `file` (posts/x.md) under `root`. With the build's cache, a file it knows by its
+ * signature (build-cache.ts knownPost: the previous build read it, unchanged since) is not read: one
+ * stat where a read costs four calls. `now` is when this reading started (stableSignature).
+ */
+function readPost(root: string, file: string, now: number, cache: BuildCache | undefined): PostSource {
+  const full = path.join(root, file);
   const known = readPosts.get(full);
-  if (known && known.signature === fileSignature(full)) return known.bytes;
+  if (known || cache) {
+    const stat = statSync(full, { bigint: true });
+    const signature = cache && stableSignature(stat, now);
+    cache?.notePostFile(file, signature);
+    if (known && known.signature === signatureOf(stat)) return { file, bytes: known.bytes };
+    const source = signature ? cache!.knownPost(file, signature) : undefined;
+    if (source) return source;
+  }
   // The identity from the open file: no stat more than the read itself for a file read the first time
-  // (every file of a fresh process: npm run build).
+  // (every file of a fresh process without a cache: npm run build --no-cache).
   const fd = openSync(full, "r");
   try {
-    const signature = signatureOf(fstatSync(fd, { bigint: true }));
+    const stat = fstatSync(fd, { bigint: true });
     const bytes = readFileSync(fd);
-    readPosts.set(full, { signature, bytes });
-    return bytes;
+    readPosts.set(full, { signature: signatureOf(stat), bytes });
+    cache?.notePostFile(file, stableSignature(stat, now));
+    return { file, bytes };
   } finally {
     closeSync(fd);
   }
@@ -46,7 +61,7 @@ function readSource(root: string, relative: string): FileSource | undefined {
   return existsSync(full) ? { file: relative, bytes: readFileSync(full) } : undefined;
 }
 
-export function readSiteSources(root: string): SiteSources {
+export function readSiteSources(root: string, cache?: BuildCache): SiteSources {
   const profile = readSource(root, SOURCE_PATHS.profile);
   if (!profile) throw new Error(`${SOURCE_PATHS.profile} is missing: copy the example from the Skein repository or run \`npm run init\``);
   const postsDir = path.join(root, SOURCE_PATHS.posts);
@@ -55,10 +70,8 @@ export function readSiteSources(root: string): SiteSources {
         .filter((name) => name.endsWith(".md"))
         .sort()
     : [];
-  const sources: SiteSources = {
-    profile,
-    posts: files.map((name) => ({ file: `${SOURCE_PATHS.posts}/${name}`, bytes: readPost(path.join(postsDir, name)) })),
-  };
+  const now = Date.now();
+  const sources: SiteSources = { profile, posts: files.map((name) => readPost(root, `${SOURCE_PATHS.posts}/${name}`, now, cache)) };
   const follows = readSource(root, SOURCE_PATHS.follows);
   const blocks = readSource(root, SOURCE_PATHS.blocks);
   if (follows) sources.follows = follows;
@@ -121,7 +134,8 @@ export function loadSiteModel(root: string, env: NodeJS.ProcessEnv = process.env
   let model = cache.get(key);
   if (!model) {
     const buildCache = activeBuildCache(key);
-    model = buildSite(readSiteSources(key), { ...optionsFromEnv(env), ...(buildCache ? { parsePost: buildCache.parsePost } : {}) });
+    model = buildSite(readSiteSources(key, buildCache), { ...optionsFromEnv(env), ...(buildCache ? { parsePost: buildCache.parsePost } : {}) });
+    buildCache?.keyPosts(model.posts);
     cache.set(key, model);
   }
   return model;
