@@ -2,56 +2,28 @@
  * The incremental build's cache: what the previous build parsed and wrote, keyed by content, so the
  * next build renders only what a change can touch (docs/incremental-build.md).
  *
- *   <dir>/manifest.json    "<sha256 of the rest>\n" + JSON: the code key, every parsed post by the
- *                          sha256 of its file name and bytes, every bulk output file's inputs key and
- *                          the sha256 of its bytes
- *   <dir>/objects/ab/ab..  the output bytes, named by their sha256
+ *   <dir>/manifest.json, <dir>/posts/   what the previous build parsed and wrote (manifest.ts)
+ *   <dir>/objects/ab/ab..               the output bytes, named by their sha256
  *
  * Nothing in it is trusted: a manifest that does not match its own checksum, has another format or
  * was written by other code or other build options is ignored whole (a full build); an object whose
- * bytes do not hash to its name is never used (that file is rendered). Keys are content hashes, so a
+ * bytes do not hash to its name is never used (that file is rendered), and one is known without
+ * hashing only by the signature it had when a build last hashed it (cache-files.ts stableSignature). Keys are content hashes, so a
  * cache from another site only matches where the inputs are the same. Archives never change by design
  * (lib/publish/feed/paginate.ts), so after appending a post nearly every file is a cache hit.
  */
 import { createHash } from "node:crypto";
-import {
-  type BigIntStats,
-  closeSync,
-  existsSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { type BigIntStats, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { ParsedPost, Post, PostSource } from "../publish/posts.ts";
+import type { Post, PostSource } from "../publish/posts.ts";
 import { parsePost } from "../publish/posts.ts";
 import type { BuildOptions } from "../publish/site.ts";
-import { digest, fileSignature, hashOpenFile, keyAs, linkOrCopy, objectSignature, replaceUnlessSame, sha256, stableSignature } from "./cache-files.ts";
+import { digest, hashOpenFile, keyAs, linkOrCopy, objectSignature, replaceUnlessSame, sha256, stableSignature } from "./cache-files.ts";
 import { codeVersion } from "./code-version.ts";
+import { FORMAT, type Manifest, manifestFromMemory, readManifest, writeManifest } from "./manifest.ts";
 
 /** Where `npm run build` keeps it (deploy.yml keeps this folder between deploys with actions/cache). */
 export const DEFAULT_CACHE_DIR = ".cache/skein";
-const FORMAT = 4;
-
-interface Manifest {
-  format: number;
-  /** The build's code, Node's version and the build options (codeVersion()). */
-  code: string;
-  /** sha256(file name, bytes) -> the post as parsePost read it (`html` 0 in the file when it is `bodyHtml`). */
-  posts: Record<string, ParsedPost>;
-  /** Post file -> [its stableSignature, its key in posts]: the next build takes the post without reading the file. */
-  postFiles: Record<string, [string, string]>;
-  /** Output path -> [sha256 of its inputs, sha256 of its bytes, and the object's stableSignature when it has one]. */
-  files: Record<string, FileEntry>;
-}
-
-type FileEntry = [string, string] | [string, string, string];
 
 export interface CacheStats {
   /** Why the previous cache was not used, when it was not (missing, corrupt, other code). */
@@ -103,72 +75,6 @@ function folderIdentity(folder: string): string {
     return "";
   }
 }
-
-/**
- * The manifest this process saved last, per cache folder, with the manifest file's signature then: a
- * long-running process (npm start's rebuilds) takes it from memory, not reading, hashing and parsing
- * the file again, as long as the file is still the one it wrote (another build changes the signature,
- * and the file is read as usual). Its parsed posts are then the same objects build after build, so
- * their JSON (postJson) and digests are computed once.
- */
-const savedManifests = new Map<string, { signature: string; manifest: Manifest }>();
-const postJson = new WeakMap<ParsedPost, string>();
-
-function manifestFromMemory(dir: string, code: string): Manifest | undefined {
-  const saved = savedManifests.get(dir);
-  if (!saved || saved.manifest.code !== code) return undefined;
-  try {
-    return fileSignature(path.join(dir, "manifest.json")) === saved.signature ? saved.manifest : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** JSON.stringify(manifest), each post's JSON kept between builds of one process (the posts table is most of it). */
-function manifestJson(manifest: Manifest): string {
-  const posts = Object.entries(manifest.posts).map(([key, post]) => {
-    let json = postJson.get(post);
-    if (json === undefined) {
-      // A post's feed text is its body unless it reposts (lib/publish/markdown.ts): stored once (readManifest).
-      json = JSON.stringify(post.html === post.bodyHtml ? { ...post, html: 0 } : post);
-      postJson.set(post, json);
-    }
-    return `${JSON.stringify(key)}:${json}`;
-  });
-  const { format, code, postFiles, files } = manifest;
-  return `{"format":${JSON.stringify(format)},"code":${JSON.stringify(code)},"posts":{${posts.join(",")}},"postFiles":${JSON.stringify(postFiles)},"files":${JSON.stringify(files)}}`;
-}
-
-function readManifest(dir: string, code: string): { manifest?: Manifest; ignored?: string } {
-  const file = path.join(dir, "manifest.json");
-  if (!existsSync(file)) return { ignored: "no cache yet" };
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    return { ignored: `unreadable (${error instanceof Error ? error.message : String(error)})` };
-  }
-  const newline = text.indexOf("\n");
-  const body = text.slice(newline + 1);
-  if (newline !== 64 || sha256(body) !== text.slice(0, 64)) return { ignored: "corrupt (checksum mismatch)" };
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(body) as Manifest;
-  } catch {
-    return { ignored: "corrupt (not JSON)" };
-  }
-  if (!manifest || typeof manifest !== "object" || manifest.format !== FORMAT) return { ignored: "another cache format" };
-  if (manifest.code !== code) return { ignored: "written by other code or build options" };
-  if ([manifest.posts, manifest.postFiles, manifest.files].some((table) => typeof table !== "object" || !table)) {
-    return { ignored: "corrupt (missing tables)" };
-  }
-  // A post's feed text is its body unless it reposts (lib/publish/markdown.ts): stored once (save()).
-  for (const post of Object.values(manifest.posts) as StoredPost[]) if (post.html === 0) post.html = post.bodyHtml;
-  return { manifest };
-}
-
-/** A post as the manifest stores it: `html` 0 when it is the same text as `bodyHtml`. */
-type StoredPost = Omit<ParsedPost, "html"> & { html: string | 0 };
 
 export class BuildCache {
   readonly stats: CacheStats = { postsReused: 0, postsParsed: 0, filesReused: 0, filesRendered: 0, postsKnownByStat: 0, objectsKnownByStat: 0 };
@@ -330,13 +236,7 @@ export class BuildCache {
 
   /** After a successful build: write the manifest, then drop objects no file refers to any more. */
   save(): void {
-    mkdirSync(this.dir, { recursive: true });
-    const body = manifestJson(this.next);
-    const file = path.join(this.dir, "manifest.json");
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, `${sha256(body)}\n${body}`);
-    renameSync(temporary, file);
-    savedManifests.set(this.dir, { signature: fileSignature(file), manifest: this.next });
+    writeManifest(this.dir, this.next, this.previous);
     this.pruneObjects();
   }
 

@@ -128,16 +128,30 @@ describe("incremental build", () => {
     expect(files.length).toBeGreaterThan(2);
   });
 
-  it("ignores a corrupt manifest, an altered object and a cache made with other options", { timeout: 120_000 }, async () => {
+  it("ignores a corrupt manifest, an altered pack of posts, an altered object and a cache made with other options", { timeout: 120_000 }, async () => {
     await incremental();
     const manifest = path.join(project.root, CACHE, "manifest.json");
-    writeFileSync(manifest, readFileSync(manifest, "utf8").replace(/"date":\d/, '"date":9'));
+    writeFileSync(manifest, readFileSync(manifest, "utf8").replace(/"files":\{"/, '"files":{"x'));
     add();
     const corrupt = await incremental();
     // The file is no longer the one this process wrote: it is read (and refused), never taken from memory.
     expect(corrupt.cache?.ignored).toBe("corrupt (checksum mismatch)");
     expect(corrupt.cache?.fromMemory).toBeUndefined();
     expect(corrupt.cache?.filesReused).toBe(0);
+    await full();
+    expect(diff()).toBe("0");
+
+    // A pack of parsed posts altered: the manifest that names it is not used.
+    await incremental();
+    const packs = path.join(project.root, CACHE, "posts");
+    const pack = path.join(packs, readdirSync(packs)[0]!);
+    writeFileSync(pack, readFileSync(pack, "utf8").replace(/"date":\d/, '"date":9'));
+    // The same manifest written again: no longer the file this process wrote, so it is read (with its packs).
+    writeFileSync(manifest, readFileSync(manifest));
+    add();
+    const alteredPack = await incremental();
+    expect(alteredPack.cache?.ignored).toBe("corrupt (a pack of posts is missing or altered)");
+    expect(alteredPack.cache?.filesReused).toBe(0);
     await full();
     expect(diff()).toBe("0");
 
