@@ -179,7 +179,7 @@ export function renderAppend(result: AppendResult): string {
     ...(result.identical === undefined ? [] : [`  incremental output = a full build's, byte for byte: ${result.identical ? "yes" : "NO"}`]),
     ...(result.inPlaceSeconds !== undefined && result.fullSeconds !== undefined
       ? [
-          `  in place (--sync, _site/ restored, as deploy.sh) / full build: ${(result.inPlaceSeconds / result.fullSeconds).toFixed(2)} wall (${result.inPlaceSeconds.toFixed(2)} s / ${result.fullSeconds.toFixed(2)} s)` +
+          `  in place (--sync, _site/ restored, as deploy.sh) / full build, medians of ${result.samples} of each taking turns: ${(result.inPlaceSeconds / result.fullSeconds).toFixed(2)} wall (${result.inPlaceSeconds.toFixed(2)} s / ${result.fullSeconds.toFixed(2)} s)` +
             (result.inPlaceCpuSeconds !== undefined && result.fullCpuSeconds
               ? `, ${(result.inPlaceCpuSeconds / result.fullCpuSeconds).toFixed(2)} cpu (${result.inPlaceCpuSeconds.toFixed(2)} s / ${result.fullCpuSeconds.toFixed(2)} s)`
               : ""),

@@ -52,6 +52,11 @@ export interface BuildOptions {
   htmlPageSize?: number;
   /** How a post file is read (default parsePost); the incremental build passes one that remembers. */
   parsePost?: (source: PostSource) => ReturnType<typeof parsePost>;
+  /**
+   * A post's RSS item size in bytes (default: render it and count); the incremental build passes one
+   * that remembers it, so paging 10,000 posts renders only the items of the pages it writes.
+   */
+  itemBytes?: (post: Post, context: FeedContext, render: () => string) => number;
 }
 
 export interface XmlFile {
@@ -170,7 +175,10 @@ function loadList(source: FileSource | undefined, errors: FileError[]): IndexedE
   return entries;
 }
 
-/** Pages of a chain as (permalink, links, items) with each item serialized once. */
+/**
+ * Pages of a chain as (permalink, links, items), each item serialized at most once, when its size is
+ * needed (unless `sizeOf` knows it) or its page is rendered.
+ */
 function paginateChain<T>(
   items: readonly T[],
   serialize: (item: T) => string,
@@ -178,13 +186,15 @@ function paginateChain<T>(
   headPath: string,
   archivePath: (k: number) => string,
   base: string,
-): { pages: T[][]; xml: Map<T, string>; links: ReturnType<typeof chainLinks>; permalinks: string[] } {
-  const xml = new Map<T, string>();
-  const sizes = items.map((item) => {
-    const text = serialize(item);
-    xml.set(item, text);
-    return itemBytes(text);
-  });
+  sizeOf: (item: T, serialized: () => string) => number = (_item, serialized) => itemBytes(serialized()),
+): { pages: T[][]; xml: (item: T) => string; links: ReturnType<typeof chainLinks>; permalinks: string[] } {
+  const texts = new Map<T, string>();
+  const xml = (item: T) => {
+    let text = texts.get(item);
+    if (text === undefined) texts.set(item, (text = serialize(item)));
+    return text;
+  };
+  const sizes = items.map((item) => sizeOf(item, () => xml(item)));
   const pages = paginate(items, sizes, limits);
   const links = chainLinks(pages.length, `${base}${headPath}`, (k) => `${base}${archivePath(k)}`);
   const permalinks = pages.map((_, i) => (i === pages.length - 1 ? headPath : archivePath(i + 1)));
@@ -215,7 +225,7 @@ export function buildSite(sources: SiteSources, options: BuildOptions = {}): Sit
   const hubs = declaredHubs(profile, urls);
   const feedContext: FeedContext = { profile, urls, followsCount: follows.length, headerReserveBytes: feedLimits.headerReserveBytes, hubs };
   if (profile.public_blocks) feedContext.blocksCount = blocks.length;
-  const feeds = feedChains(posts, feedContext, feedLimits, hubs);
+  const feeds = feedChains(posts, feedContext, feedLimits, hubs, options.itemBytes);
   if (posts.length === 0) warnings.push("there are no posts yet: the feed has no lastBuildDate until the first post");
 
   const lists: [ListKind, IndexedEntry[]][] = [["follows", follows]];
@@ -278,17 +288,21 @@ function feedChains(
   feedContext: FeedContext,
   feedLimits: PageLimits,
   hubs: readonly string[],
+  knownBytes?: BuildOptions["itemBytes"],
 ): Pick<SiteModel, "feedFiles" | "atomFiles" | "feedPageCount"> {
   const { profile, urls } = feedContext;
   try {
-    const chain = paginateChain(posts, (post) => renderPostItem(post, feedContext), feedLimits, paths.feed, paths.feedArchive, urls.base);
+    const render = (post: Post) => renderPostItem(post, feedContext);
+    const sizeOf = knownBytes && ((post: Post, serialized: () => string) => knownBytes(post, feedContext, serialized));
+    const chain = paginateChain(posts, render, feedLimits, paths.feed, paths.feedArchive, urls.base, sizeOf);
     const feedFiles = chain.pages.map((pagePosts, i): XmlFile => {
-      const page: FeedPage = { links: chain.links[i]!, items: pagePosts.map((post) => chain.xml.get(post)!).reverse() };
+      const links = chain.links[i]!;
       const last = pagePosts.at(-1);
-      if (last) page.lastBuildDate = last.date;
+      // Its items rendered when it is: a page the incremental build reuses never renders them.
+      const page = (): FeedPage => ({ links, items: pagePosts.map(chain.xml).reverse(), ...(last ? { lastBuildDate: last.date } : {}) });
       // Keyed by its posts, not their rendered items: each post's key is computed once (the same
       // objects build after build in npm start), where the items are half a megabyte of text a page.
-      return { permalink: chain.permalinks[i]!, render: () => renderFeedPage(page, feedContext), inputs: () => [feedContext, page.links, pagePosts] };
+      return { permalink: chain.permalinks[i]!, render: () => renderFeedPage(page(), feedContext), inputs: () => [feedContext, links, pagePosts] };
     });
     const atomFiles = atomChain(
       chain.pages,
@@ -341,7 +355,7 @@ function listChain(
     const context: ListFeedContext = { kind, profile, headerReserveBytes: limits.headerReserveBytes };
     const page: ListFeedPage = {
       links: chain.links[i]!,
-      items: pageEntries.map((e) => chain.xml.get(e)!).reverse(),
+      items: pageEntries.map(chain.xml).reverse(),
       lastBuildDate: newestSince ?? UNKNOWN_LIST_DATE,
     };
     return { permalink: chain.permalinks[i]!, render: () => renderListPage(page, context), inputs: () => [context, page] };

@@ -15,6 +15,8 @@
 import { createHash } from "node:crypto";
 import { type BigIntStats, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import type { FeedContext } from "../publish/feed/main-feed.ts";
+import { itemBytes } from "../publish/feed/xml-writer.ts";
 import type { Post, PostSource } from "../publish/posts.ts";
 import { parsePost } from "../publish/posts.ts";
 import type { BuildOptions } from "../publish/site.ts";
@@ -95,14 +97,14 @@ export class BuildCache {
     readonly dir: string,
     options: BuildOptions = {},
   ) {
-    const { parsePost: _parse, ...plainOptions } = options;
+    const { parsePost: _parse, itemBytes: _bytes, ...plainOptions } = options;
     const code = sha256(`${FORMAT}\n${codeVersion()}\n${process.version}\n${JSON.stringify(plainOptions)}`);
     const remembered = manifestFromMemory(dir, code);
     const { manifest, ignored } = remembered ? { manifest: remembered, ignored: undefined } : readManifest(dir, code);
     this.previous = manifest;
     if (ignored) this.stats.ignored = ignored;
     if (remembered) this.stats.fromMemory = true;
-    this.next = { format: FORMAT, code, posts: {}, postFiles: {}, files: {} };
+    this.next = { format: FORMAT, code, posts: {}, postFiles: {}, files: {}, items: { context: "", bytes: {} } };
   }
 
   /** The post file `file` (posts/x.md) has this stableSignature now, or none (site-source.ts, as it reads or stats it). */
@@ -137,6 +139,22 @@ export class BuildCache {
     const signature = this.postSignatures.get(source.file);
     if (signature) this.next.postFiles[source.file] = [signature, key];
     return result;
+  };
+
+  /**
+   * A post's RSS item size (lib/publish/site.ts BuildOptions.itemBytes): the previous build's for the
+   * same post, guid and feed context, else rendered and counted. Paging needs every item's size, and
+   * renders then only the items of the pages it writes.
+   */
+  readonly itemBytes = (post: Post, context: FeedContext, render: () => string): number => {
+    const file = this.fileKeys.get(post.file);
+    const key = file && `${file}:${post.guid}`;
+    const items = this.next.items;
+    items.context ||= digest(context);
+    const previous = this.previous?.items.context === items.context ? this.previous.items.bytes : undefined;
+    const bytes = (key && previous?.[key]) || itemBytes(render());
+    if (key) items.bytes[key] = bytes;
+    return bytes;
   };
 
   /** Key each post by its file's key and guid (keyAs): what made it, not its parts' hundreds of bytes each. */

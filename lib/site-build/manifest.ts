@@ -2,7 +2,8 @@
  * The build cache's manifest (build-cache.ts) on disk:
  *
  *   <dir>/manifest.json        "<sha256 of the rest>\n" + JSON: format, code key, the post packs' names,
- *                              the post files' signatures, every bulk output file's entry
+ *                              the post files' signatures, every bulk output file's entry, the
+ *                              RSS items' sizes
  *   <dir>/posts/<sha256>.json  a pack of parsed posts: those whose key starts with one hex digit,
  *                              named by the SHA-256 of its bytes
  *
@@ -16,7 +17,7 @@ import path from "node:path";
 import type { ParsedPost } from "../publish/posts.ts";
 import { fileSignature, sha256 } from "./cache-files.ts";
 
-export const FORMAT = 5;
+export const FORMAT = 6;
 const PACKS = 16;
 const PACK_DIR = "posts";
 
@@ -32,6 +33,8 @@ export interface Manifest {
   postFiles: Record<string, [string, string]>;
   /** Output path -> [sha256 of its inputs, sha256 of its bytes, and the object's stableSignature when it has one]. */
   files: Record<string, FileEntry>;
+  /** The RSS items' sizes in bytes by "<post key>:<guid>", for the feed context (its digest) they were rendered with. */
+  items: { context: string; bytes: Record<string, number> };
 }
 
 /** What a manifest's packs held, as read or saved: a pack with the same keys is the same bytes. */
@@ -89,7 +92,8 @@ export function readManifest(dir: string, code: string): { manifest?: Manifest; 
   }
   if (!stored || typeof stored !== "object" || stored.format !== FORMAT) return { ignored: "another cache format" };
   if (stored.code !== code) return { ignored: "written by other code or build options" };
-  if (!Array.isArray(stored.posts) || [stored.postFiles, stored.files].some((table) => typeof table !== "object" || !table)) {
+  const tables = [stored.postFiles, stored.files, stored.items, stored.items?.bytes];
+  if (!Array.isArray(stored.posts) || tables.some((table) => typeof table !== "object" || !table)) {
     return { ignored: "corrupt (missing tables)" };
   }
   const manifest: Manifest = { ...stored, posts: {} };
@@ -140,8 +144,8 @@ export function writeManifest(dir: string, manifest: Manifest, previous: Manifes
     }
     packs.push({ name, keys: new Set(keys) });
   }
-  const { format, code, postFiles, files } = manifest;
-  const body = JSON.stringify({ format, code, posts: packs.map((pack) => pack.name), postFiles, files });
+  const { format, code, postFiles, files, items } = manifest;
+  const body = JSON.stringify({ format, code, posts: packs.map((pack) => pack.name), postFiles, files, items });
   const file = path.join(dir, "manifest.json");
   writeAtomically(file, `${sha256(body)}\n${body}`);
   previousPacks.set(manifest, packs);

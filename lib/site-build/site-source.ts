@@ -134,7 +134,10 @@ export function loadSiteModel(root: string, env: NodeJS.ProcessEnv = process.env
   let model = cache.get(key);
   if (!model) {
     const buildCache = activeBuildCache(key);
-    model = buildSite(readSiteSources(key, buildCache), { ...optionsFromEnv(env), ...(buildCache ? { parsePost: buildCache.parsePost } : {}) });
+    model = buildSite(readSiteSources(key, buildCache), {
+      ...optionsFromEnv(env),
+      ...(buildCache ? { parsePost: buildCache.parsePost, itemBytes: buildCache.itemBytes } : {}),
+    });
     buildCache?.keyPosts(model.posts);
     cache.set(key, model);
   }
