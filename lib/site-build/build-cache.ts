@@ -84,6 +84,8 @@ export class BuildCache {
   private readonly next: Manifest;
   private readonly madeDirs = new Set<string>();
   private syncFolder: string | undefined;
+  /** <dir>/objects/, resolved: object paths are made by concatenation (10,000 of them a build). */
+  private readonly objectsDir: string;
   /** When this build started: a file older than RACY_MS then may be known by its signature next time. */
   private readonly startedAt = Date.now();
   /** This build's post files: their stableSignature (site-source.ts notes it) and their key. */
@@ -104,6 +106,7 @@ export class BuildCache {
     this.previous = manifest;
     if (ignored) this.stats.ignored = ignored;
     if (remembered) this.stats.fromMemory = true;
+    this.objectsDir = `${path.resolve(dir, "objects")}${path.sep}`;
     this.next = { format: FORMAT, code, posts: {}, postFiles: {}, files: {}, items: { context: "", bytes: {} } };
   }
 
@@ -173,7 +176,7 @@ export class BuildCache {
    */
   syncInto(folder: string): boolean {
     if (!this.previous) return false;
-    this.syncFolder = folder;
+    this.syncFolder = path.resolve(folder);
     const identity = folderIdentity(folder);
     if (!this.stats.fromMemory || identity !== placedFolder) placed.clear();
     placedFolder = identity;
@@ -186,7 +189,8 @@ export class BuildCache {
 
   /** Where the bulk file `relative` goes: into the sync folder when there is one, else under `outDir`. */
   targetFor(outDir: string, relative: string): string {
-    return path.join(this.syncFolder ?? outDir, relative);
+    // `relative` is an output path (site-files.ts outputPath: no "." or ".." parts): no path.join needed.
+    return this.syncFolder ? `${this.syncFolder}${path.sep}${relative}` : path.join(outDir, relative);
   }
 
   /** Bulk files the sync folder holds as the previous build's output: Eleventy's mirror leaves them alone. */
@@ -201,10 +205,12 @@ export class BuildCache {
   writeOutput(relative: string, target: string, inputs: unknown, render: () => string): void {
     const key = digest(inputs);
     const known = this.previous?.files[relative];
-    if (this.syncFolder && known && known[0] === key && placed.get(target) === known[1]) {
+    if (this.syncFolder && known && known[0] === key && (placed.get(target) === known[1] || this.isKnownObject(target, known[2]))) {
       // npm start: this process put these bytes there, and their inputs did not change: nothing to check.
+      // Or the file there is the object itself (a hard link), unchanged since a build hashed it: one stat.
       this.stats.filesReused++;
       this.next.files[relative] = known;
+      placed.set(target, known[1]);
       return;
     }
     let hash: string;
@@ -227,6 +233,18 @@ export class BuildCache {
       replaceUnlessSame(object, target, intact);
       placed.set(target, hash);
     }
+  }
+
+  /** Whether `file` is a cached object with this stableSignature (the same inode, size and mtime). */
+  private isKnownObject(file: string, signature: string | undefined): boolean {
+    if (!signature) return false;
+    try {
+      if (objectSignature(statSync(file, { bigint: true })) !== signature) return false;
+    } catch {
+      return false;
+    }
+    this.stats.objectsKnownByStat++;
+    return true;
   }
 
   /**
@@ -259,7 +277,7 @@ export class BuildCache {
   }
 
   private objectPath(hash: string): string {
-    return path.join(this.dir, "objects", hash.slice(0, 2), hash);
+    return `${this.objectsDir}${hash.slice(0, 2)}${path.sep}${hash}`;
   }
 
   /**
