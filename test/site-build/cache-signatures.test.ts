@@ -3,11 +3,12 @@
  * stableSignature: inode, size, mtime), as the previous build's manifest recorded them: a post file is
  * not read and a cached object not hashed again. Each build here runs in a process of its own (as
  * `npm run build` does), so nothing comes from a process's memory; after each one, _site equals a full
- * build's. What must not be trusted is tested too: a file changed since (same size), and a file changed
- * within its mtime's granularity of the build that read it ("racily clean").
+ * build's. A cache restored from an archive as actions/cache makes it keeps its objects known (size and
+ * mtime survive, inodes do not). What must not be trusted is tested too: a file changed since (same
+ * size), and a file changed within its mtime's granularity of the build that read it ("racily clean").
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createProjectCopy } from "../../lib/harness/project-copy.ts";
@@ -85,6 +86,29 @@ describe("the build cache's signatures", () => {
     const altered = await incremental();
     expect(altered.cache?.objectsKnownByStat).toBe(0);
     expect(altered.cache?.filesReused).toBe(0);
+    expect(await sameAsFullBuild()).toBe("0");
+  });
+
+  it("a cache and _site restored from a tar --posix archive (actions/cache) keep their objects known", { timeout: 120_000 }, async () => {
+    age();
+    await incremental();
+    const object = filesUnder(`${CACHE}/objects`)[0]!;
+    const before = statSync(object, { bigint: true });
+    // As actions/cache saves and restores them: one archive, so the hard links between the two survive.
+    const archive = path.join(project.root, "..", `${path.basename(project.root)}.tar`);
+    const tar = (args: string[]) => expect(spawnSync("tar", args, { cwd: project.root, encoding: "utf8" }).status).toBe(0);
+    tar(["--posix", "-cf", archive, "-P", "-C", project.root, CACHE, "_site"]);
+    rmSync(path.join(project.root, CACHE), { recursive: true });
+    rmSync(path.join(project.root, "_site"), { recursive: true });
+    tar(["-xf", archive, "-P", "-C", project.root]);
+    rmSync(archive);
+    const after = statSync(object, { bigint: true });
+    expect(after.ino).not.toBe(before.ino);
+    expect([after.size, after.mtimeNs]).toEqual([before.size, before.mtimeNs]);
+    const restored = await incremental();
+    expect(restored.cache?.ignored).toBeUndefined();
+    expect(restored.cache?.filesRendered).toBe(0);
+    expect(restored.cache?.objectsKnownByStat).toBe(restored.cache?.filesReused);
     expect(await sameAsFullBuild()).toBe("0");
   });
 
