@@ -160,26 +160,32 @@ function stampedEntry(dir, files) {
     return undefined;
   }
   const now = Date.now();
-  const context = `${ROOT}\0${process.version}\0${esbuildVersion()}`;
-  if (!stamp || stamp.context !== context || typeof stamp.files !== "object" || !stamp.files) return undefined;
+  if (!stamp || stamp.context !== stampContext() || typeof stamp.files !== "object" || !stamp.files) return undefined;
   const file = path.join(dir, `${stamp.key}.mjs`);
   // A code file added since is not in the stamp; one removed or changed has another signature (or none).
   const listed = [...files.map((relative) => path.join(ROOT, relative)), file].every((full) => Object.hasOwn(stamp.files, full));
   return listed && Object.entries(stamp.files).every(([full, signature]) => signature === stableSignature(full, now)) ? file : undefined;
 }
 
-/** Record the signatures of the files an entry was checked by (none if any changed within RACY_MS). */
+/** What else the key covers: the project folder, Node's and esbuild's versions. */
+function stampContext() {
+  return `${ROOT}\0${process.version}\0${esbuildVersion()}`;
+}
+
+/** Record the signatures of the files an entry was checked by (no stamp if any changed within RACY_MS). */
 function writeStamp(key, files, entryFile, packageFiles) {
   const now = Date.now();
+  const file = path.join(process.cwd(), STAMP_FILE);
   const signatures = {};
   for (const full of [...files.map((relative) => path.join(ROOT, relative)), entryFile, ...Object.keys(packageFiles)]) {
     const signature = stableSignature(full, now);
-    if (!signature) return rmSync(path.join(process.cwd(), STAMP_FILE), { force: true });
+    if (!signature) {
+      rmSync(file, { force: true });
+      return;
+    }
     signatures[full] = signature;
   }
-  const stamp = { key, context: `${ROOT}\0${process.version}\0${esbuildVersion()}`, files: signatures };
-  const file = path.join(process.cwd(), STAMP_FILE);
-  writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(stamp));
+  writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({ key, context: stampContext(), files: signatures }));
   renameSync(`${file}.${process.pid}.tmp`, file);
 }
 

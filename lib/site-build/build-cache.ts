@@ -8,8 +8,8 @@
  * Nothing in it is trusted: a manifest that does not match its own checksum, has another format or
  * was written by other code or other build options is ignored whole (a full build); an object whose
  * bytes do not hash to its name is never used (that file is rendered), and one is known without
- * hashing only by the signature it had when a build last hashed it (cache-files.ts stableSignature). Keys are content hashes, so a
- * cache from another site only matches where the inputs are the same. Archives never change by design
+ * hashing only by the signature it had when a build last hashed it (cache-files.ts stableSignature).
+ * Keys are content hashes, so a cache from another site only matches where the inputs are the same. Archives never change by design
  * (lib/publish/feed/paginate.ts), so after appending a post nearly every file is a cache hit.
  */
 import { createHash } from "node:crypto";
@@ -150,8 +150,7 @@ export class BuildCache {
    * renders then only the items of the pages it writes.
    */
   readonly itemBytes = (post: Post, context: FeedContext, render: () => string): number => {
-    const file = this.fileKeys.get(post.file);
-    const key = file && `${file}:${post.guid}`;
+    const key = this.postIdentity(post);
     const items = this.next.items;
     items.context ||= digest(context);
     const previous = this.previous?.items.context === items.context ? this.previous.items.bytes : undefined;
@@ -163,9 +162,15 @@ export class BuildCache {
   /** Key each post by its file's key and guid (keyAs): what made it, not its parts' hundreds of bytes each. */
   keyPosts(posts: readonly Post[]): void {
     for (const post of posts) {
-      const key = this.fileKeys.get(post.file);
-      if (key) keyAs(post, `${key}:${post.guid}`);
+      const key = this.postIdentity(post);
+      if (key) keyAs(post, key);
     }
+  }
+
+  /** What made a post: its file's key (name and bytes) and its guid; undefined for a post this cache did not parse. */
+  private postIdentity(post: Post): string | undefined {
+    const file = this.fileKeys.get(post.file);
+    return file && `${file}:${post.guid}`;
   }
 
   /**
